@@ -1,0 +1,37 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ApplyService } from '../apply/apply-service.js';
+import type { Services } from '../app/compose.js';
+import { KindIndex } from '../resources/kind-index.js';
+import { ResourceQueries } from '../resources/resource-queries.js';
+import { Database } from '../store/database.js';
+import { PermissionGuard } from './permission.guard.js';
+import { ApplyRoutes } from './routes/apply.routes.js';
+import { DiscoveryRoutes } from './routes/discovery.routes.js';
+import { HealthRoutes } from './routes/health.routes.js';
+import { ResourceRoutes } from './routes/resource.routes.js';
+import { ServerLimits } from './server-limits.js';
+import { StatusFilter } from './status.js';
+
+/** Every route class; the permission-matrix test walks these. */
+export const ROUTES = [HealthRoutes, DiscoveryRoutes, ApplyRoutes, ResourceRoutes];
+
+/** The HTTP surface: thin route classes over services built by the composition root. */
+@Module({})
+export class HttpModule {
+  static register(services: Services): DynamicModule {
+    const values: Provider[] = [
+      { provide: Database, useValue: services.db },
+      { provide: KindIndex, useValue: services.kinds },
+      { provide: ApplyService, useValue: services.applyService },
+      { provide: ResourceQueries, useValue: services.queries },
+      {
+        provide: ServerLimits,
+        useValue: new ServerLimits(services.config.bodyLimit, services.config.maxDocuments),
+      },
+      { provide: APP_GUARD, useClass: PermissionGuard },
+      { provide: APP_FILTER, useValue: new StatusFilter(services.config.bodyLimit) },
+    ];
+    return { module: HttpModule, controllers: ROUTES, providers: values };
+  }
+}

@@ -1,0 +1,39 @@
+import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { type DecodedDocument, decodeJson, decodeYaml } from '../../apply/decode.js';
+import { ApplyService } from '../../apply/apply-service.js';
+import type { OperationContext } from '../../context.js';
+import { ServerLimits } from '../server-limits.js';
+import { Permission } from '../permission.js';
+import { Ctx, isDryRun } from '../request-context.js';
+
+/** `POST /api/v1/apply` and `POST /api/v1/delete`: YAML streams or JSON manifests. */
+@Controller('api/v1')
+export class ApplyRoutes {
+  constructor(
+    private readonly applyService: ApplyService,
+    private readonly limits: ServerLimits,
+  ) {}
+
+  private decode(body: unknown): DecodedDocument[] {
+    const limits = { maxDocuments: this.limits.maxDocuments, maxAliasCount: 100 };
+    return typeof body === 'string' ? decodeYaml(body, limits) : decodeJson(body ?? null, limits);
+  }
+
+  // Per-kind write permissions are checked by the service once the batch's kinds are known.
+  @Post('apply')
+  @HttpCode(200)
+  @Permission('authenticated')
+  apply(@Ctx() context: OperationContext, @Body() body: unknown, @Query('dryRun') dryRun?: string) {
+    return this.applyService.apply(context, this.decode(body), { dryRun: isDryRun(dryRun) });
+  }
+
+  @Post('delete')
+  @HttpCode(200)
+  @Permission('authenticated')
+  async delete(@Ctx() context: OperationContext, @Body() body: unknown, @Query('dryRun') dryRun?: string) {
+    const items = await this.applyService.deleteByManifests(context, this.decode(body), {
+      dryRun: isDryRun(dryRun),
+    });
+    return { apiVersion: 'steward.dev/v1', kind: 'DeleteResult', dryRun: isDryRun(dryRun), items };
+  }
+}

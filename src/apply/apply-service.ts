@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import type { OperationContext } from '../context.js';
+import { ConflictError, type FieldProblem, InvalidError, NotFoundError } from '../errors.js';
+import type { Manifest, ResourceKey, StoredResource } from '../resources/model.js';
+import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
+import type { ManifestValidator } from '../schema/validator.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import type { Database } from '../store/database.js';
+import type { ResourceStore } from '../store/resource-store.js';
+import { type KindIndex, referenceOf } from '../resources/kind-index.js';
+import type { DecodedDocument } from './decode.js';
+import { type ApplyOutcome, duplicateProblems, planApply } from './plan.js';
+
+export interface ApplyOptions {
+  dryRun?: boolean;
+}
+
+export interface ApplyItemResult {
+  index: number;
+  kind: string;
+  name: string;
+  result: ApplyOutcome;
+  generation: number;
+  resourceVersion: string;
+}
+
+export interface ApplyResponse {
+  apiVersion: string;
+  kind: 'ApplyResult';
+  dryRun: boolean;
+  /** Shared by every journal entry of this apply. */
+  changeset: string;
+  items: ApplyItemResult[];
+}
+
+export type DeleteOutcome = 'deleted' | 'deleting' | 'notFound';
+
+/** Puts positions on problems of YAML documents (line and column of the field or its parent). */
+function locate(problems: FieldProblem[], documents: DecodedDocument[]): FieldProblem[] {
+  return problems.map((problem) => {
+    const document = problem.document === undefined ? undefined : documents[problem.document];
+    const position = document?.positionOf?.(problem.pointer);
+    return position ? { ...problem, ...position } : problem;
+  });
+}
+
+/**
+ * Apply and delete, DESIGN §8: validate every document (all problems at once), check permissions
+ * per kind, plan against the stored state in one query, write everything and its journal entries
+ * in one transaction, then tell the engine. Atomic: any problem means nothing is written.
+ */
+export class ApplyService {
+  constructor(
+    private readonly db: Database,
+    private readonly store: ResourceStore,
+    private readonly validator: ManifestValidator,
+    private readonly kinds: KindIndex,
+    private readonly journal: JournalWriter,
+    private readonly changes: ChangeFeed,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Validates decoded documents; throws InvalidError listing every problem of every document. */
+  private validate(
+    context: OperationContext,
+    documents: DecodedDocument[],
+    verb: 'write',
+  ): Array<{ index: number; manifest: Manifest }> {
+    const problems: FieldProblem[] = [];
+    const valid: Array<{ index: number; manifest: Manifest }> = [];
+    for (const document of documents) {
+      const result = this.validator.validate(document.value, document.index);
+      if (result.ok && result.manifest) valid.push({ index: document.index, manifest: result.manifest });
+      else problems.push(...result.problems);
+    }
+    // Permissions before anything else is revealed: one check per kind in the batch.
+    const kinds = new Set(valid.map(({ manifest }) => manifest.kind));
+    for (const kind of kinds) context.authorize(`${this.kinds.byKind(kind).plural}:${verb}`);
+    problems.push(...duplicateProblems(valid));
+    if (problems.length > 0) {
+      throw new InvalidError(
+        `${problems.length} problem${problems.length > 1 ? 's' : ''} in ${new Set(problems.map((p) => p.document)).size} document(s); nothing was applied`,
+        {
+          problems: locate(problems, documents),
+        },
+      );
+    }
+    return valid;
+  }
+
+  async apply(
+    context: OperationContext,
+    documents: DecodedDocument[],
+    options: ApplyOptions = {},
+  ): Promise<ApplyResponse> {
+    const valid = this.validate(context, documents, 'write');
+    const changeset = randomUUID();
+    const now = this.clock().toISOString();
+    const plan = await this.db.transaction(async (trx) => {
+      const existing = await this.store.findMany(
+        trx,
+        context.tenant,
+        valid.map(({ manifest }) => ({ kind: manifest.kind, name: manifest.metadata.name })),
+      );
+      const planned = planApply({
+        tenant: context.tenant,
+        documents: valid,
+        existing,
+        now,
+        newUid: randomUUID,
+      });
+      if (planned.conflicts.length > 0) {
+        throw new ConflictError(
+          `${planned.conflicts.length} conflict${planned.conflicts.length > 1 ? 's' : ''}; nothing was applied`,
+          {
+            problems: locate(planned.conflicts, documents),
+          },
+        );
+      }
+      if (options.dryRun) return planned;
+      await this.store.insertMany(
+        trx,
+        planned.writes.filter((write) => write.outcome === 'created').map((write) => write.next),
+      );
+      await this.store.replaceMany(
+        trx,
+        planned.writes.filter((write) => write.outcome === 'configured').map((write) => write.next),
+      );
+      const records: JournalRecord[] = planned.writes.map((write) => ({
+        operation: 'apply',
+        kind: write.next.kind,
+        name: write.next.name,
+        generation: write.next.generation,
+        result: write.outcome,
+        changeset,
+        changes: write.changes,
+      }));
+      await this.journal.append(trx, context, records);
+      return planned;
+    });
+    if (!options.dryRun) {
+      this.changes.publish(
+        plan.writes.filter((write) => write.outcome !== 'unchanged').map(({ next }) => keyOf(next)),
+      );
+    }
+    return {
+      apiVersion: 'steward.dev/v1',
+      kind: 'ApplyResult',
+      dryRun: options.dryRun === true,
+      changeset,
+      items: plan.writes
+        .sort((a, b) => a.index - b.index)
+        .map((write) => ({
+          index: write.index,
+          kind: write.next.kind,
+          name: write.next.name,
+          result: write.outcome,
+          generation: write.next.generation,
+          resourceVersion: String(write.next.resourceVersion),
+        })),
+    };
+  }
+
+  /**
+   * Deletes resources named by manifests (only kind and metadata.name are read; the spec need not
+   * validate). A resource with finalizers is marked with deletionTimestamp and removed by its
+   * controller once cleaned up. Atomic like apply.
+   */
+  async deleteByManifests(
+    context: OperationContext,
+    documents: DecodedDocument[],
+    options: ApplyOptions = {},
+  ): Promise<Array<{ index: number; kind: string; name: string; result: DeleteOutcome }>> {
+    const problems: FieldProblem[] = [];
+    const targets: Array<{ index: number; kind: string; name: string }> = [];
+    for (const document of documents) {
+      const reference = referenceOf(document.value, document.index, this.kinds);
+      if (reference.ok) targets.push({ index: document.index, kind: reference.kind, name: reference.name });
+      else problems.push(...reference.problems);
+    }
+    for (const kind of new Set(targets.map((target) => target.kind)))
+      context.authorize(`${this.kinds.byKind(kind).plural}:write`);
+    if (problems.length > 0)
+      throw new InvalidError(`${problems.length} problem(s); nothing was deleted`, {
+        problems: locate(problems, documents),
+      });
+    return this.deleteMany(context, targets, options);
+  }
+
+  /** Deletes one resource by kind and name; NotFoundError when it does not exist. */
+  async deleteOne(
+    context: OperationContext,
+    kind: string,
+    name: string,
+    options: ApplyOptions & { resourceVersion?: string } = {},
+  ): Promise<DeleteOutcome> {
+    context.authorize(`${this.kinds.byKind(kind).plural}:write`);
+    const [result] = await this.deleteMany(
+      context,
+      [{ index: 0, kind, name, resourceVersion: options.resourceVersion }],
+      options,
+    );
+    if (result.result === 'notFound') throw new NotFoundError(`${kind} "${name}" not found`);
+    return result.result;
+  }
+
+  private async deleteMany(
+    context: OperationContext,
+    targets: Array<{ index: number; kind: string; name: string; resourceVersion?: string }>,
+    options: ApplyOptions,
+  ) {
+    const changeset = randomUUID();
+    const now = this.clock().toISOString();
+    const changed: ResourceKey[] = [];
+    const results = await this.db.transaction(async (trx) => {
+      const existing = await this.store.findMany(trx, context.tenant, targets);
+      const removals: StoredResource[] = [];
+      const markings: StoredResource[] = [];
+      const records: JournalRecord[] = [];
+      const conflicts: FieldProblem[] = [];
+      const outcomes = targets.map((target) => {
+        const resource = existing.get(`${target.kind}/${target.name}`);
+        if (!resource) return { ...target, result: 'notFound' as const };
+        if (
+          target.resourceVersion !== undefined &&
+          target.resourceVersion !== String(resource.resourceVersion)
+        ) {
+          conflicts.push({
+            document: target.index,
+            pointer: '/metadata/resourceVersion',
+            message: `${target.kind} "${target.name}" was modified: resourceVersion is ${resource.resourceVersion}, the request carries ${target.resourceVersion}`,
+          });
+        }
+        if (resource.finalizers.length > 0) {
+          // Already marked: deleting again is a no-op that still answers "deleting".
+          if (!resource.deletionTimestamp)
+            markings.push({
+              ...resource,
+              deletionTimestamp: now,
+              resourceVersion: resource.resourceVersion + 1,
+              updatedAt: now,
+            });
+          records.push({
+            operation: 'delete',
+            kind: resource.kind,
+            name: resource.name,
+            generation: resource.generation,
+            result: 'deleting',
+            changeset,
+            changes: [{ pointer: '/metadata/deletionTimestamp', new: now }],
+          });
+          changed.push(keyOf(resource));
+          return { index: target.index, kind: target.kind, name: target.name, result: 'deleting' as const };
+        }
+        removals.push(resource);
+        records.push({
+          operation: 'delete',
+          kind: resource.kind,
+          name: resource.name,
+          generation: resource.generation,
+          result: 'deleted',
+          changeset,
+        });
+        changed.push(keyOf(resource));
+        return { index: target.index, kind: target.kind, name: target.name, result: 'deleted' as const };
+      });
+      if (conflicts.length > 0)
+        throw new ConflictError('conflict; nothing was deleted', { problems: conflicts });
+      if (options.dryRun) return outcomes;
+      await this.store.removeMany(trx, removals);
+      await this.store.replaceMany(trx, markings);
+      await this.journal.append(trx, context, records);
+      return outcomes;
+    });
+    if (!options.dryRun) this.changes.publish(changed);
+    return results;
+  }
+}
+
+function keyOf(resource: StoredResource): ResourceKey {
+  return { tenant: resource.tenant, kind: resource.kind, name: resource.name };
+}

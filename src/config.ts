@@ -1,0 +1,76 @@
+import { resolve } from 'node:path';
+import { ConfigError } from './errors.js';
+
+/** Configuration from the environment; every variable is documented in the README. */
+export interface StewardConfig {
+  host: string;
+  port: number;
+  /** `sqlite:` path or `postgres://` URL. */
+  databaseUrl: string;
+  /** Unset: the in-process queue. */
+  redisUrl?: string;
+  /** Directory for the SQLite file and the generated master key. */
+  dataDir: string;
+  /** Base URL that relying parties reach (CRL distribution points). */
+  publicUrl: string;
+  /** Largest request body accepted, bytes. */
+  bodyLimit: number;
+  /** Most documents accepted in one apply or delete. */
+  maxDocuments: number;
+  logLevel: 'silent' | 'error' | 'info' | 'debug';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a valid URL: "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+/** Reads and checks the configuration; throws ConfigError naming the variable at fault. */
+export function loadConfig(env: Env = process.env): StewardConfig {
+  const dataDir = resolve(env.STEWARD_DATA_DIR || './data');
+  const host = env.STEWARD_HOST || '127.0.0.1';
+  const port = integer(env, 'STEWARD_PORT', 8080, 0, 65535);
+  const databaseUrl =
+    url(env, 'STEWARD_DATABASE_URL', ['sqlite:', 'postgres:', 'postgresql:']) ??
+    `sqlite:${resolve(dataDir, 'steward.db')}`;
+  const logLevel = env.STEWARD_LOG_LEVEL || 'info';
+  if (!['silent', 'error', 'info', 'debug'].includes(logLevel)) {
+    throw new ConfigError(`STEWARD_LOG_LEVEL must be one of silent, error, info, debug; got "${logLevel}"`);
+  }
+  return {
+    host,
+    port,
+    databaseUrl,
+    redisUrl: url(env, 'STEWARD_REDIS_URL', ['redis:', 'rediss:']),
+    dataDir,
+    publicUrl: (url(env, 'STEWARD_PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`).replace(
+      /\/$/,
+      '',
+    ),
+    bodyLimit: integer(env, 'STEWARD_BODY_LIMIT', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxDocuments: integer(env, 'STEWARD_MAX_DOCUMENTS', 20_000, 1, 1_000_000),
+    logLevel: logLevel as StewardConfig['logLevel'],
+  };
+}

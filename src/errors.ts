@@ -1,0 +1,97 @@
+/**
+ * The one error hierarchy of Steward. Domain code throws these; they are translated to HTTP in one
+ * place (src/api/status.ts) and to queue retries in one place (src/engine). Domain code never
+ * imports HTTP exceptions.
+ */
+
+/** One problem with one field of one document; every problem of a request is reported at once. */
+export interface FieldProblem {
+  /** Index of the document in the request (0-based), when the request carried several. */
+  document?: number;
+  /** JSON pointer to the offending field ('' for the whole document). */
+  pointer: string;
+  message: string;
+  /** Where the document came from and the 1-based position, when the input was YAML. */
+  source?: string;
+  line?: number;
+  column?: number;
+}
+
+export interface StewardErrorOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+  problems?: FieldProblem[];
+}
+
+export abstract class StewardError extends Error {
+  /** Machine-readable PascalCase reason, as in Kubernetes' Status.reason. */
+  abstract readonly reason: string;
+  readonly details?: Record<string, unknown>;
+  readonly problems: FieldProblem[];
+
+  constructor(message: string, options: StewardErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options.details;
+    this.problems = options.problems ?? [];
+  }
+}
+
+/** The request could not be decoded (malformed YAML/JSON, bad query parameter). */
+export class BadRequestError extends StewardError {
+  readonly reason = 'BadRequest';
+}
+
+/** The request decoded but violates a schema or a rule; `problems` lists every violation. */
+export class InvalidError extends StewardError {
+  readonly reason = 'Invalid';
+}
+
+export class PayloadTooLargeError extends StewardError {
+  readonly reason = 'RequestEntityTooLarge';
+}
+
+export class NotFoundError extends StewardError {
+  readonly reason = 'NotFound';
+}
+
+export class ConflictError extends StewardError {
+  readonly reason: string = 'Conflict';
+}
+
+export class AlreadyExistsError extends ConflictError {
+  override readonly reason = 'AlreadyExists';
+}
+
+export class UnauthorizedError extends StewardError {
+  readonly reason = 'Unauthorized';
+}
+
+export class ForbiddenError extends StewardError {
+  readonly reason = 'Forbidden';
+}
+
+export class TooManyRequestsError extends StewardError {
+  readonly reason = 'TooManyRequests';
+}
+
+/** Configuration that cannot work; raised at start, naming the variable. */
+export class ConfigError extends StewardError {
+  readonly reason = 'InvalidConfiguration';
+}
+
+/**
+ * A reconcile failure that retrying cannot fix (bad reference shape, impossible spec). The engine
+ * records it in a condition and does not retry until the resource changes.
+ */
+export class TerminalError extends StewardError {
+  readonly reason: string;
+  constructor(reason: string, message: string, options: StewardErrorOptions = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+export function isStewardError(error: unknown): error is StewardError {
+  return error instanceof StewardError;
+}

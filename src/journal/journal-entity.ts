@@ -1,0 +1,72 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export interface JournalRow {
+  tenant: string;
+  seq: number;
+  time: string;
+  actor_type: string;
+  actor_id: string;
+  actor_name: string;
+  request_id: string;
+  source: string | null;
+  operation: string;
+  kind: string | null;
+  name: string | null;
+  generation: number | null;
+  result: string;
+  reason: string | null;
+  changeset: string | null;
+  changes: unknown;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The journal: one row an operation, hash-chained per tenant (see journal/chain.ts). */
+export const JournalEntryEntity = new EntitySchema<JournalRow>({
+  name: 'JournalEntry',
+  tableName: 'journal_entries',
+  properties: {
+    tenant: { type: 'string', length: 63, primary: true },
+    seq: { type: 'bigint', primary: true },
+    time: { type: 'string', length: 30 },
+    actor_type: { type: 'string', fieldName: 'actor_type', length: 16 },
+    actor_id: { type: 'string', fieldName: 'actor_id', length: 255 },
+    actor_name: { type: 'string', fieldName: 'actor_name', length: 255 },
+    request_id: { type: 'string', fieldName: 'request_id', length: 64 },
+    source: { type: 'string', length: 64, nullable: true },
+    operation: { type: 'string', length: 32 },
+    kind: { type: 'string', length: 63, nullable: true },
+    name: { type: 'string', length: 255, nullable: true },
+    generation: { type: 'integer', nullable: true },
+    result: { type: 'string', length: 32 },
+    reason: { type: 'text', nullable: true },
+    changeset: { type: 'string', length: 36, nullable: true },
+    changes: { type: 'json' },
+    prev_hash: { type: 'string', fieldName: 'prev_hash', length: 64 },
+    hash: { type: 'string', length: 64 },
+  },
+  // Queries are "newest first within a tenant", filtered by one of these; each index ends in seq.
+  indexes: [
+    { name: 'journal_kind_name', properties: ['tenant', 'kind', 'name', 'seq'] },
+    { name: 'journal_actor', properties: ['tenant', 'actor_id', 'seq'] },
+    { name: 'journal_operation', properties: ['tenant', 'operation', 'seq'] },
+    { name: 'journal_time', properties: ['tenant', 'time'] },
+  ],
+});
+
+export interface JournalHeadRow {
+  tenant: string;
+  seq: number;
+  hash: string;
+}
+
+/** The chain head per tenant: the row appends lock, so sequences never fork. */
+export const JournalHeadEntity = new EntitySchema<JournalHeadRow>({
+  name: 'JournalHead',
+  tableName: 'journal_heads',
+  properties: {
+    tenant: { type: 'string', length: 63, primary: true },
+    seq: { type: 'bigint' },
+    hash: { type: 'string', length: 64 },
+  },
+});

@@ -1,0 +1,99 @@
+/** The resource model of DESIGN §1: what users send, what the store keeps, what the API returns. */
+
+export const API_GROUP = 'steward.dev';
+
+export type Labels = Record<string, string>;
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  /** PascalCase, machine-readable. */
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration: number;
+}
+
+export interface ResourceStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  [field: string]: unknown;
+}
+
+export interface ObjectMeta {
+  name: string;
+  labels?: Labels;
+  annotations?: Record<string, string>;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+}
+
+/** A manifest as submitted: the server-set metadata fields are ignored on input. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: Record<string, unknown>;
+  status?: ResourceStatus;
+}
+
+/** A stored resource: one row of the generic resource table. */
+export interface StoredResource {
+  tenant: string;
+  kind: string;
+  name: string;
+  uid: string;
+  apiVersion: string;
+  labels: Labels;
+  annotations: Record<string, string>;
+  spec: Record<string, unknown>;
+  status: ResourceStatus;
+  generation: number;
+  /** Incremented on every write (spec, status or metadata); the API shows it as a string. */
+  resourceVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  deletionTimestamp: string | null;
+  finalizers: string[];
+}
+
+/** The key the engine queues and the store indexes by. */
+export interface ResourceKey {
+  tenant: string;
+  kind: string;
+  name: string;
+}
+
+export function keyString(key: ResourceKey): string {
+  return `${key.tenant}/${key.kind}/${key.name}`;
+}
+
+/** The manifest form of a stored resource, as the API returns it and `apply` accepts it back. */
+export function toManifest(resource: StoredResource): Manifest & { status: ResourceStatus } {
+  const metadata: ObjectMeta = {
+    name: resource.name,
+    uid: resource.uid,
+    generation: resource.generation,
+    resourceVersion: String(resource.resourceVersion),
+    createdAt: resource.createdAt,
+    updatedAt: resource.updatedAt,
+  };
+  if (Object.keys(resource.labels).length > 0) metadata.labels = resource.labels;
+  if (Object.keys(resource.annotations).length > 0) metadata.annotations = resource.annotations;
+  if (resource.deletionTimestamp) metadata.deletionTimestamp = resource.deletionTimestamp;
+  if (resource.finalizers.length > 0) metadata.finalizers = resource.finalizers;
+  return {
+    apiVersion: resource.apiVersion,
+    kind: resource.kind,
+    metadata,
+    spec: resource.spec,
+    status: resource.status,
+  };
+}

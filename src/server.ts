@@ -1,0 +1,69 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+import { HttpModule } from './api/http.module.js';
+import { composeServices, type Services } from './app/compose.js';
+import type { StewardConfig } from './config.js';
+
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+const NEST_LEVELS: Record<StewardConfig['logLevel'], LogLevel[] | false> = {
+  silent: false,
+  error: ['error', 'fatal'],
+  info: ['error', 'fatal', 'warn', 'log'],
+  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
+};
+
+export interface StewardServer {
+  app: NestFastifyApplication;
+  services: Services;
+  /** Base URL once listening, e.g. http://127.0.0.1:8080 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds and starts Steward: services, HTTP surface, and (later) the engine. */
+export async function startServer(config: StewardConfig): Promise<StewardServer> {
+  const services = await composeServices(config);
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimit,
+    // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.
+    genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Fastify's JSON parser refuses __proto__ and constructor.prototype keys.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
+    logger: NEST_LEVELS[config.logLevel],
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addContentTypeParser(
+    YAML_TYPES,
+    { parseAs: 'string', bodyLimit: config.bodyLimit },
+    (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) =>
+      done(null, String(body)),
+  );
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    app,
+    services,
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    async close() {
+      await app.close();
+      await services.close();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type EntitySchema, MikroORM, type Options } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { SqliteDriver } from '@mikro-orm/sqlite';
+import type { Knex } from 'knex';
+import { ConfigError } from '../errors.js';
+
+export type DialectName = 'sqlite' | 'postgresql';
+
+/** A knex handle that is either the pool or an open transaction; stores take either. */
+export type Executor = Knex | Knex.Transaction;
+
+/**
+ * The database: MikroORM owns the connection, the pool and the schema (generated from the entity
+ * schemas for either dialect); stores speak SQL through its knex so that bulk paths stay bulk.
+ */
+export class Database {
+  private constructor(
+    readonly orm: MikroORM,
+    readonly dialect: DialectName,
+    readonly knex: Knex,
+  ) {}
+
+  /**
+   * Connects and brings the schema up to date (idempotent: only missing tables, columns and
+   * indexes are added). `url` is `sqlite:/path/file.db`, `sqlite::memory:` or a postgres:// URL.
+   */
+  static async open(url: string, entities: EntitySchema[]): Promise<Database> {
+    const dialect: DialectName = url.startsWith('sqlite:') ? 'sqlite' : 'postgresql';
+    const common: Partial<Options> = {
+      entities,
+      discovery: { warnWhenNoEntities: false },
+      allowGlobalContext: true,
+      debug: false,
+    };
+    let orm: MikroORM;
+    try {
+      if (dialect === 'sqlite') {
+        const file = url.slice('sqlite:'.length);
+        if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+        orm = await MikroORM.init({
+          ...common,
+          driver: SqliteDriver,
+          dbName: file,
+          pool: {
+            min: 1,
+            max: 1,
+            // WAL lets readers proceed during a write; NORMAL sync is durable across process
+            // crashes (a power loss may drop the last transactions, never corrupt the file).
+            afterCreate: (
+              connection: { exec(sql: string, done: (error: Error | null) => void): void },
+              done: (error: Error | null, connection: unknown) => void,
+            ) =>
+              connection.exec(
+                'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;',
+                (error) => done(error, connection),
+              ),
+          },
+        } as Options);
+      } else {
+        orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: url } as Options);
+      }
+    } catch (error) {
+      throw new ConfigError(`STEWARD_DATABASE_URL: cannot open the database (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+    await orm.schema.updateSchema({ safe: true });
+    const knex = (orm.em as SqlEntityManager).getKnex();
+    return new Database(orm, dialect, knex);
+  }
+
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.knex.transaction(work);
+  }
+
+  /** A row lock for read-then-write inside a transaction; SQLite serializes writers already. */
+  forUpdate<Q extends Knex.QueryBuilder>(query: Q): Q {
+    return this.dialect === 'postgresql' ? (query.forUpdate() as Q) : query;
+  }
+
+  /** SQL text of a JSON object column's string member, for label selectors. */
+  jsonText(column: string): string {
+    return this.dialect === 'postgresql' ? `(${column} ->> ?)` : `json_extract(${column}, ?)`;
+  }
+
+  /** The binding that goes with `jsonText` for `key`. */
+  jsonKey(key: string): string {
+    // Label keys are validated ([A-Za-z0-9._/-]), so quoting the SQLite path member is safe.
+    return this.dialect === 'postgresql' ? key : `$."${key}"`;
+  }
+
+  /** Most bound parameters one statement may carry (SQLite's limit is 32,766; PostgreSQL's 65,535). */
+  get maxParameters(): number {
+    return this.dialect === 'postgresql' ? 60_000 : 32_000;
+  }
+
+  async close(): Promise<void> {
+    await this.orm.close(true);
+  }
+}
+
+/** JSON columns are written as text on both dialects: pg would turn JS arrays into SQL arrays. */
+export function toJsonColumn(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** pg hands jsonb back parsed; SQLite hands back text. */
+export function fromJsonColumn<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/** Splits rows so that one INSERT stays under the parameter limit. */
+export function chunk<T>(rows: T[], columnsPerRow: number, maxParameters: number): T[][] {
+  const size = Math.max(1, Math.floor(maxParameters / columnsPerRow));
+  const chunks: T[][] = [];
+  for (let start = 0; start < rows.length; start += size) chunks.push(rows.slice(start, start + size));
+  return chunks;
+}

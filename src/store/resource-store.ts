@@ -1,0 +1,265 @@
+import type { Knex } from 'knex';
+import type { ResourceKey, ResourceStatus, StoredResource } from '../resources/model.js';
+import type { Requirement } from '../resources/selector.js';
+import { chunk, type Database, type Executor, fromJsonColumn, toJsonColumn } from './database.js';
+import type { ResourceRow } from './resource-entity.js';
+
+const TABLE = 'resources';
+const COLUMNS = [
+  'tenant',
+  'kind',
+  'name',
+  'uid',
+  'api_version',
+  'labels',
+  'annotations',
+  'spec',
+  'status',
+  'generation',
+  'resource_version',
+  'created_at',
+  'updated_at',
+  'deletion_timestamp',
+  'finalizers',
+] as const;
+/** Columns an apply may change on an existing row (never tenant/kind/name/uid/created_at). */
+const MUTABLE = COLUMNS.filter((column) => !['tenant', 'kind', 'name', 'uid', 'created_at'].includes(column));
+
+function toRow(resource: StoredResource): Array<string | number | null> {
+  return [
+    resource.tenant,
+    resource.kind,
+    resource.name,
+    resource.uid,
+    resource.apiVersion,
+    toJsonColumn(resource.labels),
+    toJsonColumn(resource.annotations),
+    toJsonColumn(resource.spec),
+    toJsonColumn(resource.status),
+    resource.generation,
+    resource.resourceVersion,
+    resource.createdAt,
+    resource.updatedAt,
+    resource.deletionTimestamp,
+    toJsonColumn(resource.finalizers),
+  ];
+}
+
+export function fromRow(row: ResourceRow): StoredResource {
+  return {
+    tenant: row.tenant,
+    kind: row.kind,
+    name: row.name,
+    uid: row.uid,
+    apiVersion: row.api_version,
+    labels: fromJsonColumn(row.labels),
+    annotations: fromJsonColumn(row.annotations),
+    spec: fromJsonColumn(row.spec),
+    status: fromJsonColumn(row.status),
+    generation: Number(row.generation),
+    resourceVersion: Number(row.resource_version),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deletionTimestamp: row.deletion_timestamp ?? null,
+    finalizers: fromJsonColumn(row.finalizers),
+  };
+}
+
+export interface ListOptions {
+  requirements?: Requirement[];
+  limit?: number;
+  /** Exclusive lower bound on name: lists are ordered by name, so paging is stable under writes. */
+  after?: string;
+}
+
+/**
+ * The generic resource table. Knows SQL, not HTTP; every bulk operation is one statement per
+ * chunk, never one per row. Methods taking an Executor run inside the caller's transaction.
+ */
+export class ResourceStore {
+  constructor(private readonly db: Database) {}
+
+  async get(key: ResourceKey, executor: Executor = this.db.knex): Promise<StoredResource | null> {
+    const row = await executor<ResourceRow>(TABLE)
+      .where({ tenant: key.tenant, kind: key.kind, name: key.name })
+      .first();
+    return row ? fromRow(row) : null;
+  }
+
+  /**
+   * Loads the existing resources among `keys` (one query per kind and chunk), locking them on
+   * PostgreSQL so that a plan made from them stays valid until the transaction ends.
+   */
+  async findMany(
+    trx: Executor,
+    tenant: string,
+    keys: Array<{ kind: string; name: string }>,
+  ): Promise<Map<string, StoredResource>> {
+    const byKind = new Map<string, string[]>();
+    for (const key of keys) {
+      const names = byKind.get(key.kind) ?? [];
+      names.push(key.name);
+      byKind.set(key.kind, names);
+    }
+    const found = new Map<string, StoredResource>();
+    for (const [kind, names] of byKind) {
+      for (const part of chunk(names, 1, this.db.maxParameters - 2)) {
+        const query = trx<ResourceRow>(TABLE).where({ tenant, kind }).whereIn('name', part);
+        for (const row of await this.db.forUpdate(query)) found.set(`${row.kind}/${row.name}`, fromRow(row));
+      }
+    }
+    return found;
+  }
+
+  /** One page of a kind, ordered by name; label requirements are evaluated in SQL. */
+  async list(
+    tenant: string,
+    kind: string,
+    options: ListOptions = {},
+    executor: Executor = this.db.knex,
+  ): Promise<StoredResource[]> {
+    const query = executor<ResourceRow>(TABLE).where({ tenant, kind }).orderBy('name');
+    if (options.after !== undefined) query.where('name', '>', options.after);
+    this.applyRequirements(query, options.requirements ?? []);
+    if (options.limit !== undefined) query.limit(options.limit);
+    return (await query).map(fromRow);
+  }
+
+  async count(tenant: string, kind: string, requirements: Requirement[] = []): Promise<number> {
+    const query = this.db.knex(TABLE).where({ tenant, kind }).count({ count: '*' });
+    this.applyRequirements(query, requirements);
+    const [row] = await query;
+    // PostgreSQL returns count(*) as a string.
+    return Number(row.count);
+  }
+
+  private applyRequirements(query: Knex.QueryBuilder, requirements: Requirement[]): void {
+    for (const requirement of requirements) {
+      const value = this.db.jsonText('labels');
+      const key = this.db.jsonKey(requirement.key);
+      switch (requirement.operator) {
+        case 'Exists':
+          query.whereRaw(`${value} IS NOT NULL`, [key]);
+          break;
+        case 'DoesNotExist':
+          query.whereRaw(`${value} IS NULL`, [key]);
+          break;
+        case 'In':
+          query.whereRaw(`${value} IN (${requirement.values.map(() => '?').join(', ')})`, [
+            key,
+            ...requirement.values,
+          ]);
+          break;
+        case 'NotIn':
+          // As in Kubernetes, `a!=b` and `a notin (b)` also select resources without label a.
+          query.whereRaw(
+            `(${value} IS NULL OR ${value} NOT IN (${requirement.values.map(() => '?').join(', ')}))`,
+            [key, key, ...requirement.values],
+          );
+          break;
+      }
+    }
+  }
+
+  /** Inserts new resources in multi-row statements; a name taken meanwhile fails the transaction. */
+  async insertMany(trx: Executor, resources: StoredResource[]): Promise<void> {
+    await this.writeMany(trx, resources, '');
+  }
+
+  /**
+   * Overwrites existing resources (matched by tenant/kind/name) in multi-row upserts. Callers have
+   * loaded and locked these rows in the same transaction, so no concurrent write is lost.
+   */
+  async replaceMany(trx: Executor, resources: StoredResource[]): Promise<void> {
+    const assignments = MUTABLE.map((column) => `${column} = excluded.${column}`).join(', ');
+    await this.writeMany(trx, resources, ` ON CONFLICT (tenant, kind, name) DO UPDATE SET ${assignments}`);
+  }
+
+  private async writeMany(trx: Executor, resources: StoredResource[], suffix: string): Promise<void> {
+    const placeholders = `(${COLUMNS.map(() => '?').join(', ')})`;
+    for (const part of chunk(resources, COLUMNS.length, this.db.maxParameters)) {
+      const sql = `INSERT INTO ${TABLE} (${COLUMNS.join(', ')}) VALUES ${part.map(() => placeholders).join(', ')}${suffix}`;
+      await trx.raw(sql, part.flatMap(toRow));
+    }
+  }
+
+  /** Removes resources by uid (one statement per chunk). */
+  async removeMany(trx: Executor, resources: StoredResource[]): Promise<void> {
+    for (const part of chunk(resources, 1, this.db.maxParameters)) {
+      await trx(TABLE)
+        .whereIn(
+          'uid',
+          part.map((resource) => resource.uid),
+        )
+        .delete();
+    }
+  }
+
+  /**
+   * Writes `next` over the row only if its resourceVersion is still `expected` (optimistic
+   * concurrency). Returns false when someone else wrote first; the caller decides what that means.
+   */
+  async replaceIfVersion(
+    next: StoredResource,
+    expected: number,
+    executor: Executor = this.db.knex,
+  ): Promise<boolean> {
+    const row = toRow(next);
+    const values = Object.fromEntries(COLUMNS.map((column, index) => [column, row[index]]));
+    const changed = await executor(TABLE)
+      .where({ uid: next.uid, resource_version: expected })
+      .update(Object.fromEntries(MUTABLE.map((column) => [column, values[column]])));
+    return changed === 1;
+  }
+
+  /** Deletes the row only if it is still at `expected`. */
+  async removeIfVersion(
+    resource: StoredResource,
+    expected: number,
+    executor: Executor = this.db.knex,
+  ): Promise<boolean> {
+    const removed = await executor(TABLE).where({ uid: resource.uid, resource_version: expected }).delete();
+    return removed === 1;
+  }
+
+  /** Status-only write used by reconcilers; see engine/status for the generation rule. */
+  async writeStatus(
+    uid: string,
+    status: ResourceStatus,
+    expected: number,
+    updatedAt: string,
+  ): Promise<boolean> {
+    const changed = await this.db
+      .knex(TABLE)
+      .where({ uid, resource_version: expected })
+      .update({ status: toJsonColumn(status), resource_version: expected + 1, updated_at: updatedAt });
+    return changed === 1;
+  }
+
+  /** Every key, optionally of one kind, streamed in pages (resync, start-up). */
+  async *keys(
+    kind?: string,
+    pageSize = 5000,
+  ): AsyncGenerator<Array<ResourceKey & { generation: number; observedGeneration?: number }>> {
+    let lastId = 0;
+    for (;;) {
+      const query = this.db
+        .knex<ResourceRow>(TABLE)
+        .select('id', 'tenant', 'kind', 'name', 'generation', 'status')
+        .where('id', '>', lastId)
+        .orderBy('id')
+        .limit(pageSize);
+      if (kind) query.where({ kind });
+      const rows = await query;
+      if (rows.length === 0) return;
+      lastId = Number(rows[rows.length - 1].id);
+      yield rows.map((row) => ({
+        tenant: row.tenant,
+        kind: row.kind,
+        name: row.name,
+        generation: Number(row.generation),
+        observedGeneration: fromJsonColumn<ResourceStatus>(row.status).observedGeneration,
+      }));
+    }
+  }
+}
