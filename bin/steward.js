@@ -2,4 +2,5 @@
 // The CLI needs no Nest dependency injection, so tsx (esbuild) runs it directly from source.
 import { register } from 'tsx/esm/api';
 register();
-await import('../src/cli/main.ts');
+const { runFromProcess } = await import('../src/cli/main.ts');
+await runFromProcess();

@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import { HttpModule } from './api/http.module.js';
-import { composeServices, type Services } from './app/compose.js';
+import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
@@ -26,9 +26,9 @@ export interface StewardServer {
   close(): Promise<void>;
 }
 
-/** Builds and starts Steward: services, HTTP surface, and (later) the engine. */
-export async function startServer(config: StewardConfig): Promise<StewardServer> {
-  const services = await composeServices(config);
+/** Builds and starts Steward: services, HTTP surface, and the reconcile engine. */
+export async function startServer(config: StewardConfig, options: ComposeOptions = {}): Promise<StewardServer> {
+  const services = await composeServices(config, options);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimit,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.
@@ -55,6 +55,7 @@ export async function startServer(config: StewardConfig): Promise<StewardServer>
   });
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
+  await services.engine.start();
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
@@ -62,6 +63,7 @@ export async function startServer(config: StewardConfig): Promise<StewardServer>
     services,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     async close() {
+      await services.engine.stop();
       await app.close();
       await services.close();
     },

@@ -1,6 +1,9 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApplyService } from '../apply/apply-service.js';
+import { Engine } from '../engine/engine.js';
+import { JournalBackground } from '../journal/journal-background.js';
+import { JournalService } from '../journal/journal-service.js';
 import type { Services } from '../app/compose.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
@@ -9,12 +12,14 @@ import { PermissionGuard } from './permission.guard.js';
 import { ApplyRoutes } from './routes/apply.routes.js';
 import { DiscoveryRoutes } from './routes/discovery.routes.js';
 import { HealthRoutes } from './routes/health.routes.js';
+import { JournalRoutes } from './routes/journal.routes.js';
+import { MetricsRoutes } from './routes/metrics.routes.js';
 import { ResourceRoutes } from './routes/resource.routes.js';
 import { ServerLimits } from './server-limits.js';
 import { StatusFilter } from './status.js';
 
 /** Every route class; the permission-matrix test walks these. */
-export const ROUTES = [HealthRoutes, DiscoveryRoutes, ApplyRoutes, ResourceRoutes];
+export const ROUTES = [HealthRoutes, DiscoveryRoutes, ApplyRoutes, ResourceRoutes, JournalRoutes, MetricsRoutes];
 
 /** The HTTP surface: thin route classes over services built by the composition root. */
 @Module({})
@@ -25,6 +30,10 @@ export class HttpModule {
       { provide: KindIndex, useValue: services.kinds },
       { provide: ApplyService, useValue: services.applyService },
       { provide: ResourceQueries, useValue: services.queries },
+      { provide: JournalService, useValue: services.journalService },
+      { provide: Engine, useValue: services.engine },
+      // Nest calls its lifecycle hooks: retention timer, follow streams ended before close.
+      { provide: JournalBackground, useValue: services.journalService.background },
       {
         provide: ServerLimits,
         useValue: new ServerLimits(services.config.bodyLimit, services.config.maxDocuments),

@@ -1,10 +1,16 @@
 import { ApplyService } from '../apply/apply-service.js';
 import type { StewardConfig } from '../config.js';
-import { JournalEntryEntity, JournalHeadEntity } from '../journal/journal-entity.js';
+import { Engine } from '../engine/engine.js';
+import { type EngineConfig, loadEngineConfig, loadKindExtension } from '../engine/engine-config.js';
+import { ReferenceEntity } from '../engine/reference-index.js';
+import type { Clock } from '../engine/queue/work-queue.js';
+import { JOURNAL_ENTITIES } from '../journal/journal-entity.js';
+import { ReadJournalingQueries } from '../journal/journal-reads.js';
+import { JournalService } from '../journal/journal-service.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { KINDS } from '../kinds.js';
+import type { KindNames } from '../resources/kind.js';
 import { KindIndex } from '../resources/kind-index.js';
-import { ResourceQueries } from '../resources/resource-queries.js';
 import { ManifestValidator } from '../schema/validator.js';
 import { ChangeFeed } from '../store/change-feed.js';
 import { Database } from '../store/database.js';
@@ -12,21 +18,46 @@ import { ResourceEntity } from '../store/resource-entity.js';
 import { ResourceStore } from '../store/resource-store.js';
 
 /** Every table of Steward, for MikroORM's schema generator. */
-export const ENTITIES = [ResourceEntity, JournalEntryEntity, JournalHeadEntity];
+export const ENTITIES = [ResourceEntity, ...JOURNAL_ENTITIES, ReferenceEntity];
+
+/** For tests and benchmarks: extra kinds (with their schema dir), engine settings, a clock. */
+export interface ComposeOptions {
+  /** Kinds added to the registry; their schemas must be in `schemaDir` with the production ones. */
+  extraKinds?: KindNames[];
+  schemaDir?: string;
+  engine?: Partial<EngineConfig>;
+  clock?: Clock;
+}
 
 /**
  * The composition root: builds every service once, as plain objects, so that domain code knows
  * nothing of Nest; the HTTP module receives them ready-made.
  */
-export async function composeServices(config: StewardConfig) {
-  const kinds = new KindIndex(KINDS);
-  const validator = new ManifestValidator(KINDS);
+export async function composeServices(config: StewardConfig, options: ComposeOptions = {}) {
+  const engineConfig = { ...loadEngineConfig(), ...options.engine };
+  // STEWARD_EXTRA_KINDS (tests only): a module exporting more kinds and the schema dir holding all.
+  const extension = options.extraKinds ? undefined : await loadKindExtension(engineConfig.extraKindsModule);
+  const allKinds = [...KINDS, ...(options.extraKinds ?? extension?.kinds ?? [])];
+  const kinds = new KindIndex(allKinds);
+  const validator = new ManifestValidator(allKinds, options.schemaDir ?? extension?.schemaDir);
   const db = await Database.open(config.databaseUrl, ENTITIES);
   const store = new ResourceStore(db);
   const changes = new ChangeFeed();
   const journal = new JournalWriter(db);
+  const journalService = new JournalService(db, journal, kinds);
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
-  const queries = new ResourceQueries(store, kinds);
+  // Reads of resources are journaled when the tenant asks for it (journal settings).
+  const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
+  const engine = new Engine({
+    db,
+    store,
+    journal,
+    changes,
+    kinds: allKinds,
+    config: engineConfig,
+    redisUrl: config.redisUrl,
+    clock: options.clock,
+  });
   return {
     config,
     kinds,
@@ -35,9 +66,12 @@ export async function composeServices(config: StewardConfig) {
     store,
     changes,
     journal,
+    journalService,
     applyService,
     queries,
+    engine,
     async close() {
+      await engine.stop();
       await db.close();
     },
   };

@@ -45,11 +45,15 @@ export const JournalEntryEntity = new EntitySchema<JournalRow>({
     prev_hash: { type: 'string', fieldName: 'prev_hash', length: 64 },
     hash: { type: 'string', length: 64 },
   },
-  // Queries are "newest first within a tenant", filtered by one of these; each index ends in seq.
+  // Queries are "newest first within a tenant", filtered by one of these; each index ends in seq
+  // so that the filter and the order are served by one index walk (no sort of every match).
   indexes: [
     { name: 'journal_kind_name', properties: ['tenant', 'kind', 'name', 'seq'] },
+    { name: 'journal_kind', properties: ['tenant', 'kind', 'seq'] },
     { name: 'journal_actor', properties: ['tenant', 'actor_id', 'seq'] },
+    { name: 'journal_actor_name', properties: ['tenant', 'actor_name', 'seq'] },
     { name: 'journal_operation', properties: ['tenant', 'operation', 'seq'] },
+    { name: 'journal_result', properties: ['tenant', 'result', 'seq'] },
     { name: 'journal_time', properties: ['tenant', 'time'] },
   ],
 });
@@ -70,3 +74,56 @@ export const JournalHeadEntity = new EntitySchema<JournalHeadRow>({
     hash: { type: 'string', length: 64 },
   },
 });
+
+export type ReadJournaling = 'none' | 'metadata';
+
+export interface JournalSettingsRow {
+  tenant: string;
+  retention_days: number;
+  read_journaling: ReadJournaling;
+  updated_at: string;
+}
+
+/** Per-tenant journal settings; a tenant without a row has the defaults (see journal-settings.ts). */
+export const JournalSettingsEntity = new EntitySchema<JournalSettingsRow>({
+  name: 'JournalSettings',
+  tableName: 'journal_settings',
+  properties: {
+    tenant: { type: 'string', length: 63, primary: true },
+    retention_days: { type: 'integer', fieldName: 'retention_days' },
+    read_journaling: { type: 'string', fieldName: 'read_journaling', length: 16 },
+    updated_at: { type: 'string', fieldName: 'updated_at', length: 30 },
+  },
+});
+
+export interface JournalCheckpointRow {
+  tenant: string;
+  seq: number;
+  hash: string;
+  pruned_at: string;
+  count: number;
+}
+
+/**
+ * Where a pruned chain starts: seq and hash of the last pruned entry, so the first remaining entry
+ * still links to something known. `count` is the total of entries ever pruned for the tenant.
+ */
+export const JournalCheckpointEntity = new EntitySchema<JournalCheckpointRow>({
+  name: 'JournalCheckpoint',
+  tableName: 'journal_checkpoints',
+  properties: {
+    tenant: { type: 'string', length: 63, primary: true },
+    seq: { type: 'bigint' },
+    hash: { type: 'string', length: 64 },
+    pruned_at: { type: 'string', fieldName: 'pruned_at', length: 30 },
+    count: { type: 'bigint' },
+  },
+});
+
+/** Every table of the journal, for the composition root's entity list. */
+export const JOURNAL_ENTITIES = [
+  JournalEntryEntity,
+  JournalHeadEntity,
+  JournalSettingsEntity,
+  JournalCheckpointEntity,
+];

@@ -1,9 +1,13 @@
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
+import { canonicalJson } from '../resources/canonical.js';
 import type { FieldChange } from '../resources/diff.js';
-import { chunk, type Database, toJsonColumn } from '../store/database.js';
-import { type ChainedEntry, entryHash, GENESIS_HASH } from './chain.js';
+import { chunk, type Database } from '../store/database.js';
+import { type ChainedEntry, canonicalEntryText, GENESIS_HASH, sha256Hex } from './chain.js';
 import type { JournalHeadRow } from './journal-entity.js';
+import { redactChanges } from './redact.js';
+
+export { REDACTED, redactChanges } from './redact.js';
 
 /** What a caller records; the writer adds sequence, time, actor, request id and the chain. */
 export interface JournalRecord {
@@ -17,23 +21,10 @@ export interface JournalRecord {
   changes?: FieldChange[];
 }
 
-/** Field names whose values never enter the journal, wherever they appear in a change. */
-const SECRET_FIELD = /(password|secret|token|privatekey|private_key|plaintext|apikey|credential)/i;
-export const REDACTED = '[REDACTED]';
+/** Called after a transaction that appended to `tenant`'s journal committed, with its new head. */
+export type CommitListener = (tenant: string, headSeq: number) => void;
 
-/** Replaces values of secret-looking fields in a change summary. Pure. */
-export function redactChanges(changes: FieldChange[]): FieldChange[] {
-  return changes.map((change) => {
-    const secret = change.pointer.split('/').some((segment) => SECRET_FIELD.test(segment));
-    if (!secret) return change;
-    const redacted: FieldChange = { pointer: change.pointer };
-    if ('old' in change) redacted.old = REDACTED;
-    if ('new' in change) redacted.new = REDACTED;
-    return redacted;
-  });
-}
-
-const COLUMNS = [
+export const JOURNAL_COLUMNS = [
   'tenant',
   'seq',
   'time',
@@ -52,20 +43,31 @@ const COLUMNS = [
   'changes',
   'prev_hash',
   'hash',
-];
+] as const;
+
+/** The columns to select to rebuild an entry (a mutable copy, as knex's select wants). */
+export const JOURNAL_SELECT: string[] = [...JOURNAL_COLUMNS];
 
 /**
  * Appends to a tenant's journal inside the caller's transaction, so an entry exists exactly when
- * its change does. The head row is locked for the append, which serializes appends per tenant.
+ * its change does. The head row is locked for the append, which serializes appends per tenant:
+ * sequences are therefore committed in order, and a reader that sees seq N+1 has seen N.
  */
 export class JournalWriter {
   /** Benchmark-only switch: measures what journaling costs an apply. Never set in production. */
   disabled = false;
+  private readonly listeners = new Set<CommitListener>();
 
   constructor(
     private readonly db: Database,
     private readonly clock: () => Date = () => new Date(),
   ) {}
+
+  /** Subscribes to commits of journal appends in this process (followers wake on them). */
+  onCommitted(listener: CommitListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   async append(
     trx: Knex.Transaction,
@@ -83,16 +85,18 @@ export class JournalWriter {
     )) as JournalHeadRow;
     let seq = Number(head.seq);
     let prevHash = head.hash;
+    // Taken under the head lock, so along a chain written by one clock time never goes backwards.
     const time = this.clock().toISOString();
+    const actor = { type: context.actor.type, id: context.actor.id, name: context.actor.name };
     const rows: Array<Array<string | number | null>> = [];
     const sequences: number[] = [];
     for (const record of records) {
       seq += 1;
-      const entry: ChainedEntry = {
+      const entry: Omit<ChainedEntry, 'changes'> = {
         tenant,
         seq,
         time,
-        actor: { type: context.actor.type, id: context.actor.id, name: context.actor.name },
+        actor,
         requestId: context.requestId,
         source: context.source ?? null,
         operation: record.operation,
@@ -102,17 +106,18 @@ export class JournalWriter {
         result: record.result,
         reason: record.reason ?? null,
         changeset: record.changeset ?? null,
-        changes: redactChanges(record.changes ?? []),
         prevHash,
       };
-      const hash = entryHash(entry);
+      // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
+      const changesJson = canonicalJson(redactChanges(record.changes ?? []));
+      const hash = sha256Hex(canonicalEntryText(entry, changesJson));
       rows.push([
         tenant,
         seq,
         time,
-        entry.actor.type,
-        entry.actor.id,
-        entry.actor.name,
+        actor.type,
+        actor.id,
+        actor.name,
         entry.requestId,
         entry.source,
         entry.operation,
@@ -122,21 +127,35 @@ export class JournalWriter {
         entry.result,
         entry.reason,
         entry.changeset,
-        toJsonColumn(entry.changes),
+        changesJson,
         prevHash,
         hash,
       ]);
       sequences.push(seq);
       prevHash = hash;
     }
-    const placeholders = `(${COLUMNS.map(() => '?').join(', ')})`;
-    for (const part of chunk(rows, COLUMNS.length, this.db.maxParameters)) {
+    const placeholders = `(${JOURNAL_COLUMNS.map(() => '?').join(', ')})`;
+    for (const part of chunk(rows, JOURNAL_COLUMNS.length, this.db.maxParameters)) {
       await trx.raw(
-        `INSERT INTO journal_entries (${COLUMNS.join(', ')}) VALUES ${part.map(() => placeholders).join(', ')}`,
+        `INSERT INTO journal_entries (${JOURNAL_COLUMNS.join(', ')}) VALUES ${part.map(() => placeholders).join(', ')}`,
         part.flat(),
       );
     }
     await trx('journal_heads').where({ tenant }).update({ seq, hash: prevHash });
+    this.notifyAfterCommit(trx, tenant, seq);
     return sequences;
+  }
+
+  private notifyAfterCommit(trx: Knex.Transaction, tenant: string, seq: number): void {
+    if (this.listeners.size === 0) return;
+    let outermost = trx;
+    while (outermost.parentTransaction) outermost = outermost.parentTransaction;
+    // A rollback rejects the promise: nothing committed, nobody to wake.
+    outermost.executionPromise?.then(
+      () => {
+        for (const listener of this.listeners) listener(tenant, seq);
+      },
+      () => undefined,
+    );
   }
 }

@@ -5,7 +5,13 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { TerminalError } from '../errors.js';
 import type { CaCredentials } from './ca-credentials.js';
-import { type IssuedCertificate, issuedCertificate, randomSerial, signAndWrap, validityWindow } from './certificate-assembly.js';
+import {
+  type IssuedCertificate,
+  issuedCertificate,
+  randomSerial,
+  signAndWrap,
+  validityWindow,
+} from './certificate-assembly.js';
 import { contextConstructed, integer, sequence } from './der.js';
 import {
   authorityKeyIdentifierExtension,
@@ -15,7 +21,8 @@ import {
   keyUsageExtension,
   subjectKeyIdentifierExtension,
 } from './extensions.js';
-import { parsePublicKey, signerFor } from './key-algorithms.js';
+import { signerFor } from './key-algorithms.js';
+import { checkPublicKey } from './public-key.js';
 import { encodeSubject, formatSubject, type SubjectSpec } from './subject.js';
 
 /** Reasons of the TerminalErrors thrown here (PascalCase, for the CA's Ready condition). */
@@ -46,7 +53,7 @@ export interface RootCertificateRequest {
  */
 export function createRootCertificate(request: RootCertificateRequest): IssuedCertificate {
   const signer = signerFor(request.privateKey);
-  const { spki } = parsePublicKey(exportPublic(request.privateKey));
+  const { spki } = checkPublicKey(exportPublic(request.privateKey));
   const keyIdentifier = keyIdentifierOf(spki);
   const subjectName = encodeSubject(request.subject);
   const serial = randomSerial();
@@ -68,7 +75,11 @@ export function createRootCertificate(request: RootCertificateRequest): IssuedCe
     spki,
     contextConstructed(3, sequence(...extensions)),
   );
-  return issuedCertificate(signAndWrap(tbs, signer), { serialHex: serial.hex, window, subject: formatSubject(request.subject) });
+  return issuedCertificate(signAndWrap(tbs, signer), {
+    serialHex: serial.hex,
+    window,
+    subject: formatSubject(request.subject),
+  });
 }
 
 export interface IntermediateCertificateRequest {
@@ -94,7 +105,9 @@ export interface IntermediateCertificateRequest {
 export function createIntermediateCertificate(request: IntermediateCertificateRequest): IssuedCertificate {
   const { parent } = request;
   const pathLen = allowedPathLen(parent.certificate.pathLen, request.maxPathLen);
-  const { spki } = parsePublicKey(request.publicKey instanceof KeyObject ? exportPublic(request.publicKey) : request.publicKey);
+  const { spki } = checkPublicKey(
+    request.publicKey instanceof KeyObject ? exportPublic(request.publicKey) : request.publicKey,
+  );
   const serial = randomSerial();
   if (parent.certificate.notAfter.getTime() <= request.now.getTime() + 1000) {
     throw new TerminalError(
@@ -133,7 +146,10 @@ export function createIntermediateCertificate(request: IntermediateCertificateRe
  * inherited value explicitly lets the next level check its parent alone. Pure.
  * @throws TerminalError PathLengthExceeded.
  */
-export function allowedPathLen(parentPathLen: number | undefined, requested: number | undefined): number | undefined {
+export function allowedPathLen(
+  parentPathLen: number | undefined,
+  requested: number | undefined,
+): number | undefined {
   if (parentPathLen === undefined) return requested;
   if (parentPathLen === 0) {
     throw new TerminalError(
@@ -152,5 +168,7 @@ export function allowedPathLen(parentPathLen: number | undefined, requested: num
 
 /** SPKI DER of a public key, or of the public half of a private key. */
 function exportPublic(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ type: 'spki', format: 'der' });
+  // createPublicKey accepts only private KeyObjects (a public one throws), so public keys export directly.
+  const publicKey = key.type === 'public' ? key : createPublicKey(key);
+  return publicKey.export({ type: 'spki', format: 'der' });
 }

@@ -6,7 +6,7 @@
 import { parseDuration } from '../resources/duration.js';
 import { allowedPathLen } from './ca-certificate.js';
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm } from './key-algorithms.js';
-import { sameSubject, type SubjectSpec } from './subject.js';
+import { type SubjectSpec, sameSubject } from './subject.js';
 
 /** Validity when the spec gives none: ten years for roots, five for intermediates. */
 export const DEFAULT_CA_VALIDITY = { root: '87600h', intermediate: '43800h' } as const;
@@ -85,13 +85,28 @@ type Reason = (typeof CaPlanReason)[keyof typeof CaPlanReason];
 
 export type CaPlan =
   | { action: 'generateKeyAndCertificate'; reason: typeof CaPlanReason.KeyMissing; message: string }
-  | { action: 'waitForParent'; reason: typeof CaPlanReason.ParentNotReady | typeof CaPlanReason.ParentExpiresFirst; message: string }
+  | {
+      action: 'waitForParent';
+      reason: typeof CaPlanReason.ParentNotReady | typeof CaPlanReason.ParentExpiresFirst;
+      message: string;
+    }
   /** Same subject and settings, new validity window; a new key only when rotationPolicy is Always. */
-  | { action: 'renew'; reason: typeof CaPlanReason.RenewalDue | typeof CaPlanReason.Expired; newKey: boolean; message: string }
+  | {
+      action: 'renew';
+      reason: typeof CaPlanReason.RenewalDue | typeof CaPlanReason.Expired;
+      newKey: boolean;
+      message: string;
+    }
   /** A new certificate because the spec (or the parent's key) changed; newKey when the algorithm changed. */
   | { action: 'reissue'; reason: Reason; newKey: boolean; message: string }
   /** Nothing to do; requeue after requeueAfterMs, when renewal becomes due. */
-  | { action: 'upToDate'; reason: typeof CaPlanReason.UpToDate; renewAt: Date; requeueAfterMs: number; message: string };
+  | {
+      action: 'upToDate';
+      reason: typeof CaPlanReason.UpToDate;
+      renewAt: Date;
+      requeueAfterMs: number;
+      message: string;
+    };
 
 /**
  * Decides the next step for one CertificateAuthority. Pure: time comes in as `now`.
@@ -113,11 +128,20 @@ export function planCertificateAuthority(
   }
   if (decision.action === 'upToDate') return decision;
   if (!parent?.ready) {
-    return { action: 'waitForParent', reason: CaPlanReason.ParentNotReady, message: `parent CA ${spec.parentRef ?? '(none)'} is not Ready` };
+    return {
+      action: 'waitForParent',
+      reason: CaPlanReason.ParentNotReady,
+      message: `parent CA ${spec.parentRef ?? '(none)'} is not Ready`,
+    };
   }
   allowedPathLen(parent.pathLen, spec.maxPathLen);
   const current = material.certificate;
-  if (decision.action === 'renew' && current && parent.notAfter && parent.notAfter.getTime() <= current.notAfter.getTime()) {
+  if (
+    decision.action === 'renew' &&
+    current &&
+    parent.notAfter &&
+    parent.notAfter.getTime() <= current.notAfter.getTime()
+  ) {
     return {
       action: 'waitForParent',
       reason: CaPlanReason.ParentExpiresFirst,
@@ -131,30 +155,59 @@ function decideWithoutParent(spec: CaPlanSpec, material: CaMaterialSummary, now:
   const keyAlgorithm = spec.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM;
   const validity = spec.validity ?? DEFAULT_CA_VALIDITY[spec.type];
   const validityMs = parseDuration(validity);
-  if (!material.key) return { action: 'generateKeyAndCertificate', reason: CaPlanReason.KeyMissing, message: 'no private key yet' };
+  if (!material.key)
+    return {
+      action: 'generateKeyAndCertificate',
+      reason: CaPlanReason.KeyMissing,
+      message: 'no private key yet',
+    };
   if (material.key.algorithm !== keyAlgorithm) {
-    return reissue(CaPlanReason.KeyAlgorithmChanged, true, `key algorithm changed from ${material.key.algorithm} to ${keyAlgorithm}`);
+    return reissue(
+      CaPlanReason.KeyAlgorithmChanged,
+      true,
+      `key algorithm changed from ${material.key.algorithm} to ${keyAlgorithm}`,
+    );
   }
   const current = material.certificate;
-  if (!current) return reissue(CaPlanReason.CertificateMissing, false, 'a private key exists but no certificate');
+  if (!current)
+    return reissue(CaPlanReason.CertificateMissing, false, 'a private key exists but no certificate');
   const madeFor = current.madeFor;
-  if (!sameSubject(madeFor.subject, spec.subject)) return reissue(CaPlanReason.SubjectChanged, false, 'the subject changed');
+  if (!sameSubject(madeFor.subject, spec.subject))
+    return reissue(CaPlanReason.SubjectChanged, false, 'the subject changed');
   if (parseDuration(madeFor.validity) !== validityMs) {
-    return reissue(CaPlanReason.ValidityChanged, false, `validity changed from ${madeFor.validity} to ${validity}`);
+    return reissue(
+      CaPlanReason.ValidityChanged,
+      false,
+      `validity changed from ${madeFor.validity} to ${validity}`,
+    );
   }
   if (madeFor.maxPathLen !== spec.maxPathLen) {
-    return reissue(CaPlanReason.PathLenChanged, false, `maxPathLen changed from ${madeFor.maxPathLen ?? 'unlimited'} to ${spec.maxPathLen ?? 'unlimited'}`);
+    return reissue(
+      CaPlanReason.PathLenChanged,
+      false,
+      `maxPathLen changed from ${madeFor.maxPathLen ?? 'unlimited'} to ${spec.maxPathLen ?? 'unlimited'}`,
+    );
   }
   if ((madeFor.parentRef ?? undefined) !== (spec.type === 'intermediate' ? spec.parentRef : undefined)) {
     return reissue(CaPlanReason.ParentChanged, false, 'the CA type or parent changed');
   }
   const newKey = spec.privateKey?.rotationPolicy === 'Always';
   if (now.getTime() >= current.notAfter.getTime()) {
-    return { action: 'renew', reason: CaPlanReason.Expired, newKey, message: `the certificate expired at ${current.notAfter.toISOString()}` };
+    return {
+      action: 'renew',
+      reason: CaPlanReason.Expired,
+      newKey,
+      message: `the certificate expired at ${current.notAfter.toISOString()}`,
+    };
   }
   const renewAt = renewalTime(current.notBefore, current.notAfter, spec.renewBefore);
   if (now.getTime() >= renewAt.getTime()) {
-    return { action: 'renew', reason: CaPlanReason.RenewalDue, newKey, message: `renewal was due at ${renewAt.toISOString()}` };
+    return {
+      action: 'renew',
+      reason: CaPlanReason.RenewalDue,
+      newKey,
+      message: `renewal was due at ${renewAt.toISOString()}`,
+    };
   }
   return {
     action: 'upToDate',
@@ -174,14 +227,19 @@ function decideWithoutParent(spec: CaPlanSpec, material: CaMaterialSummary, now:
 export function renewalTime(notBefore: Date, notAfter: Date, renewBefore?: string): Date {
   const lifetimeMs = notAfter.getTime() - notBefore.getTime();
   const requested = renewBefore === undefined ? undefined : parseDuration(renewBefore);
-  const renewBeforeMs = requested !== undefined && requested < lifetimeMs ? requested : Math.floor(lifetimeMs / 3);
+  const renewBeforeMs =
+    requested !== undefined && requested < lifetimeMs ? requested : Math.floor(lifetimeMs / 3);
   return new Date(notAfter.getTime() - renewBeforeMs);
 }
 
 /** True when the current certificate was signed by a key the parent no longer has. Pure. */
 function parentKeyChanged(material: CaMaterialSummary, parent: ParentCaState | undefined): boolean {
   const authorityKeyId = material.certificate?.authorityKeyId;
-  return !!authorityKeyId && !!parent?.subjectKeyId && authorityKeyId.toLowerCase() !== parent.subjectKeyId.toLowerCase();
+  return (
+    !!authorityKeyId &&
+    !!parent?.subjectKeyId &&
+    authorityKeyId.toLowerCase() !== parent.subjectKeyId.toLowerCase()
+  );
 }
 
 function reissue(reason: Reason, newKey: boolean, message: string): CaPlan {

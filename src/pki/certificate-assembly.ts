@@ -74,7 +74,9 @@ export function validityWindow(now: Date, validityMs: number, issuerNotAfter?: D
     clipped = true;
   }
   if (notAfter.getTime() <= notBefore.getTime()) {
-    throw new RangeError(`issuer expired at ${issuerNotAfter?.toISOString()}, before ${notBefore.toISOString()}`);
+    throw new RangeError(
+      `issuer expired at ${issuerNotAfter?.toISOString()}, before ${notBefore.toISOString()}`,
+    );
   }
   return { notBefore, notAfter, clipped, der: sequence(time(notBefore), time(notAfter)) };
 }

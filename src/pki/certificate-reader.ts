@@ -96,12 +96,15 @@ function readExtensions(der: Buffer, wrapper: DerElement, facts: CertificateFact
         const [caFlag, pathLen] = readChildren(value, root, what);
         facts.isCa = caFlag?.tag === 0x01 && value[caFlag.contentStart] !== 0;
         const pathLenElement = caFlag?.tag === 0x02 ? caFlag : pathLen;
-        if (pathLenElement?.tag === 0x02) facts.pathLen = Number.parseInt(readIntegerHex(value, pathLenElement), 16);
+        if (pathLenElement?.tag === 0x02)
+          facts.pathLen = Number.parseInt(readIntegerHex(value, pathLenElement), 16);
         break;
       }
       case '2.5.29.15': {
         const bits = contentBytes(value, root).subarray(1);
-        facts.keyUsage = new Set(KEY_USAGE_NAMES.filter((_, index) => (bits[index >> 3] ?? 0) & (0x80 >> (index & 7))));
+        facts.keyUsage = new Set(
+          KEY_USAGE_NAMES.filter((_, index) => (bits[index >> 3] ?? 0) & (0x80 >> (index & 7))),
+        );
         break;
       }
       case '2.5.29.14':

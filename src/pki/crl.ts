@@ -75,7 +75,11 @@ export function buildCrl(request: CrlRequest): SignedCrl {
     .map(({ entry, serial }) => {
       const fields = [integer(serial), time(entry.revokedAt)];
       if (entry.reason && entry.reason !== 'unspecified') {
-        const reasonCode = extension(OID_REASON_CODE, false, enumerated(REVOCATION_REASON_CODES[entry.reason]));
+        const reasonCode = extension(
+          OID_REASON_CODE,
+          false,
+          enumerated(REVOCATION_REASON_CODES[entry.reason]),
+        );
         fields.push(sequence(reasonCode));
       }
       return sequence(...fields);
@@ -97,7 +101,13 @@ export function buildCrl(request: CrlRequest): SignedCrl {
   tbsFields.push(contextConstructed(0, crlExtensions));
   const tbs = sequence(...tbsFields);
   const der = sequence(tbs, request.ca.signer.algorithmIdentifier, bitString(request.ca.signer.sign(tbs)));
-  return { der, pem: crlToPem(der), thisUpdate: request.thisUpdate, nextUpdate: request.nextUpdate, crlNumber };
+  return {
+    der,
+    pem: crlToPem(der),
+    thisUpdate: request.thisUpdate,
+    nextUpdate: request.nextUpdate,
+    crlNumber,
+  };
 }
 
 /** PEM (`X509 CRL`) of a DER CRL. Pure. */
@@ -109,15 +119,22 @@ function crlProblems(request: CrlRequest): FieldProblem[] {
   const problems: FieldProblem[] = [];
   request.revoked.forEach((entry, index) => {
     if (!/^[0-9a-fA-F]{1,40}$/.test(entry.serialHex) || /^0+$/.test(entry.serialHex)) {
-      problems.push({ pointer: `/revoked/${index}/serialHex`, message: `${JSON.stringify(entry.serialHex)} is not a positive hex serial of at most 20 bytes` });
+      problems.push({
+        pointer: `/revoked/${index}/serialHex`,
+        message: `${JSON.stringify(entry.serialHex)} is not a positive hex serial of at most 20 bytes`,
+      });
     }
     if (entry.reason !== undefined && !isRevocationReason(entry.reason)) {
-      problems.push({ pointer: `/revoked/${index}/reason`, message: `unknown revocation reason ${JSON.stringify(entry.reason)}` });
+      problems.push({
+        pointer: `/revoked/${index}/reason`,
+        message: `unknown revocation reason ${JSON.stringify(entry.reason)}`,
+      });
     }
   });
   if (request.nextUpdate.getTime() <= request.thisUpdate.getTime()) {
     problems.push({ pointer: '/nextUpdate', message: 'nextUpdate must be after thisUpdate' });
   }
-  if (BigInt(request.crlNumber) < 0n) problems.push({ pointer: '/crlNumber', message: 'crlNumber must not be negative' });
+  if (BigInt(request.crlNumber) < 0n)
+    problems.push({ pointer: '/crlNumber', message: 'crlNumber must not be negative' });
   return problems;
 }

@@ -63,7 +63,11 @@ export function elementBytes(bytes: Uint8Array, element: DerElement): Buffer {
 
 /** The value part as a view (no copy). */
 export function contentBytes(bytes: Uint8Array, element: DerElement): Buffer {
-  return Buffer.from(bytes.buffer, bytes.byteOffset + element.contentStart, element.end - element.contentStart);
+  return Buffer.from(
+    bytes.buffer,
+    bytes.byteOffset + element.contentStart,
+    element.end - element.contentStart,
+  );
 }
 
 /** Dotted text of an OBJECT IDENTIFIER element. */
@@ -94,7 +98,9 @@ export function readIntegerHex(bytes: Uint8Array, element: DerElement): string {
 export function readTime(bytes: Uint8Array, element: DerElement): Date {
   const text = contentBytes(bytes, element).toString('latin1');
   const match =
-    element.tag === 0x17 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+    element.tag === 0x17
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (!match || (element.tag !== 0x17 && element.tag !== 0x18)) throw malformed('time', text);
   let year = Number(match[1]);
   if (element.tag === 0x17) year += year < 50 ? 2000 : 1900;
@@ -103,5 +109,7 @@ export function readTime(bytes: Uint8Array, element: DerElement): Date {
 }
 
 function malformed(what: string, detail: string): InvalidError {
-  return new InvalidError(`malformed ${what}: ${detail}`, { problems: [{ pointer: '', message: `malformed ${what}: ${detail}` }] });
+  return new InvalidError(`malformed ${what}: ${detail}`, {
+    problems: [{ pointer: '', message: `malformed ${what}: ${detail}` }],
+  });
 }

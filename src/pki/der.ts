@@ -154,7 +154,13 @@ export function ia5String(text: string): Buffer {
 export function time(date: Date): Buffer {
   const iso = date.toISOString(); // 2025-01-02T03:04:05.678Z
   if (iso.length !== 24) throw new RangeError(`date out of X.509 range: ${iso}`);
-  const digits = iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19);
+  const digits =
+    iso.slice(0, 4) +
+    iso.slice(5, 7) +
+    iso.slice(8, 10) +
+    iso.slice(11, 13) +
+    iso.slice(14, 16) +
+    iso.slice(17, 19);
   const year = date.getUTCFullYear();
   if (year < 1950) throw new RangeError(`date before 1950 cannot be encoded: ${iso}`);
   return year < 2050

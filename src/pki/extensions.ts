@@ -75,7 +75,11 @@ export type ExtendedKeyUsage = keyof typeof ExtendedKeyUsageOid;
 
 /** extendedKeyUsage, not critical. */
 export function extendedKeyUsageExtension(purposes: readonly ExtendedKeyUsage[]): Buffer {
-  return extension(OID.extendedKeyUsage, false, sequence(...purposes.map((purpose) => oid(ExtendedKeyUsageOid[purpose]))));
+  return extension(
+    OID.extendedKeyUsage,
+    false,
+    sequence(...purposes.map((purpose) => oid(ExtendedKeyUsageOid[purpose]))),
+  );
 }
 
 /**
@@ -86,7 +90,7 @@ export function extendedKeyUsageExtension(purposes: readonly ExtendedKeyUsage[])
 export function keyIdentifierOf(spki: Uint8Array): Buffer {
   const outer = readSingle(spki, 0x30, 'SubjectPublicKeyInfo');
   const [, publicKeyBits] = readChildren(spki, outer, 'SubjectPublicKeyInfo');
-  if (!publicKeyBits || publicKeyBits.tag !== 0x03) throw new InvalidError('malformed SubjectPublicKeyInfo: no key bits');
+  if (publicKeyBits?.tag !== 0x03) throw new InvalidError('malformed SubjectPublicKeyInfo: no key bits');
   // The first content byte of a BIT STRING is its unused-bits count, not key material.
   return createHash('sha1').update(contentBytes(spki, publicKeyBits).subarray(1)).digest();
 }
@@ -123,15 +127,38 @@ export interface SubjectAltNames {
 /** Every problem with a set of SANs (ASCII only: IA5String; IDNs must be given as A-labels). Pure. */
 export function subjectAltNameProblems(names: SubjectAltNames, pointer = '/subjectAltNames'): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const check = (list: readonly string[] | undefined, field: string, valid: (value: string) => boolean, rule: string) =>
+  const check = (
+    list: readonly string[] | undefined,
+    field: string,
+    valid: (value: string) => boolean,
+    rule: string,
+  ) =>
     list?.forEach((value, index) => {
       if (typeof value !== 'string' || !valid(value)) {
-        problems.push({ pointer: `${pointer}/${field}/${index}`, message: `${JSON.stringify(value)} is not ${rule}` });
+        problems.push({
+          pointer: `${pointer}/${field}/${index}`,
+          message: `${JSON.stringify(value)} is not ${rule}`,
+        });
       }
     });
-  check(names.dnsNames, 'dnsNames', isDnsName, 'a DNS name (ASCII letters, digits, "-", ".", optional leading "*.")');
-  check(names.uris, 'uris', (value) => /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/.test(value), 'an ASCII URI with a scheme');
-  check(names.emails, 'emails', (value) => /^[\x21-\x3f\x41-\x7e]+@[A-Za-z0-9.-]+$/.test(value), 'an ASCII e-mail address');
+  check(
+    names.dnsNames,
+    'dnsNames',
+    isDnsName,
+    'a DNS name (ASCII letters, digits, "-", ".", optional leading "*.")',
+  );
+  check(
+    names.uris,
+    'uris',
+    (value) => /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/.test(value),
+    'an ASCII URI with a scheme',
+  );
+  check(
+    names.emails,
+    'emails',
+    (value) => /^[\x21-\x3f\x41-\x7e]+@[A-Za-z0-9.-]+$/.test(value),
+    'an ASCII e-mail address',
+  );
   check(names.ipAddresses, 'ipAddresses', (value) => isIP(value) !== 0, 'an IPv4 or IPv6 address');
   return problems;
 }
@@ -144,7 +171,10 @@ function isDnsName(value: string): boolean {
 
 /** True when there is at least one name. */
 export function hasSubjectAltNames(names: SubjectAltNames | undefined): boolean {
-  return !!names && [names.dnsNames, names.uris, names.emails, names.ipAddresses].some((list) => (list?.length ?? 0) > 0);
+  return (
+    !!names &&
+    [names.dnsNames, names.uris, names.emails, names.ipAddresses].some((list) => (list?.length ?? 0) > 0)
+  );
 }
 
 /**
@@ -153,7 +183,8 @@ export function hasSubjectAltNames(names: SubjectAltNames | undefined): boolean 
  */
 export function subjectAltNameExtension(names: SubjectAltNames): Buffer {
   const problems = subjectAltNameProblems(names);
-  if (problems.length > 0) throw new InvalidError(`invalid subject alternative name: ${problems[0].message}`, { problems });
+  if (problems.length > 0)
+    throw new InvalidError(`invalid subject alternative name: ${problems[0].message}`, { problems });
   const generalNames = [
     ...(names.emails ?? []).map((email) => contextPrimitive(1, asciiBytes(email))),
     ...(names.dnsNames ?? []).map((dns) => contextPrimitive(2, asciiBytes(dns))),
@@ -181,6 +212,7 @@ function ipAddressBytes(ip: string): Buffer {
   const tailGroups = tail ? tail.split(':') : [];
   const zeros = tail === undefined ? [] : Array(8 - headGroups.length - tailGroups.length).fill('0');
   const bytes = Buffer.alloc(16);
-  [...headGroups, ...zeros, ...tailGroups].forEach((group, index) => bytes.writeUInt16BE(Number.parseInt(group, 16), index * 2));
+  const groups = [...headGroups, ...zeros, ...tailGroups];
+  for (let index = 0; index < 8; index++) bytes.writeUInt16BE(Number.parseInt(groups[index], 16), index * 2);
   return bytes;
 }

@@ -8,10 +8,16 @@
  * crypto.sign. That makes signing, not encoding, the dominant cost (see docs/pki.md and
  * bench/issue.ts).
  */
-import type { KeyObject } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { InvalidError, TerminalError } from '../errors.js';
 import type { CaCredentials } from './ca-credentials.js';
-import { type IssuedCertificate, issuedCertificate, randomSerial, signAndWrap, validityWindow } from './certificate-assembly.js';
+import {
+  type IssuedCertificate,
+  issuedCertificate,
+  randomSerial,
+  signAndWrap,
+  validityWindow,
+} from './certificate-assembly.js';
 import { verifyCsr } from './csr.js';
 import { contextConstructed, integer, sequence } from './der.js';
 import {
@@ -28,7 +34,7 @@ import {
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
 } from './extensions.js';
-import { parsePublicKey } from './key-algorithms.js';
+import { checkPublicKey } from './public-key.js';
 import { encodeSubject, formatSubject, type SubjectSpec } from './subject.js';
 
 /** What a leaf is for: `device` identities authenticate as clients and may serve (mTLS both ways). */
@@ -96,9 +102,10 @@ export class LeafIssuer {
    *   the CA has expired at `request.now`.
    */
   issueForPublicKey(publicKey: Uint8Array | string | KeyObject, request: LeafRequest): IssuedCertificate {
-    const input = typeof publicKey === 'object' && !(publicKey instanceof Uint8Array) ? publicKey.export({ type: 'spki', format: 'der' }) : publicKey;
-    const { key, spki } = parsePublicKey(input);
-    return this.issue(spki, key.asymmetricKeyType === 'rsa', request);
+    const input =
+      publicKey instanceof KeyObject ? publicKey.export({ type: 'spki', format: 'der' }) : publicKey;
+    const { spki, keyType } = checkPublicKey(input);
+    return this.issue(spki, keyType === 'rsa', request);
   }
 
   /**
@@ -118,7 +125,10 @@ export class LeafIssuer {
       throw new InvalidError(`validity must be a positive duration, got ${request.validityMs} ms`);
     }
     if (this.ca.certificate.notAfter.getTime() <= request.now.getTime() + 1000) {
-      throw new TerminalError(IssuerExpiredReason, `the CA certificate expired at ${this.caNotAfter.toISOString()}`);
+      throw new TerminalError(
+        IssuerExpiredReason,
+        `the CA certificate expired at ${this.caNotAfter.toISOString()}`,
+      );
     }
     const serial = randomSerial();
     const window = validityWindow(request.now, request.validityMs, this.ca.certificate.notAfter);
@@ -127,7 +137,8 @@ export class LeafIssuer {
       this.caWideExtensions,
       subjectKeyIdentifierExtension(keyIdentifierOf(spki)),
     ];
-    if (hasSubjectAltNames(request.subjectAltNames)) extensionParts.push(subjectAltNameExtension(request.subjectAltNames!));
+    if (hasSubjectAltNames(request.subjectAltNames))
+      extensionParts.push(subjectAltNameExtension(request.subjectAltNames!));
     const tbs = sequence(
       VERSION_3,
       serial.der,

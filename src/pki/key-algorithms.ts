@@ -3,7 +3,7 @@
  * one-shot crypto.sign with a KeyObject, the fastest path Node offers). Signatures: ECDSA with
  * SHA-256 on P-256 and SHA-384 on P-384, pure Ed25519, RSA PKCS#1 v1.5 with SHA-256.
  */
-import { createPrivateKey, createPublicKey, KeyObject, sign, webcrypto } from 'node:crypto';
+import { createPrivateKey, KeyObject, sign, webcrypto } from 'node:crypto';
 import { InvalidError } from '../errors.js';
 import { NULL, oid, sequence } from './der.js';
 import { derFromPemOrDer } from './pem.js';
@@ -11,9 +11,6 @@ import { derFromPemOrDer } from './pem.js';
 export const KEY_ALGORITHMS = ['ECDSA-P256', 'ECDSA-P384', 'Ed25519', 'RSA-2048', 'RSA-3072'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 export const DEFAULT_KEY_ALGORITHM: KeyAlgorithm = 'ECDSA-P256';
-
-/** Smallest RSA modulus accepted for any key, CA or leaf. */
-export const MIN_RSA_BITS = 2048;
 
 export interface KeyPair {
   algorithm: KeyAlgorithm;
@@ -29,8 +26,18 @@ const GENERATE_PARAMS: Record<KeyAlgorithm, GenerateParams> = {
   'ECDSA-P256': { name: 'ECDSA', namedCurve: 'P-256' },
   'ECDSA-P384': { name: 'ECDSA', namedCurve: 'P-384' },
   Ed25519: { name: 'Ed25519' },
-  'RSA-2048': { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
-  'RSA-3072': { name: 'RSASSA-PKCS1-v1_5', modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  'RSA-2048': {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
+  'RSA-3072': {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 3072,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
 };
 
 export function isKeyAlgorithm(value: unknown): value is KeyAlgorithm {
@@ -73,11 +80,19 @@ export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm | undefined {
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
     case 'ec':
-      return details.namedCurve === 'prime256v1' ? 'ECDSA-P256' : details.namedCurve === 'secp384r1' ? 'ECDSA-P384' : undefined;
+      return details.namedCurve === 'prime256v1'
+        ? 'ECDSA-P256'
+        : details.namedCurve === 'secp384r1'
+          ? 'ECDSA-P384'
+          : undefined;
     case 'ed25519':
       return 'Ed25519';
     case 'rsa':
-      return details.modulusLength === 2048 ? 'RSA-2048' : details.modulusLength === 3072 ? 'RSA-3072' : undefined;
+      return details.modulusLength === 2048
+        ? 'RSA-2048'
+        : details.modulusLength === 3072
+          ? 'RSA-3072'
+          : undefined;
     default:
       return undefined;
   }
@@ -96,7 +111,8 @@ export interface Signer {
  */
 export function signerFor(privateKey: KeyObject): Signer {
   const algorithm = privateKey.type === 'private' ? keyAlgorithmOf(privateKey) : undefined;
-  if (!algorithm) throw invalid(`unsupported CA key (${privateKey.type} ${privateKey.asymmetricKeyType ?? ''})`);
+  if (!algorithm)
+    throw invalid(`unsupported CA key (${privateKey.type} ${privateKey.asymmetricKeyType ?? ''})`);
   const [hash, algorithmIdentifier] = SIGNATURE_ALGORITHMS[algorithm];
   return {
     algorithm,
@@ -119,32 +135,6 @@ const SIGNATURE_ALGORITHMS: Record<KeyAlgorithm, [hash: string | null, algorithm
   'RSA-2048': ['sha256', RSA_SHA256],
   'RSA-3072': ['sha256', RSA_SHA256],
 };
-
-/**
- * Validates a SubjectPublicKeyInfo offered for a certificate and returns it re-encoded by OpenSSL
- * (canonical DER) with its key object. Accepts EC P-256/P-384, Ed25519 and RSA of at least 2048 bits.
- * @throws InvalidError for malformed, unsupported or weak keys.
- */
-export function parsePublicKey(spki: Uint8Array | string): { key: KeyObject; spki: Buffer } {
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: derFromPemOrDer(spki, ['PUBLIC KEY']), format: 'der', type: 'spki' });
-  } catch (error) {
-    throw invalid('not a SubjectPublicKeyInfo public key', error);
-  }
-  const details = key.asymmetricKeyDetails ?? {};
-  const supported =
-    (key.asymmetricKeyType === 'ec' && (details.namedCurve === 'prime256v1' || details.namedCurve === 'secp384r1')) ||
-    key.asymmetricKeyType === 'ed25519' ||
-    (key.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= MIN_RSA_BITS);
-  if (!supported) {
-    throw invalid(
-      `unsupported public key (${key.asymmetricKeyType} ${details.namedCurve ?? details.modulusLength ?? ''}): ` +
-        `use EC P-256/P-384, Ed25519 or RSA >= ${MIN_RSA_BITS} bits`,
-    );
-  }
-  return { key, spki: key.export({ type: 'spki', format: 'der' }) };
-}
 
 function invalid(message: string, cause?: unknown): InvalidError {
   return new InvalidError(message, { cause, problems: [{ pointer: '', message }] });

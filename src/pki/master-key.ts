@@ -34,7 +34,8 @@ export class MasterKey {
     key: Uint8Array,
     readonly source: string,
   ) {
-    if (key.length !== KEY_BYTES) throw new ConfigError(`${source}: the master key must be ${KEY_BYTES} bytes, got ${key.length}`);
+    if (key.length !== KEY_BYTES)
+      throw new ConfigError(`${source}: the master key must be ${KEY_BYTES} bytes, got ${key.length}`);
     this.#key = Buffer.from(key);
     this.keyId = this.#derive('steward master key id').subarray(0, 6).toString('base64url');
   }
@@ -61,7 +62,10 @@ export class MasterKey {
   decrypt(sealed: string, associatedData: string): Buffer {
     const parts = sealed.split(':');
     if (parts.length !== 5 || parts[0] !== SEALED_VERSION) {
-      throw new TerminalError(SecretDecryptionFailed, `not a sealed value of format ${SEALED_VERSION} (for ${associatedData})`);
+      throw new TerminalError(
+        SecretDecryptionFailed,
+        `not a sealed value of format ${SEALED_VERSION} (for ${associatedData})`,
+      );
     }
     const [, keyId, iv, tag, ciphertext] = parts;
     if (keyId !== this.keyId) {
@@ -150,7 +154,10 @@ export interface LoadedMasterKey {
  * directory: exactly one key file wins and all of them use it.
  * @throws ConfigError naming the variable or file when its content is not a 32-byte key.
  */
-export async function loadMasterKey(options: { dataDir: string; env?: NodeJS.ProcessEnv }): Promise<LoadedMasterKey> {
+export async function loadMasterKey(options: {
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<LoadedMasterKey> {
   const fromEnv = (options.env ?? process.env)[MASTER_KEY_ENV];
   if (fromEnv) return { masterKey: parseMasterKey(fromEnv, MASTER_KEY_ENV), origin: 'env' };
   const path = join(options.dataDir, MASTER_KEY_FILE);
@@ -161,7 +168,11 @@ export async function loadMasterKey(options: { dataDir: string; env?: NodeJS.Pro
   }
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const created = await createKeyFile(path);
-  return { masterKey: parseMasterKey(await readFile(path, 'utf8'), path), origin: created ? 'generated' : 'file', path };
+  return {
+    masterKey: parseMasterKey(await readFile(path, 'utf8'), path),
+    origin: created ? 'generated' : 'file',
+    path,
+  };
 }
 
 /**

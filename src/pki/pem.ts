@@ -15,7 +15,12 @@ export function toPem(label: string, der: Uint8Array): string {
  * @throws InvalidError when PEM text has no block with an accepted label.
  */
 export function derFromPemOrDer(input: string | Uint8Array, labels: readonly string[]): Buffer {
-  const text = typeof input === 'string' ? input : looksLikePem(input) ? Buffer.from(input).toString('latin1') : undefined;
+  const text =
+    typeof input === 'string'
+      ? input
+      : looksLikePem(input)
+        ? Buffer.from(input).toString('latin1')
+        : undefined;
   if (text === undefined) return Buffer.from(input as Uint8Array);
   for (const match of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
     if (labels.includes(match[1])) return Buffer.from(match[2].replace(/\s+/g, ''), 'base64');

@@ -31,18 +31,25 @@ const ATTRIBUTE_TYPES = new Map(ATTRIBUTES.map((attribute) => [attribute.field, 
  */
 export function subjectProblems(subject: SubjectSpec, pointer = '/subject'): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  if (typeof subject !== 'object' || subject === null) return [{ pointer, message: 'subject must be an object' }];
+  if (typeof subject !== 'object' || subject === null)
+    return [{ pointer, message: 'subject must be an object' }];
   for (const { field, maxLength } of ATTRIBUTES) {
     const value = subject[field];
     if (value === undefined && field !== 'commonName') continue;
     if (typeof value !== 'string' || value.length === 0) {
       problems.push({ pointer: `${pointer}/${field}`, message: `${field} must be a non-empty string` });
     } else if ([...value].length > maxLength) {
-      problems.push({ pointer: `${pointer}/${field}`, message: `${field} is longer than ${maxLength} characters` });
+      problems.push({
+        pointer: `${pointer}/${field}`,
+        message: `${field} is longer than ${maxLength} characters`,
+      });
     }
   }
   if (typeof subject.country === 'string' && !/^[A-Z]{2}$/.test(subject.country)) {
-    problems.push({ pointer: `${pointer}/country`, message: 'country must be a two-letter upper-case ISO 3166 code' });
+    problems.push({
+      pointer: `${pointer}/country`,
+      message: 'country must be a two-letter upper-case ISO 3166 code',
+    });
   }
   return problems;
 }

@@ -1,3 +1,5 @@
+import type { Controller } from '../engine/controller.js';
+
 /** What the server knows about a kind: its names (for routes and the CLI) and its versions. */
 export interface KindNames {
   /** PascalCase, as in manifests. */
@@ -10,6 +12,8 @@ export interface KindNames {
   shortNames: string[];
   /** Served versions of the steward.dev group; the schema of each is schemas/{version}/{singular}.json. */
   versions: string[];
+  /** Its reconciler (controllers/<kind>.ts); start-up fails when a kind has none. */
+  controller?: Controller;
 }
 
 export function kindNames(kind: string, plural: string, shortNames: string[], versions = ['v1']): KindNames {

@@ -42,8 +42,11 @@ export function translateErrors(errors: readonly ErrorObject[]): SchemaProblem[]
   }
 
   // An empty string fails both minLength and pattern; "must not be empty" says it all.
-  const empty = new Set(errors.filter((e) => e.keyword === 'minLength' && e.data === '').map((e) => e.instancePath));
-  for (const error of errors) if (error.keyword === 'pattern' && empty.has(error.instancePath)) dropped.add(error);
+  const empty = new Set(
+    errors.filter((e) => e.keyword === 'minLength' && e.data === '').map((e) => e.instancePath),
+  );
+  for (const error of errors)
+    if (error.keyword === 'pattern' && empty.has(error.instancePath)) dropped.add(error);
 
   const problems: SchemaProblem[] = [];
   const seen = new Set<string>();
@@ -91,7 +94,10 @@ function mostSpecific(branches: ErrorObject[][]): ErrorObject[] {
   return best;
 }
 
-function schemaMessage(error: ErrorObject, keyword: 'errorMessage' | 'patternErrorMessage'): string | undefined {
+function schemaMessage(
+  error: ErrorObject,
+  keyword: 'errorMessage' | 'patternErrorMessage',
+): string | undefined {
   const message: unknown = error.parentSchema?.[keyword];
   return typeof message === 'string' ? message : undefined;
 }
@@ -109,12 +115,17 @@ function translate(error: ErrorObject): SchemaProblem {
     case 'required':
       return {
         pointer: `${error.instancePath}/${pointerSegment(String(params.missingProperty))}`,
-        message: schemaMessage(error, 'errorMessage') ?? `missing required field ${JSON.stringify(params.missingProperty)}`,
+        message:
+          schemaMessage(error, 'errorMessage') ??
+          `missing required field ${JSON.stringify(params.missingProperty)}`,
       };
     case 'additionalProperties':
     case 'unevaluatedProperties': {
       const field = String(params.additionalProperty ?? params.unevaluatedProperty);
-      return { pointer: `${error.instancePath}/${pointerSegment(field)}`, message: `unknown field ${JSON.stringify(field)}` };
+      return {
+        pointer: `${error.instancePath}/${pointerSegment(field)}`,
+        message: `unknown field ${JSON.stringify(field)}`,
+      };
     }
     default:
       return { pointer: error.instancePath, message: messageOf(error, params) };
@@ -144,7 +155,9 @@ function messageOf(error: ErrorObject, params: Record<string, unknown>): string 
     case 'format':
       return FORMAT_MESSAGES[String(params.format)] ?? `must be a valid ${String(params.format)}`;
     case 'minLength':
-      return params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters long`;
+      return params.limit === 1
+        ? 'must not be empty'
+        : `must be at least ${String(params.limit)} characters long`;
     case 'maxLength':
       return `must be at most ${String(params.limit)} characters long`;
     case 'minimum':

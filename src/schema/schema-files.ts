@@ -32,7 +32,8 @@ export function schemaKey(kind: string, version: string): string {
 export function defaultSchemaDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'schemas'))) return join(dir, 'schemas');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'schemas')))
+      return join(dir, 'schemas');
     const parent = dirname(dir);
     if (parent === dir) throw new ConfigError('cannot find the schemas/ directory above ' + import.meta.url);
     dir = parent;
@@ -86,7 +87,8 @@ export function loadSchemaSet(kinds: readonly KindNames[], schemaDir: string): S
 
 function readSchema(schemaDir: string, file: string, what: string): SchemaDocument {
   const shown = relative(schemaDir, file);
-  if (!existsSync(file)) throw new ConfigError(`no schema file for ${what}: expected ${shown} in ${schemaDir}`);
+  if (!existsSync(file))
+    throw new ConfigError(`no schema file for ${what}: expected ${shown} in ${schemaDir}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));

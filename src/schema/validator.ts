@@ -1,16 +1,23 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import formatsModule, { type FormatsPlugin } from 'ajv-formats';
-import { type FieldProblem, NotFoundError } from '../errors.js';
+import { ConfigError, type FieldProblem, NotFoundError } from '../errors.js';
 import type { KindNames } from '../resources/kind.js';
 import { API_GROUP, type Manifest } from '../resources/model.js';
 import { addStewardKeywords } from './keywords.js';
-import { pointerSegment, type SchemaProblem, translateErrors } from './problems.js';
-import { COMMON_SCHEMA_FILE, defaultSchemaDir, loadSchemaSet, type SchemaDocument, schemaKey } from './schema-files.js';
+import { type SchemaProblem, translateErrors } from './problems.js';
+import {
+  COMMON_SCHEMA_FILE,
+  defaultSchemaDir,
+  loadSchemaSet,
+  type SchemaDocument,
+  schemaKey,
+} from './schema-files.js';
 
 // ajv-formats is CommonJS: depending on the loader its default export is the plugin or the module.
 const addFormats: FormatsPlugin =
-  (formatsModule as unknown as { default?: FormatsPlugin }).default ?? (formatsModule as unknown as FormatsPlugin);
+  (formatsModule as unknown as { default?: FormatsPlugin }).default ??
+  (formatsModule as unknown as FormatsPlugin);
 
 /** The outcome of validating one document: problems are expected input, so they are a value, not a throw. */
 export interface ValidationResult {
@@ -34,7 +41,7 @@ export class ManifestValidator {
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly schemas: Map<string, SchemaDocument>;
   private readonly commonSchemas: Map<string, SchemaDocument>;
-  private readonly metadataValidator: ValidateFunction;
+  private readonly metadataValidator: ValidateFunction | undefined;
 
   /**
    * @param kinds the registry (src/kinds.ts KINDS).
@@ -50,14 +57,31 @@ export class ManifestValidator {
 
     // verbose: errors carry their schema, where the errorMessage/patternErrorMessage live.
     // strictRequired is off: rules in oneOf/anyOf/if branches name properties the enclosing schema declares.
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, useDefaults: true, verbose: true });
+    const ajv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      strictRequired: false,
+      useDefaults: true,
+      verbose: true,
+    });
     addFormats(ajv);
     addStewardKeywords(ajv);
-    for (const schema of [...set.common.values(), ...set.kinds.values()]) ajv.addSchema(schema);
-    for (const [key, schema] of set.kinds) this.validators.set(key, ajv.getSchema(String(schema.$id)) as ValidateFunction);
+    for (const schema of [...set.common.values(), ...set.kinds.values()]) {
+      try {
+        ajv.addSchema(schema);
+      } catch (cause) {
+        throw new ConfigError(`schema ${String(schema.$id)} is invalid: ${(cause as Error).message}`, {
+          cause,
+        });
+      }
+    }
+    for (const [key, schema] of set.kinds) this.validators.set(key, compile(ajv, String(schema.$id)));
     // For documents whose kind or version is unknown: their metadata can still be checked.
-    const [latest] = [...set.common.entries()].sort(([a], [b]) => b.localeCompare(a, 'en', { numeric: true }));
-    this.metadataValidator = ajv.compile({ $ref: `${String(latest?.[1].$id)}#/$defs/objectMeta` });
+    const [latest] = [...set.common.entries()].sort(([a], [b]) =>
+      b.localeCompare(a, 'en', { numeric: true }),
+    );
+    this.metadataValidator =
+      latest === undefined ? undefined : ajv.compile({ $ref: `${String(latest[1].$id)}#/$defs/objectMeta` });
   }
 
   /**
@@ -116,11 +140,28 @@ export class ManifestValidator {
 
   /** Checks apiVersion and kind; returns the version to validate with, or undefined if there is none. */
   private checkEnvelope(fields: Record<string, unknown>, problems: SchemaProblem[]): string | undefined {
-    const kind = this.kindOf(fields.kind, problems);
-    const served = kind ? servedList(kind) : `${API_GROUP}/v1`;
-    const apiVersion = fields.apiVersion;
+    // The kind is looked up first (to say which versions it serves) but reported after apiVersion,
+    // in the order the fields are written.
+    const kindProblems: SchemaProblem[] = [];
+    const kind = this.kindOf(fields.kind, kindProblems);
+    const version = this.checkApiVersion(fields.apiVersion, kind, problems);
+    problems.push(...kindProblems);
+    return kindProblems.length === 0 ? version : undefined;
+  }
+
+  private checkApiVersion(
+    apiVersion: unknown,
+    kind: KindNames | undefined,
+    problems: SchemaProblem[],
+  ): string | undefined {
+    const served = servedList(
+      kind ? kind.versions : [...new Set([...this.kinds.values()].flatMap((k) => k.versions))],
+    );
     if (apiVersion === undefined) {
-      problems.push({ pointer: '/apiVersion', message: `missing required field "apiVersion" (served: ${served})` });
+      problems.push({
+        pointer: '/apiVersion',
+        message: `missing required field "apiVersion" (served: ${served})`,
+      });
       return undefined;
     }
     const match = typeof apiVersion === 'string' ? API_VERSION.exec(apiVersion) : null;
@@ -151,7 +192,10 @@ export class ManifestValidator {
     }
     const found = typeof kind === 'string' ? this.kinds.get(kind) : undefined;
     if (found === undefined) {
-      problems.push({ pointer: '/kind', message: `unknown kind ${JSON.stringify(kind)} (known kinds: ${known})` });
+      problems.push({
+        pointer: '/kind',
+        message: `unknown kind ${JSON.stringify(kind)} (known kinds: ${known})`,
+      });
     }
     return found;
   }
@@ -160,12 +204,13 @@ export class ManifestValidator {
   private checkMetadataAndSpec(fields: Record<string, unknown>, problems: SchemaProblem[]): void {
     if (fields.metadata === undefined) {
       problems.push({ pointer: '/metadata', message: 'missing required field "metadata"' });
-    } else if (!this.metadataValidator(fields.metadata)) {
+    } else if (this.metadataValidator && !this.metadataValidator(fields.metadata)) {
       for (const problem of translateErrors(this.metadataValidator.errors ?? [])) {
         problems.push({ pointer: `/metadata${problem.pointer}`, message: problem.message });
       }
     }
-    if (fields.spec === undefined) problems.push({ pointer: '/spec', message: 'missing required field "spec"' });
+    if (fields.spec === undefined)
+      problems.push({ pointer: '/spec', message: 'missing required field "spec"' });
   }
 
   private result(problems: SchemaProblem[], documentIndex?: number, manifest?: Manifest): ValidationResult {
@@ -178,8 +223,17 @@ export class ManifestValidator {
   }
 }
 
-function servedList(kind: KindNames): string {
-  return kind.versions.map((version) => `${API_GROUP}/${version}`).join(', ');
+/** Compiles one loaded schema now, so a broken schema fails start-up rather than the first apply. */
+function compile(ajv: Ajv2020, id: string): ValidateFunction {
+  try {
+    return ajv.getSchema(id) as ValidateFunction;
+  } catch (cause) {
+    throw new ConfigError(`schema ${id} does not compile: ${(cause as Error).message}`, { cause });
+  }
+}
+
+function servedList(versions: readonly string[]): string {
+  return versions.map((version) => `${API_GROUP}/${version}`).join(', ');
 }
 
 function describe(value: unknown): string {
@@ -187,6 +241,3 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
 }
-
-/** Re-exported so callers can build pointers the same way the validator does. */
-export { pointerSegment };

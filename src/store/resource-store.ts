@@ -236,6 +236,61 @@ export class ResourceStore {
     return changed === 1;
   }
 
+  /**
+   * Many status-only writes in one statement per chunk (the engine's coalescer). Each row is
+   * written only if its resourceVersion is still the expected one (a write computed from an older
+   * read never lands); generation is untouched. Returns the uids written.
+   */
+  async writeStatusMany(
+    trx: Executor,
+    writes: ReadonlyArray<{ uid: string; status: ResourceStatus; expected: number; updatedAt: string }>,
+  ): Promise<Set<string>> {
+    const written = new Set<string>();
+    const postgres = this.db.dialect === 'postgresql';
+    const row = postgres ? '(?, ?::integer, ?::jsonb, ?)' : '(?, ?, ?, ?)';
+    for (const part of chunk([...writes], 4, this.db.maxParameters)) {
+      const values = part.map(() => row).join(', ');
+      const bindings = part.flatMap((write) => [
+        write.uid,
+        write.expected,
+        toJsonColumn(write.status),
+        write.updatedAt,
+      ]);
+      const sql = postgres
+        ? `UPDATE ${TABLE} AS r SET status = v.status, resource_version = r.resource_version + 1, updated_at = v.updated_at
+           FROM (VALUES ${values}) AS v(uid, expected, status, updated_at)
+           WHERE r.uid = v.uid AND r.resource_version = v.expected RETURNING r.uid`
+        : `WITH v(uid, expected, status, updated_at) AS (VALUES ${values})
+           UPDATE ${TABLE} SET status = v.status, resource_version = ${TABLE}.resource_version + 1, updated_at = v.updated_at
+           FROM v WHERE ${TABLE}.uid = v.uid AND ${TABLE}.resource_version = v.expected RETURNING ${TABLE}.uid`;
+      const result = await trx.raw(sql, bindings);
+      const rows: Array<{ uid: string }> = postgres ? result.rows : result;
+      for (const { uid } of rows) written.add(uid);
+    }
+    return written;
+  }
+
+  /** Resources of one tenant and kind by name, without locks (the engine's batched reads). */
+  async getMany(tenant: string, kind: string, names: readonly string[]): Promise<StoredResource[]> {
+    const found: StoredResource[] = [];
+    for (const part of chunk([...names], 1, this.db.maxParameters - 2)) {
+      const rows = await this.db.knex<ResourceRow>(TABLE).where({ tenant, kind }).whereIn('name', part);
+      for (const row of rows) found.push(fromRow(row));
+    }
+    return found;
+  }
+
+  /** Keys of one kind in the given tenants (engine watches: e.g. every group of a tenant). */
+  async keysOf(kind: string, tenants: readonly string[]): Promise<ResourceKey[]> {
+    if (tenants.length === 0) return [];
+    const rows = await this.db
+      .knex<ResourceRow>(TABLE)
+      .select('tenant', 'kind', 'name')
+      .where({ kind })
+      .whereIn('tenant', [...tenants]);
+    return rows.map((row) => ({ tenant: row.tenant, kind: row.kind, name: row.name }));
+  }
+
   /** Every key, optionally of one kind, streamed in pages (resync, start-up). */
   async *keys(
     kind?: string,

@@ -15,7 +15,11 @@ export const VALID_SPECS: Record<string, Record<string, unknown>> = {
     size: 1024,
     platforms: ['linux'],
   },
-  Rollout: { artifactRef: { name: 'agent' }, target: { groupRef: { name: 'prod' } }, strategy: { waves: [{ percent: 100 }] } },
+  Rollout: {
+    artifactRef: { name: 'agent' },
+    target: { groupRef: { name: 'prod' } },
+    strategy: { waves: [{ percent: 100 }] },
+  },
   TrustPolicy: { claims: { repository: 'example-org/fleet' }, permissions: ['devices:read'] },
 };
 

@@ -39,7 +39,9 @@ describe('the sample fleet in manifests/', () => {
   });
 
   it('has a device of every platform', () => {
-    const platforms = documentsOf('devices.yaml').map((document) => (document as { spec: { platform: string } }).spec.platform);
+    const platforms = documentsOf('devices.yaml').map(
+      (document) => (document as { spec: { platform: string } }).spec.platform,
+    );
     expect(new Set(platforms)).toEqual(new Set(['apple', 'tpm', 'linux', 'android', 'windows']));
   });
 });

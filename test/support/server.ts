@@ -2,7 +2,11 @@ import { loadConfig } from '../../src/config.js';
 import { type StewardServer, startServer } from '../../src/server.js';
 import type { TestDatabase } from './databases.js';
 
-/** Starts Steward on a test database and an ephemeral port, quietly. */
+/**
+ * Starts Steward on a test database and an ephemeral port, quietly. The engine is off unless
+ * `STEWARD_ENGINE: 'on'` is passed: suites that assert exact resourceVersions and journal
+ * contents must not race controllers' status writes (the engine suites start it themselves).
+ */
 export async function startTestServer(
   database: TestDatabase,
   env: Record<string, string> = {},
@@ -14,7 +18,7 @@ export async function startTestServer(
     STEWARD_LOG_LEVEL: 'silent',
     ...env,
   });
-  return startServer(config);
+  return startServer(config, { engine: { enabled: env.STEWARD_ENGINE === 'on' } });
 }
 
 export interface Reply<T = Record<string, unknown>> {

@@ -1,0 +1,169 @@
+import type { ServerResponse } from 'node:http';
+import { Body, Controller, Get, Logger, Param, Put, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OperationContext } from '../../context.js';
+import { BadRequestError } from '../../errors.js';
+import { parseAfter } from '../../journal/journal-follow.js';
+import type { JournalQuery } from '../../journal/journal-queries.js';
+import { JournalService } from '../../journal/journal-service.js';
+import { Permission } from '../permission.js';
+import { Ctx } from '../request-context.js';
+
+const HEARTBEAT_MS = 15_000;
+const QUERY_FILTERS = ['kind', 'name', 'actor', 'operation', 'result', 'since', 'until', 'limit', 'continue'] as const;
+
+/** One value per parameter: a repeated filter is ambiguous, so it is refused rather than guessed. */
+function single(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  if (value === undefined || typeof value === 'string') return value;
+  throw new BadRequestError(`query parameter "${name}" may be given once`);
+}
+
+/**
+ * Writes a chunk, waiting for the socket to drain when its buffer is full, so a slow client slows
+ * the database reads instead of growing memory. False once the client has gone.
+ */
+async function write(raw: ServerResponse, chunk: string): Promise<boolean> {
+  if (raw.destroyed || raw.writableEnded) return false;
+  if (raw.write(chunk)) return true;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
+  return !raw.destroyed;
+}
+
+/**
+ * `/api/v1/journal…` (query, follow, export, verify, settings) and the history of one resource
+ * (`/api/v1/{plural}/{name}/history`). Thin: every decision is the JournalService's. Streams are
+ * written to the raw response after the permission and the parameters were checked, so that
+ * every refusal is still an ordinary Status.
+ */
+@Controller('api/v1')
+export class JournalRoutes {
+  private readonly logger = new Logger('journal');
+
+  constructor(private readonly journal: JournalService) {}
+
+  @Get('journal')
+  @Permission('journal:read')
+  list(@Ctx() context: OperationContext, @Query() query: Record<string, unknown>) {
+    const filters: JournalQuery = {};
+    for (const name of QUERY_FILTERS) filters[name] = single(query, name);
+    return this.journal.queries.list(context, filters);
+  }
+
+  /**
+   * Server-sent events: `id: <seq>` and `data: <entry>` per entry, oldest first, from `after`
+   * (or the Last-Event-ID an EventSource sends when it reconnects; without either, from now on).
+   * Comments carry keep-alives and reports of entries that will never come (pruned or missing).
+   */
+  @Get('journal/follow')
+  @Permission('journal:read')
+  async follow(
+    @Ctx() context: OperationContext,
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const lastEventId = request.headers['last-event-id'];
+    const after = parseAfter(typeof lastEventId === 'string' ? lastEventId : single(query, 'after'));
+    const controller = new AbortController();
+    const events = await this.journal.follower.open(context, after, controller.signal);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.on('close', () => controller.abort());
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-request-id': String(request.id),
+    });
+    const heartbeat = setInterval(() => void write(raw, ': keep-alive\n\n'), HEARTBEAT_MS);
+    try {
+      if (!(await write(raw, 'retry: 2000\n\n'))) return;
+      for await (const event of events) {
+        const text =
+          event.type === 'entries'
+            ? event.entries.map((entry) => `id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`).join('')
+            : `: entries ${event.from} to ${event.to} ${event.reason === 'pruned' ? 'were pruned' : 'are missing (run verify)'}\n\n`;
+        if (!(await write(raw, text))) break;
+      }
+    } catch (error) {
+      this.logger.error(`follow ${request.id} failed: ${(error as Error).stack ?? String(error)}`);
+    } finally {
+      clearInterval(heartbeat);
+      controller.abort();
+      if (!raw.destroyed) raw.end();
+    }
+  }
+
+  /** NDJSON (default) or CSV, streamed page by page; the last line carries the chain head. */
+  @Get('journal/export')
+  @Permission('journal:export')
+  async export(
+    @Ctx() context: OperationContext,
+    @Query() query: Record<string, unknown>,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const exported = this.journal.exporter.open(context, single(query, 'format'));
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': exported.contentType,
+      'content-disposition': `attachment; filename="${exported.filename}"`,
+      'cache-control': 'no-store',
+      'x-request-id': String(request.id),
+    });
+    try {
+      for await (const chunk of exported.chunks) if (!(await write(raw, chunk))) return;
+      raw.end();
+    } catch (error) {
+      // Headers are gone: cutting the connection is the only way to say "failed". The missing
+      // head line makes the truncation evident to any verifier too.
+      this.logger.error(`export ${request.id} failed: ${(error as Error).stack ?? String(error)}`);
+      raw.destroy(error as Error);
+    }
+  }
+
+  @Get('journal/verify')
+  @Permission('journal:read')
+  verify(@Ctx() context: OperationContext) {
+    return this.journal.verifier.verify(context);
+  }
+
+  @Get('journal/settings')
+  @Permission('journal:read')
+  settings(@Ctx() context: OperationContext) {
+    return this.journal.settings.get(context);
+  }
+
+  /** Admins only (retention decides what evidence is kept); the change is itself journaled. */
+  @Put('journal/settings')
+  @Permission('tenants:admin')
+  updateSettings(@Ctx() context: OperationContext, @Body() body: unknown) {
+    return this.journal.settings.update(context, body);
+  }
+
+  /** The journal of one resource, newest first; answered for deleted resources too. */
+  @Get(':plural/:name/history')
+  @Permission('{plural}:read')
+  history(
+    @Ctx() context: OperationContext,
+    @Param('plural') plural: string,
+    @Param('name') name: string,
+    @Query() query: Record<string, unknown>,
+  ) {
+    return this.journal.queries.history(context, plural, name, {
+      limit: single(query, 'limit'),
+      continue: single(query, 'continue'),
+    });
+  }
+}

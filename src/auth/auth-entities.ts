@@ -1,0 +1,80 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export interface TenantRow {
+  name: string;
+  created_at: string;
+}
+
+export const TenantEntity = new EntitySchema<TenantRow>({
+  name: 'Tenant',
+  tableName: 'tenants',
+  properties: {
+    name: { type: 'string', length: 63, primary: true },
+    created_at: { type: 'string', fieldName: 'created_at', length: 30 },
+  },
+});
+
+export interface UserRow {
+  id: string;
+  tenant: string;
+  username: string;
+  /** scrypt, self-describing (see passwords.ts); never the password. */
+  password_hash: string;
+  role: string;
+  created_at: string;
+}
+
+export const UserEntity = new EntitySchema<UserRow>({
+  name: 'User',
+  tableName: 'users',
+  properties: {
+    id: { type: 'string', length: 36, primary: true },
+    tenant: { type: 'string', length: 63 },
+    username: { type: 'string', length: 63 },
+    password_hash: { type: 'string', fieldName: 'password_hash', length: 255 },
+    role: { type: 'string', length: 16 },
+    created_at: { type: 'string', fieldName: 'created_at', length: 30 },
+  },
+  uniques: [{ name: 'users_tenant_username_unique', properties: ['tenant', 'username'] }],
+});
+
+/** A credential found by its non-secret id; only the SHA-256 of its secret part is stored. */
+export interface CredentialRow {
+  id: string;
+  tenant: string;
+  /** 'session' or an API key type: admin | readonly | fine-grained. */
+  type: string;
+  slot: string | null;
+  name: string;
+  secret_hash: string;
+  user_id: string;
+  permissions: unknown;
+  csrf_token: string | null;
+  created_at: string;
+  last_rotated_at: string | null;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export const CredentialEntity = new EntitySchema<CredentialRow>({
+  name: 'Credential',
+  tableName: 'credentials',
+  properties: {
+    id: { type: 'string', length: 32, primary: true },
+    tenant: { type: 'string', length: 63 },
+    type: { type: 'string', length: 16 },
+    slot: { type: 'string', length: 16, nullable: true },
+    name: { type: 'string', length: 63 },
+    secret_hash: { type: 'string', fieldName: 'secret_hash', length: 64 },
+    user_id: { type: 'string', fieldName: 'user_id', length: 36 },
+    permissions: { type: 'json' },
+    csrf_token: { type: 'string', fieldName: 'csrf_token', length: 64, nullable: true },
+    created_at: { type: 'string', fieldName: 'created_at', length: 30 },
+    last_rotated_at: { type: 'string', fieldName: 'last_rotated_at', length: 30, nullable: true },
+    last_used_at: { type: 'string', fieldName: 'last_used_at', length: 30, nullable: true },
+    expires_at: { type: 'string', fieldName: 'expires_at', length: 30, nullable: true },
+    revoked_at: { type: 'string', fieldName: 'revoked_at', length: 30, nullable: true },
+  },
+  indexes: [{ name: 'credentials_tenant_type', properties: ['tenant', 'type'] }],
+});

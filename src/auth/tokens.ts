@@ -1,0 +1,40 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** API keys start `stw_`, session tokens `sts_`: scanners and people can tell them apart. */
+export const API_KEY_PREFIX = 'stw';
+export const SESSION_PREFIX = 'sts';
+
+export interface ParsedToken {
+  kind: 'apikey' | 'session';
+  /** Non-secret id used to find the credential row. */
+  id: string;
+  secret: string;
+}
+
+/**
+ * A new token: `<prefix>_<id>_<secret>` with a 16-hex-char id and 256 random bits of secret.
+ * Only sha256(secret) is stored: with 256 bits of entropy a slow hash adds nothing.
+ */
+export function newToken(kind: ParsedToken['kind']): { token: string; id: string; secretHash: string } {
+  const id = randomBytes(8).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  const prefix = kind === 'apikey' ? API_KEY_PREFIX : SESSION_PREFIX;
+  return { token: `${prefix}_${id}_${secret}`, id, secretHash: hashSecret(secret) };
+}
+
+export function parseToken(token: string): ParsedToken | null {
+  const match = /^(stw|sts)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!match) return null;
+  return { kind: match[1] === API_KEY_PREFIX ? 'apikey' : 'session', id: match[2], secret: match[3] };
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Constant-time comparison of a presented secret with a stored hash. */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const actual = Buffer.from(hashSecret(secret), 'hex');
+  const expected = Buffer.from(storedHash, 'hex');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

@@ -1,0 +1,109 @@
+import { isServerError } from '../client.js';
+import type { CommandSpec } from '../command.js';
+import { age } from '../output/age.js';
+import { NONE, renderTable } from '../output/table.js';
+import { indent, toYaml } from '../output/yaml.js';
+import type { Resource } from '../resource.js';
+import { actorName, type JournalEntry } from './journal-format.js';
+
+/** How many journal entries `describe` shows. */
+const HISTORY_SHOWN = 10;
+
+function field(label: string, value: string | number | undefined): string {
+  return `${`${label}:`.padEnd(18)}${value === undefined || value === '' ? NONE : value}`;
+}
+
+function mapLines(label: string, map: Record<string, string> | undefined): string[] {
+  const entries = Object.entries(map ?? {});
+  if (entries.length === 0) return [field(label, undefined)];
+  return entries.map(([key, value], index) =>
+    index === 0 ? field(label, `${key}=${value}`) : `${' '.repeat(18)}${key}=${value}`,
+  );
+}
+
+function timestamp(value: string | undefined, now: Date): string | undefined {
+  return value ? `${value} (${age(value, now)} ago)` : undefined;
+}
+
+/** The human summary of one resource (without history). Pure. */
+export function describeResource(resource: Resource, now: Date): string[] {
+  const { metadata } = resource;
+  const lines = [
+    field('Name', metadata.name),
+    field('Kind', resource.kind),
+    field('API Version', resource.apiVersion),
+    ...mapLines('Labels', metadata.labels),
+    ...mapLines('Annotations', metadata.annotations),
+    field('UID', metadata.uid),
+    field('Generation', metadata.generation),
+    field('Resource Version', metadata.resourceVersion),
+    field('Created', timestamp(metadata.createdAt, now)),
+    field('Updated', timestamp(metadata.updatedAt, now)),
+  ];
+  if (metadata.deletionTimestamp)
+    lines.push(field('Deleting Since', timestamp(metadata.deletionTimestamp, now)));
+  if (metadata.finalizers?.length) lines.push(field('Finalizers', metadata.finalizers.join(', ')));
+  lines.push('Spec:', indent(toYaml(resource.spec ?? {}), 2));
+  const { conditions = [], ...statusFields } = resource.status ?? {};
+  lines.push('Status:');
+  lines.push(Object.keys(statusFields).length > 0 ? indent(toYaml(statusFields), 2) : `  ${NONE}`);
+  lines.push('Conditions:');
+  if (conditions.length === 0) lines.push(`  ${NONE}`);
+  else {
+    const rows = conditions.map((condition) => [
+      condition.type,
+      condition.status,
+      condition.reason || NONE,
+      age(condition.lastTransitionTime, now) ?? NONE,
+      condition.message || '',
+    ]);
+    lines.push(indent(renderTable(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], rows), 2));
+  }
+  return lines;
+}
+
+/** The History section from journal entries, newest first. Pure. */
+export function describeHistory(entries: readonly JournalEntry[], now: Date): string[] {
+  if (entries.length === 0) return ['History:', `  ${NONE}`];
+  const rows = entries
+    .slice(0, HISTORY_SHOWN)
+    .map((entry) => [
+      String(entry.seq),
+      age(entry.time, now) ?? NONE,
+      actorName(entry),
+      entry.operation,
+      entry.result,
+      entry.generation === undefined || entry.generation === null ? '' : String(entry.generation),
+    ]);
+  return [
+    'History:',
+    indent(renderTable(['SEQ', 'AGE', 'ACTOR', 'OPERATION', 'RESULT', 'GENERATION'], rows), 2),
+  ];
+}
+
+export const describeCommand: CommandSpec = {
+  name: 'describe',
+  summary: 'Show a resource in detail: metadata, spec, status, conditions and history',
+  usage: 'describe KIND NAME',
+  arity: [2, 2],
+  examples: ['steward describe device laptop-042', 'steward describe ca fleet-issuing'],
+  async run(session, args) {
+    const [kindName, name] = args.positionals;
+    const kind = (await session.kinds()).resolve(kindName);
+    const client = await session.client();
+    const path = `/api/v1/${kind.plural}/${encodeURIComponent(name)}`;
+    const resource = await client.request<Resource>('GET', path);
+    const lines = describeResource(resource, session.now());
+    try {
+      const history = await client.request<{ items?: JournalEntry[] }>('GET', `${path}/history`);
+      lines.push(...describeHistory(history?.items ?? [], session.now()));
+    } catch (error) {
+      // Servers without the history route still describe everything else; so do readers
+      // who may read the resource but not the journal.
+      if (isServerError(error, 403)) lines.push('History:', `  (not shown: ${error.status.message})`);
+      else if (!isServerError(error, 404)) throw error;
+    }
+    for (const line of lines) session.out(line);
+    return 0;
+  },
+};

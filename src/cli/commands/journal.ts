@@ -1,0 +1,241 @@
+import { readFile } from 'node:fs/promises';
+import type { StewardClient } from '../client.js';
+import type { CommandSpec, ParsedArgs } from '../command.js';
+import { CliError } from '../errors.js';
+import { verifyExport, type VerifyResult } from '../journal-chain.js';
+import { parseDuration } from '../output/age.js';
+import type { Session } from '../session.js';
+import {
+  EventStreamParser,
+  JOURNAL_HEADERS,
+  type JournalEntry,
+  journalRow,
+  journalTable,
+} from './journal-format.js';
+import { renderTable } from '../output/table.js';
+
+interface JournalList {
+  items: JournalEntry[];
+  metadata?: { continue?: string };
+}
+
+const FILTERS = ['kind', 'name', 'actor', 'operation', 'result'] as const;
+
+/** `1h`, `30m`, `2d` ago, or an RFC 3339 time as is. */
+function timeBound(value: string | undefined, now: Date, flag: string, args: ParsedArgs): string | undefined {
+  if (value === undefined) return undefined;
+  const relative = /^\d+(ms|s|m|h|d)$/.test(value) ? parseDuration(value) : undefined;
+  if (relative !== undefined) return new Date(now.getTime() - relative).toISOString();
+  if (Number.isNaN(Date.parse(value)))
+    throw args.usage(`--${flag} takes a duration (1h, 30m, 7d) or an RFC 3339 time`);
+  return value;
+}
+
+async function filters(session: Session, args: ParsedArgs): Promise<Record<string, string | undefined>> {
+  const query: Record<string, string | undefined> = {};
+  for (const name of FILTERS) query[name] = args.string(name);
+  // Kinds are accepted by any name (`dev`); journal entries may name kinds discovery does not list.
+  if (query.kind) query.kind = (await session.kinds()).find(query.kind)?.kind ?? query.kind;
+  query.since = timeBound(args.string('since'), session.now(), 'since', args);
+  query.until = timeBound(args.string('until'), session.now(), 'until', args);
+  return query;
+}
+
+function matches(entry: JournalEntry, query: Record<string, string | undefined>): boolean {
+  if (query.kind && entry.kind !== query.kind) return false;
+  if (query.name && entry.name !== query.name) return false;
+  if (query.actor && ![entry.actor.id, entry.actor.name].includes(query.actor)) return false;
+  if (query.operation && entry.operation !== query.operation) return false;
+  return !query.result || entry.result === query.result;
+}
+
+async function queryJournal(
+  client: StewardClient,
+  query: Record<string, string | undefined>,
+  limit?: number,
+): Promise<JournalEntry[]> {
+  const entries: JournalEntry[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.request<JournalList>('GET', '/api/v1/journal', {
+      query: {
+        ...query,
+        limit: limit === undefined ? undefined : Math.min(limit - entries.length, 5000),
+        continue: token,
+      },
+    });
+    entries.push(...page.items);
+    token = page.metadata?.continue || undefined;
+    // Without --limit one page is shown: the journal of a busy tenant is long.
+  } while (token && limit !== undefined && entries.length < limit);
+  return entries;
+}
+
+/** Streams entries after `after` until the signal stops it, reconnecting (without gaps) if the stream ends. */
+async function follow(
+  session: Session,
+  client: StewardClient,
+  after: number,
+  query: Record<string, string | undefined>,
+  json: boolean,
+) {
+  let last = after;
+  const signal = session.io.signal;
+  while (!signal?.aborted) {
+    let response: Response;
+    try {
+      response = await client.stream('/api/v1/journal/follow', {
+        query: { after: last },
+        accept: 'text/event-stream',
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
+    const parser = new EventStreamParser();
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body ?? []) {
+        for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
+          const entry = JSON.parse(event.data) as JournalEntry;
+          last = Math.max(last, entry.seq);
+          if (!matches(entry, query)) continue;
+          session.out(
+            json ? JSON.stringify(entry) : renderTable(JOURNAL_HEADERS, [journalRow(entry)]).split('\n')[1],
+          );
+        }
+      }
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+function printVerify(session: Session, result: VerifyResult, what: string): number {
+  if (result.ok) {
+    session.out(`${what}: OK (${result.checked} entries checked). ${result.message}`);
+    return 0;
+  }
+  const at = result.firstBrokenSeq === undefined ? '' : ` at seq ${result.firstBrokenSeq}`;
+  throw new CliError([
+    `error: ${what} is BROKEN${at} (${result.checked} entries checked before): ${result.message}`,
+  ]);
+}
+
+const exportCommand: CommandSpec = {
+  name: 'export',
+  summary: 'Stream the whole journal as NDJSON (with a final JournalHead line) or CSV',
+  usage: 'journal export [--format ndjson|csv] > FILE',
+  arity: [0, 0],
+  options: { format: { type: 'string', valueName: 'FORMAT', description: 'ndjson (default) or csv' } },
+  examples: ['steward journal export > journal.ndjson', 'steward journal export --format csv > journal.csv'],
+  async run(session, args) {
+    const format = args.choice('format', ['ndjson', 'csv'] as const);
+    const client = await session.client();
+    const response = await client.stream('/api/v1/journal/export', {
+      query: { format },
+      accept: '*/*',
+      signal: session.io.signal,
+    });
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body ?? [])
+      session.io.stdout.write(decoder.decode(chunk, { stream: true }));
+    session.io.stdout.write(decoder.decode());
+    return 0;
+  },
+};
+
+const verifyCommand: CommandSpec = {
+  name: 'verify',
+  summary: "Verify the journal's hash chain (on the server, or an exported file offline)",
+  usage: 'journal verify [--file EXPORT.ndjson]',
+  arity: [0, 0],
+  options: {
+    file: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'verify this NDJSON export offline, without a server',
+    },
+  },
+  examples: ['steward journal verify', 'steward journal verify --file journal.ndjson'],
+  async run(session, args) {
+    const file = args.string('file');
+    if (file) {
+      const text = await readFile(file, 'utf8').catch((error: Error) => {
+        throw CliError.of(`cannot read ${file}: ${error.message}`);
+      });
+      return printVerify(session, verifyExport(text), file);
+    }
+    const client = await session.client();
+    return printVerify(
+      session,
+      await client.request<VerifyResult>('GET', '/api/v1/journal/verify'),
+      'journal',
+    );
+  },
+};
+
+export const journalCommand: CommandSpec = {
+  name: 'journal',
+  summary: 'Query, follow, export and verify the journal of every operation',
+  usage:
+    'journal [--kind K] [--name N] [--actor A] [--operation O] [--result R] [--since 1h] [--until T] [--limit N] [-o table|json] [-f]',
+  arity: [0, 0],
+  options: {
+    kind: { type: 'string', valueName: 'KIND', description: 'entries of this kind (any of its names)' },
+    name: { type: 'string', valueName: 'NAME', description: 'entries of resources of this name' },
+    actor: { type: 'string', valueName: 'ACTOR', description: 'entries by this actor (id or name)' },
+    operation: { type: 'string', valueName: 'OP', description: 'e.g. apply, delete, approve, login' },
+    result: { type: 'string', valueName: 'RESULT', description: 'e.g. created, configured, denied' },
+    since: {
+      type: 'string',
+      valueName: 'WHEN',
+      description: 'newer than a duration ago (1h, 7d) or an RFC 3339 time',
+    },
+    until: {
+      type: 'string',
+      valueName: 'WHEN',
+      description: 'older than a duration ago or an RFC 3339 time',
+    },
+    limit: { type: 'string', valueName: 'N', description: 'at most N entries (pages through the journal)' },
+    output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'table (default) or json' },
+    follow: {
+      type: 'boolean',
+      short: 'f',
+      description: 'keep printing new entries as they happen (Ctrl-C stops)',
+    },
+  },
+  subcommands: [exportCommand, verifyCommand],
+  examples: [
+    'steward journal --kind device --name laptop-042',
+    'steward journal --actor alice --since 24h -o json',
+    'steward journal -f',
+    'steward journal export > journal.ndjson && steward journal verify --file journal.ndjson',
+  ],
+  async run(session, args) {
+    const format = args.choice('output', ['table', 'json'] as const);
+    const limitText = args.string('limit');
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+      throw args.usage('--limit must be a positive integer');
+    const client = await session.client();
+    const query = await filters(session, args);
+    const entries = await queryJournal(client, query, limit);
+    if (args.flag('follow')) {
+      // Oldest first when following, so that new entries continue the list downwards.
+      const ordered = [...entries].reverse();
+      if (format === 'json') for (const entry of ordered) session.out(JSON.stringify(entry));
+      else session.io.stdout.write(journalTable(ordered));
+      const head = entries[0]?.seq ?? (await queryJournal(client, {}, 1))[0]?.seq ?? 0;
+      await follow(session, client, head, query, format === 'json');
+      return 0;
+    }
+    if (format === 'json') session.out(JSON.stringify({ kind: 'JournalEntryList', items: entries }, null, 2));
+    else if (entries.length === 0) session.err('No journal entries found.');
+    else session.io.stdout.write(journalTable(entries));
+    return 0;
+  },
+};

@@ -1,0 +1,18 @@
+/** Missing values in tables, as kubectl shows them. */
+export const NONE = '<none>';
+
+/**
+ * Aligned columns separated by three spaces, headers first, the last column unpadded (so no
+ * trailing blanks). Pure.
+ */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column])))
+      .join('   ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].map((text) => `${text}\n`).join('');
+}

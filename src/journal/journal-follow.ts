@@ -1,0 +1,154 @@
+import type { OperationContext } from '../context.js';
+import { BadRequestError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import type { JournalEntry } from './chain.js';
+import type { JournalCheckpointRow, JournalRow } from './journal-entity.js';
+import { rowToEntry } from './journal-rows.js';
+import { JOURNAL_SELECT, type JournalWriter } from './journal-writer.js';
+
+export type FollowEvent =
+  | { type: 'entries'; entries: JournalEntry[] }
+  /** Entries `from`..`to` will never be delivered: pruned by retention, or missing (see verify). */
+  | { type: 'gap'; from: number; to: number; reason: 'pruned' | 'missing' };
+
+export interface FollowOptions {
+  /** Polling period; commits in this process wake followers at once. */
+  pollMs?: number;
+  /** How long a gap is waited for before it is reported and skipped. */
+  gapGraceMs?: number;
+  pageSize?: number;
+}
+
+/** `after` of a follow request: a non-negative integer (query parameter or Last-Event-ID). Pure. */
+export function parseAfter(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const after = Number(value);
+  if (!Number.isSafeInteger(after) || after < 0)
+    throw new BadRequestError(`after must be a non-negative integer (a journal seq), got "${value}"`);
+  return after;
+}
+
+/**
+ * Live delivery of a tenant's new entries (`GET /api/v1/journal/follow`), in seq order, without
+ * gaps or repeats. Seqs are assigned under the head lock and committed in order, so a reader that
+ * sees N+1 has seen N; still, the follower only ever advances over contiguous seqs and waits at a
+ * gap, which keeps it right even if that ever stopped being true. A gap that outlasts the grace
+ * period is a deleted or pruned entry: it is reported once and skipped, so a follower never stalls.
+ */
+export class JournalFollower {
+  private readonly active = new Set<AbortController>();
+  private readonly pollMs: number;
+  private readonly gapGraceMs: number;
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly writer: JournalWriter,
+    options: FollowOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 250;
+    this.gapGraceMs = options.gapGraceMs ?? 2_000;
+    this.pageSize = options.pageSize ?? 500;
+  }
+
+  /**
+   * Checks the permission now (before any response is started) and answers the stream of events
+   * after `after` (the head when undefined: only new entries). The stream ends when `signal` aborts
+   * or the follower is closed.
+   */
+  async open(context: OperationContext, after: number | undefined, signal: AbortSignal): Promise<AsyncIterable<FollowEvent>> {
+    context.authorize('journal:read');
+    const tenant = context.tenant;
+    const start = after ?? Number((await this.db.knex('journal_heads').where({ tenant }).first('seq'))?.seq ?? 0);
+    return this.events(tenant, start, signal);
+  }
+
+  /** Ends every open follow (server shutdown: open streams would keep the listener from closing). */
+  closeAll(): void {
+    for (const controller of this.active) controller.abort();
+  }
+
+  private async *events(tenant: string, after: number, outer: AbortSignal): AsyncGenerator<FollowEvent> {
+    const controller = new AbortController();
+    const signal = controller.signal;
+    const abort = () => controller.abort();
+    outer.addEventListener('abort', abort, { once: true });
+    this.active.add(controller);
+    let wake: (() => void) | undefined;
+    let pending = false;
+    const unsubscribe = this.writer.onCommitted((committed) => {
+      if (committed !== tenant) return;
+      pending = true;
+      wake?.();
+    });
+    signal.addEventListener('abort', () => wake?.(), { once: true });
+    const sleep = () =>
+      new Promise<void>((resolve) => {
+        if (pending || signal.aborted) return resolve();
+        const timer = setTimeout(done, this.pollMs);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      });
+    try {
+      let last = after;
+      const checkpoint = await this.checkpointSeq(tenant);
+      if (checkpoint > last) {
+        yield { type: 'gap', from: last + 1, to: checkpoint, reason: 'pruned' };
+        last = checkpoint;
+      }
+      let gapSince: number | undefined;
+      while (!signal.aborted) {
+        pending = false;
+        const rows = await this.page(tenant, last);
+        const entries: JournalEntry[] = [];
+        for (const row of rows) {
+          if (Number(row.seq) !== last + 1) break;
+          entries.push(rowToEntry(row));
+          last += 1;
+        }
+        if (entries.length > 0) {
+          gapSince = undefined;
+          yield { type: 'entries', entries };
+        }
+        const blocked = rows.length > entries.length;
+        if (blocked) {
+          const next = Number(rows[entries.length].seq);
+          gapSince ??= Date.now();
+          if (Date.now() - gapSince >= this.gapGraceMs) {
+            const pruned = (await this.checkpointSeq(tenant)) >= next - 1;
+            yield { type: 'gap', from: last + 1, to: next - 1, reason: pruned ? 'pruned' : 'missing' };
+            last = next - 1;
+            gapSince = undefined;
+            continue;
+          }
+        }
+        // A full page means more is waiting: read on at once.
+        if (!blocked && rows.length === this.pageSize) continue;
+        await sleep();
+      }
+    } finally {
+      unsubscribe();
+      outer.removeEventListener('abort', abort);
+      this.active.delete(controller);
+    }
+  }
+
+  private page(tenant: string, after: number): Promise<JournalRow[]> {
+    return this.db
+      .knex<JournalRow>('journal_entries')
+      .select(JOURNAL_SELECT)
+      .where('tenant', tenant)
+      .andWhere('seq', '>', after)
+      .orderBy('seq')
+      .limit(this.pageSize) as unknown as Promise<JournalRow[]>;
+  }
+
+  private async checkpointSeq(tenant: string): Promise<number> {
+    const row = await this.db.knex<JournalCheckpointRow>('journal_checkpoints').where({ tenant }).first('seq');
+    return Number(row?.seq ?? 0);
+  }
+}

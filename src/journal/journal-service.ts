@@ -1,0 +1,46 @@
+import type { KindIndex } from '../resources/kind-index.js';
+import type { Database } from '../store/database.js';
+import { JournalBackground } from './journal-background.js';
+import { JournalExporter } from './journal-export.js';
+import { JournalFollower } from './journal-follow.js';
+import { JournalQueries } from './journal-queries.js';
+import { JournalReads } from './journal-reads.js';
+import { JournalRetention } from './journal-retention.js';
+import { JournalSettingsStore } from './journal-settings.js';
+import { JournalVerifier } from './journal-verifier.js';
+import type { JournalWriter } from './journal-writer.js';
+
+export interface JournalServiceOptions {
+  /** One clock for every part (tests pass a fake one). */
+  clock?: () => Date;
+  /** How often retention runs (default hourly); 0 turns the timer off. */
+  pruneIntervalMs?: number;
+}
+
+/**
+ * The read side and housekeeping of the journal, built once by the composition root: queries and
+ * history, follow, export, verify, settings, retention and read journaling. Appends go through
+ * the JournalWriter, inside the transactions of the operations they record.
+ */
+export class JournalService {
+  readonly queries: JournalQueries;
+  readonly follower: JournalFollower;
+  readonly exporter: JournalExporter;
+  readonly verifier: JournalVerifier;
+  readonly settings: JournalSettingsStore;
+  readonly retention: JournalRetention;
+  readonly reads: JournalReads;
+  readonly background: JournalBackground;
+
+  constructor(db: Database, writer: JournalWriter, kinds: KindIndex, options: JournalServiceOptions = {}) {
+    const clock = options.clock ?? (() => new Date());
+    this.queries = new JournalQueries(db, kinds, clock);
+    this.follower = new JournalFollower(db, writer);
+    this.exporter = new JournalExporter(db, undefined, clock);
+    this.verifier = new JournalVerifier(db);
+    this.settings = new JournalSettingsStore(db, writer, clock);
+    this.retention = new JournalRetention(db, writer, this.settings, clock);
+    this.reads = new JournalReads(db, writer, this.settings, clock);
+    this.background = new JournalBackground(this.retention, this.follower, options.pruneIntervalMs);
+  }
+}

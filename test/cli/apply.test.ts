@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StewardServer } from '../../src/server.js';
+import { freshSqlite, type TestDatabase } from '../support/databases.js';
+import { startTestServer } from '../support/server.js';
+import { deviceYaml, runCli, writeTree } from './harness.js';
+
+describe('steward apply and diff against a running server', () => {
+  let database: TestDatabase;
+  let server: StewardServer;
+  let env: Record<string, string>;
+  const cli = (argv: string[], stdin?: string) => runCli(argv, { env, stdin });
+
+  beforeAll(async () => {
+    database = freshSqlite();
+    server = await startTestServer(database);
+    env = { STEWARD_URL: server.url, STEWARD_CONFIG: join(database.dataDir, 'cli-config') };
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('applies a directory recursively, in file order, and prints one line per document', async () => {
+    const root = writeTree({
+      'fleet/a-devices.yaml': `${deviceYaml('dir-a', { team: 'infra' })}---\n${deviceYaml('dir-b')}`,
+      'fleet/nested/c.yml': deviceYaml('dir-c'),
+      'fleet/nested/d.json': JSON.stringify({
+        apiVersion: 'steward.dev/v1',
+        kind: 'Device',
+        metadata: { name: 'dir-d' },
+        spec: { platform: 'linux', permanentIdentifier: 'machine-dir-d' },
+      }),
+      'fleet/README.md': 'not a manifest',
+    });
+    const flat = await cli(['apply', '-f', join(root, 'fleet')]);
+    expect(flat).toMatchObject({ code: 0, stdout: 'device/dir-a created\ndevice/dir-b created\n' });
+
+    const recursive = await cli(['apply', '-f', join(root, 'fleet'), '-R']);
+    expect(recursive.stdout.split('\n')).toEqual([
+      'device/dir-a unchanged',
+      'device/dir-b unchanged',
+      'device/dir-c created',
+      'device/dir-d created',
+      '',
+    ]);
+  });
+
+  it('reports configured for a changed document and marks dry runs', async () => {
+    const root = writeTree({ 'one.yaml': deviceYaml('cfg-a') });
+    await cli(['apply', '-f', join(root, 'one.yaml')]);
+    const changed = writeTree({ 'one.yaml': deviceYaml('cfg-a', {}, '  displayName: Renamed') });
+    const dry = await cli(['apply', '-f', join(changed, 'one.yaml'), '--dry-run']);
+    expect(dry.stdout).toBe('device/cfg-a configured (dry run)\n');
+    expect((await cli(['apply', '-f', join(changed, 'one.yaml')])).stdout).toBe('device/cfg-a configured\n');
+    expect((await cli(['apply', '-f', join(changed, 'one.yaml')])).stdout).toBe('device/cfg-a unchanged\n');
+  });
+
+  it('reads manifests from stdin with -f -', async () => {
+    const result = await cli(['apply', '-f', '-'], deviceYaml('stdin-a'));
+    expect(result).toMatchObject({ code: 0, stdout: 'device/stdin-a created\n' });
+  });
+
+  it('points every invalid field at its file, line and column and applies nothing', async () => {
+    const root = writeTree({
+      'ok.yaml': deviceYaml('inv-ok'),
+      'bad.yaml': [
+        '# two broken devices',
+        'apiVersion: steward.dev/v1',
+        'kind: Device',
+        'metadata:',
+        '  name: inv-apple',
+        'spec:',
+        '  platform: apple',
+        '  permanentIdentifier: lowercase',
+        '---',
+        'apiVersion: steward.dev/v1',
+        'kind: Device',
+        'metadata:',
+        '  name: inv-missing',
+        'spec:',
+        '  platform: linux',
+        '  bogus: true',
+        '',
+      ].join('\n'),
+    });
+    const result = await cli(['apply', '-f', root]);
+    expect(result.code).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^Error from server \(Invalid\): .*nothing was applied/);
+    const bad = join(root, 'bad.yaml');
+    expect(lines).toContain(
+      `${bad}:8:3: /spec/permanentIdentifier: must be an Apple serial number: 9 to 12 upper-case letters and digits`,
+    );
+    // A missing field points at its nearest present ancestor: the `spec:` key of the second document.
+    expect(lines).toContain(
+      `${bad}:14:1: /spec/permanentIdentifier: missing required field "permanentIdentifier"`,
+    );
+    expect(lines.some((line) => line.startsWith(`${bad}:16:3: /spec/bogus: `))).toBe(true);
+    expect((await cli(['get', 'device', 'inv-ok'])).code).toBe(1);
+  });
+
+  it('reports YAML syntax errors locally with their positions and sends nothing', async () => {
+    const root = writeTree({
+      'broken.yaml':
+        'apiVersion: steward.dev/v1\nkind: Device\nmetadata:\n  name: syn-a\n  name: syn-b\nspec: [oops\n',
+    });
+    const file = join(root, 'broken.yaml');
+    const result = await cli(['apply', '-f', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: 2 YAML syntax error\(s\); nothing was sent\n/);
+    expect(result.stderr).toContain(`${file}:5:3: Map keys must be unique`);
+    expect(result.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:7:1: `));
+    expect((await cli(['get', 'device', 'syn-a'])).code).toBe(1);
+  });
+
+  it('refuses a missing -f, an empty input and a missing path', async () => {
+    expect((await cli(['apply'])).code).toBe(2);
+    expect((await cli(['apply', '-f', '-'], '# nothing\n')).stderr).toMatch(/no objects passed/);
+    const missing = await cli(['apply', '-f', '/nonexistent/steward/dir']);
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: 'error: the path "/nonexistent/steward/dir" does not exist\n',
+    });
+  });
+
+  it('sends --prune with its selector and needs -l for it', async () => {
+    expect((await cli(['apply', '-f', '-', '--prune'], deviceYaml('prune-a'))).code).toBe(2);
+    const result = await cli(
+      ['apply', '-f', '-', '--prune', '-l', 'team=prune'],
+      deviceYaml('prune-a', { team: 'prune' }),
+    );
+    // The server may not prune yet: either it applies, or it answers 400 and its message is shown.
+    if (result.code === 0) expect(result.stdout).toContain('device/prune-a created');
+    else expect(result.stderr).toMatch(/^Error from server \(BadRequest\): /);
+  });
+
+  it('diffs files against live resources: exit 0 when in sync, 1 with a unified diff when not', async () => {
+    const root = writeTree({ 'd.yaml': deviceYaml('diff-a', { ring: 'canary' }, '  displayName: Gateway') });
+    const file = join(root, 'd.yaml');
+    const absent = await cli(['diff', '-f', file]);
+    expect(absent.code).toBe(1);
+    expect(absent.stdout).toContain('--- device/diff-a (absent)');
+    expect(absent.stdout).toContain('+  displayName: Gateway');
+
+    await cli(['apply', '-f', file]);
+    expect(await cli(['diff', '-f', file])).toMatchObject({ code: 0, stdout: '' });
+
+    const edited = writeTree({ 'd.yaml': deviceYaml('diff-a', { ring: 'broad' }, '  displayName: Gateway') });
+    const changed = await cli(['diff', '-f', join(edited, 'd.yaml')]);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toContain('--- device/diff-a (live)\n');
+    expect(changed.stdout).toMatch(/@@ -\d+,\d+ \+\d+,\d+ @@\n/);
+    expect(changed.stdout).toContain('-    ring: canary\n+    ring: broad\n');
+  });
+
+  it('does not report defaults the server fills in as differences', async () => {
+    const pki = readFileSync(new URL('../../manifests/pki.yaml', import.meta.url), 'utf8');
+    await cli(['apply', '-f', '-'], pki);
+    expect(await cli(['diff', '-f', '-'], pki)).toMatchObject({ code: 0, stdout: '' });
+  });
+});

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StewardServer } from '../../src/server.js';
+import { freshSqlite, type TestDatabase } from '../support/databases.js';
+import { startTestServer } from '../support/server.js';
+import { deviceYaml, spawnCli } from './harness.js';
+
+/** The real binary (bin/steward.js under tsx) as a child process: a few smoke cases. */
+describe('the steward binary', () => {
+  let database: TestDatabase;
+  let server: StewardServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    database = freshSqlite();
+    server = await startTestServer(database);
+    env = { STEWARD_URL: server.url, STEWARD_CONFIG: join(database.dataDir, 'cli-config') };
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('prints its version and exits 0', async () => {
+    expect(await spawnCli(['--version'], env)).toMatchObject({ code: 0, stdout: 'steward 0.1.0\n' });
+  });
+
+  it('applies from stdin and lists what it applied', async () => {
+    const applied = await spawnCli(['apply', '-f', '-'], env, deviceYaml('bin-a', { team: 'infra' }));
+    expect(applied).toMatchObject({ code: 0, stdout: 'device/bin-a created\n', stderr: '' });
+    const listed = await spawnCli(['get', 'dev', '-l', 'team=infra'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(
+      /^NAME\s+READY\s+PLATFORM\s+IDENTIFIER\s+AGE\nbin-a\s+Unknown\s+linux\s+machine-bin-a\s+\d+s\n$/,
+    );
+  });
+
+  it('exits 1 with the server error and 2 on a usage error, without a stack trace', async () => {
+    const missing = await spawnCli(['get', 'dev', 'nope'], env);
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: 'Error from server (NotFound): Device "nope" not found\n',
+    });
+    const usage = await spawnCli(['get'], env);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).not.toMatch(/\n\s+at /);
+  });
+});

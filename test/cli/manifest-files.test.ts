@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalJson as serverCanonicalJson } from '../../src/resources/canonical.js';
+import { EventStreamParser } from '../../src/cli/commands/journal-format.js';
+import { canonicalJson, verifyExport } from '../../src/cli/journal-chain.js';
+import { parseManifests, positionIn } from '../../src/cli/manifest-files.js';
+import { pointerSegments } from '../../src/cli/manifest-positions.js';
+import { chainedJournal } from './contract-server.js';
+
+const STREAM = `# leading comment
+apiVersion: steward.dev/v1
+kind: Device
+metadata:
+  name: a
+  labels:
+    "team/x": infra
+spec:
+  platform: linux
+  user: {email: a@example.com}
+  platforms: [linux, apple]
+---
+---
+kind: List
+items:
+  - kind: Device
+    metadata: {name: b}
+  - kind: Device
+    metadata: {name: c}
+`;
+
+describe('reading manifests with their positions', () => {
+  const { manifests, problems } = parseManifests(STREAM, 'fleet.yaml');
+
+  it('skips empty documents and expands List items into documents', () => {
+    expect(problems).toEqual([]);
+    expect(
+      manifests.map((manifest) => (manifest.value as { metadata: { name: string } }).metadata.name),
+    ).toEqual(['a', 'b', 'c']);
+  });
+
+  it.each([
+    ['a mapping member points at its key', '/spec/platform', 9, 3],
+    ['a nested member points at its own key', '/metadata/name', 5, 3],
+    ['an escaped pointer segment finds its key', '/metadata/labels/team~1x', 7, 5],
+    ['a flow mapping member points at its key', '/spec/user/email', 10, 10],
+    ['a sequence item points at the item', '/spec/platforms/1', 11, 22],
+    ['a missing field points at its nearest present ancestor', '/spec/permanentIdentifier', 8, 1],
+    ['a missing top-level field points at the document start', '/apiVersion', 2, 1],
+    ['the whole document points at its start', '', 2, 1],
+  ])('%s', (_name, pointer, line, column) => {
+    expect(positionIn(manifests[0], pointer)).toEqual({ source: 'fleet.yaml', line, column });
+  });
+
+  it('finds positions inside List items', () => {
+    expect(positionIn(manifests[2], '/metadata/name')).toEqual({
+      source: 'fleet.yaml',
+      line: 19,
+      column: 16,
+    });
+  });
+
+  it('reports every syntax error with file, line and column', () => {
+    const broken = parseManifests('a: 1\na: 2\n---\nb: [1,\n', 'bad.yaml');
+    expect(broken.manifests).toEqual([]);
+    expect(broken.problems[0]).toBe('bad.yaml:2:1: Map keys must be unique');
+    expect(broken.problems[1]).toMatch(/^bad\.yaml:\d+:\d+: /);
+  });
+
+  it('refuses alias bombs instead of expanding them', () => {
+    const bomb = `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`;
+    expect(parseManifests(bomb, 'bomb.yaml').problems[0]).toMatch(/^bomb\.yaml:1:1: .*alias/i);
+  });
+
+  it('unescapes RFC 6901 pointer segments', () => {
+    expect(pointerSegments('/a~1b/c~0d/0')).toEqual(['a/b', 'c~d', '0']);
+    expect(pointerSegments('')).toEqual([]);
+  });
+});
+
+describe("the CLI's copy of canonical JSON", () => {
+  it.each([
+    ['sorts keys recursively', { b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } }],
+    ['drops undefined members and writes undefined array items as null', { a: undefined, b: [undefined, 1] }],
+    ['escapes strings like JSON.stringify', { 'k"ey': 'line\nbreak ü \u2028' }],
+    ['keeps numbers and booleans as JSON does', [0, -1.5, 1e21, true, false]],
+  ])("%s, exactly as the server's", (_name, value) => {
+    expect(canonicalJson(value)).toBe(serverCanonicalJson(value));
+  });
+});
+
+describe('offline journal verification', () => {
+  const entries = chainedJournal(4);
+  const head = { kind: 'JournalHead', seq: 4, hash: entries[3].hash };
+  const ndjson = (items: unknown[]) => `${items.map((item) => JSON.stringify(item)).join('\n')}\n`;
+
+  it('accepts an intact export', () => {
+    expect(verifyExport(ndjson([...entries, head]))).toMatchObject({ ok: true, checked: 4 });
+  });
+
+  it('catches an edited entry at its sequence number', () => {
+    const edited = entries.map((entry) => (entry.seq === 2 ? { ...entry, result: 'denied' } : entry));
+    expect(verifyExport(ndjson([...edited, head]))).toMatchObject({ ok: false, firstBrokenSeq: 2 });
+  });
+
+  it('catches a deleted entry', () => {
+    expect(verifyExport(ndjson([entries[0], entries[1], entries[3], head]))).toMatchObject({
+      ok: false,
+      firstBrokenSeq: 4,
+    });
+  });
+
+  it('catches a truncated export by its JournalHead', () => {
+    expect(verifyExport(ndjson([...entries.slice(0, 3), head])).ok).toBe(false);
+    expect(verifyExport(ndjson(entries)).message).toMatch(/no JournalHead/);
+  });
+
+  it('trusts an export that starts after pruned entries from its first entry on', () => {
+    expect(verifyExport(ndjson([...entries.slice(2), head]))).toMatchObject({ ok: true, checked: 2 });
+  });
+});
+
+describe('server-sent events', () => {
+  it('splits events across chunk boundaries and skips keep-alive comments', () => {
+    const parser = new EventStreamParser();
+    expect(parser.push(': ping\n\nid: 1\nda')).toEqual([]);
+    expect(parser.push('ta: {"seq":1}\n\nid: 2\r\ndata: {"seq":2}\r\n\r\n')).toEqual([
+      { id: '1', data: '{"seq":1}' },
+      { id: '2', data: '{"seq":2}' },
+    ]);
+  });
+});

@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { decideArtifact } from '../../controllers/artifact.js';
+import { decideRelease, reportPlan } from '../../controllers/certificate-authority.js';
+import { decideDevice } from '../../controllers/device.js';
+import { decideRollout } from '../../controllers/rollout.js';
+import { backoffDelay } from '../../src/engine/backoff.js';
+import { ready } from '../../src/engine/controller.js';
+import { ControllerRegistry } from '../../src/engine/controller-registry.js';
+import { EngineMetrics } from '../../src/engine/metrics.js';
+import { composeStatus, mergeConditions, statusChanged, transitionRecords } from '../../src/engine/status.js';
+import { KINDS } from '../../src/kinds.js';
+import { kindNames } from '../../src/resources/kind.js';
+import type { StoredResource } from '../../src/resources/model.js';
+
+const T0 = '2030-01-01T00:00:00.000Z';
+const T1 = '2030-01-01T00:05:00.000Z';
+
+function stored(overrides: Partial<StoredResource> = {}): StoredResource {
+  return {
+    tenant: 'acme',
+    kind: 'Device',
+    name: 'd1',
+    uid: 'u1',
+    apiVersion: 'steward.dev/v1',
+    labels: {},
+    annotations: {},
+    spec: {},
+    status: {},
+    generation: 1,
+    resourceVersion: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    deletionTimestamp: null,
+    finalizers: [],
+    ...overrides,
+  };
+}
+
+const readyCa = stored({
+  kind: 'CertificateAuthority',
+  name: 'ca',
+  status: {
+    observedGeneration: 1,
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'UpToDate',
+        message: '',
+        lastTransitionTime: T0,
+        observedGeneration: 1,
+      },
+    ],
+  },
+});
+
+describe('status discipline', () => {
+  it('keeps lastTransitionTime when only the reason or message changes', () => {
+    const first = mergeConditions([], [ready('False', 'A', 'one')], 1, T0);
+    const second = mergeConditions(first, [ready('False', 'B', 'two')], 2, T1);
+    expect(second[0]).toMatchObject({ reason: 'B', lastTransitionTime: T0, observedGeneration: 2 });
+  });
+
+  it('moves lastTransitionTime when the status changes, and keeps other condition types', () => {
+    const first = mergeConditions(
+      [],
+      [ready('False', 'A', ''), { type: 'Other', status: 'True', reason: 'X', message: '' }],
+      1,
+      T0,
+    );
+    const second = mergeConditions(first, [ready('True', 'B', '')], 1, T1);
+    expect(second.map((c) => [c.type, c.lastTransitionTime])).toEqual([
+      ['Ready', T1],
+      ['Other', T0],
+    ]);
+  });
+
+  it('sets observedGeneration and never lets a controller set it or conditions through fields', () => {
+    const status = composeStatus(
+      {},
+      { count: 3, observedGeneration: 99, conditions: [] },
+      [ready('True', 'R', '')],
+      4,
+      T0,
+    );
+    expect(status).toMatchObject({ count: 3, observedGeneration: 4 });
+    expect(status.conditions).toHaveLength(1);
+  });
+
+  it('treats statuses equal as canonical JSON as unchanged (key order does not matter)', () => {
+    expect(statusChanged({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(false);
+    expect(statusChanged({ a: 1 }, { a: 2 })).toBe(true);
+  });
+
+  it('journals condition transitions, not reason-only changes', () => {
+    const before = composeStatus({}, {}, [ready('False', 'A', '')], 1, T0);
+    const sameStatus = composeStatus(before, {}, [ready('False', 'B', '')], 1, T1);
+    const flipped = composeStatus(before, {}, [ready('True', 'C', '')], 1, T1);
+    expect(transitionRecords(stored(), before, sameStatus)).toEqual([]);
+    expect(transitionRecords(stored(), before, flipped)).toMatchObject([
+      { operation: 'status', result: 'Ready=True', reason: 'C' },
+    ]);
+  });
+});
+
+describe('backoff', () => {
+  const policy = { baseMs: 500, maxMs: 60_000, jitter: 0.1 };
+  it('doubles from the base and stops at the cap', () => {
+    const middle = () => 0.5;
+    expect([1, 2, 3, 4].map((n) => backoffDelay(n, policy, middle))).toEqual([500, 1000, 2000, 4000]);
+    expect(backoffDelay(40, policy, middle)).toBe(60_000);
+  });
+  it('jitters within ±10%', () => {
+    expect(backoffDelay(1, policy, () => 0)).toBe(450);
+    expect(backoffDelay(1, policy, () => 1)).toBe(550);
+  });
+});
+
+describe('controller registry', () => {
+  it('has a controller for every production kind', () => {
+    expect(() => new ControllerRegistry(KINDS)).not.toThrow();
+  });
+  it('refuses to boot when a kind has no controller', () => {
+    expect(() => new ControllerRegistry([kindNames('Orphan', 'orphans', [])])).toThrow(
+      /Orphan has a schema and no controller/,
+    );
+  });
+  it('derives a watch on every referenced kind', () => {
+    const registry = new ControllerRegistry(KINDS);
+    expect(
+      registry
+        .watchesOf('CertificateAuthority')
+        .map((w) => w.owner)
+        .sort(),
+    ).toEqual(['CertificateAuthority', 'Device']);
+    expect(registry.watchesOf('Device').map((w) => w.owner)).toEqual(['DeviceGroup']);
+  });
+});
+
+describe('controllers decide', () => {
+  it('a device whose CA does not exist says so', () => {
+    expect(decideDevice('missing', null).conditions[0]).toMatchObject({
+      status: 'False',
+      reason: 'CertificateAuthorityNotFound',
+    });
+  });
+  it('a device whose CA is not Ready says so', () => {
+    expect(decideDevice('ca', stored({ kind: 'CertificateAuthority' })).conditions[0].reason).toBe(
+      'CertificateAuthorityNotReady',
+    );
+  });
+  it('a device whose CA is Ready awaits enrollment', () => {
+    expect(decideDevice('ca', readyCa).conditions[0].reason).toBe('AwaitingEnrollment');
+  });
+  it('an artifact with complete metadata is Ready', () => {
+    const spec = { version: '1', digest: `sha256:${'a'.repeat(64)}`, size: 1, platforms: ['linux'] };
+    expect(decideArtifact(spec).conditions[0]).toMatchObject({ status: 'True', reason: 'MetadataComplete' });
+    expect(decideArtifact({ ...spec, digest: 'md5:x' }).conditions[0].reason).toBe('MetadataIncomplete');
+  });
+  it('a rollout reports its first missing reference', () => {
+    expect(decideRollout({ artifactName: 'a', artifact: null, group: null }).conditions[0].reason).toBe(
+      'ArtifactNotFound',
+    );
+    expect(
+      decideRollout({ artifactName: 'a', artifact: readyCa, groupName: 'g', group: null }).conditions[0]
+        .reason,
+    ).toBe('DeviceGroupNotFound');
+  });
+  it('a CA in use refuses deletion and names who uses it', () => {
+    const result = decideRelease(['laptop-1'], []);
+    expect(result).toMatchObject({ done: false, reason: 'InUse' });
+    expect(decideRelease([], [])).toEqual({ done: true });
+  });
+  it('a CA plan that needs a key reports that key storage is missing', () => {
+    expect(
+      reportPlan({ action: 'generateKeyAndCertificate', reason: 'KeyMissing', message: 'no key' })
+        .conditions[0].reason,
+    ).toBe('KeyStoreNotAvailable');
+  });
+});
+
+describe('metrics', () => {
+  it('renders the Prometheus text format', () => {
+    const metrics = new EngineMetrics();
+    metrics.recordReconcile('Device', 'success', 0.003);
+    metrics.recordRetry('Device');
+    const text = metrics.render({ waiting: 2, active: 1, delayed: 0 }, 'in-process');
+    expect(text).toContain('steward_queue_depth{backend="in-process",state="waiting"} 2');
+    expect(text).toContain('steward_reconcile_total{kind="Device",result="success"} 1');
+    expect(text).toContain('steward_reconcile_retries_total{kind="Device"} 1');
+    expect(text).toContain('steward_reconcile_duration_seconds_bucket{kind="Device",le="0.005"} 1');
+    expect(text).toContain('steward_reconcile_duration_seconds_count{kind="Device"} 1');
+  });
+});

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyExportLines } from '../../src/journal/verify.js';
+import type { StewardServer } from '../../src/server.js';
+import { DIALECTS, type TestDatabase } from '../support/databases.js';
+import { startTestServer } from '../support/server.js';
+import { allEntries, apply, call, device, entryCount, journal, type EntryList, type StatusBody } from './support.js';
+
+describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
+  let database: TestDatabase;
+  let server: StewardServer;
+
+  beforeAll(async () => {
+    database = await create();
+    // The engine off: these suites assert the exact entries of the operations they make.
+    server = await startTestServer(database, { STEWARD_ENGINE: 'off' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('records every apply result and delete with actor, request id, changeset and changes', async () => {
+    const created = await call<{ changeset: string }>(server, 'POST', '/api/v1/apply', {
+      body: [device('rec-a', { team: 'infra' }), device('rec-b')],
+      headers: { 'x-request-id': 'req-journal-1' },
+    });
+    const again = await apply(server, [device('rec-a', { team: 'infra' }), device('rec-b', {}, { displayName: 'B' })]);
+    const deleted = await call(server, 'DELETE', '/api/v1/devices/rec-a');
+    expect(deleted.status).toBe(200);
+
+    const entries = (await journal(server, '?kind=Device&limit=20')).body.items;
+    const rec = entries.filter((entry) => entry.name?.startsWith('rec-') && entry.operation !== 'status').reverse();
+    expect(rec.map((entry) => [entry.operation, entry.name, entry.result])).toEqual([
+      ['apply', 'rec-a', 'created'],
+      ['apply', 'rec-b', 'created'],
+      ['apply', 'rec-a', 'unchanged'],
+      ['apply', 'rec-b', 'configured'],
+      ['delete', 'rec-a', 'deleted'],
+    ]);
+    expect(rec[0]).toMatchObject({
+      tenant: 'default',
+      actor: { type: 'anonymous', id: 'anonymous', name: 'anonymous' },
+      requestId: 'req-journal-1',
+      kind: 'Device',
+      generation: 1,
+      changeset: created.body.changeset,
+    });
+    expect(rec[1].changeset).toBe(created.body.changeset);
+    expect(rec[2].changeset).toBe(again.body.changeset);
+    expect(rec[3]).toMatchObject({
+      generation: 2,
+      changes: [{ pointer: '/spec/displayName', new: 'B' }],
+    });
+    expect(rec[2].changes).toEqual([]);
+    expect(rec[0].changes[0]).toMatchObject({ pointer: '', new: { metadata: { labels: { team: 'infra' } } } });
+    for (const entry of entries) expect(entry.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('writes no entry when the change fails (conflict, invalid document, dry run)', async () => {
+    await apply(server, [device('atomic-j')]);
+    const before = await entryCount(server);
+    const stale = device('atomic-j', {}, { displayName: 'v2' });
+    (stale.metadata as Record<string, unknown>).resourceVersion = '99';
+    const conflict = await apply(server, [device('atomic-j-new'), stale]);
+    expect(conflict.status).toBe(409);
+    const invalid = await apply(server, [device('atomic-j-2'), { ...device('x'), spec: { bogus: true } }]);
+    expect(invalid.status).toBe(422);
+    const dry = await apply(server, [device('atomic-j-dry')], '?dryRun=true');
+    expect(dry.status).toBe(200);
+    const missing = await call(server, 'DELETE', '/api/v1/devices/never-was');
+    expect(missing.status).toBe(404);
+    expect(await entryCount(server)).toBe(before);
+  });
+
+  it('keeps secrets out: redacted in the entry, absent from every stored row', async () => {
+    const secret = 'hunter2-very-secret-value';
+    const manifest = device('secretive', {}, { displayName: 'box' });
+    (manifest.metadata as Record<string, unknown>).annotations = {
+      password: secret,
+      'example.com/api-token': `${secret}-2`,
+      'example.com/mirror': `https://admin:${secret}-3@mirror.example.com/repo`,
+      note: 'harmless',
+    };
+    expect((await apply(server, [manifest])).status).toBe(200);
+    const changed = device('secretive', {}, { displayName: 'box' });
+    (changed.metadata as Record<string, unknown>).annotations = { password: `${secret}-4`, note: 'harmless' };
+    expect((await apply(server, [changed])).status).toBe(200);
+
+    const [configured, created] = (await journal(server, '?name=secretive&operation=apply')).body.items;
+    const annotations = (created.changes[0].new as { metadata: { annotations: Record<string, string> } }).metadata
+      .annotations;
+    expect(annotations).toEqual({
+      password: '[REDACTED]',
+      'example.com/api-token': '[REDACTED]',
+      'example.com/mirror': 'https://[REDACTED]@mirror.example.com/repo',
+      note: 'harmless',
+    });
+    expect(configured.changes).toContainEqual({
+      pointer: '/metadata/annotations/password',
+      old: '[REDACTED]',
+      new: '[REDACTED]',
+    });
+    const rows = await server.services.db.knex('journal_entries').select('*');
+    for (const row of rows) expect(JSON.stringify(row)).not.toContain(secret);
+    expect((await call(server, 'GET', '/api/v1/journal/verify')).body).toMatchObject({ ok: true });
+  });
+
+  it('filters by kind, name, actor, operation, result and time, newest first, and pages', async () => {
+    await apply(server, Array.from({ length: 12 }, (_, i) => device(`filt-${String(i).padStart(2, '0')}`)));
+    await call(server, 'DELETE', '/api/v1/devices/filt-03');
+    const names = async (query: string) => (await journal(server, query)).body.items.map((entry) => entry.name);
+
+    const filt03 = (await journal(server, '?kind=Device&name=filt-03')).body.items;
+    expect(filt03.every((entry) => entry.name === 'filt-03')).toBe(true);
+    expect(filt03.map((entry) => entry.result)).toEqual(expect.arrayContaining(['deleted', 'created']));
+    expect(await names('?kind=devices&name=filt-03&operation=delete')).toEqual(['filt-03']);
+    expect(await names('?kind=dev&name=filt-03&result=created')).toEqual(['filt-03']);
+    expect((await names('?actor=anonymous&limit=3')).length).toBe(3);
+    expect(await names('?actor=someone-else')).toEqual([]);
+    expect(await names('?since=1h&name=filt-05&operation=apply')).toEqual(['filt-05']);
+    expect(await names('?until=1h&name=filt-05')).toEqual([]);
+    expect(await names(`?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
+
+    const seen: number[] = [];
+    let token: string | undefined;
+    do {
+      const page = await journal(server, `?operation=apply&result=created&limit=5${token ? `&continue=${token}` : ''}`);
+      expect(page.body.kind).toBe('JournalEntryList');
+      expect(page.body.items.length).toBeLessThanOrEqual(5);
+      seen.push(...page.body.items.map((entry) => entry.seq));
+      token = page.body.metadata.continue;
+    } while (token);
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+    expect(new Set(seen).size).toBe(seen.length);
+    const all = await allEntries(server);
+    expect(seen.length).toBe(all.filter((entry) => entry.operation === 'apply' && entry.result === 'created').length);
+
+    expect((await journal(server, '?limit=0')).status).toBe(400);
+    expect((await journal(server, '?continue=garbage')).status).toBe(400);
+    expect((await journal(server, '?since=yesterday')).status).toBe(400);
+    expect((await journal(server, '?kind=a&kind=b')).status).toBe(400);
+    // Above the maximum the page is capped, not refused: clients page on with `continue`.
+    expect((await journal(server, '?limit=5000')).status).toBe(200);
+  });
+
+  it('answers the history of a resource, deleted ones included', async () => {
+    await apply(server, [device('hist-a')]);
+    await apply(server, [device('hist-a', {}, { displayName: 'second' })]);
+    await call(server, 'DELETE', '/api/v1/devices/hist-a');
+    expect((await call(server, 'GET', '/api/v1/devices/hist-a')).status).toBe(404);
+    const history = await call<EntryList>(server, 'GET', '/api/v1/devices/hist-a/history');
+    expect(history.status).toBe(200);
+    expect(history.body.kind).toBe('JournalEntryList');
+    expect(
+      history.body.items.filter((entry) => entry.operation !== 'status').map((entry) => entry.result),
+    ).toEqual(['deleted', 'configured', 'created']);
+    const paged = await call<EntryList>(server, 'GET', '/api/v1/devices/hist-a/history?limit=2');
+    expect(paged.body.items).toHaveLength(2);
+    expect(paged.body.metadata.continue).toBeTruthy();
+    expect((await call(server, 'GET', '/api/v1/widgets/x/history')).status).toBe(404);
+  });
+
+  it('exports NDJSON that verifies offline, and CSV with a header and a head line', async () => {
+    const response = await call<string>(server, 'GET', '/api/v1/journal/export?format=ndjson');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toContain('application/x-ndjson');
+    expect(response.headers['x-request-id']).toBeTruthy();
+    const lines = String(response.body).trimEnd().split('\n');
+    const head = JSON.parse(lines[lines.length - 1]);
+    expect(head).toMatchObject({ kind: 'JournalHead', tenant: 'default', checkpoint: null });
+    expect(head.seq).toBe(lines.length - 1);
+    expect(verifyExportLines(lines)).toMatchObject({ ok: true, checked: lines.length - 1 });
+    // Truncated or edited exports do not verify.
+    expect(verifyExportLines(lines.slice(0, -2)).ok).toBe(false);
+    const edited = lines.map((line, index) => (index === 2 ? line.replace('"apply"', '"delete"') : line));
+    expect(verifyExportLines(edited)).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+
+    const csv = await call<string>(server, 'GET', '/api/v1/journal/export?format=csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const csvLines = String(csv.body).trimEnd().split('\n');
+    expect(csvLines[0]).toBe(
+      'seq,time,tenant,actorType,actorId,actorName,requestId,source,operation,kind,name,generation,result,reason,changeset,changes,prevHash,hash',
+    );
+    expect(csvLines[1]).toMatch(/^1,\d{4}-\d\d-\d\dT[^,]+Z,default,anonymous,anonymous,anonymous,/);
+    expect(csvLines[1]).toContain(',"[{""new"":{');
+    expect(csvLines[csvLines.length - 1]).toBe(`# ${lines[lines.length - 1]}`);
+    expect(csvLines).toHaveLength(lines.length + 1);
+    const bad = await call<StatusBody>(server, 'GET', '/api/v1/journal/export?format=xml');
+    expect(bad.status).toBe(400);
+    expect(bad.body.kind).toBe('Status');
+  });
+
+  it('verifies the chain online', async () => {
+    const verify = await call<{ ok: boolean; checked: number; message: string }>(server, 'GET', '/api/v1/journal/verify');
+    expect(verify.body.ok).toBe(true);
+    const all = Number((await server.services.db.knex('journal_entries').count({ n: '*' }).first())?.n);
+    expect(verify.body.checked).toBe(all);
+  });
+
+  it('serves and changes the settings, journaling the change', async () => {
+    const initial = await call(server, 'GET', '/api/v1/journal/settings');
+    expect(initial.body).toEqual({
+      apiVersion: 'steward.dev/v1',
+      kind: 'JournalSettings',
+      tenant: 'default',
+      retentionDays: 365,
+      readJournaling: 'none',
+    });
+    const invalid = await call<StatusBody>(server, 'PUT', '/api/v1/journal/settings', {
+      body: { retentionDays: 0, readJournaling: 'everything', color: 'blue' },
+    });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.details?.causes?.map((cause) => cause.pointer)).toEqual([
+      '/retentionDays',
+      '/readJournaling',
+      '/color',
+    ]);
+    const changed = await call(server, 'PUT', '/api/v1/journal/settings', { body: { retentionDays: 30 } });
+    expect(changed.body).toMatchObject({ retentionDays: 30, readJournaling: 'none' });
+    const [entry] = (await journal(server, '?operation=journal.settings')).body.items;
+    expect(entry).toMatchObject({
+      operation: 'journal.settings',
+      result: 'configured',
+      changes: [{ pointer: '/retentionDays', old: 365, new: 30 }],
+    });
+  });
+
+  it('journals reads of resources when the tenant level is metadata', async () => {
+    await apply(server, [device('read-me')]);
+    await call(server, 'GET', '/api/v1/devices/read-me');
+    expect((await journal(server, '?operation=read')).body.items).toEqual([]);
+
+    await call(server, 'PUT', '/api/v1/journal/settings', { body: { readJournaling: 'metadata' } });
+    expect((await call(server, 'GET', '/api/v1/devices/read-me')).status).toBe(200);
+    expect((await call(server, 'GET', '/api/v1/devices?limit=1')).status).toBe(200);
+    expect((await call(server, 'GET', '/api/v1/devices/nobody')).status).toBe(404);
+    const reads = (await journal(server, '?operation=read')).body.items;
+    expect(reads.map((entry) => [entry.kind, entry.name, entry.result])).toEqual([
+      ['Device', null, 'ok'],
+      ['Device', 'read-me', 'ok'],
+    ]);
+    await call(server, 'PUT', '/api/v1/journal/settings', { body: { readJournaling: 'none' } });
+    await call(server, 'GET', '/api/v1/devices/read-me');
+    expect((await journal(server, '?operation=read')).body.items).toHaveLength(2);
+  });
+});
