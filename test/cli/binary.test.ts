@@ -31,7 +31,7 @@ describe('the steward binary', () => {
     const listed = await spawnCli(['get', 'dev', '-l', 'team=infra'], env);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(
-      /^NAME\s+READY\s+PLATFORM\s+IDENTIFIER\s+AGE\nbin-a\s+Unknown\s+linux\s+machine-bin-a\s+\d+s\n$/,
+      /^NAME\s+READY\s+REASON\s+PLATFORM\s+IDENTIFIER\s+AGE\nbin-a\s+Unknown\s+<none>\s+linux\s+machine-bin-a\s+\d+s\n$/,
     );
   });
 

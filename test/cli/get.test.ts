@@ -73,11 +73,11 @@ describe('steward get, describe, delete and wait against a running server', () =
     const result = await cli(['get', 'devices']);
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s{3,}READY\s{3,}PLATFORM\s{3,}IDENTIFIER\s{3,}AGE$/);
-    expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 4))).toEqual([
-      ['gw-1', 'True', 'linux', 'machine-gw-1'],
-      ['gw-2', 'Unknown', 'linux', 'machine-gw-2'],
-      ['laptop-1', 'Unknown', 'linux', 'machine-laptop-1'],
+    expect(lines[0]).toMatch(/^NAME\s{3,}READY\s{3,}REASON\s{3,}PLATFORM\s{3,}IDENTIFIER\s{3,}AGE$/);
+    expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 5))).toEqual([
+      ['gw-1', 'True', 'Issued', 'linux', 'machine-gw-1'],
+      ['gw-2', 'Unknown', '<none>', 'linux', 'machine-gw-2'],
+      ['laptop-1', 'Unknown', '<none>', 'linux', 'machine-laptop-1'],
     ]);
     // Columns line up: every row's READY starts where the header's does.
     const readyAt = lines[0].indexOf('READY');
@@ -86,13 +86,13 @@ describe('steward get, describe, delete and wait against a running server', () =
     expect(lines[1]).toMatch(/\d+s$/);
   });
 
-  it('shows the Ready reason in wide output and kind-specific columns for CAs', async () => {
+  it('shows the Ready reason and kind-specific columns for CAs', async () => {
     const wide = await cli(['get', 'dev', 'gw-1', '-o', 'wide']);
     expect(wide.stdout).toMatch(/^NAME\s+READY\s+REASON\s+PLATFORM/);
     expect(wide.stdout).toMatch(/gw-1\s+True\s+Issued\s+linux/);
     const cas = await cli(['get', 'ca']);
-    expect(cas.stdout).toMatch(/^NAME\s+READY\s+TYPE\s+ALGORITHM\s+NOT AFTER\s+AGE\n/);
-    expect(cas.stdout).toMatch(/get-root\s+Unknown\s+root\s+ECDSA-P384\s+<none>\s+\d+s\n/);
+    expect(cas.stdout).toMatch(/^NAME\s+READY\s+REASON\s+TYPE\s+ALGORITHM\s+NOT AFTER\s+AGE\n/);
+    expect(cas.stdout).toMatch(/get-root\s+Unknown\s+<none>\s+root\s+ECDSA-P384\s+<none>\s+\d+s\n/);
   });
 
   it('resolves singular, plural, short and Kind names, and refuses unknown ones', async () => {

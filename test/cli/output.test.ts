@@ -95,13 +95,14 @@ describe('get columns, from one data table', () => {
     expect(columnsFor('Device', false).map((column) => column.header)).toEqual([
       'NAME',
       'READY',
+      'REASON',
       'PLATFORM',
       'IDENTIFIER',
       'AGE',
     ]);
   });
 
-  it('adds the Ready reason and wide-only columns with -o wide', () => {
+  it('adds the wide-only columns with -o wide', () => {
     expect(columnsFor('Device', true).map((column) => column.header)).toEqual([
       'NAME',
       'READY',
@@ -114,13 +115,13 @@ describe('get columns, from one data table', () => {
     ]);
   });
 
-  it('gives a kind without its own columns NAME READY AGE', () => {
-    expect(columnsFor('WifiProfile', false).map((column) => column.header)).toEqual(['NAME', 'READY', 'AGE']);
+  it('gives a kind without its own columns NAME READY REASON AGE', () => {
+    expect(columnsFor('WifiProfile', false).map((column) => column.header)).toEqual(['NAME', 'READY', 'REASON', 'AGE']);
   });
 
   it('fills defaults the server applies and <none> for unknown values', () => {
     expect(resourceRows('CertificateAuthority', [ca], false, now).rows).toEqual([
-      ['root', 'True', 'root', 'ECDSA-P256', '2036-01-01T00:00:00Z', '1d'],
+      ['root', 'True', 'Issued', 'root', 'ECDSA-P256', '2036-01-01T00:00:00Z', '1d'],
     ]);
   });
 
@@ -135,6 +136,7 @@ describe('get columns, from one data table', () => {
     expect(resourceRows('Rollout', [rollout], false, now).rows[0]).toEqual([
       'r',
       'Unknown',
+      '<none>',
       'agent',
       '2/3',
       '<none>',

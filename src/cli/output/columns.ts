@@ -66,14 +66,14 @@ const READY: Column = {
   header: 'READY',
   cell: (resource) => conditionOf(resource, 'Ready')?.status ?? 'Unknown',
 };
+// The reason is in the default table: "False" alone does not tell an operator what to do.
 const REASON: Column = {
   header: 'REASON',
-  wide: true,
   cell: (resource) => conditionOf(resource, 'Ready')?.reason,
 };
 const AGE: Column = { header: 'AGE', cell: (resource, now) => age(resource.metadata.createdAt, now) };
 
-/** The columns of a kind: NAME, READY, [REASON], the kind's own, AGE. Pure. */
+/** The columns of a kind: NAME, READY, REASON, the kind's own, AGE. Pure. */
 export function columnsFor(kind: string, wide: boolean): Column[] {
   return [NAME, READY, REASON, ...(KIND_COLUMNS[kind] ?? []), AGE].filter((column) => wide || !column.wide);
 }
