@@ -136,4 +136,13 @@ describe('input safety', () => {
     expect(response.status).toBe(422);
     expect(response.body.details?.causes?.[0].message).toContain('unknown kind "Widget"');
   });
+
+  it('refuses prune instead of silently ignoring it', async () => {
+    const response = await call<StatusBody>(server, 'POST', '/api/v1/apply?prune=true&labelSelector=a%3Db', {
+      yaml: DEVICE_YAML('prune-1'),
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain('prune is not supported yet');
+    expect((await call(server, 'GET', '/api/v1/devices/prune-1')).status).toBe(404);
+  });
 });

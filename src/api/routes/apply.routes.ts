@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { type DecodedDocument, decodeJson, decodeYaml } from '../../apply/decode.js';
 import { ApplyService } from '../../apply/apply-service.js';
 import type { OperationContext } from '../../context.js';
+import { BadRequestError } from '../../errors.js';
 import { ServerLimits } from '../server-limits.js';
 import { Permission } from '../permission.js';
 import { Ctx, isDryRun } from '../request-context.js';
@@ -23,7 +24,17 @@ export class ApplyRoutes {
   @Post('apply')
   @HttpCode(200)
   @Permission('authenticated')
-  apply(@Ctx() context: OperationContext, @Body() body: unknown, @Query('dryRun') dryRun?: string) {
+  apply(
+    @Ctx() context: OperationContext,
+    @Body() body: unknown,
+    @Query('dryRun') dryRun?: string,
+    @Query('prune') prune?: string,
+  ) {
+    // Refused rather than ignored: a silent no-op prune would leave resources the caller meant gone.
+    if (prune !== undefined)
+      throw new BadRequestError(
+        'prune is not supported yet: apply without --prune and delete removed resources explicitly',
+      );
     return this.applyService.apply(context, this.decode(body), { dryRun: isDryRun(dryRun) });
   }
 
