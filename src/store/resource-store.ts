@@ -77,12 +77,40 @@ export interface ListOptions {
  * chunk, never one per row. Methods taking an Executor run inside the caller's transaction.
  */
 export class ResourceStore {
+  /**
+   * Rows read by `get`, on SQLite only. SQLite mode is one process on one connection, and every
+   * write of the resource table goes through this class, so a write clears the cache and bumps
+   * `writeEpoch`; a read caches its row only if no write began while it ran. Rows are kept raw and
+   * decoded per read, so callers never share objects. PostgreSQL mode (several processes) always
+   * reads the database.
+   */
+  private readonly cache = new Map<string, ResourceRow | null>();
+  private writeEpoch = 0;
+  private static readonly CACHE_LIMIT = 50_000;
+
   constructor(private readonly db: Database) {}
 
+  /** Called first by every write of the resource table. */
+  private invalidate(): void {
+    this.writeEpoch++;
+    this.cache.clear();
+  }
+
   async get(key: ResourceKey, executor: Executor = this.db.knex): Promise<StoredResource | null> {
+    const cacheable = this.db.dialect === 'sqlite' && executor === this.db.knex;
+    const cacheKey = `${key.tenant}/${key.kind}/${key.name}`;
+    if (cacheable && this.cache.has(cacheKey)) {
+      const cached = this.cache.get(cacheKey);
+      return cached ? fromRow(cached) : null;
+    }
+    const epoch = this.writeEpoch;
     const row = await executor<ResourceRow>(TABLE)
       .where({ tenant: key.tenant, kind: key.kind, name: key.name })
       .first();
+    if (cacheable && epoch === this.writeEpoch) {
+      if (this.cache.size >= ResourceStore.CACHE_LIMIT) this.cache.clear();
+      this.cache.set(cacheKey, row ?? null);
+    }
     return row ? fromRow(row) : null;
   }
 
@@ -176,6 +204,7 @@ export class ResourceStore {
   }
 
   private async writeMany(trx: Executor, resources: StoredResource[], suffix: string): Promise<void> {
+    this.invalidate();
     const placeholders = `(${COLUMNS.map(() => '?').join(', ')})`;
     for (const part of chunk(resources, COLUMNS.length, this.db.maxParameters)) {
       const sql = `INSERT INTO ${TABLE} (${COLUMNS.join(', ')}) VALUES ${part.map(() => placeholders).join(', ')}${suffix}`;
@@ -185,6 +214,7 @@ export class ResourceStore {
 
   /** Removes resources by uid (one statement per chunk). */
   async removeMany(trx: Executor, resources: StoredResource[]): Promise<void> {
+    this.invalidate();
     for (const part of chunk(resources, 1, this.db.maxParameters)) {
       await trx(TABLE)
         .whereIn(
@@ -204,6 +234,7 @@ export class ResourceStore {
     expected: number,
     executor: Executor = this.db.knex,
   ): Promise<boolean> {
+    this.invalidate();
     const row = toRow(next);
     const values = Object.fromEntries(COLUMNS.map((column, index) => [column, row[index]]));
     const changed = await executor(TABLE)
@@ -218,6 +249,7 @@ export class ResourceStore {
     expected: number,
     executor: Executor = this.db.knex,
   ): Promise<boolean> {
+    this.invalidate();
     const removed = await executor(TABLE).where({ uid: resource.uid, resource_version: expected }).delete();
     return removed === 1;
   }
@@ -229,6 +261,7 @@ export class ResourceStore {
     expected: number,
     updatedAt: string,
   ): Promise<boolean> {
+    this.invalidate();
     const changed = await this.db
       .knex(TABLE)
       .where({ uid, resource_version: expected })
@@ -245,6 +278,7 @@ export class ResourceStore {
     trx: Executor,
     writes: ReadonlyArray<{ uid: string; status: ResourceStatus; expected: number; updatedAt: string }>,
   ): Promise<Set<string>> {
+    this.invalidate();
     const written = new Set<string>();
     const postgres = this.db.dialect === 'postgresql';
     const row = postgres ? '(?, ?::integer, ?::jsonb, ?)' : '(?, ?, ?, ?)';

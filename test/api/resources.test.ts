@@ -221,3 +221,39 @@ describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
     expect((await call(server, 'GET', '/readyz')).body).toMatchObject({ status: 'ready' });
   });
 });
+
+describe('the SQLite read cache never serves a stale resource', () => {
+  it('reflects applies, status writes and deletes on the very next read', async () => {
+    const { freshSqlite } = await import('../support/databases.js');
+    const database = freshSqlite();
+    const server = await startTestServer(database);
+    try {
+      const read = () =>
+        call<{
+          spec: Record<string, unknown>;
+          status: Record<string, unknown>;
+          metadata: { resourceVersion: string };
+        }>(server, 'GET', '/api/v1/devices/cached');
+      expect((await read()).status).toBe(404);
+      await call(server, 'POST', '/api/v1/apply', { body: [device('cached', {}, { displayName: 'one' })] });
+      expect((await read()).body.spec.displayName).toBe('one');
+      expect((await read()).body.spec.displayName).toBe('one');
+      await call(server, 'POST', '/api/v1/apply', { body: [device('cached', {}, { displayName: 'two' })] });
+      const second = await read();
+      expect(second.body.spec.displayName).toBe('two');
+      const stored = await server.services.store.get({ tenant: 'default', kind: 'Device', name: 'cached' });
+      await server.services.store.writeStatus(
+        stored!.uid,
+        { observedGeneration: 2 },
+        stored!.resourceVersion,
+        new Date().toISOString(),
+      );
+      expect((await read()).body.status).toEqual({ observedGeneration: 2 });
+      await call(server, 'DELETE', '/api/v1/devices/cached');
+      expect((await read()).status).toBe(404);
+    } finally {
+      await server.close();
+      await database.drop();
+    }
+  });
+});
