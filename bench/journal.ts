@@ -6,10 +6,11 @@
  *     chain: query by kind+name latency, full-chain verify time, and an export of everything to
  *     /dev/null with the peak RSS sampled during the export next to the RSS before it.
  */
+
+import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ENTITIES } from '../src/app/compose.js';
@@ -17,7 +18,7 @@ import { loadConfig } from '../src/config.js';
 import { systemContext } from '../src/context.js';
 import { canonicalEntryText, GENESIS_HASH, sha256Hex } from '../src/journal/chain.js';
 import { JournalService } from '../src/journal/journal-service.js';
-import { JOURNAL_COLUMNS, JournalWriter } from '../src/journal/journal-writer.js';
+import { JOURNAL_COLUMNS, JournalWriter, journalRowValues } from '../src/journal/journal-writer.js';
 import { KINDS } from '../src/kinds.js';
 import { canonicalJson } from '../src/resources/canonical.js';
 import { KindIndex } from '../src/resources/kind-index.js';
@@ -37,7 +38,11 @@ function devices(count: number, run: number) {
     apiVersion: 'steward.dev/v1',
     kind: 'Device',
     metadata: { name: `bench-${run}-${i}`, labels: { fleet: 'bench', ring: String(i % 4) } },
-    spec: { platform: 'linux', permanentIdentifier: `machine-id-${run}-${i}`, displayName: `Bench device ${i}` },
+    spec: {
+      platform: 'linux',
+      permanentIdentifier: `machine-id-${run}-${i}`,
+      displayName: `Bench device ${i}`,
+    },
   }));
 }
 
@@ -46,7 +51,12 @@ async function timeApply(journaling: boolean, run: number): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
   const server = await startServer(
     // The engine off: its status entries, written after the apply, are not the apply's cost.
-    loadConfig({ STEWARD_DATA_DIR: dataDir, STEWARD_PORT: '0', STEWARD_LOG_LEVEL: 'silent', STEWARD_ENGINE: 'off' }),
+    loadConfig({
+      STEWARD_DATA_DIR: dataDir,
+      STEWARD_PORT: '0',
+      STEWARD_LOG_LEVEL: 'silent',
+      STEWARD_ENGINE: 'off',
+    }),
   );
   try {
     server.services.journal.disabled = !journaling;
@@ -77,8 +87,12 @@ async function applyOverhead(): Promise<void> {
     off.push(await timeApply(false, run));
   }
   const [withJournal, without] = [median(on), median(off)];
-  console.log(`  journaling on:  ${withJournal.toFixed(0)} ms (runs: ${on.map((ms) => ms.toFixed(0)).join(', ')})`);
-  console.log(`  journaling off: ${without.toFixed(0)} ms (runs: ${off.map((ms) => ms.toFixed(0)).join(', ')})`);
+  console.log(
+    `  journaling on:  ${withJournal.toFixed(0)} ms (runs: ${on.map((ms) => ms.toFixed(0)).join(', ')})`,
+  );
+  console.log(
+    `  journaling off: ${without.toFixed(0)} ms (runs: ${off.map((ms) => ms.toFixed(0)).join(', ')})`,
+  );
   console.log(`  overhead: ${(((withJournal - without) / without) * 100).toFixed(1)}% (target <= 20%)`);
 }
 
@@ -125,26 +139,7 @@ async function generate(db: Database, tenant: string, count: number): Promise<vo
           { pointer: '/spec/displayName', old: `Device ${seq - 1}`, new: `Device ${seq}` },
         ]);
         const hash = sha256Hex(canonicalEntryText(entry, changes));
-        values.push(
-          tenant,
-          seq,
-          entry.time,
-          actor.type,
-          actor.id,
-          actor.name,
-          entry.requestId,
-          entry.source,
-          entry.operation,
-          entry.kind,
-          entry.name,
-          entry.generation,
-          entry.result,
-          entry.reason,
-          entry.changeset,
-          changes,
-          prevHash,
-          hash,
-        );
+        values.push(...journalRowValues(entry, changes, hash));
         prevHash = hash;
       }
       await trx.raw(rows === perStatement ? fullStatement : statementFor(rows), values);
@@ -160,7 +155,9 @@ async function largeJournal(count: number): Promise<void> {
   try {
     const tenant = 'bench';
     const context = systemContext(tenant, { type: 'system', id: 'bench', name: 'bench' }, 'bench');
-    const journal = new JournalService(db, new JournalWriter(db), new KindIndex(KINDS), { pruneIntervalMs: 0 });
+    const journal = new JournalService(db, new JournalWriter(db), new KindIndex(KINDS), {
+      pruneIntervalMs: 0,
+    });
 
     let started = performance.now();
     // A bigger page cache for the bulk load only (index pages stay in memory); then back to
@@ -169,7 +166,9 @@ async function largeJournal(count: number): Promise<void> {
     await generate(db, tenant, count);
     await db.knex.raw('PRAGMA cache_size = -2000');
     await db.knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
-    console.log(`  generated with the real hash chain in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `  generated with the real hash chain in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
 
     const latencies: number[] = [];
     for (let i = 0; i < 50; i++) {

@@ -45,6 +45,37 @@ export const JOURNAL_COLUMNS = [
   'hash',
 ] as const;
 
+/**
+ * One journal_entries row in JOURNAL_COLUMNS order, for multi-row INSERTs. `changesJson` is the
+ * canonical JSON of the (redacted) changes, exactly the text the hash covers. Pure.
+ */
+export function journalRowValues(
+  entry: Omit<ChainedEntry, 'changes'>,
+  changesJson: string,
+  hash: string,
+): Array<string | number | null> {
+  return [
+    entry.tenant,
+    entry.seq,
+    entry.time,
+    entry.actor.type,
+    entry.actor.id,
+    entry.actor.name,
+    entry.requestId,
+    entry.source,
+    entry.operation,
+    entry.kind,
+    entry.name,
+    entry.generation,
+    entry.result,
+    entry.reason,
+    entry.changeset,
+    changesJson,
+    entry.prevHash,
+    hash,
+  ];
+}
+
 /** The columns to select to rebuild an entry (a mutable copy, as knex's select wants). */
 export const JOURNAL_SELECT: string[] = [...JOURNAL_COLUMNS];
 
@@ -111,26 +142,7 @@ export class JournalWriter {
       // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
       const changesJson = canonicalJson(redactChanges(record.changes ?? []));
       const hash = sha256Hex(canonicalEntryText(entry, changesJson));
-      rows.push([
-        tenant,
-        seq,
-        time,
-        actor.type,
-        actor.id,
-        actor.name,
-        entry.requestId,
-        entry.source,
-        entry.operation,
-        entry.kind,
-        entry.name,
-        entry.generation,
-        entry.result,
-        entry.reason,
-        entry.changeset,
-        changesJson,
-        prevHash,
-        hash,
-      ]);
+      rows.push(journalRowValues(entry, changesJson, hash));
       sequences.push(seq);
       prevHash = hash;
     }

@@ -3,30 +3,14 @@ import { systemContext } from '../../src/context.js';
 import { entryHash, type JournalEntry } from '../../src/journal/chain.js';
 import type { JournalRow } from '../../src/journal/journal-entity.js';
 import { rowToEntry } from '../../src/journal/journal-rows.js';
+import { JOURNAL_COLUMNS } from '../../src/journal/journal-writer.js';
 import type { StewardServer } from '../../src/server.js';
 import { DIALECTS, type TestDatabase } from '../support/databases.js';
 import { startTestServer } from '../support/server.js';
 import { apply, call, device } from './support.js';
 
-const PAYLOAD = [
-  'tenant',
-  'time',
-  'actor_type',
-  'actor_id',
-  'actor_name',
-  'request_id',
-  'source',
-  'operation',
-  'kind',
-  'name',
-  'generation',
-  'result',
-  'reason',
-  'changeset',
-  'changes',
-  'prev_hash',
-  'hash',
-] as const;
+/** Every stored column but the sequence: what moving an entry to another row carries. */
+const PAYLOAD = JOURNAL_COLUMNS.filter((column) => column !== 'seq');
 
 describe.each(DIALECTS)('chain verification detects tampering on $dialect', ({ create }) => {
   let database: TestDatabase;
@@ -69,7 +53,9 @@ describe.each(DIALECTS)('chain verification detects tampering on $dialect', ({ c
 
   it('names an edited row (hash mismatch)', async () => {
     await chain('t-edit');
-    await knex().raw("UPDATE journal_entries SET result = 'deleted' WHERE tenant = ? AND seq = 3", ['t-edit']);
+    await knex().raw("UPDATE journal_entries SET result = 'deleted' WHERE tenant = ? AND seq = 3", [
+      't-edit',
+    ]);
     const result = await verify('t-edit');
     expect(result).toMatchObject({ ok: false, checked: 2, firstBrokenSeq: 3 });
     expect(result.message).toContain('edited');
@@ -96,7 +82,10 @@ describe.each(DIALECTS)('chain verification detects tampering on $dialect', ({ c
     const [third, fourth] = [await row('t-swap', 3), await row('t-swap', 4)];
     const payload = (source: JournalRow) =>
       Object.fromEntries(
-        PAYLOAD.map((column) => [column, column === 'changes' ? JSON.stringify(rowToEntry(source).changes) : source[column]]),
+        PAYLOAD.map((column) => [
+          column,
+          column === 'changes' ? JSON.stringify(rowToEntry(source).changes) : source[column],
+        ]),
       );
     await knex()('journal_entries').where({ tenant: 't-swap', seq: 3 }).update(payload(fourth));
     await knex()('journal_entries').where({ tenant: 't-swap', seq: 4 }).update(payload(third));
