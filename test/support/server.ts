@@ -66,3 +66,11 @@ export function device(
     spec: { platform: 'linux', permanentIdentifier: `machine-id-${name}`, ...spec },
   };
 }
+
+/**
+ * Headers that authenticate a raw `fetch` against a test server as its bootstrap admin (`call()`
+ * adds them itself). Until identity lands this is empty.
+ */
+export function authHeaders(_server: StewardServer): Record<string, string> {
+  return {};
+}
