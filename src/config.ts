@@ -18,6 +18,10 @@ export interface StewardConfig {
   /** Most documents accepted in one apply or delete. */
   maxDocuments: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
+  /** Password of the bootstrap `admin` user on first start; generated and printed once when unset. */
+  adminPassword?: string;
+  /** Lifetime of a login session, seconds. */
+  sessionTtlSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -47,6 +51,14 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function adminPassword(env: Env): string | undefined {
+  const raw = env.STEWARD_ADMIN_PASSWORD;
+  if (raw === undefined || raw === '') return undefined;
+  // The message names the rule, never the value: configuration errors are logged.
+  if (raw.length < 12) throw new ConfigError('STEWARD_ADMIN_PASSWORD must be at least 12 characters long');
+  return raw;
+}
+
 /** Reads and checks the configuration; throws ConfigError naming the variable at fault. */
 export function loadConfig(env: Env = process.env): StewardConfig {
   const dataDir = resolve(env.STEWARD_DATA_DIR || './data');
@@ -72,5 +84,7 @@ export function loadConfig(env: Env = process.env): StewardConfig {
     bodyLimit: integer(env, 'STEWARD_BODY_LIMIT', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxDocuments: integer(env, 'STEWARD_MAX_DOCUMENTS', 20_000, 1, 1_000_000),
     logLevel: logLevel as StewardConfig['logLevel'],
+    adminPassword: adminPassword(env),
+    sessionTtlSeconds: integer(env, 'STEWARD_SESSION_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
   };
 }

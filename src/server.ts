@@ -29,6 +29,13 @@ export interface StewardServer {
 /** Builds and starts Steward: services, HTTP surface, and the reconcile engine. */
 export async function startServer(config: StewardConfig, options: ComposeOptions = {}): Promise<StewardServer> {
   const services = await composeServices(config, options);
+  const boot = await services.identity.bootstrap(config.adminPassword);
+  if (boot.generatedPassword)
+    // Printed whatever the log level: it is shown this once and stored only as a scrypt hash.
+    process.stderr.write(
+      `\nSteward created tenant "default" and user "admin" with the generated password:\n\n    ${boot.generatedPassword}\n\nLog in with: steward login -u admin   (then change it: steward passwd). It is not shown again.\n\n`,
+    );
+  services.authenticator.start();
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimit,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.

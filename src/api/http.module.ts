@@ -1,6 +1,8 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApplyService } from '../apply/apply-service.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { IdentityService } from '../auth/identity-service.js';
 import { Engine } from '../engine/engine.js';
 import { JournalBackground } from '../journal/journal-background.js';
 import { JournalService } from '../journal/journal-service.js';
@@ -9,6 +11,10 @@ import { KindIndex } from '../resources/kind-index.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
 import { Database } from '../store/database.js';
 import { PermissionGuard } from './permission.guard.js';
+import { assertRoutesDeclarePermissions } from './route-table.js';
+import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
+import { KeyRoutes } from './routes/keys.routes.js';
+import { TenantRoutes, UserRoutes } from './routes/users.routes.js';
 import { ApplyRoutes } from './routes/apply.routes.js';
 import { DiscoveryRoutes } from './routes/discovery.routes.js';
 import { HealthRoutes } from './routes/health.routes.js';
@@ -19,12 +25,24 @@ import { ServerLimits } from './server-limits.js';
 import { StatusFilter } from './status.js';
 
 /** Every route class; the permission-matrix test walks these. */
-export const ROUTES = [HealthRoutes, DiscoveryRoutes, ApplyRoutes, ResourceRoutes, JournalRoutes, MetricsRoutes];
+export const ROUTES = [
+  HealthRoutes,
+  AuthRoutes,
+  KeyRoutes,
+  UserRoutes,
+  TenantRoutes,
+  DiscoveryRoutes,
+  ApplyRoutes,
+  ResourceRoutes,
+  JournalRoutes,
+  MetricsRoutes,
+];
 
 /** The HTTP surface: thin route classes over services built by the composition root. */
 @Module({})
 export class HttpModule {
   static register(services: Services): DynamicModule {
+    assertRoutesDeclarePermissions(ROUTES);
     const values: Provider[] = [
       { provide: Database, useValue: services.db },
       { provide: KindIndex, useValue: services.kinds },
@@ -32,6 +50,9 @@ export class HttpModule {
       { provide: ResourceQueries, useValue: services.queries },
       { provide: JournalService, useValue: services.journalService },
       { provide: Engine, useValue: services.engine },
+      { provide: Authenticator, useValue: services.authenticator },
+      { provide: IdentityService, useValue: services.identity },
+      { provide: SECURE_COOKIES, useValue: services.config.publicUrl.startsWith('https:') },
       // Nest calls its lifecycle hooks: retention timer, follow streams ended before close.
       { provide: JournalBackground, useValue: services.journalService.background },
       {
@@ -39,7 +60,7 @@ export class HttpModule {
         useValue: new ServerLimits(services.config.bodyLimit, services.config.maxDocuments),
       },
       { provide: APP_GUARD, useClass: PermissionGuard },
-      { provide: APP_FILTER, useValue: new StatusFilter(services.config.bodyLimit) },
+      { provide: APP_FILTER, useValue: new StatusFilter(services.config.bodyLimit, services.authenticator) },
     ];
     return { module: HttpModule, controllers: ROUTES, providers: values };
   }

@@ -1,28 +1,110 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { systemContext } from '../context.js';
+import { Authenticator, type Presented } from '../auth/authenticator.js';
+import { type Principal, principalContext } from '../auth/principal.js';
+import type { OperationContext } from '../context.js';
+import { UnauthorizedError } from '../errors.js';
+import { KindIndex } from '../resources/kind-index.js';
 import { PERMISSION_KEY } from './permission.js';
 
+export const SESSION_COOKIE = 'steward_session';
+const BEARER = /^(?:Bearer|Token)\s+(\S+)\s*$/i;
+
+/** The credential of a request: the Authorization header, else the session cookie. Pure. */
+export function presentedCredential(request: FastifyRequest): Omit<Presented, 'requestId'> | undefined {
+  const authorization = request.headers.authorization;
+  const base = { method: request.method, source: request.ip };
+  if (authorization) {
+    const match = BEARER.exec(authorization);
+    // A malformed header is refused, not ignored in favour of a cookie: the caller meant it.
+    return { ...base, token: match ? match[1] : '', viaCookie: false };
+  }
+  const cookie = request.headers.cookie;
+  if (!cookie) return undefined;
+  const token = readCookie(cookie, SESSION_COOKIE);
+  if (!token) return undefined;
+  const csrf = request.headers['x-csrf-token'];
+  return { ...base, token, viaCookie: true, csrfHeader: typeof csrf === 'string' ? csrf : undefined };
+}
+
+/** One cookie's value from a Cookie header. Pure. */
+export function readCookie(header: string, name: string): string | undefined {
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
+  }
+  return undefined;
+}
+
+/** A context for routes that need no credential: it can do nothing that needs a permission. */
+function anonymousContext(request: FastifyRequest): OperationContext {
+  return {
+    tenant: '',
+    actor: { type: 'anonymous', id: 'anonymous', name: 'anonymous' },
+    requestId: String(request.id),
+    source: request.ip,
+    authorize(permission: string) {
+      throw new UnauthorizedError(`authentication required for "${permission}"`);
+    },
+  };
+}
+
 /**
- * Every request passes here before its handler: the route's declared permission is resolved and
- * the request's OperationContext is attached. A route without a declaration is a programming
- * error and is refused, never served open.
+ * Every request passes here before its handler: the credential is authenticated, the route's one
+ * declared permission resolved (`{plural}` → the kind of the path) and checked, and the request's
+ * OperationContext attached. A route without a declaration is refused at start-up
+ * (assertRoutesDeclarePermissions) and, as a second line, here.
  */
 @Injectable()
 export class PermissionGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector) {}
+  private readonly declared = new Map<unknown, string>();
 
-  canActivate(host: ExecutionContext): boolean {
-    const permission = this.reflector.get<string | undefined>(PERMISSION_KEY, host.getHandler());
-    if (!permission)
-      throw new Error(`route ${host.getClass().name}.${host.getHandler().name} declares no @Permission`);
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: Authenticator,
+    private readonly kinds: KindIndex,
+  ) {}
+
+  private permissionOf(host: ExecutionContext): string {
+    const handler = host.getHandler();
+    let permission = this.declared.get(handler);
+    if (permission === undefined) {
+      permission = this.reflector.get<string | undefined>(PERMISSION_KEY, handler);
+      if (!permission)
+        throw new Error(`route ${host.getClass().name}.${handler.name} declares no @Permission`);
+      this.declared.set(handler, permission);
+    }
+    return permission;
+  }
+
+  canActivate(host: ExecutionContext): boolean | Promise<boolean> {
+    const declared = this.permissionOf(host);
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    request.operationContext = systemContext(
-      'default',
-      { type: 'anonymous', id: 'anonymous', name: 'anonymous' },
-      String(request.id),
-    );
+    if (declared === 'public') {
+      request.operationContext = anonymousContext(request);
+      return true;
+    }
+    const presented = presentedCredential(request);
+    if (!presented)
+      throw new UnauthorizedError(
+        'authentication required: send "Authorization: Bearer <API key or session token>" or log in (steward login)',
+      );
+    const principal = this.authenticator.authenticate({ ...presented, requestId: String(request.id) });
+    if (principal instanceof Promise)
+      return principal.then((resolved) => this.admit(request, declared, resolved));
+    return this.admit(request, declared, principal);
+  }
+
+  private admit(request: FastifyRequest, declared: string, principal: Principal): boolean {
+    const context = principalContext(principal, String(request.id), request.ip);
+    // Attached before the check: a refusal is journaled with who was refused.
+    request.operationContext = context;
+    if (declared === 'authenticated') return true;
+    const permission = declared.startsWith('{plural}')
+      ? `${this.kinds.resolve((request.params as { plural?: string }).plural ?? '').plural}${declared.slice('{plural}'.length)}`
+      : declared;
+    context.authorize(permission);
     return true;
   }
 }

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OperationContext } from '../context.js';
 import { type FieldProblem, isStewardError, type StewardError } from '../errors.js';
 
 /** The one error shape of every surface (DESIGN §3), after Kubernetes' Status. */
@@ -80,18 +81,52 @@ export function toStatus(error: unknown, bodyLimit: number, requestId: string, l
   return status(500, 'InternalError', `internal error (request id ${requestId})`);
 }
 
-/** Nest's side of the translation: errors thrown by route handlers. */
+/** Records refusals in the journal (the authenticator's `record`). */
+export interface RefusalRecorder {
+  record(
+    tenant: string,
+    actor: OperationContext['actor'],
+    request: { requestId: string; source?: string },
+    record: { operation: string; result: string; reason?: string },
+  ): Promise<void>;
+}
+
+/**
+ * Nest's side of the translation: errors thrown by route handlers and the guard. A 403 of an
+ * authenticated caller is journaled in its tenant (who was refused what) before it is answered.
+ */
 @Catch()
 export class StatusFilter implements ExceptionFilter {
   private readonly logger = new Logger('api');
 
-  constructor(private readonly bodyLimit: number) {}
+  constructor(
+    private readonly bodyLimit: number,
+    private readonly refusals?: RefusalRecorder,
+  ) {}
 
-  catch(error: unknown, host: ArgumentsHost): void {
+  catch(error: unknown, host: ArgumentsHost): void | Promise<void> {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const body = toStatus(error, this.bodyLimit, String(request.id), this.logger);
-    void reply.status(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+    const retryAfter = body.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+    if (body.code === 401) void reply.header('www-authenticate', 'Bearer realm="steward"');
+    const send = () =>
+      void reply.status(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+    const context = request.operationContext;
+    if (body.code !== 403 || !this.refusals || !context?.tenant) return send();
+    return this.refusals
+      .record(context.tenant, context.actor, context, {
+        operation: 'auth.deny',
+        result: 'denied',
+        reason: `${request.method} ${request.url.split('?')[0]}: ${body.message}`,
+      })
+      .catch((journalError: unknown) =>
+        this.logger.error(
+          `request ${request.id}: the refusal could not be journaled: ${String(journalError)}`,
+        ),
+      )
+      .then(send);
   }
 }

@@ -1,4 +1,7 @@
 import { ApplyService } from '../apply/apply-service.js';
+import { CredentialEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { IdentityService } from '../auth/identity-service.js';
 import type { StewardConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { type EngineConfig, loadEngineConfig, loadKindExtension } from '../engine/engine-config.js';
@@ -18,7 +21,13 @@ import { ResourceEntity } from '../store/resource-entity.js';
 import { ResourceStore } from '../store/resource-store.js';
 
 /** Every table of Steward, for MikroORM's schema generator. */
-export const ENTITIES = [ResourceEntity, ...JOURNAL_ENTITIES, ReferenceEntity];
+export const ENTITIES = [
+  TenantEntity,
+  UserEntity,
+  CredentialEntity,
+  ResourceEntity,
+  ...JOURNAL_ENTITIES,
+  ReferenceEntity];
 
 /** For tests and benchmarks: extra kinds (with their schema dir), engine settings, a clock. */
 export interface ComposeOptions {
@@ -45,6 +54,9 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   const changes = new ChangeFeed();
   const journal = new JournalWriter(db);
   const journalService = new JournalService(db, journal, kinds);
+  const clock = options.clock ? () => new Date(options.clock?.now() ?? Date.now()) : undefined;
+  const authenticator = new Authenticator(db, journal, clock);
+  const identity = new IdentityService(db, authenticator, config.sessionTtlSeconds, clock);
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
@@ -67,11 +79,14 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     changes,
     journal,
     journalService,
+    authenticator,
+    identity,
     applyService,
     queries,
     engine,
     async close() {
       await engine.stop();
+      await authenticator.stop();
       await db.close();
     },
   };

@@ -15,6 +15,8 @@ export const ACTIONS = {
   keysAdmin: 'keys:admin',
   usersAdmin: 'users:admin',
   tenantsAdmin: 'tenants:admin',
+  /** Scraping /metrics (Prometheus sends a read-only key as its bearer token). */
+  metricsRead: 'metrics:read',
 } as const;
 
 export const KIND_READ = KINDS.map((kind) => `${kind.plural}:read`);
@@ -25,20 +27,37 @@ export const ALL_PERMISSIONS: readonly string[] = [...KIND_READ, ...KIND_WRITE, 
 export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
-const VIEWER = [...KIND_READ, ACTIONS.journalRead];
-const OPERATOR = [...VIEWER, ...KIND_WRITE, ACTIONS.rolloutsApprove, ACTIONS.journalExport, ACTIONS.keysWrite];
+const VIEWER = [...KIND_READ, ACTIONS.journalRead, ACTIONS.metricsRead];
+const OPERATOR = [
+  ...VIEWER,
+  ...KIND_WRITE,
+  ACTIONS.rolloutsApprove,
+  ACTIONS.journalExport,
+  ACTIONS.keysWrite,
+];
 const ADMIN = [...OPERATOR, ACTIONS.keysAdmin, ACTIONS.usersAdmin, ACTIONS.tenantsAdmin];
 
-export const ROLE_PERMISSIONS: Record<Role, readonly string[]> = { viewer: VIEWER, operator: OPERATOR, admin: ADMIN };
+export const ROLE_PERMISSIONS: Record<Role, readonly string[]> = {
+  viewer: VIEWER,
+  operator: OPERATOR,
+  admin: ADMIN,
+};
 
 /**
  * Permissions only a session may exercise: a leaked API key can never mint keys or users.
  * (`keys:write` is among them: keys are made by people who logged in, not by other keys.)
  */
-export const SESSION_ONLY: ReadonlySet<string> = new Set([ACTIONS.keysWrite, ACTIONS.keysAdmin, ACTIONS.usersAdmin, ACTIONS.tenantsAdmin]);
+export const SESSION_ONLY: ReadonlySet<string> = new Set([
+  ACTIONS.keysWrite,
+  ACTIONS.keysAdmin,
+  ACTIONS.usersAdmin,
+  ACTIONS.tenantsAdmin,
+]);
 
 /** The most an API key may carry: operator level without the session-only permissions. */
-export const API_KEY_CEILING: readonly string[] = OPERATOR.filter((permission) => !SESSION_ONLY.has(permission));
+export const API_KEY_CEILING: readonly string[] = OPERATOR.filter(
+  (permission) => !SESSION_ONLY.has(permission),
+);
 
 export type ApiKeyType = 'admin' | 'readonly' | 'fine-grained';
 
@@ -56,10 +75,14 @@ export function isKnownPermission(permission: string): boolean {
  * The permissions a fine-grained key may be given by a creator holding `creator`: returns the
  * first requested permission that is refused and why, or null when all may be granted. Pure.
  */
-export function refusedPermission(requested: readonly string[], creator: ReadonlySet<string>): { permission: string; why: string } | null {
+export function refusedPermission(
+  requested: readonly string[],
+  creator: ReadonlySet<string>,
+): { permission: string; why: string } | null {
   for (const permission of requested) {
     if (!isKnownPermission(permission)) return { permission, why: 'is not a Steward permission' };
-    if (!API_KEY_CEILING.includes(permission)) return { permission, why: 'cannot be given to an API key (session only)' };
+    if (!API_KEY_CEILING.includes(permission))
+      return { permission, why: 'cannot be given to an API key (session only)' };
     if (!creator.has(permission)) return { permission, why: 'is not held by the key creator' };
   }
   return null;

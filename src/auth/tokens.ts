@@ -15,8 +15,11 @@ export interface ParsedToken {
  * A new token: `<prefix>_<id>_<secret>` with a 16-hex-char id and 256 random bits of secret.
  * Only sha256(secret) is stored: with 256 bits of entropy a slow hash adds nothing.
  */
-export function newToken(kind: ParsedToken['kind']): { token: string; id: string; secretHash: string } {
-  const id = randomBytes(8).toString('hex');
+export function newToken(
+  kind: ParsedToken['kind'],
+  /** Given when rotating: the key keeps its id, only the secret changes. */
+  id: string = randomBytes(8).toString('hex'),
+): { token: string; id: string; secretHash: string } {
   const secret = randomBytes(32).toString('base64url');
   const prefix = kind === 'apikey' ? API_KEY_PREFIX : SESSION_PREFIX;
   return { token: `${prefix}_${id}_${secret}`, id, secretHash: hashSecret(secret) };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StewardServer } from '../../src/server.js';
 import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { adminToken, startTestServer } from '../support/server.js';
 import { deviceYaml, runCli, writeTree } from './harness.js';
 
 describe('steward apply and diff against a running server', () => {
@@ -15,7 +15,11 @@ describe('steward apply and diff against a running server', () => {
   beforeAll(async () => {
     database = freshSqlite();
     server = await startTestServer(database);
-    env = { STEWARD_URL: server.url, STEWARD_CONFIG: join(database.dataDir, 'cli-config') };
+    env = {
+      STEWARD_URL: server.url,
+      STEWARD_TOKEN: adminToken(server),
+      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
+    };
   });
   afterAll(async () => {
     await server?.close();

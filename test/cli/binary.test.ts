@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StewardServer } from '../../src/server.js';
 import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { adminToken, startTestServer } from '../support/server.js';
 import { deviceYaml, spawnCli } from './harness.js';
 
 /** The real binary (bin/steward.js under tsx) as a child process: a few smoke cases. */
@@ -14,7 +14,11 @@ describe('the steward binary', () => {
   beforeAll(async () => {
     database = freshSqlite();
     server = await startTestServer(database);
-    env = { STEWARD_URL: server.url, STEWARD_CONFIG: join(database.dataDir, 'cli-config') };
+    env = {
+      STEWARD_URL: server.url,
+      STEWARD_TOKEN: adminToken(server),
+      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
+    };
   });
   afterAll(async () => {
     await server?.close();

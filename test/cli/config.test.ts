@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { type CliConfig, resolveConnection } from '../../src/cli/config-file.js';
 import type { StewardServer } from '../../src/server.js';
 import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { adminToken, startTestServer } from '../support/server.js';
 import { runCli, writeTree } from './harness.js';
 
 /** A port nothing listens on: bound once, then released. */
@@ -91,7 +91,7 @@ describe('steward config and connection errors', () => {
   it('creates the config file 0600 in a 0700 directory and manages contexts', async () => {
     const home = writeTree({});
     const path = join(home, '.steward', 'config');
-    const env = { HOME: home };
+    const env = { HOME: home, STEWARD_TOKEN: adminToken(server) };
     const created = await runCli(
       ['config', 'set-context', 'local', '--server', server.url, '--tenant', 'acme'],
       { env },

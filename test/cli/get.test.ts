@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { StewardServer } from '../../src/server.js';
 import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { adminToken, startTestServer } from '../support/server.js';
 import { deviceYaml, runCli, writeTree } from './harness.js';
 
 const CA_YAML = `apiVersion: steward.dev/v1
@@ -51,7 +51,11 @@ describe('steward get, describe, delete and wait against a running server', () =
   beforeAll(async () => {
     database = freshSqlite();
     server = await startTestServer(database);
-    env = { STEWARD_URL: server.url, STEWARD_CONFIG: join(database.dataDir, 'cli-config') };
+    env = {
+      STEWARD_URL: server.url,
+      STEWARD_TOKEN: adminToken(server),
+      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
+    };
     const applied = await cli(
       ['apply', '-f', '-'],
       [

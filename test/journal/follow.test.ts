@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StewardServer } from '../../src/server.js';
 import { DIALECTS, type TestDatabase } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { authHeaders, startTestServer } from '../support/server.js';
 import { apply, device } from './support.js';
 
 interface ServerSentEvent {
@@ -14,7 +14,7 @@ interface ServerSentEvent {
 async function openFollow(server: StewardServer, query: string, headers: Record<string, string> = {}) {
   const controller = new AbortController();
   const response = await fetch(`${server.url}/api/v1/journal/follow${query}`, {
-    headers: { accept: 'text/event-stream', ...headers },
+    headers: { accept: 'text/event-stream', ...authHeaders(server), ...headers },
     signal: controller.signal,
   });
   const events: ServerSentEvent[] = [];
@@ -137,7 +137,7 @@ describe.each(DIALECTS)('following the journal on $dialect', ({ create }) => {
     expect(contiguous(fromNow.seqs(), fromNow.seqs()[0])).toBe(true);
     await fromNow.close();
 
-    const bad = await fetch(`${server.url}/api/v1/journal/follow?after=-1`);
+    const bad = await fetch(`${server.url}/api/v1/journal/follow?after=-1`, { headers: authHeaders(server) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
   });

@@ -39,7 +39,7 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     ]);
     expect(rec[0]).toMatchObject({
       tenant: 'default',
-      actor: { type: 'anonymous', id: 'anonymous', name: 'anonymous' },
+      actor: { type: 'user', id: expect.any(String), name: 'admin' },
       requestId: 'req-journal-1',
       kind: 'Device',
       generation: 1,
@@ -115,7 +115,7 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     expect(filt03.map((entry) => entry.result)).toEqual(expect.arrayContaining(['deleted', 'created']));
     expect(await names('?kind=devices&name=filt-03&operation=delete')).toEqual(['filt-03']);
     expect(await names('?kind=dev&name=filt-03&result=created')).toEqual(['filt-03']);
-    expect((await names('?actor=anonymous&limit=3')).length).toBe(3);
+    expect((await names('?actor=admin&limit=3')).length).toBe(3);
     expect(await names('?actor=someone-else')).toEqual([]);
     expect(await names('?since=1h&name=filt-05&operation=apply')).toEqual(['filt-05']);
     expect(await names('?until=1h&name=filt-05')).toEqual([]);
@@ -172,8 +172,9 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     expect(verifyExportLines(lines)).toMatchObject({ ok: true, checked: lines.length - 1 });
     // Truncated or edited exports do not verify.
     expect(verifyExportLines(lines.slice(0, -2)).ok).toBe(false);
-    const edited = lines.map((line, index) => (index === 2 ? line.replace('"apply"', '"delete"') : line));
-    expect(verifyExportLines(edited)).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+    const applyIndex = lines.findIndex((line) => line.includes('"apply"'));
+    const edited = lines.map((line, index) => (index === applyIndex ? line.replace('"apply"', '"delete"') : line));
+    expect(verifyExportLines(edited)).toMatchObject({ ok: false, firstBrokenSeq: applyIndex + 1 });
 
     const csv = await call<string>(server, 'GET', '/api/v1/journal/export?format=csv');
     expect(csv.headers['content-type']).toContain('text/csv');
@@ -181,8 +182,11 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     expect(csvLines[0]).toBe(
       'seq,time,tenant,actorType,actorId,actorName,requestId,source,operation,kind,name,generation,result,reason,changeset,changes,prevHash,hash',
     );
-    expect(csvLines[1]).toMatch(/^1,\d{4}-\d\d-\d\dT[^,]+Z,default,anonymous,anonymous,anonymous,/);
-    expect(csvLines[1]).toContain(',"[{""new"":{');
+    // Entry 1 is the bootstrap of the admin user, entry 2 the test's login.
+    expect(csvLines[1]).toMatch(/^1,\d{4}-\d\d-\d\dT[^,]+Z,default,system,bootstrap,system:bootstrap,/);
+    const firstApply = csvLines.find((line) => line.includes(',apply,'));
+    expect(firstApply).toMatch(/^\d+,\d{4}-\d\d-\d\dT[^,]+Z,default,user,[0-9a-f-]{36},admin,/);
+    expect(firstApply).toContain(',"[{""new"":{');
     expect(csvLines[csvLines.length - 1]).toBe(`# ${lines[lines.length - 1]}`);
     expect(csvLines).toHaveLength(lines.length + 1);
     const bad = await call<StatusBody>(server, 'GET', '/api/v1/journal/export?format=xml');

@@ -16,9 +16,34 @@ export async function startTestServer(
     STEWARD_DATA_DIR: database.dataDir,
     STEWARD_PORT: '0',
     STEWARD_LOG_LEVEL: 'silent',
+    STEWARD_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...env,
   });
-  return startServer(config, { engine: { enabled: env.STEWARD_ENGINE === 'on' } });
+  const server = await startServer(config, { engine: { enabled: env.STEWARD_ENGINE === 'on' } });
+  tokens.set(server, await loginToken(server, 'admin', config.adminPassword ?? TEST_ADMIN_PASSWORD));
+  return server;
+}
+
+/** The bootstrap admin's password on test servers (unless a test sets STEWARD_ADMIN_PASSWORD). */
+export const TEST_ADMIN_PASSWORD = 'test-admin-password';
+const tokens = new WeakMap<StewardServer, string>();
+
+/** Logs in through the API and answers the session token (for `Authorization: Bearer`). */
+export async function loginToken(server: StewardServer, username: string, password: string, tenant?: string): Promise<string> {
+  const response = await server.app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { username, password, tenant },
+  });
+  if (response.statusCode !== 200) throw new Error(`login of ${username} failed: ${response.body}`);
+  return (JSON.parse(response.body) as { sessionToken: string }).sessionToken;
+}
+
+/** The bootstrap admin's session token of a test server. */
+export function adminToken(server: StewardServer): string {
+  const token = tokens.get(server);
+  if (!token) throw new Error('not a server started by startTestServer');
+  return token;
 }
 
 export interface Reply<T = Record<string, unknown>> {
@@ -27,14 +52,18 @@ export interface Reply<T = Record<string, unknown>> {
   body: T;
 }
 
-/** An HTTP call through Fastify's injector (no socket), answering parsed JSON. */
+/**
+ * An HTTP call through Fastify's injector (no socket), answering parsed JSON. It authenticates as
+ * the bootstrap admin unless `token` names another credential, or is null for none.
+ */
 export async function call<T = Record<string, unknown>>(
   server: StewardServer,
   method: string,
   url: string,
-  options: { body?: unknown; yaml?: string; headers?: Record<string, string> } = {},
+  options: { body?: unknown; yaml?: string; headers?: Record<string, string>; token?: string | null } = {},
 ): Promise<Reply<T>> {
-  const headers: Record<string, string> = { ...options.headers };
+  const token = options.token === undefined ? tokens.get(server) : options.token;
+  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers };
   let payload: string | undefined;
   if (options.yaml !== undefined) {
     headers['content-type'] = 'application/yaml';
@@ -67,10 +96,7 @@ export function device(
   };
 }
 
-/**
- * Headers that authenticate a raw `fetch` against a test server as its bootstrap admin (`call()`
- * adds them itself). Until identity lands this is empty.
- */
-export function authHeaders(_server: StewardServer): Record<string, string> {
-  return {};
+/** Headers that authenticate a raw `fetch` against a test server as its bootstrap admin (`call()` adds them itself). */
+export function authHeaders(server: StewardServer): Record<string, string> {
+  return { authorization: `Bearer ${adminToken(server)}` };
 }

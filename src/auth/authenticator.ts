@@ -1,0 +1,267 @@
+import type { Knex } from 'knex';
+import type { Actor } from '../context.js';
+import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
+import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
+import { type Database, fromJsonColumn } from '../store/database.js';
+import type { ApiKeyType, Role } from './permissions.js';
+import { keyPermissions, type Principal, rolePermissions } from './principal.js';
+import { FailureLimiter } from './rate-limit.js';
+import { parseToken, secretMatches } from './tokens.js';
+
+/** A credential row joined with its user, as the hot path needs it. */
+export interface CredentialRecord {
+  id: string;
+  tenant: string;
+  type: string;
+  slot: string | null;
+  name: string;
+  secret_hash: string;
+  user_id: string;
+  permissions: unknown;
+  csrf_token: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  username: string;
+  role: string;
+}
+
+const CREDENTIAL_SELECT = [
+  'c.id',
+  'c.tenant',
+  'c.type',
+  'c.slot',
+  'c.name',
+  'c.secret_hash',
+  'c.user_id',
+  'c.permissions',
+  'c.csrf_token',
+  'c.expires_at',
+  'c.revoked_at',
+  'u.username',
+  'u.role',
+];
+
+interface Cached {
+  record: CredentialRecord;
+  principal: Principal;
+  expiresAtMs: number;
+}
+
+export interface Presented {
+  /** The raw credential: an `stw_` API key or an `sts_` session token. */
+  token: string;
+  /** True when it came from the session cookie: then unsafe methods need the CSRF header. */
+  viaCookie: boolean;
+  method: string;
+  csrfHeader?: string;
+  source?: string;
+  requestId: string;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const LAST_USED_FLUSH_MS = 10_000;
+
+/**
+ * Turns a presented credential into a Principal. On SQLite (one process owns the file) verified
+ * credentials are cached in memory and every write to credentials or users goes through this
+ * process and invalidates them, so revocation still takes effect on the very next request while a
+ * cached request costs one SHA-256 and a constant-time compare. On PostgreSQL, where other
+ * processes may revoke, each request reads the credential by primary key (no cache).
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, Cached>();
+  private readonly cacheable: boolean;
+  /** Failed bearer/cookie authentications per source address: bounds guessing and journal writes. */
+  readonly failures = new FailureLimiter(30, 60_000);
+  private readonly lastUsed = new Map<string, string>();
+  private flushTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Database,
+    private readonly journal: JournalWriter,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.cacheable = db.dialect === 'sqlite';
+  }
+
+  start(): void {
+    this.flushTimer = setInterval(() => void this.flushLastUsed().catch(() => undefined), LAST_USED_FLUSH_MS);
+    this.flushTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushLastUsed();
+  }
+
+  /** Drops cached credentials: by credential id, by user id, or all of a tenant's. */
+  invalidate(match: { credentialId?: string; userId?: string; tenant?: string }): void {
+    if (match.credentialId) this.cache.delete(match.credentialId);
+    if (match.userId || match.tenant)
+      for (const [id, cached] of this.cache)
+        if (cached.record.user_id === match.userId || cached.record.tenant === match.tenant)
+          this.cache.delete(id);
+  }
+
+  /** The last-use time of a key not yet flushed to the database, if any. */
+  pendingLastUse(id: string): string | undefined {
+    return this.lastUsed.get(id);
+  }
+
+  /**
+   * Verifies `presented`; answers synchronously when the credential is cached (the common case),
+   * so the hot path allocates no promise. Throws UnauthorizedError with a message saying why.
+   */
+  authenticate(presented: Presented): Principal | Promise<Principal> {
+    const parsed = parseToken(presented.token);
+    if (!parsed)
+      return this.refuse(presented, undefined, 'the credential is not a Steward API key or session token');
+    const cached = this.cacheable ? this.cache.get(parsed.id) : undefined;
+    if (cached) return this.admit(cached, parsed.secret, presented);
+    return this.load(parsed.id).then((loaded) => {
+      if (!loaded) return this.refuse(presented, undefined, 'unknown credential');
+      if (this.cacheable) this.cache.set(parsed.id, loaded);
+      return this.admit(loaded, parsed.secret, presented);
+    });
+  }
+
+  private admit(cached: Cached, secret: string, presented: Presented): Principal | Promise<Principal> {
+    const { record, principal } = cached;
+    if (!secretMatches(secret, record.secret_hash))
+      return this.refuse(presented, record, 'invalid credential');
+    const what = record.type === 'session' ? 'session' : `API key "${record.name}"`;
+    if (record.revoked_at)
+      return this.refuse(
+        presented,
+        record,
+        record.type === 'session'
+          ? 'the session has ended: log in again'
+          : `${what} was revoked at ${record.revoked_at}`,
+      );
+    if (cached.expiresAtMs <= this.clock().getTime())
+      return this.refuse(
+        presented,
+        record,
+        record.type === 'session'
+          ? `the session expired at ${record.expires_at}: log in again`
+          : `${what} expired at ${record.expires_at}`,
+      );
+    if (
+      presented.viaCookie &&
+      !SAFE_METHODS.has(presented.method) &&
+      !csrfMatches(presented.csrfHeader, record.csrf_token)
+    )
+      // Not journaled as a failed login: the cookie is valid; the request did not come from our client.
+      throw new ForbiddenError(
+        'cross-site request refused: a cookie-authenticated write needs the X-CSRF-Token header given at login',
+      );
+    if (record.type !== 'session') this.lastUsed.set(record.id, this.clock().toISOString());
+    return principal;
+  }
+
+  private async load(id: string): Promise<Cached | undefined> {
+    const record = (await this.db
+      .knex('credentials as c')
+      .join('users as u', 'u.id', 'c.user_id')
+      .where('c.id', id)
+      .first(CREDENTIAL_SELECT)) as CredentialRecord | undefined;
+    if (!record) return undefined;
+    return {
+      record,
+      principal: principalOf(record),
+      expiresAtMs: record.expires_at ? Date.parse(record.expires_at) : Infinity,
+    };
+  }
+
+  /**
+   * Refuses with 401. A credential that names a real row (wrong secret, revoked, expired) is
+   * journaled in that row's tenant; an unknown one has no tenant to be journaled in. Repeated
+   * failures from one address are cut off with 429 before they cost a journal write each.
+   */
+  private async refuse(
+    presented: Presented,
+    record: CredentialRecord | undefined,
+    why: string,
+  ): Promise<never> {
+    const address = presented.source ?? 'unknown';
+    const wait = this.failures.retryAfter(address);
+    if (wait > 0) throw tooManyFailures(`from ${address}`, wait, this.failures);
+    this.failures.fail(address);
+    if (record) {
+      const actor: Actor =
+        record.type === 'session'
+          ? { type: 'user', id: record.user_id, name: record.username }
+          : { type: 'apikey', id: record.id, name: record.name };
+      await this.record(record.tenant, actor, presented, {
+        operation: 'auth.failure',
+        result: 'refused',
+        reason: why,
+      });
+    }
+    throw new UnauthorizedError(`authentication failed: ${why}`);
+  }
+
+  /** Appends one entry to `tenant`'s journal in its own transaction. */
+  async record(
+    tenant: string,
+    actor: Actor,
+    request: { requestId: string; source?: string },
+    record: JournalRecord,
+    trx?: Knex.Transaction,
+  ): Promise<void> {
+    const context = {
+      tenant,
+      actor,
+      requestId: request.requestId,
+      source: request.source,
+      authorize: () => undefined,
+    };
+    if (trx) await this.journal.append(trx, context, [record]);
+    else await this.db.transaction((inner) => this.journal.append(inner, context, [record]));
+  }
+
+  /** Writes the batched last-use times of API keys: one statement per key, one transaction. */
+  async flushLastUsed(): Promise<void> {
+    if (this.lastUsed.size === 0) return;
+    const pending = [...this.lastUsed];
+    this.lastUsed.clear();
+    await this.db.transaction(async (trx) => {
+      for (const [id, time] of pending) await trx('credentials').where({ id }).update({ last_used_at: time });
+    });
+  }
+}
+
+/** The permissions of a credential row, computed once per cache fill. Pure. */
+export function principalOf(record: CredentialRecord): Principal {
+  const role = record.role as Role;
+  const keyType = record.type === 'session' ? undefined : (record.type as ApiKeyType);
+  const permissions = keyType
+    ? keyPermissions(keyType, fromJsonColumn<string[]>(record.permissions) ?? [], role, record.tenant)
+    : rolePermissions(role, record.tenant);
+  return {
+    tenant: record.tenant,
+    userId: record.user_id,
+    username: record.username,
+    role,
+    permissions: new Set(permissions),
+    credential: {
+      type: keyType ? 'apikey' : 'session',
+      id: record.id,
+      name: record.name,
+      keyType,
+      expiresAt: record.expires_at,
+    },
+  };
+}
+
+function csrfMatches(presented: string | undefined, expected: string | null): boolean {
+  return !!presented && !!expected && secretMatches(presented, expected);
+}
+
+export function tooManyFailures(who: string, waitMs: number, limiter: FailureLimiter): TooManyRequestsError {
+  const seconds = Math.ceil(waitMs / 1000);
+  return new TooManyRequestsError(
+    `too many failed attempts ${who}: try again in ${seconds} s (at most ${limiter.limit} failures in ${Math.round(limiter.windowMs / 60_000)} min)`,
+    { details: { retryAfterSeconds: seconds } },
+  );
+}
