@@ -9,6 +9,8 @@ export const ACTIONS = {
   rolloutsApprove: 'rollouts:approve',
   journalRead: 'journal:read',
   journalExport: 'journal:export',
+  /** Journal settings (retention, read journaling) of one's own tenant. */
+  journalAdmin: 'journal:admin',
   /** Create, rotate and revoke one's own fine-grained keys. */
   keysWrite: 'keys:write',
   /** Every key of the tenant, including the admin and read-only slots. */
@@ -35,7 +37,13 @@ const OPERATOR = [
   ACTIONS.journalExport,
   ACTIONS.keysWrite,
 ];
-const ADMIN = [...OPERATOR, ACTIONS.keysAdmin, ACTIONS.usersAdmin, ACTIONS.tenantsAdmin];
+const ADMIN = [
+  ...OPERATOR,
+  ACTIONS.journalAdmin,
+  ACTIONS.keysAdmin,
+  ACTIONS.usersAdmin,
+  ACTIONS.tenantsAdmin,
+];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly string[]> = {
   viewer: VIEWER,

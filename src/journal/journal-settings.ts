@@ -75,12 +75,12 @@ export class JournalSettingsStore {
   }
 
   /**
-   * Changes the settings (admins only: `tenants:admin`) and journals the change as operation
+   * Changes the settings (admins only: `journal:admin`) and journals the change as operation
    * `journal.settings` in the same transaction. An update that changes nothing is journaled as
    * `unchanged`: the attempt is an operation too.
    */
   async update(context: OperationContext, body: unknown): Promise<JournalSettingsView> {
-    context.authorize('tenants:admin');
+    context.authorize('journal:admin');
     const tenant = context.tenant;
     const next = await this.db.transaction(async (trx) => {
       // Locks the row on PostgreSQL so that two admins' updates journal the right `old` values.

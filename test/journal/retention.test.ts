@@ -107,7 +107,7 @@ describe.each(DIALECTS)('retention on $dialect', ({ create }) => {
     const reader = { ...admin('short'), authorize: (permission: string) => {
       if (permission !== 'journal:read') throw new ForbiddenError(`permission "${permission}" required`);
     } };
-    await expect(journal.settings.update(reader, { retentionDays: 10 })).rejects.toThrow('tenants:admin');
+    await expect(journal.settings.update(reader, { retentionDays: 10 })).rejects.toThrow('journal:admin');
     await journal.settings.update(admin('short'), { retentionDays: 10 });
     expect(await retention.pruneTenant('short')).toMatchObject({ pruned: 5, checkpointSeq: 5 });
     expect(await journal.verifier.verifyTenant('short')).toMatchObject({ ok: true });

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Body, Controller, Get, Logger, Param, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../../context.js';
-import { BadRequestError } from '../../errors.js';
+import { BadRequestError, NotFoundError } from '../../errors.js';
 import { parseAfter } from '../../journal/journal-follow.js';
 import type { JournalQuery } from '../../journal/journal-queries.js';
 import { JournalService } from '../../journal/journal-service.js';
@@ -10,7 +10,17 @@ import { Permission } from '../permission.js';
 import { Ctx } from '../request-context.js';
 
 const HEARTBEAT_MS = 15_000;
-const QUERY_FILTERS = ['kind', 'name', 'actor', 'operation', 'result', 'since', 'until', 'limit', 'continue'] as const;
+const QUERY_FILTERS = [
+  'kind',
+  'name',
+  'actor',
+  'operation',
+  'result',
+  'since',
+  'until',
+  'limit',
+  'continue',
+] as const;
 
 /** One value per parameter: a repeated filter is ambiguous, so it is refused rather than guessed. */
 function single(query: Record<string, unknown>, name: string): string | undefined {
@@ -147,7 +157,7 @@ export class JournalRoutes {
 
   /** Admins only (retention decides what evidence is kept); the change is itself journaled. */
   @Put('journal/settings')
-  @Permission('tenants:admin')
+  @Permission('journal:admin')
   updateSettings(@Ctx() context: OperationContext, @Body() body: unknown) {
     return this.journal.settings.update(context, body);
   }
@@ -155,15 +165,19 @@ export class JournalRoutes {
   /** The journal of one resource, newest first; answered for deleted resources too. */
   @Get(':plural/:name/history')
   @Permission('{plural}:read')
-  history(
+  async history(
     @Ctx() context: OperationContext,
     @Param('plural') plural: string,
     @Param('name') name: string,
     @Query() query: Record<string, unknown>,
   ) {
-    return this.journal.queries.history(context, plural, name, {
+    const page = await this.journal.queries.history(context, plural, name, {
       limit: single(query, 'limit'),
       continue: single(query, 'continue'),
     });
+    // A name this tenant never had is 404, as for GET: other tenants' names cannot be probed.
+    if (page.items.length === 0 && query.continue === undefined)
+      throw new NotFoundError(`${plural}/${name} has no history in this tenant`);
+    return page;
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { type CreateKeyInput, IdentityService } from '../../auth/identity-service.js';
 import type { OperationContext } from '../../context.js';
 import { Permission } from '../permission.js';
@@ -28,6 +28,7 @@ export class KeyRoutes {
   }
 
   @Post(':id/rotate')
+  @HttpCode(200)
   @Permission('keys:write')
   rotate(@Ctx() context: OperationContext, @Param('id') id: string) {
     return this.identity.rotateKey(context, principalOf(context), id);
