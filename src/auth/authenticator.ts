@@ -73,8 +73,11 @@ export class Authenticator {
   private readonly cacheable: boolean;
   /** Failed bearer/cookie authentications per source address: bounds guessing and journal writes. */
   readonly failures = new FailureLimiter(30, 60_000);
-  private readonly lastUsed = new Map<string, string>();
+  /** Last use (epoch ms) of API keys since the last flush: a Map write per request, not a query. */
+  private readonly lastUsed = new Map<string, number>();
   private flushTimer?: NodeJS.Timeout;
+  /** Benchmark-only switch (bench/auth.ts): measures what authentication costs. Never set in production. */
+  disabledForBenchmark = false;
 
   constructor(
     private readonly db: Database,
@@ -105,7 +108,8 @@ export class Authenticator {
 
   /** The last-use time of a key not yet flushed to the database, if any. */
   pendingLastUse(id: string): string | undefined {
-    return this.lastUsed.get(id);
+    const time = this.lastUsed.get(id);
+    return time === undefined ? undefined : new Date(time).toISOString();
   }
 
   /**
@@ -138,7 +142,8 @@ export class Authenticator {
           ? 'the session has ended: log in again'
           : `${what} was revoked at ${record.revoked_at}`,
       );
-    if (cached.expiresAtMs <= this.clock().getTime())
+    const now = this.clock().getTime();
+    if (cached.expiresAtMs <= now)
       return this.refuse(
         presented,
         record,
@@ -155,7 +160,7 @@ export class Authenticator {
       throw new ForbiddenError(
         'cross-site request refused: a cookie-authenticated write needs the X-CSRF-Token header given at login',
       );
-    if (record.type !== 'session') this.lastUsed.set(record.id, this.clock().toISOString());
+    if (record.type !== 'session') this.lastUsed.set(record.id, now);
     return principal;
   }
 
@@ -226,7 +231,10 @@ export class Authenticator {
     const pending = [...this.lastUsed];
     this.lastUsed.clear();
     await this.db.transaction(async (trx) => {
-      for (const [id, time] of pending) await trx('credentials').where({ id }).update({ last_used_at: time });
+      for (const [id, time] of pending)
+        await trx('credentials')
+          .where({ id })
+          .update({ last_used_at: new Date(time).toISOString() });
     });
   }
 }
