@@ -149,4 +149,35 @@ const whoamiCommand: CommandSpec = {
   },
 };
 
-export const authCommands = [loginCommand, logoutCommand, whoamiCommand];
+const passwdCommand: CommandSpec = {
+  name: 'passwd',
+  summary: 'Change your password (your other sessions end)',
+  usage: 'passwd [--password-stdin]',
+  arity: [0, 0],
+  options: {
+    'password-stdin': {
+      type: 'boolean',
+      description: 'read the current and the new password from stdin, one per line (for scripts)',
+    },
+  },
+  examples: ['steward passwd', 'printf "%s\\n%s\\n" "$OLD" "$NEW" | steward passwd --password-stdin'],
+  async run(session, args) {
+    let currentPassword: string;
+    let newPassword: string;
+    if (args.flag('password-stdin')) {
+      [currentPassword = '', newPassword = ''] = (await readAll(session.io.stdin)).split(/\r?\n/);
+    } else {
+      currentPassword = await promptLine(session.io, 'Current password: ', true);
+      newPassword = await promptLine(session.io, 'New password: ', true);
+      if ((await promptLine(session.io, 'Repeat the new password: ', true)) !== newPassword)
+        throw args.usage('the two new passwords differ');
+    }
+    if (!currentPassword || !newPassword) throw args.usage('the current and the new password are required');
+    const client = await session.client();
+    await client.request('POST', '/api/v1/auth/password', { body: { currentPassword, newPassword } });
+    session.out('Password changed; your other sessions have ended.');
+    return 0;
+  },
+};
+
+export const authCommands = [loginCommand, logoutCommand, whoamiCommand, passwdCommand];

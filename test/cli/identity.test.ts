@@ -1,0 +1,117 @@
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StewardServer } from '../../src/server.js';
+import { freshSqlite, type TestDatabase } from '../support/databases.js';
+import { startTestServer, TEST_ADMIN_PASSWORD } from '../support/server.js';
+import { deviceYaml, runCli, writeTree } from './harness.js';
+
+/** login, whoami, keys, passwd and logout through the CLI against the real server. */
+describe('steward identity commands against the real server', () => {
+  let database: TestDatabase;
+  let server: StewardServer;
+  let env: Record<string, string>;
+  let configFile: string;
+  const cli = (argv: string[], options: { stdin?: string; token?: string } = {}) =>
+    runCli(argv, {
+      env: options.token ? { ...env, STEWARD_TOKEN: options.token } : env,
+      stdin: options.stdin,
+    });
+
+  beforeAll(async () => {
+    database = freshSqlite();
+    server = await startTestServer(database);
+    const home = writeTree({});
+    configFile = join(home, '.steward', 'config');
+    env = { HOME: home, STEWARD_URL: server.url };
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  it('walks a whole session: refused, login, keys, passwd, logout', async () => {
+    const anonymous = await cli(['get', 'devices']);
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toContain('Error from server (Unauthorized): authentication required');
+
+    const wrong = await cli(['login', '-u', 'admin', '--password-stdin'], { stdin: 'not-the-password\n' });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('invalid username or password');
+
+    const login = await cli(['login', '-u', 'admin', '--password-stdin'], {
+      stdin: `${TEST_ADMIN_PASSWORD}\n`,
+    });
+    expect(login.stderr).toBe('');
+    expect(login.code).toBe(0);
+    expect(login.stdout).toMatch(
+      /^Logged in to .* as admin \(tenant default, role admin\); session expires /,
+    );
+    expect(statSync(configFile).mode & 0o777).toBe(0o600);
+    expect(await readFile(configFile, 'utf8')).toMatch(/token: sts_[0-9a-f]{16}_/);
+    expect((await cli(['whoami'])).stdout).toMatch(/^User: +admin\nTenant: +default\nRole: +admin\n/);
+    expect((await cli(['config', 'get-contexts'])).stdout).toMatch(
+      /\*\s+\S+\s+http:\/\/127\.0\.0\.1:\d+\s+default\s+yes/,
+    );
+
+    const created = await cli([
+      'keys',
+      'create',
+      '--type',
+      'fine-grained',
+      '--name',
+      'ci',
+      '--permission',
+      'devices:read',
+      '--expires',
+      '7d',
+    ]);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^stw_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toMatch(
+      /API key [0-9a-f]{16} \(ci\) created: type fine-grained, expires .*\nCopy this key now/,
+    );
+    const id = key.split('_')[1];
+
+    const listed = await cli(['keys', 'list']);
+    expect(listed.stdout).toMatch(
+      new RegExp(`${id}\\s+ci\\s+fine-grained\\s+<none>\\s+stw_${id}\\s+devices:read`),
+    );
+    expect(listed.stdout).not.toContain(key.split('_')[2]);
+
+    expect((await cli(['get', 'devices'], { token: key })).code).toBe(0);
+    const root = writeTree({ 'd.yaml': deviceYaml('cli-id') });
+    const refused = await cli(['apply', '-f', join(root, 'd.yaml')], { token: key });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`lacks the permission "devices:write"`);
+    const keyMintsKey = await cli(['keys', 'list'], { token: key });
+    expect(keyMintsKey.code).toBe(1);
+    expect(keyMintsKey.stderr).toContain('"keys:write"');
+
+    const rotated = await cli(['keys', 'rotate', id]);
+    expect(rotated.code).toBe(0);
+    const next = rotated.stdout.trim();
+    expect(next).not.toBe(key);
+    expect((await cli(['get', 'devices'], { token: key })).code).toBe(1);
+    expect((await cli(['get', 'devices'], { token: next })).code).toBe(0);
+    expect((await cli(['keys', 'revoke', id])).stdout).toBe(`key ${id} revoked\n`);
+    const revoked = await cli(['get', 'devices'], { token: next });
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr).toContain('was revoked at');
+
+    const passwd = await cli(['passwd', '--password-stdin'], {
+      stdin: `${TEST_ADMIN_PASSWORD}\nanother-password-9\n`,
+    });
+    expect(passwd.stderr).toBe('');
+    expect(passwd.stdout).toBe('Password changed; your other sessions have ended.\n');
+
+    const logout = await cli(['logout']);
+    expect(logout.code).toBe(0);
+    expect(await readFile(configFile, 'utf8')).not.toContain('token:');
+    expect((await cli(['whoami'])).code).toBe(1);
+    const again = await cli(['login', '-u', 'admin', '--password-stdin'], { stdin: 'another-password-9\n' });
+    expect(again.code).toBe(0);
+  });
+});
