@@ -1,34 +1,59 @@
 /**
- * CertificateAuthority. Today: runs the PKI plan (src/pki/ca-plan.ts) against the CA material
- * stored so far — none: CA key storage (a table of its own, keys encrypted with the master key,
- * never in status) is not built yet — and reports the plan's reason honestly, so no CA is Ready
- * yet. Its finalizer refuses deletion while devices or intermediate CAs reference the CA.
+ * CertificateAuthority: gives each CA a key pair and a certificate (self-signed for roots, signed by
+ * the parent once it is Ready for intermediates), renews it before expiry, re-issues it when the
+ * spec asks for another certificate, and keeps its CRL fresh. The decision is the PKI plan
+ * (src/pki/ca-plan.ts); this file gathers its inputs, acts through the CA lifecycle
+ * (src/pki/ca-lifecycle.ts: one transaction per action, so a crash repeats the plan instead of
+ * half-acting), and reports. Its finalizer refuses deletion while devices, intermediates or
+ * unexpired certificates still depend on the CA, then retires its material.
  *
- * When key storage exists: gather the material summary from it, act on `generateKeyAndCertificate`
- * / `renew` / `reissue` idempotently (deterministic key ids so a retry cannot create twice), and
- * report `Ready=True` with `requeueAfter` = the plan's renewal time.
+ * The controller needs the PKI's services, which the composition root builds: `KINDS` names the
+ * unbound `certificateAuthorityController`, and `bindCertificateAuthorityController` swaps in the
+ * bound one before the engine starts.
  */
-import type { Controller, FinalizeResult, ReconcileResult } from '../src/engine/controller.js';
+import type {
+  Controller,
+  ControllerToolbox,
+  FinalizeResult,
+  ReconcileResult,
+} from '../src/engine/controller.js';
 import { isReady, ready } from '../src/engine/controller.js';
+import { controllerActor } from '../src/engine/reconciler.js';
+import { systemContext } from '../src/context.js';
 import { InvalidError, TerminalError } from '../src/errors.js';
+import type { KindNames } from '../src/resources/kind.js';
+import type { StoredResource } from '../src/resources/model.js';
+import type { CaLifecycle, CaObservation } from '../src/pki/ca-lifecycle.js';
 import { type CaPlan, type CaPlanSpec, planCertificateAuthority } from '../src/pki/ca-plan.js';
+import { crlRefreshAt, crlRefreshDue } from '../src/pki/crl-publisher.js';
+import { CA_KIND } from '../src/pki/pki-journal.js';
+import { formatSubject } from '../src/pki/subject.js';
 
 export const CertificateAuthorityReason = {
-  /** The plan wants a key and certificate generated, and CA key storage is not built yet. */
+  /** The controller runs without the PKI's services (a composition error). */
   KeyStoreNotAvailable: 'KeyStoreNotAvailable',
   InvalidSpec: 'InvalidSpec',
-  /** Finalizer: devices or intermediates still reference this CA. */
+  /** Finalizer: devices, intermediates or unexpired certificates still depend on this CA. */
   InUse: 'InUse',
 } as const;
 
 export const CA_FINALIZER = 'steward.dev/certificate-authority';
 const PARENT_REF = ['spec', 'parentRef', 'name'] as const;
+/** A finalizer blocked only by devices or intermediates is asked again this often (their removal wakes it sooner). */
 const IN_USE_RETRY_MS = 60_000;
+/**
+ * Longest requeueAfter: renewals years away are re-planned daily instead (a timer of more than
+ * ~24.8 days overflows setTimeout and would fire at once; resync covers restarts).
+ */
+const MAX_REQUEUE_MS = 86_400_000;
 
-/** The plan's spec from the stored spec. Pure. */
-export function planSpecOf(spec: Record<string, unknown>): CaPlanSpec {
+/**
+ * The plan's spec from the stored spec. Pure.
+ * @throws TerminalError InvalidSpec for what the schema cannot express (a CA that is its own parent).
+ */
+export function planSpecOf(name: string, spec: Record<string, unknown>): CaPlanSpec {
   const parentRef = spec.parentRef as { name?: string } | undefined;
-  return {
+  const planSpec: CaPlanSpec = {
     type: spec.type as CaPlanSpec['type'],
     parentRef: parentRef?.name,
     subject: spec.subject as CaPlanSpec['subject'],
@@ -36,75 +61,186 @@ export function planSpecOf(spec: Record<string, unknown>): CaPlanSpec {
     validity: spec.validity as string | undefined,
     renewBefore: spec.renewBefore as string | undefined,
     maxPathLen: spec.maxPathLen as number | undefined,
-    privateKey: { rotationPolicy: spec.rotateKeyOnRenewal === true ? 'Always' : 'Never' },
+    rotateKeyOnRenewal: spec.rotateKeyOnRenewal === true,
+  };
+  if (planSpec.type === 'intermediate' && planSpec.parentRef === name)
+    throw new TerminalError(
+      CertificateAuthorityReason.InvalidSpec,
+      `parentRef names the CA itself: an intermediate needs another CA to sign it`,
+    );
+  return planSpec;
+}
+
+/** The status fields of a CA: its current certificate, public parts only (never the key). Pure. */
+export function caStatusFields(current: CaObservation['current'], renewAt?: Date): Record<string, unknown> {
+  if (!current) return {};
+  return {
+    serial: current.serial,
+    fingerprint: current.fingerprint,
+    subject: formatSubject(current.madeFor.subject),
+    keyAlgorithm: current.keyAlgorithm,
+    notBefore: current.notBefore.toISOString(),
+    notAfter: current.notAfter.toISOString(),
+    ...(renewAt ? { renewalTime: renewAt.toISOString() } : {}),
+    certificate: current.pem,
   };
 }
 
-/** What to report for a plan while nothing can be generated. Pure. */
-export function reportPlan(plan: CaPlan): ReconcileResult {
-  switch (plan.action) {
-    case 'waitForParent':
-      return { conditions: [ready('False', plan.reason, plan.message)] };
-    case 'upToDate':
-      return { conditions: [ready('True', plan.reason, plan.message)], requeueAfter: plan.requeueAfterMs };
-    default:
-      return {
-        conditions: [
-          ready(
-            'False',
-            CertificateAuthorityReason.KeyStoreNotAvailable,
-            `${plan.message}: nothing generated, CA key storage is not built yet`,
-          ),
-        ],
-      };
+/**
+ * What to report once the plan has been acted on. Ready means the CA can sign now: it has a
+ * current, unexpired certificate that matches its spec. A CA waiting for its parent only to renew
+ * stays Ready; one waiting to get its first certificate, or a new one for a changed spec, is not.
+ * Requeued at the earliest of renewal, expiry and the CRL's refresh time (capped at a day). Pure.
+ */
+export function reportCa(plan: CaPlan, observation: CaObservation, now: Date): ReconcileResult {
+  const current = observation.current;
+  const usable = !!current && now.getTime() < current.notAfter.getTime();
+  const waits: number[] = [];
+  if (usable) waits.push(current.notAfter.getTime() - now.getTime());
+  if (observation.crl) waits.push(crlRefreshAt(observation.crl).getTime() - now.getTime());
+  let readyNow: boolean;
+  if (plan.action === 'upToDate') {
+    readyNow = usable;
+    waits.push(plan.requeueAfterMs);
+  } else {
+    readyNow = usable && plan.action === 'waitForParent' && plan.pending === 'renew';
   }
+  const requeueAfter =
+    waits.length > 0 ? Math.min(MAX_REQUEUE_MS, Math.max(1000, Math.min(...waits))) : undefined;
+  return {
+    status: caStatusFields(current, plan.action === 'upToDate' ? plan.renewAt : undefined),
+    conditions: [ready(readyNow ? 'True' : 'False', plan.reason, plan.message)],
+    requeueAfter,
+  };
 }
 
-/** The finalizer's decision from who still references the CA. Pure. */
-export function decideRelease(devices: string[], intermediates: string[]): FinalizeResult {
-  if (devices.length === 0 && intermediates.length === 0) return { done: true };
+/**
+ * The finalizer's decision from what still depends on the CA. When only certificates hold it and
+ * `now` is given, it looks again when the last of them expires (a revocation wakes it sooner). Pure.
+ */
+export function decideRelease(
+  devices: string[],
+  intermediates: string[],
+  issued: { count: number; lastNotAfter?: Date } = { count: 0 },
+  now?: Date,
+): FinalizeResult {
+  if (devices.length === 0 && intermediates.length === 0 && issued.count === 0) return { done: true };
   const parts: string[] = [];
+  const advice: string[] = [];
   const sample = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '');
   if (devices.length > 0) parts.push(`${devices.length} device(s) (${sample(devices)})`);
   if (intermediates.length > 0)
     parts.push(`${intermediates.length} intermediate CA(s) (${sample(intermediates)})`);
+  if (parts.length > 0) advice.push('delete or repoint them');
+  if (issued.count > 0) {
+    const last = issued.lastNotAfter ? ` (the last expires at ${issued.lastNotAfter.toISOString()})` : '';
+    parts.push(`${issued.count} unexpired certificate(s) it issued${last}`);
+    advice.push('revoke the certificates or let them expire');
+  }
+  const onlyCertificates = devices.length === 0 && intermediates.length === 0;
   return {
     done: false,
     reason: CertificateAuthorityReason.InUse,
-    message: `still referenced by ${parts.join(' and ')}; delete or repoint them first`,
-    requeueAfter: IN_USE_RETRY_MS,
+    message: `still in use by ${parts.join(', ')}; ${advice.join(', and ')}`,
+    requeueAfter:
+      onlyCertificates && issued.lastNotAfter && now
+        ? Math.min(MAX_REQUEUE_MS, Math.max(1000, issued.lastNotAfter.getTime() - now.getTime()))
+        : IN_USE_RETRY_MS,
   };
 }
 
-export const certificateAuthorityController: Controller = {
-  kind: 'CertificateAuthority',
-  references: [{ path: PARENT_REF, kind: 'CertificateAuthority' }],
-  // When a referencing device or intermediate is removed, the engine queues the targets of its
-  // references, so a CA waiting in its finalizer is asked again at once.
-  finalizer: CA_FINALIZER,
-  async reconcile(ca, { read, now }) {
-    const spec = planSpecOf(ca.spec);
-    const parent =
-      spec.type === 'intermediate' && spec.parentRef
-        ? await read.get('CertificateAuthority', spec.parentRef)
-        : null;
-    try {
-      const plan = planCertificateAuthority(
-        spec,
-        {},
-        spec.type === 'intermediate' ? { ready: isReady(parent) } : undefined,
-        now(),
+/** InvalidError (an unparsable duration, a subject the builders refuse) made terminal: retrying cannot fix a spec. */
+async function terminalOnInvalid<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof InvalidError)
+      throw new TerminalError(CertificateAuthorityReason.InvalidSpec, error.message, { cause: error });
+    throw error;
+  }
+}
+
+function contextFor(ca: StoredResource) {
+  return systemContext(ca.tenant, controllerActor(CA_KIND), `reconcile-${ca.uid}`);
+}
+
+/** The controller, bound to the PKI's CA lifecycle. */
+export function createCertificateAuthorityController(lifecycle: CaLifecycle): Controller {
+  return {
+    kind: CA_KIND,
+    references: [{ path: PARENT_REF, kind: CA_KIND }],
+    // When a referencing device or intermediate is removed, the engine queues the targets of its
+    // references, so a CA waiting in its finalizer is asked again at once.
+    finalizer: CA_FINALIZER,
+    reconcile(ca: StoredResource, { read, now }: ControllerToolbox) {
+      return terminalOnInvalid(async () => {
+        const at = now();
+        const spec = planSpecOf(ca.name, ca.spec);
+        const parentState =
+          spec.type === 'intermediate' && spec.parentRef
+            ? await lifecycle.parentState(
+                ca.tenant,
+                spec.parentRef,
+                isReady(await read.get(CA_KIND, spec.parentRef)),
+              )
+            : undefined;
+        let observation = await lifecycle.observe(ca.tenant, ca.name);
+        let plan = planCertificateAuthority(spec, observation.material, parentState, at);
+        if (
+          plan.action === 'generateKeyAndCertificate' ||
+          plan.action === 'renew' ||
+          plan.action === 'reissue'
+        ) {
+          await lifecycle.certify(contextFor(ca), ca, spec, plan, at);
+          observation = await lifecycle.observe(ca.tenant, ca.name);
+          plan = planCertificateAuthority(spec, observation.material, parentState, at);
+        } else if (
+          observation.current &&
+          crlRefreshDue(observation.crl, observation.current.fingerprint, at)
+        ) {
+          observation.crl = await lifecycle.refreshCrl(ca.tenant, ca.name, at);
+        }
+        return reportCa(plan, observation, at);
+      });
+    },
+    async finalize(ca: StoredResource, { read, now }: ControllerToolbox) {
+      const at = now();
+      const devices = await read.referrers('Device', CA_KIND, ca.name);
+      const intermediates = await read.referrers(CA_KIND, CA_KIND, ca.name);
+      const decision = decideRelease(
+        devices,
+        intermediates,
+        await lifecycle.inUse(ca.tenant, ca.name, at),
+        at,
       );
-      return reportPlan(plan);
-    } catch (error) {
-      if (error instanceof InvalidError)
-        throw new TerminalError(CertificateAuthorityReason.InvalidSpec, error.message, { cause: error });
-      throw error;
-    }
-  },
-  async finalize(ca, { read }) {
-    const devices = await read.referrers('Device', 'CertificateAuthority', ca.name);
-    const intermediates = await read.referrers('CertificateAuthority', 'CertificateAuthority', ca.name);
-    return decideRelease(devices, intermediates);
+      if (decision.done) await lifecycle.retire(contextFor(ca), ca.name, at);
+      return decision;
+    },
+  };
+}
+
+/**
+ * Stands in the registry (src/kinds.ts) until the composition root binds the real one; reconciling
+ * with it means the PKI was not composed, which is terminal for every CA.
+ */
+export const certificateAuthorityController: Controller = {
+  kind: CA_KIND,
+  references: [{ path: PARENT_REF, kind: CA_KIND }],
+  async reconcile() {
+    throw new TerminalError(
+      CertificateAuthorityReason.KeyStoreNotAvailable,
+      'the CertificateAuthority controller runs without the PKI services (composition error)',
+    );
   },
 };
+
+/** The registry with the CertificateAuthority line bound to `lifecycle`. Pure. */
+export function bindCertificateAuthorityController(
+  kinds: readonly KindNames[],
+  lifecycle: CaLifecycle,
+): KindNames[] {
+  const bound = createCertificateAuthorityController(lifecycle);
+  return kinds.map((kind) =>
+    kind.controller === certificateAuthorityController ? { ...kind, controller: bound } : kind,
+  );
+}

@@ -22,6 +22,11 @@ export interface StewardConfig {
   adminPassword?: string;
   /** Lifetime of a login session, seconds. */
   sessionTtlSeconds: number;
+  /**
+   * STEWARD_MASTER_KEY (secret: never log it): the key sealing CA private keys. Unset: the key file
+   * `<dataDir>/master.key`, generated on first start.
+   */
+  masterKey?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -86,5 +91,7 @@ export function loadConfig(env: Env = process.env): StewardConfig {
     logLevel: logLevel as StewardConfig['logLevel'],
     adminPassword: adminPassword(env),
     sessionTtlSeconds: integer(env, 'STEWARD_SESSION_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
+    // Its format is checked when the PKI opens (src/pki/master-key.ts), with a message that never echoes it.
+    masterKey: env.STEWARD_MASTER_KEY || undefined,
   };
 }

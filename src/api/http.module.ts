@@ -7,6 +7,9 @@ import { Engine } from '../engine/engine.js';
 import { JournalBackground } from '../journal/journal-background.js';
 import { JournalService } from '../journal/journal-service.js';
 import type { Services } from '../app/compose.js';
+import { CaPublication } from '../pki/ca-publication.js';
+import { IssuanceService } from '../pki/issuance-service.js';
+import { RevocationService } from '../pki/revocation-service.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
 import { Database } from '../store/database.js';
@@ -20,6 +23,7 @@ import { DiscoveryRoutes } from './routes/discovery.routes.js';
 import { HealthRoutes } from './routes/health.routes.js';
 import { JournalRoutes } from './routes/journal.routes.js';
 import { MetricsRoutes } from './routes/metrics.routes.js';
+import { CertificateAuthorityRoutes, PublicPkiRoutes } from './routes/pki.routes.js';
 import { ResourceRoutes } from './routes/resource.routes.js';
 import { ServerLimits } from './server-limits.js';
 import { StatusFilter } from './status.js';
@@ -36,6 +40,8 @@ export const ROUTES = [
   ResourceRoutes,
   JournalRoutes,
   MetricsRoutes,
+  CertificateAuthorityRoutes,
+  PublicPkiRoutes,
 ];
 
 /** The HTTP surface: thin route classes over services built by the composition root. */
@@ -50,6 +56,9 @@ export class HttpModule {
       { provide: ResourceQueries, useValue: services.queries },
       { provide: JournalService, useValue: services.journalService },
       { provide: Engine, useValue: services.engine },
+      { provide: CaPublication, useValue: services.pki.publication },
+      { provide: IssuanceService, useValue: services.pki.issuance },
+      { provide: RevocationService, useValue: services.pki.revocation },
       { provide: Authenticator, useValue: services.authenticator },
       { provide: IdentityService, useValue: services.identity },
       { provide: SECURE_COOKIES, useValue: services.config.publicUrl.startsWith('https:') },

@@ -11,7 +11,10 @@ import { JOURNAL_ENTITIES } from '../journal/journal-entity.js';
 import { ReadJournalingQueries } from '../journal/journal-reads.js';
 import { JournalService } from '../journal/journal-service.js';
 import { JournalWriter } from '../journal/journal-writer.js';
+import { bindCertificateAuthorityController } from '../../controllers/certificate-authority.js';
 import { KINDS } from '../kinds.js';
+import { PKI_ENTITIES } from '../pki/pki-tables.js';
+import { openPki } from '../pki/pki-services.js';
 import type { KindNames } from '../resources/kind.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ManifestValidator } from '../schema/validator.js';
@@ -27,7 +30,8 @@ export const ENTITIES = [
   CredentialEntity,
   ResourceEntity,
   ...JOURNAL_ENTITIES,
-  ReferenceEntity];
+  ReferenceEntity,
+  ...PKI_ENTITIES];
 
 /** For tests and benchmarks: extra kinds (with their schema dir), engine settings, a clock. */
 export interface ComposeOptions {
@@ -60,12 +64,25 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
+  // Fails the start (ConfigError) on a missing or wrong master key, before any CA is touched.
+  const pki = await openPki({
+    db,
+    store,
+    journal,
+    config: { dataDir: config.dataDir, masterKey: config.masterKey, publicUrl: config.publicUrl },
+    now: clock ?? (() => new Date()),
+    wake: (keys) => changes.publish(keys),
+  }).catch(async (error: unknown) => {
+    await authenticator.stop();
+    await db.close();
+    throw error;
+  });
   const engine = new Engine({
     db,
     store,
     journal,
     changes,
-    kinds: allKinds,
+    kinds: bindCertificateAuthorityController(allKinds, pki.lifecycle),
     config: engineConfig,
     redisUrl: config.redisUrl,
     clock: options.clock,
@@ -83,6 +100,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     identity,
     applyService,
     queries,
+    pki,
     engine,
     async close() {
       await engine.stop();

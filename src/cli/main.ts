@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type CommandSpec, parseCommandArgs } from './command.js';
 import { applyCommand } from './commands/apply.js';
 import { authCommands } from './commands/auth.js';
+import { caCommand } from './commands/ca.js';
 import { configCommand } from './commands/config.js';
 import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   deleteCommand,
   waitCommand,
   rolloutCommand,
+  caCommand,
   journalCommand,
   ...authCommands,
   keysCommand,

@@ -23,8 +23,8 @@ export interface CaPlanSpec {
   /** Renew this long before notAfter; default one third of the certificate's lifetime. */
   renewBefore?: string;
   maxPathLen?: number;
-  /** As cert-manager: `Never` (default) keeps the key on renewal, `Always` makes a new one. */
-  privateKey?: { rotationPolicy?: 'Never' | 'Always' };
+  /** `spec.rotateKeyOnRenewal`: false (default) re-certifies the existing key on renewal, true makes a new one. */
+  rotateKeyOnRenewal?: boolean;
 }
 
 /** What the spec looked like when the current certificate was made; the reconciler records it. */
@@ -88,9 +88,11 @@ export type CaPlan =
   | {
       action: 'waitForParent';
       reason: typeof CaPlanReason.ParentNotReady | typeof CaPlanReason.ParentExpiresFirst;
+      /** What the CA would do with a Ready parent: a CA waiting only to renew still has a good certificate. */
+      pending: 'generateKeyAndCertificate' | 'renew' | 'reissue';
       message: string;
     }
-  /** Same subject and settings, new validity window; a new key only when rotationPolicy is Always. */
+  /** Same subject and settings, new validity window; a new key only when rotateKeyOnRenewal is set. */
   | {
       action: 'renew';
       reason: typeof CaPlanReason.RenewalDue | typeof CaPlanReason.Expired;
@@ -131,6 +133,7 @@ export function planCertificateAuthority(
     return {
       action: 'waitForParent',
       reason: CaPlanReason.ParentNotReady,
+      pending: decision.action,
       message: `parent CA ${spec.parentRef ?? '(none)'} is not Ready`,
     };
   }
@@ -145,13 +148,18 @@ export function planCertificateAuthority(
     return {
       action: 'waitForParent',
       reason: CaPlanReason.ParentExpiresFirst,
+      pending: 'renew',
       message: `renewal is due but parent CA ${spec.parentRef} expires at ${parent.notAfter.toISOString()}, no later than this certificate; waiting for the parent to renew`,
     };
   }
   return decision;
 }
 
-function decideWithoutParent(spec: CaPlanSpec, material: CaMaterialSummary, now: Date): CaPlan {
+function decideWithoutParent(
+  spec: CaPlanSpec,
+  material: CaMaterialSummary,
+  now: Date,
+): Exclude<CaPlan, { action: 'waitForParent' }> {
   const keyAlgorithm = spec.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM;
   const validity = spec.validity ?? DEFAULT_CA_VALIDITY[spec.type];
   const validityMs = parseDuration(validity);
@@ -191,7 +199,7 @@ function decideWithoutParent(spec: CaPlanSpec, material: CaMaterialSummary, now:
   if ((madeFor.parentRef ?? undefined) !== (spec.type === 'intermediate' ? spec.parentRef : undefined)) {
     return reissue(CaPlanReason.ParentChanged, false, 'the CA type or parent changed');
   }
-  const newKey = spec.privateKey?.rotationPolicy === 'Always';
+  const newKey = spec.rotateKeyOnRenewal === true;
   if (now.getTime() >= current.notAfter.getTime()) {
     return {
       action: 'renew',
@@ -242,6 +250,6 @@ function parentKeyChanged(material: CaMaterialSummary, parent: ParentCaState | u
   );
 }
 
-function reissue(reason: Reason, newKey: boolean, message: string): CaPlan {
+function reissue(reason: Reason, newKey: boolean, message: string): Extract<CaPlan, { action: 'reissue' }> {
   return { action: 'reissue', reason, newKey, message };
 }

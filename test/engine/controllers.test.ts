@@ -39,7 +39,7 @@ describe('the production controllers', () => {
     expect(reason(group)).toBe('MembershipResolved');
   });
 
-  it('Device reports its CA missing, then not Ready; the CA refuses deletion while in use', async () => {
+  it('Device reports its CA missing, then waits for enrollment; the CA refuses deletion while in use', async () => {
     await engine.apply([device('laptop', {}, { identity: { caRef: { name: 'fleet' } } })]);
     await engine.waitFor(
       'Device',
@@ -54,16 +54,9 @@ describe('the production controllers', () => {
         spec: { type: 'root', subject: { commonName: 'Fleet' } },
       },
     ]);
-    await engine.waitFor(
-      'Device',
-      'laptop',
-      (resource) => reason(resource) === 'CertificateAuthorityNotReady',
-    );
-    const ca = await engine.waitFor(
-      'CertificateAuthority',
-      'fleet',
-      (resource) => reason(resource) === 'KeyStoreNotAvailable',
-    );
+    // The CA gets its key and certificate; once it is Ready the device waits for enrollment.
+    const ca = await engine.waitFor('CertificateAuthority', 'fleet', (resource) => reason(resource) === 'UpToDate');
+    await engine.waitFor('Device', 'laptop', (resource) => reason(resource) === 'AwaitingEnrollment');
     expect(ca?.finalizers).toEqual(['steward.dev/certificate-authority']);
     expect(await engine.remove('CertificateAuthority', 'fleet')).toBe('deleting');
     await engine.waitFor('CertificateAuthority', 'fleet', (resource) =>

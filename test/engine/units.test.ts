@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideArtifact } from '../../controllers/artifact.js';
-import { decideRelease, reportPlan } from '../../controllers/certificate-authority.js';
+import { decideRelease, reportCa } from '../../controllers/certificate-authority.js';
 import { decideDevice } from '../../controllers/device.js';
 import { decideRollout } from '../../controllers/rollout.js';
 import { backoffDelay } from '../../src/engine/backoff.js';
@@ -171,11 +171,13 @@ describe('controllers decide', () => {
     expect(result).toMatchObject({ done: false, reason: 'InUse' });
     expect(decideRelease([], [])).toEqual({ done: true });
   });
-  it('a CA plan that needs a key reports that key storage is missing', () => {
-    expect(
-      reportPlan({ action: 'generateKeyAndCertificate', reason: 'KeyMissing', message: 'no key' })
-        .conditions[0].reason,
-    ).toBe('KeyStoreNotAvailable');
+  it('a CA waiting for its parent before its first certificate is not Ready', () => {
+    const waiting = reportCa(
+      { action: 'waitForParent', reason: 'ParentNotReady', pending: 'generateKeyAndCertificate', message: 'wait' },
+      { material: {} },
+      new Date(),
+    );
+    expect(waiting.conditions[0]).toMatchObject({ status: 'False', reason: 'ParentNotReady' });
   });
 });
 

@@ -121,8 +121,8 @@ describe('planCertificateAuthority', () => {
       expected: { action: 'upToDate', renewAt: at(60) },
     },
     {
-      name: 'rotationPolicy Always renews with a new key',
-      spec: { ...rootSpec, privateKey: { rotationPolicy: 'Always' } },
+      name: 'rotateKeyOnRenewal renews with a new key',
+      spec: { ...rootSpec, rotateKeyOnRenewal: true },
       material: material(rootSpec),
       now: at(61),
       expected: { action: 'renew', newKey: true },

@@ -153,5 +153,6 @@ export class PublicPkiRoutes {
 }
 
 function checkNames(tenant: string, name: string): void {
-  if (!LABEL.test(tenant) || !LABEL.test(name)) throw new NotFoundError(`no CertificateAuthority "${name}" in tenant "${tenant}"`);
+  if (!LABEL.test(tenant) || !LABEL.test(name))
+    throw new NotFoundError(`no CertificateAuthority "${name}" in tenant "${tenant}"`);
 }

@@ -1,13 +1,21 @@
-import { isServerError } from '../client.js';
+import { isServerError, type StewardClient } from '../client.js';
 import type { CommandSpec } from '../command.js';
 import { age } from '../output/age.js';
 import { NONE, renderTable } from '../output/table.js';
 import { indent, toYaml } from '../output/yaml.js';
 import type { Resource } from '../resource.js';
+import { certificateAuthorityDetails } from './ca.js';
 import { actorName, type JournalEntry } from './journal-format.js';
 
 /** How many journal entries `describe` shows. */
 const HISTORY_SHOWN = 10;
+
+/** Sections some kinds add after their conditions (data only: a kind adds a line here, or none). */
+const KIND_DETAILS: Readonly<
+  Record<string, (client: StewardClient, resource: Resource, now: Date) => Promise<string[]>>
+> = {
+  CertificateAuthority: certificateAuthorityDetails,
+};
 
 function field(label: string, value: string | number | undefined): string {
   return `${`${label}:`.padEnd(18)}${value === undefined || value === '' ? NONE : value}`;
@@ -94,6 +102,8 @@ export const describeCommand: CommandSpec = {
     const path = `/api/v1/${kind.plural}/${encodeURIComponent(name)}`;
     const resource = await client.request<Resource>('GET', path);
     const lines = describeResource(resource, session.now());
+    const details = KIND_DETAILS[kind.kind];
+    if (details) lines.push(...(await details(client, resource, session.now())));
     try {
       const history = await client.request<{ items?: JournalEntry[] }>('GET', `${path}/history`);
       lines.push(...describeHistory(history?.items ?? [], session.now()));

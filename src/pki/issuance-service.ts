@@ -1,0 +1,207 @@
+/**
+ * Issuing leaf certificates under a tenant's CA, for operators (POST .../certificates) and for the
+ * device API (enrollment, renewal). Signing happens in memory first; then every certificate is
+ * recorded (one multi-row INSERT per few thousand) and journaled in one transaction, and only a
+ * committed certificate is handed back: nothing leaves the server unrecorded.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { OperationContext } from '../context.js';
+import { ConflictError, type FieldProblem, InvalidError, NotFoundError, TerminalError } from '../errors.js';
+import type { JournalWriter } from '../journal/journal-writer.js';
+import { formatDuration, parseDuration } from '../resources/duration.js';
+import type { StoredResource } from '../resources/model.js';
+import type { Database, Executor } from '../store/database.js';
+import type { ResourceStore } from '../store/resource-store.js';
+import type { CaKeyring, SigningCa } from './ca-keyring.js';
+import { CA_KIND, issueRecord } from './pki-journal.js';
+import type { IssuedCertificate } from './certificate-assembly.js';
+import type { SubjectAltNames } from './extensions.js';
+import type { CertificateProfile } from './issuer.js';
+import type { IssuedRepository } from './issued-repository.js';
+import { parseLeafRequest } from './leaf-request.js';
+import type { IssuedRow } from './pki-tables.js';
+import type { SubjectSpec } from './subject.js';
+
+/** Leaf validity when the CA's spec sets no `leafValidity` (the schema's default). */
+export const DEFAULT_LEAF_VALIDITY = '8760h';
+
+export interface LeafIssueRequest {
+  /** The key to certify: SPKI (PEM or DER) or a KeyObject. Give this or `csr`. */
+  publicKey?: Uint8Array | string | KeyObject;
+  /** A PKCS#10 request (PEM or DER): its signature is checked and only its key is used. */
+  csr?: Uint8Array | string;
+  subject: SubjectSpec;
+  /** For devices, the permanent identifier as a URI (see permanentIdentifierUri). */
+  subjectAltNames?: SubjectAltNames;
+  profile: CertificateProfile;
+  /** Requested lifetime; default and maximum: the CA's `leafValidity`. Clipped to the CA's notAfter. */
+  validityMs?: number;
+  /** The resource the certificate identifies, recorded for revocation (e.g. a Device). */
+  owner?: { kind: string; name: string };
+}
+
+export interface IssuanceDeps {
+  db: Database;
+  store: ResourceStore;
+  keyring: CaKeyring;
+  issued: IssuedRepository;
+  journal: JournalWriter;
+  now: () => Date;
+}
+
+/**
+ * The URI SAN that carries a device's permanent identifier: identifiers that are URIs already
+ * (`urn:ek:sha256:...` for TPMs) as they are, anything else (serial numbers, machine ids) as
+ * `urn:steward:device:<platform>:<identifier>`, percent-encoded. Pure.
+ */
+export function permanentIdentifierUri(platform: string, identifier: string): string {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/.test(identifier)) return identifier;
+  return `urn:steward:device:${encodeURIComponent(platform)}:${encodeURIComponent(identifier)}`;
+}
+
+export class IssuanceService {
+  constructor(private readonly deps: IssuanceDeps) {}
+
+  /**
+   * Issues one certificate per request under CA `caName` of the context's tenant. Atomic: any
+   * invalid request fails them all (every problem reported, with its request index as `document`).
+   * Pass `trx` to issue inside the caller's transaction (e.g. with a device's own writes).
+   * @throws NotFoundError (no such CA), ConflictError (CA being deleted, without a certificate,
+   *   or expired), InvalidError (keys, CSRs, subjects, SANs, validities).
+   */
+  async issue(
+    context: OperationContext,
+    caName: string,
+    requests: readonly LeafIssueRequest[],
+    options: { trx?: Knex.Transaction } = {},
+  ): Promise<IssuedCertificate[]> {
+    const executor: Executor = options.trx ?? this.deps.db.knex;
+    const { ca, signing } = await this.signingCa(context.tenant, caName, executor);
+    return this.issueWith(context, ca, signing, requests, options.trx);
+  }
+
+  /**
+   * Issues one certificate from an API request body (see leaf-request.ts). The CA is looked up
+   * before the body is read: another tenant's caller learns "not found", nothing about its input.
+   */
+  async issueFromBody(context: OperationContext, caName: string, body: unknown): Promise<IssuedCertificate> {
+    const { ca, signing } = await this.signingCa(context.tenant, caName, this.deps.db.knex);
+    const [issued] = await this.issueWith(context, ca, signing, [parseLeafRequest(body)]);
+    return issued;
+  }
+
+  private async issueWith(
+    context: OperationContext,
+    ca: StoredResource,
+    signing: SigningCa,
+    requests: readonly LeafIssueRequest[],
+    trx?: Knex.Transaction,
+  ): Promise<IssuedCertificate[]> {
+    const caName = ca.name;
+    const maxValidity = leafValidityOf(ca);
+    const now = this.deps.now();
+    const issued: IssuedCertificate[] = [];
+    const problems: FieldProblem[] = [];
+    requests.forEach((request, index) => {
+      try {
+        issued.push(issueOne(signing, request, maxValidity, now));
+      } catch (error) {
+        if (error instanceof TerminalError)
+          throw new ConflictError(`CertificateAuthority "${caName}": ${error.message}`);
+        if (!(error instanceof InvalidError)) throw error;
+        const found = error.problems.length > 0 ? error.problems : [{ pointer: '', message: error.message }];
+        for (const problem of found) problems.push({ ...problem, document: index });
+      }
+    });
+    if (problems.length > 0) {
+      const where = requests.length > 1 ? `request ${problems[0].document}: ` : '';
+      throw new InvalidError(`cannot issue: ${where}${problems[0].message}`, { problems });
+    }
+    const issuedAt = now.toISOString();
+    const rows: IssuedRow[] = issued.map((certificate, index) => ({
+      tenant: context.tenant,
+      ca_name: caName,
+      serial: certificate.serialHex,
+      fingerprint: certificate.sha256Fingerprint,
+      subject: certificate.subject,
+      profile: requests[index].profile,
+      not_before: certificate.notBefore.toISOString(),
+      not_after: certificate.notAfter.toISOString(),
+      owner_kind: requests[index].owner?.kind ?? null,
+      owner_name: requests[index].owner?.name ?? null,
+      issuer_fingerprint: signing.material.certificate.fingerprint,
+      issued_at: issuedAt,
+      revoked_at: null,
+      revocation_reason: null,
+    }));
+    const records = issued.map((certificate, index) => {
+      const owner = requests[index].owner;
+      return issueRecord(
+        caName,
+        certificate.serialHex,
+        certificate.notAfter,
+        owner && `${owner.kind}/${owner.name}`,
+      );
+    });
+    const record = async (trx: Knex.Transaction) => {
+      await this.deps.issued.insertMany(trx, rows);
+      await this.deps.journal.append(trx, context, records);
+    };
+    if (trx) await record(trx);
+    else await this.deps.db.transaction(record);
+    return issued;
+  }
+
+  /** The CA resource and its signing material; refuses CAs that cannot issue. */
+  private async signingCa(
+    tenant: string,
+    caName: string,
+    executor: Executor,
+  ): Promise<{ ca: StoredResource; signing: SigningCa }> {
+    const ca = await this.deps.store.get({ tenant, kind: CA_KIND, name: caName }, executor);
+    if (!ca) throw new NotFoundError(`${CA_KIND} "${caName}" not found`);
+    if (ca.deletionTimestamp)
+      throw new ConflictError(`${CA_KIND} "${caName}" is being deleted and issues no more certificates`);
+    const signing = await this.deps.keyring.current(tenant, caName, executor);
+    if (!signing) {
+      const ready = ca.status.conditions?.find((condition) => condition.type === 'Ready');
+      const why = ready ? ` (Ready=${ready.status} ${ready.reason}: ${ready.message})` : '';
+      throw new ConflictError(`${CA_KIND} "${caName}" has no certificate yet${why}`);
+    }
+    return { ca, signing };
+  }
+}
+
+/** The CA's `spec.leafValidity` in ms: default and upper bound of its leaves' validity. */
+export function leafValidityOf(ca: StoredResource): number {
+  const text = typeof ca.spec.leafValidity === 'string' ? ca.spec.leafValidity : DEFAULT_LEAF_VALIDITY;
+  return parseDuration(text);
+}
+
+function issueOne(
+  signing: SigningCa,
+  request: LeafIssueRequest,
+  maxValidityMs: number,
+  now: Date,
+): IssuedCertificate {
+  const validityMs = request.validityMs ?? maxValidityMs;
+  if (validityMs > maxValidityMs) {
+    const message = `validity ${formatDuration(validityMs)} exceeds the CA's leafValidity ${formatDuration(maxValidityMs)}`;
+    throw new InvalidError(message, { problems: [{ pointer: '/validity', message }] });
+  }
+  if ((request.csr === undefined) === (request.publicKey === undefined)) {
+    const message = 'give exactly one of csr and publicKey';
+    throw new InvalidError(message, { problems: [{ pointer: '', message }] });
+  }
+  const leaf = {
+    subject: request.subject,
+    subjectAltNames: request.subjectAltNames,
+    profile: request.profile,
+    validityMs,
+    now,
+  };
+  return request.csr !== undefined
+    ? signing.issuer.issueForCsr(request.csr, leaf)
+    : signing.issuer.issueForPublicKey(request.publicKey!, leaf);
+}

@@ -1,0 +1,203 @@
+/**
+ * Renewal on an injected clock: the engine's requeueAfter timers and every `now` of the PKI run on
+ * a ManualClock, so days pass in milliseconds. openssl judges at the fake time (`-attime`).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemContext } from '../../src/context.js';
+import { generateKeyPair } from '../../src/pki/key-algorithms.js';
+import { freshSqlite, type TestDatabase } from '../support/databases.js';
+import { call } from '../support/server.js';
+import { ManualClock } from '../engine/manual-clock.js';
+import { openssl, type ScratchDirectory, scratchDirectory } from './openssl.js';
+import {
+  apply,
+  caManifest,
+  intermediateSpec,
+  isReadyNow,
+  type PkiServer,
+  rootSpec,
+  startPkiServer,
+  waitFor,
+} from './pki-server.js';
+
+const HOUR = 3_600_000;
+const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+let database: TestDatabase;
+let pki: PkiServer & { relogin(): Promise<void> };
+let scratch: ScratchDirectory;
+
+interface CaCertificateRow {
+  fingerprint: string;
+  key_id: string;
+  not_before: string;
+  subject_key_id: string;
+}
+
+const certificatesOf = async (name: string): Promise<CaCertificateRow[]> =>
+  pki.server.services.db
+    .knex('pki_ca_certificates')
+    .where({ tenant: 'default', ca_name: name })
+    .orderBy('not_before')
+    .select();
+const crlOf = async (name: string) =>
+  (await pki.server.services.db.knex('pki_authorities').where({ tenant: 'default', name }).first()) as {
+    crl_number: number | string;
+    crl_next_update: string;
+    crl_signed_by: string;
+    fingerprint: string;
+  };
+
+/** Lets the queue drain: everything the last clock move made due has been reconciled. */
+async function settle(): Promise<void> {
+  let idleRounds = 0;
+  while (idleRounds < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const depth = await pki.server.services.engine.queue.depth();
+    idleRounds = depth.waiting + depth.active === 0 ? idleRounds + 1 : 0;
+  }
+}
+
+/** Moves the fake clock in steps, so each reconcile's requeueAfter is armed before the next step. */
+async function advance(hours: number): Promise<void> {
+  for (let done = 0; done < hours; done += 12) {
+    clock.advance(Math.min(12, hours - done) * HOUR);
+    await settle();
+  }
+}
+
+const verifyAt = (at: number, root: string, intermediate: string, leaf: string) =>
+  openssl([
+    'verify',
+    '-attime',
+    String(Math.floor(at / 1000)),
+    '-CAfile',
+    root,
+    '-untrusted',
+    intermediate,
+    leaf,
+  ]);
+
+beforeAll(async () => {
+  database = freshSqlite();
+  pki = await startPkiServer(database, { clock });
+  scratch = await scratchDirectory();
+  await apply(pki, [
+    caManifest('renew-root', rootSpec('Renew Root')),
+    caManifest(
+      'renew-issuing',
+      intermediateSpec('renew-root', 'Renew Issuing', {
+        validity: '96h',
+        renewBefore: '24h',
+        leafValidity: '96h',
+      }),
+    ),
+    caManifest('rotating-root', rootSpec('Rotating Root', { validity: '96h', rotateKeyOnRenewal: true })),
+  ]);
+  await waitFor(pki, 'renew-issuing', isReadyNow);
+  await waitFor(pki, 'rotating-root', isReadyNow);
+  await settle();
+});
+afterAll(async () => {
+  await pki?.close();
+  await database?.drop();
+  await scratch?.remove();
+});
+
+describe('renewal on a fake clock', () => {
+  it('renews renewBefore ahead of expiry with the same key, and leaves issued before still verify', async () => {
+    const start = clock.now();
+    const before = await pki.server.services.store.get({
+      tenant: 'default',
+      kind: 'CertificateAuthority',
+      name: 'renew-issuing',
+    });
+    expect(before?.status.renewalTime).toBe(new Date(start + 72 * HOUR).toISOString());
+    const key = await generateKeyPair('ECDSA-P256');
+    const [leaf] = await pki.server.services.pki.issuance.issue(
+      systemContext('default', { type: 'user', id: 'tester', name: 'tester' }, 'renewal'),
+      'renew-issuing',
+      [{ publicKey: key.spki, subject: { commonName: 'early-leaf' }, profile: 'client' }],
+    );
+    const crlBefore = await crlOf('renew-issuing');
+
+    await advance(71);
+    expect(await certificatesOf('renew-issuing')).toHaveLength(1);
+    await advance(1);
+    const certificates = await certificatesOf('renew-issuing');
+    expect(certificates).toHaveLength(2);
+    const [old, renewed] = certificates;
+    expect(renewed.key_id).toBe(old.key_id);
+    expect(renewed.subject_key_id).toBe(old.subject_key_id);
+    const after = await pki.server.services.store.get({
+      tenant: 'default',
+      kind: 'CertificateAuthority',
+      name: 'renew-issuing',
+    });
+    expect(after?.status.fingerprint).toBe(renewed.fingerprint);
+    expect(after?.status.notBefore).toBe(new Date(start + 72 * HOUR).toISOString());
+    expect(Number((await crlOf('renew-issuing')).crl_number)).toBeGreaterThan(Number(crlBefore.crl_number));
+    expect((await crlOf('renew-issuing')).crl_signed_by).toBe(renewed.fingerprint);
+
+    await pki.relogin();
+    const chain = await call<string>(
+      pki.server,
+      'GET',
+      '/api/v1/certificateauthorities/renew-issuing/chain',
+      { token: pki.token },
+    );
+    const [intermediate, root] = chain.body.split(/(?<=-----END CERTIFICATE-----\n)/);
+    expect(intermediate).toBe(after?.status.certificate);
+    const files = await Promise.all([
+      scratch.write('root.pem', root),
+      scratch.write('renewed.pem', intermediate),
+      scratch.write('early-leaf.pem', leaf.pem),
+    ]);
+    const result = await verifyAt(clock.now(), files[0], files[1], files[2]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    // The old certificate is still in the bundle: it has not expired.
+    const bundle = await call<string>(
+      pki.server,
+      'GET',
+      '/api/v1/certificateauthorities/renew-issuing/bundle',
+      { token: pki.token },
+    );
+    expect(bundle.body.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    const journal = await pki.server.services.db
+      .knex('journal_entries')
+      .where({ name: 'renew-issuing', operation: 'certificate' })
+      .orderBy('seq')
+      .select('result', 'reason');
+    expect(journal).toEqual([
+      { result: 'issued', reason: 'KeyMissing' },
+      { result: 'renewed', reason: 'RenewalDue' },
+    ]);
+  });
+
+  it('renews with a new key when rotateKeyOnRenewal is set', async () => {
+    // rotating-root: 96 h, renewal at two thirds (64 h), already passed in the previous test.
+    const certificates = await certificatesOf('rotating-root');
+    expect(certificates).toHaveLength(2);
+    expect(certificates[1].key_id).not.toBe(certificates[0].key_id);
+    expect(certificates[1].subject_key_id).not.toBe(certificates[0].subject_key_id);
+  });
+
+  it('publishes a fresh CRL before the current one goes stale', async () => {
+    const rootCrl = await crlOf('renew-root');
+    const nextUpdate = Date.parse(rootCrl.crl_next_update);
+    expect(nextUpdate).toBeGreaterThan(clock.now());
+    // CRLs live 7 days and are replaced halfway: never stale while the server runs.
+    const number = Number(rootCrl.crl_number);
+    await advance(96);
+    const later = await crlOf('renew-root');
+    expect(Number(later.crl_number)).toBeGreaterThan(number);
+    expect(Date.parse(later.crl_next_update)).toBeGreaterThan(clock.now() + 3 * 24 * HOUR);
+    // Meanwhile the issuing CA renewed again (every 72 h) and is still Ready.
+    const issuing = await pki.server.services.store.get({
+      tenant: 'default',
+      kind: 'CertificateAuthority',
+      name: 'renew-issuing',
+    });
+    expect(isReadyNow(issuing)).toBe(true);
+    expect(Date.parse(String(issuing?.status.notAfter))).toBeGreaterThan(clock.now());
+  });
+});

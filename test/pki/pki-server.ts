@@ -1,0 +1,117 @@
+/** Test support: a real Steward server with the engine on, and helpers to drive CAs through its API. */
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '../../src/config.js';
+import type { Clock } from '../../src/engine/queue/work-queue.js';
+import type { StoredResource } from '../../src/resources/model.js';
+import { type StewardServer, startServer } from '../../src/server.js';
+import type { TestDatabase } from '../support/databases.js';
+import { call, loginToken, TEST_ADMIN_PASSWORD } from '../support/server.js';
+
+// Engine warnings (expected refusals in these tests) stay out of the test output.
+Logger.overrideLogger(false);
+
+export const PUBLIC_URL = 'https://steward.test';
+
+export interface PkiServer {
+  server: StewardServer;
+  /** The admin's session token of tenant default. */
+  token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Steward with the engine on. With a clock (ManualClock), login sessions age with it: call
+ * `relogin` after moving it far.
+ */
+export async function startPkiServer(
+  database: TestDatabase,
+  options: { clock?: Clock; env?: Record<string, string> } = {},
+): Promise<PkiServer & { relogin(): Promise<void> }> {
+  const config = loadConfig({
+    STEWARD_DATABASE_URL: database.url,
+    STEWARD_DATA_DIR: database.dataDir,
+    STEWARD_PORT: '0',
+    STEWARD_LOG_LEVEL: 'silent',
+    STEWARD_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    STEWARD_PUBLIC_URL: PUBLIC_URL,
+    ...options.env,
+  });
+  const server = await startServer(config, {
+    clock: options.clock,
+    engine: { enabled: true, resyncSeconds: 0 },
+  });
+  const handle = {
+    server,
+    token: await loginToken(server, 'admin', TEST_ADMIN_PASSWORD),
+    async relogin() {
+      handle.token = await loginToken(server, 'admin', TEST_ADMIN_PASSWORD);
+    },
+    close: () => server.close(),
+  };
+  return handle;
+}
+
+/** A CertificateAuthority manifest. */
+export function caManifest(name: string, spec: Record<string, unknown>) {
+  return { apiVersion: 'steward.dev/v1', kind: 'CertificateAuthority', metadata: { name }, spec };
+}
+
+export function rootSpec(commonName: string, extra: Record<string, unknown> = {}) {
+  return { type: 'root', subject: { commonName, organization: 'Steward Tests' }, ...extra };
+}
+
+export function intermediateSpec(parent: string, commonName: string, extra: Record<string, unknown> = {}) {
+  return { type: 'intermediate', parentRef: { name: parent }, subject: { commonName }, ...extra };
+}
+
+export async function apply(handle: PkiServer, manifests: unknown[], token = handle.token): Promise<void> {
+  const reply = await call(handle.server, 'POST', '/api/v1/apply', { body: manifests, token });
+  if (reply.status !== 200) throw new Error(`apply failed: ${JSON.stringify(reply.body)}`);
+}
+
+export function readyOf(resource: StoredResource | null) {
+  return resource?.status.conditions?.find((condition) => condition.type === 'Ready');
+}
+
+/** Polls the store until `predicate` holds (real time: the engine runs on its own). */
+export async function waitFor(
+  handle: PkiServer,
+  name: string,
+  predicate: (resource: StoredResource | null) => boolean,
+  options: { tenant?: string; kind?: string; timeoutMs?: number } = {},
+): Promise<StoredResource | null> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  const key = { tenant: options.tenant ?? 'default', kind: options.kind ?? 'CertificateAuthority', name };
+  for (;;) {
+    const resource = await handle.server.services.store.get(key);
+    if (predicate(resource)) return resource;
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${key.kind}/${name}: ${JSON.stringify(resource?.status.conditions)}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Ready=True at the current generation. */
+export function isReadyNow(resource: StoredResource | null): boolean {
+  return readyOf(resource)?.status === 'True' && resource?.status.observedGeneration === resource?.generation;
+}
+
+/** A GET whose body is bytes (DER), with or without the admin's credential. */
+export async function getBytes(
+  handle: PkiServer,
+  url: string,
+  token: string | null = handle.token,
+): Promise<{ status: number; contentType: string; body: Buffer }> {
+  const response = await handle.server.app.inject({
+    method: 'GET',
+    url,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return {
+    status: response.statusCode,
+    contentType: String(response.headers['content-type'] ?? ''),
+    body: response.rawPayload,
+  };
+}
