@@ -4,6 +4,7 @@ import { decideRelease, reportCa } from '../../controllers/certificate-authority
 import { decideDevice } from '../../controllers/device.js';
 import { decideRollout } from '../../controllers/rollout.js';
 import { backoffDelay } from '../../src/engine/backoff.js';
+import { SYSTEM_CLOCK } from '../../src/engine/queue/work-queue.js';
 import { ready } from '../../src/engine/controller.js';
 import { ControllerRegistry } from '../../src/engine/controller-registry.js';
 import { EngineMetrics } from '../../src/engine/metrics.js';
@@ -100,6 +101,18 @@ describe('status discipline', () => {
     expect(transitionRecords(stored(), before, flipped)).toMatchObject([
       { operation: 'status', result: 'Ready=True', reason: 'C' },
     ]);
+  });
+});
+
+describe('system clock', () => {
+  it('does not fire a wait longer than 24.8 days at once (Node would), it cuts it to the maximum', async () => {
+    let fired = false;
+    const handle = SYSTEM_CLOCK.setTimeout(() => {
+      fired = true;
+    }, 365 * 86_400_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    SYSTEM_CLOCK.clearTimeout(handle);
+    expect(fired).toBe(false);
   });
 });
 

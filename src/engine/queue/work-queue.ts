@@ -53,10 +53,17 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * Node fires a timer longer than 2^31-1 ms (24.8 days) at once, which would turn a controller's
+ * "wake me in a year" into a hot loop. Longer waits are cut to the maximum: an early wake-up is
+ * harmless, the controller decides again and asks for the rest.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const SYSTEM_CLOCK: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
+    const handle = setTimeout(callback, Math.min(ms, MAX_TIMER_MS));
     handle.unref?.();
     return handle;
   },
