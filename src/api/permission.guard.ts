@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Authenticator, type Presented } from '../auth/authenticator.js';
-import { type Principal, principalContext } from '../auth/principal.js';
+import { type Principal, PrincipalContext } from '../auth/principal.js';
 import { type OperationContext, systemContext } from '../context.js';
 import { UnauthorizedError } from '../errors.js';
 import { KindIndex } from '../resources/kind-index.js';
@@ -12,20 +12,32 @@ export const SESSION_COOKIE = 'steward_session';
 const BEARER = /^(?:Bearer|Token)\s+(\S+)\s*$/i;
 
 /** The credential of a request: the Authorization header, else the session cookie. Pure. */
-export function presentedCredential(request: FastifyRequest): Omit<Presented, 'requestId'> | undefined {
-  const authorization = request.headers.authorization;
-  const base = { method: request.method, source: request.ip };
+export function presentedCredential(request: FastifyRequest): Presented | undefined {
+  const headers = request.headers;
+  const authorization = headers.authorization;
   if (authorization) {
     const match = BEARER.exec(authorization);
     // A malformed header is refused, not ignored in favour of a cookie: the caller meant it.
-    return { ...base, token: match ? match[1] : '', viaCookie: false };
+    return {
+      token: match ? match[1] : '',
+      viaCookie: false,
+      method: request.method,
+      source: request.ip,
+      requestId: String(request.id),
+    };
   }
-  const cookie = request.headers.cookie;
-  if (!cookie) return undefined;
-  const token = readCookie(cookie, SESSION_COOKIE);
+  const cookie = headers.cookie;
+  const token = cookie ? readCookie(cookie, SESSION_COOKIE) : undefined;
   if (!token) return undefined;
-  const csrf = request.headers['x-csrf-token'];
-  return { ...base, token, viaCookie: true, csrfHeader: typeof csrf === 'string' ? csrf : undefined };
+  const csrf = headers['x-csrf-token'];
+  return {
+    token,
+    viaCookie: true,
+    csrfHeader: typeof csrf === 'string' ? csrf : undefined,
+    method: request.method,
+    source: request.ip,
+    requestId: String(request.id),
+  };
 }
 
 /** One cookie's value from a Cookie header. Pure. */
@@ -98,14 +110,14 @@ export class PermissionGuard implements CanActivate {
       throw new UnauthorizedError(
         'authentication required: send "Authorization: Bearer <API key or session token>" or log in (steward login)',
       );
-    const principal = this.authenticator.authenticate({ ...presented, requestId: String(request.id) });
+    const principal = this.authenticator.authenticate(presented);
     if (principal instanceof Promise)
       return principal.then((resolved) => this.admit(request, declared, resolved));
     return this.admit(request, declared, principal);
   }
 
   private admit(request: FastifyRequest, declared: string, principal: Principal): boolean {
-    const context = principalContext(principal, String(request.id), request.ip);
+    const context = new PrincipalContext(principal, String(request.id), request.ip);
     // Attached before the check: a refusal is journaled with who was refused.
     request.operationContext = context;
     if (declared === 'authenticated') return true;

@@ -31,7 +31,8 @@ export const ENTITIES = [
   ResourceEntity,
   ...JOURNAL_ENTITIES,
   ReferenceEntity,
-  ...PKI_ENTITIES];
+  ...PKI_ENTITIES,
+];
 
 /** For tests and benchmarks: extra kinds (with their schema dir), engine settings, a clock. */
 export interface ComposeOptions {
@@ -59,7 +60,11 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   const journal = new JournalWriter(db);
   const journalService = new JournalService(db, journal, kinds);
   const clock = options.clock ? () => new Date(options.clock?.now() ?? Date.now()) : undefined;
-  const authenticator = new Authenticator(db, journal, clock);
+  const authenticator = new Authenticator(
+    db,
+    journal,
+    options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
+  );
   const identity = new IdentityService(db, authenticator, config.sessionTtlSeconds, clock);
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
   // Reads of resources are journaled when the tenant asks for it (journal settings).

@@ -4,7 +4,7 @@ import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../erro
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
 import { type Database, fromJsonColumn } from '../store/database.js';
 import type { ApiKeyType, Role } from './permissions.js';
-import { keyPermissions, type Principal, rolePermissions } from './principal.js';
+import { actorOf, keyPermissions, type Principal, rolePermissions } from './principal.js';
 import { FailureLimiter } from './rate-limit.js';
 import { parseToken, secretMatches } from './tokens.js';
 
@@ -82,7 +82,8 @@ export class Authenticator {
   constructor(
     private readonly db: Database,
     private readonly journal: JournalWriter,
-    private readonly clock: () => Date = () => new Date(),
+    /** Epoch milliseconds (injectable for tests). */
+    private readonly now: () => number = Date.now,
   ) {
     this.cacheable = db.dialect === 'sqlite';
   }
@@ -142,7 +143,7 @@ export class Authenticator {
           ? 'the session has ended: log in again'
           : `${what} was revoked at ${record.revoked_at}`,
       );
-    const now = this.clock().getTime();
+    const now = this.now();
     if (cached.expiresAtMs <= now)
       return this.refuse(
         presented,
@@ -246,7 +247,7 @@ export function principalOf(record: CredentialRecord): Principal {
   const permissions = keyType
     ? keyPermissions(keyType, fromJsonColumn<string[]>(record.permissions) ?? [], role, record.tenant)
     : rolePermissions(role, record.tenant);
-  return {
+  const principal: Omit<Principal, 'actor'> = {
     tenant: record.tenant,
     userId: record.user_id,
     username: record.username,
@@ -260,6 +261,7 @@ export function principalOf(record: CredentialRecord): Principal {
       expiresAt: record.expires_at,
     },
   };
+  return { ...principal, actor: actorOf(principal) };
 }
 
 function csrfMatches(presented: string | undefined, expected: string | null): boolean {

@@ -16,7 +16,7 @@ import type { UserRow } from './auth-entities.js';
 import { type Authenticator, tooManyFailures } from './authenticator.js';
 import { DUMMY_HASH_INPUT, hashPassword, verifyPassword } from './passwords.js';
 import { type ApiKeyType, ACTIONS, ROLES, type Role, refusedPermission } from './permissions.js';
-import { keyPermissions, type Principal, rolePermissions, SYSTEM_TENANT } from './principal.js';
+import { actorOf, keyPermissions, type Principal, rolePermissions, SYSTEM_TENANT } from './principal.js';
 import { FailureLimiter } from './rate-limit.js';
 import { hashSecret, newToken } from './tokens.js';
 
@@ -263,7 +263,7 @@ export class IdentityService {
         trx,
       );
     });
-    const principal: Principal = {
+    const principal: Omit<Principal, 'actor'> = {
       tenant,
       userId: user.id,
       username,
@@ -271,7 +271,12 @@ export class IdentityService {
       permissions: new Set(rolePermissions(user.role as Role, tenant)),
       credential: { type: 'session', id: token.id, name: token.id, expiresAt },
     };
-    return { principal, sessionToken: token.token, csrfToken, expiresAt };
+    return {
+      principal: { ...principal, actor: actorOf(principal) },
+      sessionToken: token.token,
+      csrfToken,
+      expiresAt,
+    };
   }
 
   async logout(context: OperationContext, principal: Principal): Promise<void> {

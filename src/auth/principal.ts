@@ -19,6 +19,8 @@ export interface Principal {
   username: string;
   role: Role;
   permissions: ReadonlySet<string>;
+  /** Who this principal acts as in journal entries (computed once per principal). */
+  actor: Actor;
   credential: {
     type: 'session' | 'apikey';
     id: string;
@@ -52,7 +54,7 @@ export function keyPermissions(
   return wanted.filter((permission) => API_KEY_CEILING.includes(permission) && creator.has(permission));
 }
 
-export function actorOf(principal: Principal): Actor {
+export function actorOf(principal: Omit<Principal, 'actor'>): Actor {
   return principal.credential.type === 'session'
     ? { type: 'user', id: principal.userId, name: principal.username }
     : { type: 'apikey', id: principal.credential.id, name: principal.credential.name };
@@ -65,23 +67,27 @@ export function describePrincipal(principal: Principal): string {
     : `API key ${principal.credential.name} (${principal.credential.id})`;
 }
 
-/** The request's context: confined to the principal's tenant, checking its permissions. */
-export function principalContext(
-  principal: Principal,
-  requestId: string,
-  source: string | undefined,
-): OperationContext & { principal: Principal } {
-  return {
-    tenant: principal.tenant,
-    actor: actorOf(principal),
-    requestId,
-    source,
-    principal,
-    authorize(permission: string) {
-      if (!principal.permissions.has(permission))
-        throw new ForbiddenError(`${describePrincipal(principal)} lacks the permission "${permission}"`, {
-          details: { permission },
-        });
-    },
-  };
+/**
+ * The request's context: confined to the principal's tenant, checking its permissions. A class,
+ * not a literal with a closure: one small allocation per request on the hottest path.
+ */
+export class PrincipalContext implements OperationContext {
+  readonly tenant: string;
+  readonly actor: Actor;
+
+  constructor(
+    readonly principal: Principal,
+    readonly requestId: string,
+    readonly source: string | undefined,
+  ) {
+    this.tenant = principal.tenant;
+    this.actor = principal.actor;
+  }
+
+  authorize(permission: string): void {
+    if (!this.principal.permissions.has(permission))
+      throw new ForbiddenError(`${describePrincipal(this.principal)} lacks the permission "${permission}"`, {
+        details: { permission },
+      });
+  }
 }
