@@ -57,9 +57,11 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   const db = await Database.open(config.databaseUrl, ENTITIES);
   const store = new ResourceStore(db);
   const changes = new ChangeFeed();
-  const journal = new JournalWriter(db);
-  const journalService = new JournalService(db, journal, kinds);
+  // One clock for every time Steward writes or compares (journal, sessions, keys, CAs): tests
+  // that move it see consistent times everywhere.
   const clock = options.clock ? () => new Date(options.clock?.now() ?? Date.now()) : undefined;
+  const journal = new JournalWriter(db, clock);
+  const journalService = new JournalService(db, journal, kinds, { clock });
   const authenticator = new Authenticator(
     db,
     journal,
