@@ -17,7 +17,8 @@ export const SECONDS = 10;
 const PASSWORD = 'bench-admin-password';
 const pad = (i: number) => String(i).padStart(5, '0');
 
-function device(i: number) {
+/** The benchmarks' Device number `i` (dev-00001 …). */
+export function device(i: number) {
   return {
     apiVersion: 'steward.dev/v1',
     kind: 'Device',
@@ -35,7 +36,11 @@ export interface AutocannonResult {
 }
 
 /** autocannon in a second process; its JSON result from stdout. */
-export function autocannon(url: string, headers: Record<string, string> = {}): Promise<AutocannonResult> {
+export function autocannon(
+  url: string,
+  headers: Record<string, string> = {},
+  seconds = SECONDS,
+): Promise<AutocannonResult> {
   const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -45,7 +50,7 @@ export function autocannon(url: string, headers: Record<string, string> = {}): P
         '-c',
         String(CONNECTIONS),
         '-d',
-        String(SECONDS),
+        String(seconds),
         ...headerArgs,
         '-j',
         url,

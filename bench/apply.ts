@@ -11,20 +11,11 @@ import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
+import { device } from './_http.js';
 
 const COUNT = 10_000;
 const RUNS = 3;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const pad = (i: number) => String(i).padStart(5, '0');
-
-function device(i: number) {
-  return {
-    apiVersion: 'steward.dev/v1',
-    kind: 'Device',
-    metadata: { name: `dev-${pad(i)}`, labels: { team: `team-${i % 10}`, ring: String(i % 4) } },
-    spec: { platform: 'linux', permanentIdentifier: `machine-id-${pad(i)}`, displayName: `Device ${pad(i)}` },
-  };
-}
 
 interface ApplyResult {
   items: Array<{ result: string }>;

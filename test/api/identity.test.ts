@@ -114,14 +114,7 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
 
   beforeAll(async () => {
     database = await create();
-    const config = loadConfig({
-      STEWARD_DATABASE_URL: database.url,
-      STEWARD_DATA_DIR: database.dataDir,
-      STEWARD_PORT: '0',
-      STEWARD_LOG_LEVEL: 'silent',
-      STEWARD_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    });
-    server = await startServer(config, { engine: { enabled: false }, clock });
+    server = await startTestServer(database, {}, { clock });
     const admin = await loginToken(server, 'admin', TEST_ADMIN_PASSWORD);
     for (const [username, role] of [
       ['olivia', 'operator'],

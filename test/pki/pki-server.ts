@@ -1,11 +1,10 @@
 /** Test support: a real Steward server with the engine on, and helpers to drive CAs through its API. */
 import { Logger } from '@nestjs/common';
-import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/engine/queue/work-queue.js';
 import type { StoredResource } from '../../src/resources/model.js';
-import { type StewardServer, startServer } from '../../src/server.js';
+import type { StewardServer } from '../../src/server.js';
 import type { TestDatabase } from '../support/databases.js';
-import { call, loginToken, TEST_ADMIN_PASSWORD } from '../support/server.js';
+import { adminToken, call, loginToken, startTestServer, TEST_ADMIN_PASSWORD } from '../support/server.js';
 
 // Engine warnings (expected refusals in these tests) stay out of the test output.
 Logger.overrideLogger(false);
@@ -27,22 +26,14 @@ export async function startPkiServer(
   database: TestDatabase,
   options: { clock?: Clock; env?: Record<string, string> } = {},
 ): Promise<PkiServer & { relogin(): Promise<void> }> {
-  const config = loadConfig({
-    STEWARD_DATABASE_URL: database.url,
-    STEWARD_DATA_DIR: database.dataDir,
-    STEWARD_PORT: '0',
-    STEWARD_LOG_LEVEL: 'silent',
-    STEWARD_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
-    STEWARD_PUBLIC_URL: PUBLIC_URL,
-    ...options.env,
-  });
-  const server = await startServer(config, {
-    clock: options.clock,
-    engine: { enabled: true, resyncSeconds: 0 },
-  });
+  const server = await startTestServer(
+    database,
+    { STEWARD_PUBLIC_URL: PUBLIC_URL, STEWARD_ENGINE: 'on', ...options.env },
+    { clock: options.clock, engine: { resyncSeconds: 0 } },
+  );
   const handle = {
     server,
-    token: await loginToken(server, 'admin', TEST_ADMIN_PASSWORD),
+    token: adminToken(server),
     async relogin() {
       handle.token = await loginToken(server, 'admin', TEST_ADMIN_PASSWORD);
     },

@@ -1,3 +1,4 @@
+import type { ComposeOptions } from '../../src/app/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { type StewardServer, startServer } from '../../src/server.js';
 import type { TestDatabase } from './databases.js';
@@ -10,6 +11,7 @@ import type { TestDatabase } from './databases.js';
 export async function startTestServer(
   database: TestDatabase,
   env: Record<string, string> = {},
+  options: ComposeOptions = {},
 ): Promise<StewardServer> {
   const config = loadConfig({
     STEWARD_DATABASE_URL: database.url,
@@ -19,7 +21,10 @@ export async function startTestServer(
     STEWARD_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...env,
   });
-  const server = await startServer(config, { engine: { enabled: env.STEWARD_ENGINE === 'on' } });
+  const server = await startServer(config, {
+    ...options,
+    engine: { enabled: env.STEWARD_ENGINE === 'on', ...options.engine },
+  });
   tokens.set(server, await loginToken(server, 'admin', config.adminPassword ?? TEST_ADMIN_PASSWORD));
   return server;
 }
@@ -29,7 +34,12 @@ export const TEST_ADMIN_PASSWORD = 'test-admin-password';
 const tokens = new WeakMap<StewardServer, string>();
 
 /** Logs in through the API and answers the session token (for `Authorization: Bearer`). */
-export async function loginToken(server: StewardServer, username: string, password: string, tenant?: string): Promise<string> {
+export async function loginToken(
+  server: StewardServer,
+  username: string,
+  password: string,
+  tenant?: string,
+): Promise<string> {
   const response = await server.app.inject({
     method: 'POST',
     url: '/api/v1/auth/login',
@@ -63,7 +73,10 @@ export async function call<T = Record<string, unknown>>(
   options: { body?: unknown; yaml?: string; headers?: Record<string, string>; token?: string | null } = {},
 ): Promise<Reply<T>> {
   const token = options.token === undefined ? tokens.get(server) : options.token;
-  const headers: Record<string, string> = { ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers };
+  const headers: Record<string, string> = {
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...options.headers,
+  };
   let payload: string | undefined;
   if (options.yaml !== undefined) {
     headers['content-type'] = 'application/yaml';
