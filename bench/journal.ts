@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- journal [ENTRIES] [--skip-apply]`:
  * (a) what journaling costs the 10,000-Device apply on SQLite (one POST /api/v1/apply of JSON
- *     manifests, journaling on vs `services.journal.disabled`, fresh database each time);
+ *     manifests as the bootstrap admin, logged in before the clock starts; journaling on vs
+ *     `services.journal.disabled`, fresh database each time);
  * (b) with ENTRIES journal entries (default 1,000,000) inserted directly with their real hash
  *     chain: query by kind+name latency, full-chain verify time, and an export of everything to
  *     /dev/null with the peak RSS sampled during the export next to the RSS before it.
@@ -33,6 +34,20 @@ const collect = runInNewContext('gc') as () => void;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+const ADMIN_PASSWORD = 'bench-admin-password';
+
+/** A session token of the bootstrap admin (applies need a principal). */
+async function login(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`login answered ${response.status}: ${text.slice(0, 500)}`);
+  return (JSON.parse(text) as { sessionToken: string }).sessionToken;
+}
+
 function devices(count: number, run: number) {
   return Array.from({ length: count }, (_, i) => ({
     apiVersion: 'steward.dev/v1',
@@ -56,15 +71,17 @@ async function timeApply(journaling: boolean, run: number): Promise<number> {
       STEWARD_PORT: '0',
       STEWARD_LOG_LEVEL: 'silent',
       STEWARD_ENGINE: 'off',
+      STEWARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
     }),
   );
   try {
+    const session = await login(server.url);
     server.services.journal.disabled = !journaling;
     const body = JSON.stringify(devices(10_000, run));
     const started = performance.now();
     const response = await fetch(`${server.url}/api/v1/apply`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session}` },
       body,
     });
     await response.arrayBuffer();
@@ -139,7 +156,7 @@ async function generate(db: Database, tenant: string, count: number): Promise<vo
           { pointer: '/spec/displayName', old: `Device ${seq - 1}`, new: `Device ${seq}` },
         ]);
         const hash = sha256Hex(canonicalEntryText(entry, changes));
-        values.push(...journalRowValues(entry, changes, hash));
+        values.push(...journalRowValues(entry, entry, changes, hash));
         prevHash = hash;
       }
       await trx.raw(rows === perStatement ? fullStatement : statementFor(rows), values);

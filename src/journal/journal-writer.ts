@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
-import { canonicalJson } from '../resources/canonical.js';
 import type { FieldChange } from '../resources/diff.js';
-import { chunk, type Database } from '../store/database.js';
-import { type ChainedEntry, canonicalEntryText, GENESIS_HASH, sha256Hex } from './chain.js';
+import type { Database } from '../store/database.js';
+import { entryTextEncoder, GENESIS_HASH, type OwnFields, type SharedFields, sha256Hex } from './chain.js';
+import { insertJournalEntries, JOURNAL_COLUMNS, type SealedEntry } from './journal-insert.js';
 import type { JournalHeadRow } from './journal-entity.js';
-import { redactChanges } from './redact.js';
+import { redactedChangesJson } from './redact.js';
 
 export { REDACTED, redactChanges } from './redact.js';
 
@@ -24,60 +24,39 @@ export interface JournalRecord {
 /** Called after a transaction that appended to `tenant`'s journal committed, with its new head. */
 export type CommitListener = (tenant: string, headSeq: number) => void;
 
-export const JOURNAL_COLUMNS = [
-  'tenant',
-  'seq',
-  'time',
-  'actor_type',
-  'actor_id',
-  'actor_name',
-  'request_id',
-  'source',
-  'operation',
-  'kind',
-  'name',
-  'generation',
-  'result',
-  'reason',
-  'changeset',
-  'changes',
-  'prev_hash',
-  'hash',
-] as const;
-
-/**
- * One journal_entries row in JOURNAL_COLUMNS order, for multi-row INSERTs. `changesJson` is the
- * canonical JSON of the (redacted) changes, exactly the text the hash covers. Pure.
- */
-export function journalRowValues(
-  entry: Omit<ChainedEntry, 'changes'>,
-  changesJson: string,
-  hash: string,
-): Array<string | number | null> {
-  return [
-    entry.tenant,
-    entry.seq,
-    entry.time,
-    entry.actor.type,
-    entry.actor.id,
-    entry.actor.name,
-    entry.requestId,
-    entry.source,
-    entry.operation,
-    entry.kind,
-    entry.name,
-    entry.generation,
-    entry.result,
-    entry.reason,
-    entry.changeset,
-    changesJson,
-    entry.prevHash,
-    hash,
-  ];
-}
+export { JOURNAL_COLUMNS, journalRowValues } from './journal-insert.js';
 
 /** The columns to select to rebuild an entry (a mutable copy, as knex's select wants). */
 export const JOURNAL_SELECT: string[] = [...JOURNAL_COLUMNS];
+
+/** Entries sealed (redacted, encoded, hashed) and inserted at a time by one append. */
+const APPEND_BATCH = 1_000;
+
+/**
+ * At most one INSERT in flight while the caller seals the next batch, so that the database stores
+ * batch n (on its own thread for SQLite, on the server for PostgreSQL) while JavaScript hashes
+ * batch n+1. Statements still run one after the other, in order, in the caller's transaction.
+ */
+class InsertPipeline {
+  private inFlight: Promise<void> | undefined;
+
+  /** Waits for the previous insert (throwing its error), then starts `insert`. */
+  async add(insert: () => Promise<void>, more: boolean): Promise<void> {
+    await this.inFlight;
+    const running = insert();
+    // Handled at once, so that a failure while the next batch is sealed is not an unhandled
+    // rejection; it is thrown by the next add or by drain.
+    running.catch(() => undefined);
+    this.inFlight = running;
+    // knex hands the statement to the driver a few promise turns later: let it get there before
+    // the caller goes back to hashing, or the two would not overlap.
+    if (more) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  async drain(): Promise<void> {
+    await this.inFlight;
+  }
+}
 
 /**
  * Appends to a tenant's journal inside the caller's transaction, so an entry exists exactly when
@@ -116,43 +95,45 @@ export class JournalWriter {
     )) as JournalHeadRow;
     let seq = Number(head.seq);
     let prevHash = head.hash;
-    // Taken under the head lock, so along a chain written by one clock time never goes backwards.
-    const time = this.clock().toISOString();
-    const actor = { type: context.actor.type, id: context.actor.id, name: context.actor.name };
-    const rows: Array<Array<string | number | null>> = [];
+    const shared: SharedFields = {
+      tenant,
+      // Taken under the head lock, so along a chain written by one clock time never goes backwards.
+      time: this.clock().toISOString(),
+      actor: { type: context.actor.type, id: context.actor.id, name: context.actor.name },
+      requestId: context.requestId,
+      source: context.source ?? null,
+    };
+    const entryText = entryTextEncoder(shared);
     const sequences: number[] = [];
-    for (const record of records) {
-      seq += 1;
-      const entry: Omit<ChainedEntry, 'changes'> = {
-        tenant,
-        seq,
-        time,
-        actor,
-        requestId: context.requestId,
-        source: context.source ?? null,
-        operation: record.operation,
-        kind: record.kind ?? null,
-        name: record.name ?? null,
-        generation: record.generation ?? null,
-        result: record.result,
-        reason: record.reason ?? null,
-        changeset: record.changeset ?? null,
-        prevHash,
-      };
-      // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
-      const changesJson = canonicalJson(redactChanges(record.changes ?? []));
-      const hash = sha256Hex(canonicalEntryText(entry, changesJson));
-      rows.push(journalRowValues(entry, changesJson, hash));
-      sequences.push(seq);
-      prevHash = hash;
-    }
-    const placeholders = `(${JOURNAL_COLUMNS.map(() => '?').join(', ')})`;
-    for (const part of chunk(rows, JOURNAL_COLUMNS.length, this.db.maxParameters)) {
-      await trx.raw(
-        `INSERT INTO journal_entries (${JOURNAL_COLUMNS.join(', ')}) VALUES ${part.map(() => placeholders).join(', ')}`,
-        part.flat(),
+    const inserts = new InsertPipeline();
+    for (let start = 0; start < records.length; start += APPEND_BATCH) {
+      const batch: SealedEntry[] = [];
+      for (const record of records.slice(start, start + APPEND_BATCH)) {
+        seq += 1;
+        const own: OwnFields = {
+          seq,
+          operation: record.operation,
+          kind: record.kind ?? null,
+          name: record.name ?? null,
+          generation: record.generation ?? null,
+          result: record.result,
+          reason: record.reason ?? null,
+          changeset: record.changeset ?? null,
+          prevHash,
+        };
+        // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
+        const changesJson = redactedChangesJson(record.changes ?? []);
+        const hash = sha256Hex(entryText(own, changesJson));
+        batch.push({ own, changesJson, hash });
+        sequences.push(seq);
+        prevHash = hash;
+      }
+      await inserts.add(
+        () => insertJournalEntries(trx, this.db.dialect, this.db.maxParameters, shared, batch),
+        start + APPEND_BATCH < records.length,
       );
     }
+    await inserts.drain();
     await trx('journal_heads').where({ tenant }).update({ seq, hash: prevHash });
     this.notifyAfterCommit(trx, tenant, seq);
     return sequences;
