@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { OperationContext } from '../context.js';
 import { ConflictError, type FieldProblem, InvalidError, NotFoundError } from '../errors.js';
 import type { Manifest, ResourceKey, StoredResource } from '../resources/model.js';
-import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
+import type { Knex } from 'knex';
+import type { JournalRecord, JournalWriter, SealedAppend } from '../journal/journal-writer.js';
 import type { ManifestValidator } from '../schema/validator.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { type KindIndex, referenceOf } from '../resources/kind-index.js';
 import type { DecodedDocument } from './decode.js';
-import { type ApplyOutcome, duplicateProblems, planApply } from './plan.js';
+import { type ApplyOutcome, type ApplyPlan, duplicateProblems, planApply } from './plan.js';
 
 export interface ApplyOptions {
   dryRun?: boolean;
@@ -88,6 +89,17 @@ export class ApplyService {
     return valid;
   }
 
+  private async writeResources(trx: Knex.Transaction, planned: ApplyPlan): Promise<void> {
+    await this.store.insertMany(
+      trx,
+      planned.writes.filter((write) => write.outcome === 'created').map((write) => write.next),
+    );
+    await this.store.replaceMany(
+      trx,
+      planned.writes.filter((write) => write.outcome === 'configured').map((write) => write.next),
+    );
+  }
+
   async apply(
     context: OperationContext,
     documents: DecodedDocument[],
@@ -118,14 +130,6 @@ export class ApplyService {
         );
       }
       if (options.dryRun) return planned;
-      await this.store.insertMany(
-        trx,
-        planned.writes.filter((write) => write.outcome === 'created').map((write) => write.next),
-      );
-      await this.store.replaceMany(
-        trx,
-        planned.writes.filter((write) => write.outcome === 'configured').map((write) => write.next),
-      );
       const records: JournalRecord[] = planned.writes.map((write) => ({
         operation: 'apply',
         kind: write.next.kind,
@@ -135,7 +139,20 @@ export class ApplyService {
         changeset,
         changes: write.changes,
       }));
-      await this.journal.append(trx, context, records);
+      // The journal head is locked first; then the rows are written while JavaScript seals the
+      // entries (redaction, canonical JSON, hashes), so the two overlap instead of adding up.
+      const head = this.journal.disabled ? undefined : await this.journal.lockHead(trx, context.tenant);
+      const writing = this.writeResources(trx, planned);
+      // Observed now so that a failure while sealing is not an unhandled rejection; it is still
+      // thrown by the `await writing` that follows.
+      writing.catch(() => undefined);
+      let sealed: SealedAppend | undefined;
+      try {
+        if (head) sealed = await this.journal.sealInterleaved(head, context, records);
+      } finally {
+        await writing;
+      }
+      if (sealed) await this.journal.store(trx, sealed);
       return planned;
     });
     if (!options.dryRun) {

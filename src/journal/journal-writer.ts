@@ -29,33 +29,23 @@ export { JOURNAL_COLUMNS, journalRowValues } from './journal-insert.js';
 /** The columns to select to rebuild an entry (a mutable copy, as knex's select wants). */
 export const JOURNAL_SELECT: string[] = [...JOURNAL_COLUMNS];
 
-/** Entries sealed (redacted, encoded, hashed) and inserted at a time by one append. */
-const APPEND_BATCH = 1_000;
+/** Entries inserted by one statement (the packed SQLite INSERT carries them as a few values). */
+const INSERT_BATCH = 5_000;
+/** Entries sealed between two turns of the event loop by sealInterleaved. */
+const SEAL_SLICE = 200;
 
-/**
- * At most one INSERT in flight while the caller seals the next batch, so that the database stores
- * batch n (on its own thread for SQLite, on the server for PostgreSQL) while JavaScript hashes
- * batch n+1. Statements still run one after the other, in order, in the caller's transaction.
- */
-class InsertPipeline {
-  private inFlight: Promise<void> | undefined;
+/** A tenant's journal head, read and locked for an append. */
+export interface LockedHead {
+  tenant: string;
+  seq: number;
+  hash: string;
+}
 
-  /** Waits for the previous insert (throwing its error), then starts `insert`. */
-  async add(insert: () => Promise<void>, more: boolean): Promise<void> {
-    await this.inFlight;
-    const running = insert();
-    // Handled at once, so that a failure while the next batch is sealed is not an unhandled
-    // rejection; it is thrown by the next add or by drain.
-    running.catch(() => undefined);
-    this.inFlight = running;
-    // knex hands the statement to the driver a few promise turns later: let it get there before
-    // the caller goes back to hashing, or the two would not overlap.
-    if (more) await new Promise((resolve) => setImmediate(resolve));
-  }
-
-  async drain(): Promise<void> {
-    await this.inFlight;
-  }
+/** Entries chained onto a head, ready to be stored in the same transaction. */
+export interface SealedAppend {
+  head: LockedHead;
+  shared: SharedFields;
+  entries: SealedEntry[];
 }
 
 /**
@@ -79,24 +69,70 @@ export class JournalWriter {
     return () => this.listeners.delete(listener);
   }
 
+  /** Appends `records` in the caller's transaction: lockHead, seal, store. */
   async append(
     trx: Knex.Transaction,
     context: OperationContext,
     records: JournalRecord[],
   ): Promise<number[]> {
     if (this.disabled || records.length === 0) return [];
-    const tenant = context.tenant;
-    await trx.raw(
-      'INSERT INTO journal_heads (tenant, seq, hash) VALUES (?, 0, ?) ON CONFLICT (tenant) DO NOTHING',
+    const head = await this.lockHead(trx, context.tenant);
+    return this.store(trx, this.seal(head, context, records));
+  }
+
+  /**
+   * Reads and locks the tenant's head in one statement (creating it at genesis): the upsert takes
+   * the row lock on PostgreSQL, and SQLite serializes writers anyway. Appends of a tenant queue
+   * here until the holder commits.
+   */
+  async lockHead(trx: Knex.Transaction, tenant: string): Promise<LockedHead> {
+    const result = await trx.raw(
+      'INSERT INTO journal_heads (tenant, seq, hash) VALUES (?, 0, ?) ' +
+        'ON CONFLICT (tenant) DO UPDATE SET seq = journal_heads.seq RETURNING seq, hash',
       [tenant, GENESIS_HASH],
     );
-    const head = (await this.db.forUpdate(
-      trx<JournalHeadRow>('journal_heads').where({ tenant }).first(),
-    )) as JournalHeadRow;
-    let seq = Number(head.seq);
-    let prevHash = head.hash;
+    const rows = (Array.isArray(result) ? result : result.rows) as JournalHeadRow[];
+    return { tenant, seq: Number(rows[0].seq), hash: rows[0].hash };
+  }
+
+  /**
+   * Chains `records` onto `head`: sequences, redacted canonical changes, hashes. Pure CPU work, so
+   * a caller can run it while the database stores the change itself (see ApplyService).
+   */
+  seal(head: LockedHead, context: OperationContext, records: JournalRecord[]): SealedAppend {
+    const sealing = this.sealing(head, context, records);
+    let step = sealing.next();
+    while (!step.done) step = sealing.next();
+    return step.value;
+  }
+
+  /**
+   * `seal`, giving the event loop a turn every SEAL_SLICE entries: the database driver needs the
+   * main thread between its statements (node-sqlite3 binds values there), so a change written
+   * meanwhile keeps moving instead of waiting for the whole seal.
+   */
+  async sealInterleaved(
+    head: LockedHead,
+    context: OperationContext,
+    records: JournalRecord[],
+  ): Promise<SealedAppend> {
+    const sealing = this.sealing(head, context, records);
+    let step: IteratorResult<void, SealedAppend>;
+    do {
+      // First turn included: statements the caller just started reach the driver before sealing.
+      await new Promise((resolve) => setImmediate(resolve));
+      step = sealing.next();
+    } while (!step.done);
+    return step.value;
+  }
+
+  private *sealing(
+    head: LockedHead,
+    context: OperationContext,
+    records: JournalRecord[],
+  ): Generator<void, SealedAppend> {
     const shared: SharedFields = {
-      tenant,
+      tenant: head.tenant,
       // Taken under the head lock, so along a chain written by one clock time never goes backwards.
       time: this.clock().toISOString(),
       actor: { type: context.actor.type, id: context.actor.id, name: context.actor.name },
@@ -104,39 +140,48 @@ export class JournalWriter {
       source: context.source ?? null,
     };
     const entryText = entryTextEncoder(shared);
-    const sequences: number[] = [];
-    const inserts = new InsertPipeline();
-    for (let start = 0; start < records.length; start += APPEND_BATCH) {
-      const batch: SealedEntry[] = [];
-      for (const record of records.slice(start, start + APPEND_BATCH)) {
-        seq += 1;
-        const own: OwnFields = {
-          seq,
-          operation: record.operation,
-          kind: record.kind ?? null,
-          name: record.name ?? null,
-          generation: record.generation ?? null,
-          result: record.result,
-          reason: record.reason ?? null,
-          changeset: record.changeset ?? null,
-          prevHash,
-        };
-        // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
-        const changesJson = redactedChangesJson(record.changes ?? []);
-        const hash = sha256Hex(entryText(own, changesJson));
-        batch.push({ own, changesJson, hash });
-        sequences.push(seq);
-        prevHash = hash;
-      }
-      await inserts.add(
-        () => insertJournalEntries(trx, this.db.dialect, this.db.maxParameters, shared, batch),
-        start + APPEND_BATCH < records.length,
-      );
+    let seq = head.seq;
+    let prevHash = head.hash;
+    const entries: SealedEntry[] = [];
+    for (const record of records) {
+      seq += 1;
+      const own: OwnFields = {
+        seq,
+        operation: record.operation,
+        kind: record.kind ?? null,
+        name: record.name ?? null,
+        generation: record.generation ?? null,
+        result: record.result,
+        reason: record.reason ?? null,
+        changeset: record.changeset ?? null,
+        prevHash,
+      };
+      // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
+      const changesJson = redactedChangesJson(record.changes ?? []);
+      const hash = sha256Hex(entryText(own, changesJson));
+      entries.push({ own, changesJson, hash });
+      prevHash = hash;
+      if (entries.length % SEAL_SLICE === 0) yield;
     }
-    await inserts.drain();
-    await trx('journal_heads').where({ tenant }).update({ seq, hash: prevHash });
-    this.notifyAfterCommit(trx, tenant, seq);
-    return sequences;
+    return { head, shared, entries };
+  }
+
+  /** Stores sealed entries and moves the head, in the transaction that locked it. */
+  async store(trx: Knex.Transaction, sealed: SealedAppend): Promise<number[]> {
+    const { head, shared, entries } = sealed;
+    if (this.disabled || entries.length === 0) return [];
+    for (let start = 0; start < entries.length; start += INSERT_BATCH)
+      await insertJournalEntries(
+        trx,
+        this.db.dialect,
+        this.db.maxParameters,
+        shared,
+        entries.slice(start, start + INSERT_BATCH),
+      );
+    const last = entries[entries.length - 1];
+    await trx('journal_heads').where({ tenant: head.tenant }).update({ seq: last.own.seq, hash: last.hash });
+    this.notifyAfterCommit(trx, head.tenant, last.own.seq);
+    return entries.map((entry) => entry.own.seq);
   }
 
   private notifyAfterCommit(trx: Knex.Transaction, tenant: string, seq: number): void {
