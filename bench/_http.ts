@@ -14,7 +14,8 @@ export const DEVICES = 1_000;
 export const TARGET = 'dev-00042';
 export const CONNECTIONS = 50;
 export const SECONDS = 10;
-const PASSWORD = 'bench-admin-password';
+/** The bootstrap admin's password of every benchmark server (STEWARD_ADMIN_PASSWORD). */
+export const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
 const pad = (i: number) => String(i).padStart(5, '0');
 
 /** The benchmarks' Device number `i` (dev-00001 …). */
@@ -100,6 +101,16 @@ async function json(response: Response, what: string): Promise<Record<string, un
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/** A session token of the bootstrap admin, taken before any clock starts. */
+export async function benchLogin(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
+  });
+  return (await json(response, 'login')).sessionToken as string;
+}
+
 /** Steward (engine off) with the devices applied and a read-only key to read them with. */
 export async function startBenchServer(): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-http-'));
@@ -108,7 +119,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       STEWARD_DATA_DIR: dataDir,
       STEWARD_PORT: '0',
       STEWARD_LOG_LEVEL: 'silent',
-      STEWARD_ADMIN_PASSWORD: PASSWORD,
+      STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     }),
     { engine: { enabled: false } },
   );
@@ -118,9 +129,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-  const session = (
-    await json(await post('/api/v1/auth/login', { username: 'admin', password: PASSWORD }), 'login')
-  ).sessionToken as string;
+  const session = await benchLogin(server.url);
   await json(
     await post(
       '/api/v1/apply',

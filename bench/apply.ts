@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { loadConfig } from '../src/config.js';
 import { startServer } from '../src/server.js';
-import { device } from './_http.js';
+import { BENCH_ADMIN_PASSWORD, benchLogin, device } from './_http.js';
 
 const COUNT = 10_000;
 const RUNS = 3;
@@ -25,15 +25,21 @@ interface ApplyResult {
 async function timeApply(): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-apply-'));
   const server = await startServer(
-    loadConfig({ STEWARD_DATA_DIR: dataDir, STEWARD_PORT: '0', STEWARD_LOG_LEVEL: 'silent' }),
+    loadConfig({
+      STEWARD_DATA_DIR: dataDir,
+      STEWARD_PORT: '0',
+      STEWARD_LOG_LEVEL: 'silent',
+      STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+    }),
     { engine: { enabled: false } },
   );
   try {
+    const session = await benchLogin(server.url);
     const body = JSON.stringify(Array.from({ length: COUNT }, (_, i) => device(i + 1)));
     const started = performance.now();
     const response = await fetch(`${server.url}/api/v1/apply`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session}` },
       body,
     });
     const text = await response.text();

@@ -25,6 +25,7 @@ import { canonicalJson } from '../src/resources/canonical.js';
 import { KindIndex } from '../src/resources/kind-index.js';
 import { startServer } from '../src/server.js';
 import { Database } from '../src/store/database.js';
+import { BENCH_ADMIN_PASSWORD, benchLogin } from './_http.js';
 
 const MB = 1024 * 1024;
 // A full collection before each memory reading, so that RSS says what is kept, not what V8 has
@@ -33,20 +34,6 @@ setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as () => void;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-const ADMIN_PASSWORD = 'bench-admin-password';
-
-/** A session token of the bootstrap admin (applies need a principal). */
-async function login(url: string): Promise<string> {
-  const response = await fetch(`${url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`login answered ${response.status}: ${text.slice(0, 500)}`);
-  return (JSON.parse(text) as { sessionToken: string }).sessionToken;
-}
 
 function devices(count: number, run: number) {
   return Array.from({ length: count }, (_, i) => ({
@@ -71,11 +58,11 @@ async function timeApply(journaling: boolean, run: number): Promise<number> {
       STEWARD_PORT: '0',
       STEWARD_LOG_LEVEL: 'silent',
       STEWARD_ENGINE: 'off',
-      STEWARD_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     }),
   );
   try {
-    const session = await login(server.url);
+    const session = await benchLogin(server.url);
     server.services.journal.disabled = !journaling;
     const body = JSON.stringify(devices(10_000, run));
     const started = performance.now();
