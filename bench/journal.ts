@@ -28,6 +28,8 @@ import { Database } from '../src/store/database.js';
 import { BENCH_ADMIN_PASSWORD, benchLogin } from './_http.js';
 
 const MB = 1024 * 1024;
+/** Applies timed per mode, alternating: one apply varies by ±20% on this machine, medians of 7 do not. */
+const APPLY_RUNS = 7;
 // A full collection before each memory reading, so that RSS says what is kept, not what V8 has
 // not collected yet (the export's peak is sampled without collections: it is the real peak).
 setFlagsFromString('--expose-gc');
@@ -86,7 +88,7 @@ async function applyOverhead(): Promise<void> {
   await timeApply(true, 0); // warm-up: JIT, schema compilation
   const on: number[] = [];
   const off: number[] = [];
-  for (let run = 1; run <= 3; run++) {
+  for (let run = 1; run <= APPLY_RUNS; run++) {
     on.push(await timeApply(true, run));
     off.push(await timeApply(false, run));
   }
