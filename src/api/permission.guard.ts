@@ -9,17 +9,24 @@ import { KindIndex } from '../resources/kind-index.js';
 import { PERMISSION_KEY } from './permission.js';
 
 export const SESSION_COOKIE = 'steward_session';
-const BEARER = /^(?:Bearer|Token)\s+(\S+)\s*$/i;
+
+/** The token of `Authorization: Bearer <token>` or `Token <token>` ('' when malformed). Pure. */
+export function bearerToken(authorization: string): string {
+  const space = authorization.indexOf(' ');
+  const scheme = space < 0 ? '' : authorization.slice(0, space).toLowerCase();
+  if (scheme !== 'bearer' && scheme !== 'token') return '';
+  const token = authorization.slice(space + 1).trim();
+  return token.includes(' ') ? '' : token;
+}
 
 /** The credential of a request: the Authorization header, else the session cookie. Pure. */
 export function presentedCredential(request: FastifyRequest): Presented | undefined {
   const headers = request.headers;
   const authorization = headers.authorization;
   if (authorization) {
-    const match = BEARER.exec(authorization);
     // A malformed header is refused, not ignored in favour of a cookie: the caller meant it.
     return {
-      token: match ? match[1] : '',
+      token: bearerToken(authorization),
       viaCookie: false,
       method: request.method,
       source: request.ip,
@@ -71,6 +78,8 @@ function anonymousContext(request: FastifyRequest): OperationContext {
 @Injectable()
 export class PermissionGuard implements CanActivate {
   private readonly declared = new Map<unknown, string>();
+  /** `{plural}:read` resolved once per name of a kind: `devices` (or `dev`) → `devices:read`. */
+  private readonly resolved = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -116,15 +125,29 @@ export class PermissionGuard implements CanActivate {
     return this.admit(request, declared, principal);
   }
 
+  /** The concrete permission of a `{plural}` declaration; NotFound for a kind Steward does not serve. */
+  private resolve(declared: string, request: FastifyRequest): string {
+    const plural = (request.params as { plural?: string }).plural ?? '';
+    let byName = this.resolved.get(declared);
+    if (!byName) {
+      byName = new Map();
+      this.resolved.set(declared, byName);
+    }
+    let permission = byName.get(plural);
+    if (permission === undefined) {
+      permission = `${this.kinds.resolve(plural).plural}${declared.slice('{plural}'.length)}`;
+      // Only names that resolved are kept (resolve throws for others): the map stays as small as the kinds.
+      byName.set(plural, permission);
+    }
+    return permission;
+  }
+
   private admit(request: FastifyRequest, declared: string, principal: Principal): boolean {
     const context = new PrincipalContext(principal, String(request.id), request.ip);
     // Attached before the check: a refusal is journaled with who was refused.
     request.operationContext = context;
     if (declared === 'authenticated') return true;
-    const permission = declared.startsWith('{plural}')
-      ? `${this.kinds.resolve((request.params as { plural?: string }).plural ?? '').plural}${declared.slice('{plural}'.length)}`
-      : declared;
-    context.authorize(permission);
+    context.authorize(declared.startsWith('{plural}') ? this.resolve(declared, request) : declared);
     return true;
   }
 }

@@ -6,7 +6,7 @@ import { type Database, fromJsonColumn } from '../store/database.js';
 import type { ApiKeyType, Role } from './permissions.js';
 import { actorOf, keyPermissions, type Principal, rolePermissions } from './principal.js';
 import { FailureLimiter } from './rate-limit.js';
-import { parseToken, secretMatches } from './tokens.js';
+import { hashSecret, parseToken, secretMatches } from './tokens.js';
 
 /** A credential row joined with its user, as the hot path needs it. */
 export interface CredentialRecord {
@@ -61,15 +61,23 @@ export interface Presented {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const LAST_USED_FLUSH_MS = 10_000;
 
+/** Verified tokens remembered at most; past it the map starts again (only valid tokens enter it). */
+const VERIFIED_LIMIT = 10_000;
+
 /**
  * Turns a presented credential into a Principal. On SQLite (one process owns the file) verified
  * credentials are cached in memory and every write to credentials or users goes through this
- * process and invalidates them, so revocation still takes effect on the very next request while a
- * cached request costs one SHA-256 and a constant-time compare. On PostgreSQL, where other
+ * process and invalidates them, so revocation still takes effect on the very next request. A
+ * token once verified is remembered by the SHA-256 of the whole token (never the token itself),
+ * so a cached request costs one hash and one map lookup: finding an entry means the presented
+ * token is exactly one that was checked in constant time before. On PostgreSQL, where other
  * processes may revoke, each request reads the credential by primary key (no cache).
  */
 export class Authenticator {
+  /** Credentials by id, as loaded (the secret still to be checked). */
   private readonly cache = new Map<string, Cached>();
+  /** Credentials by SHA-256 of a whole token already verified against them. */
+  private readonly verified = new Map<string, Cached>();
   private readonly cacheable: boolean;
   /** Failed bearer/cookie authentications per source address: bounds guessing and journal writes. */
   readonly failures = new FailureLimiter(30, 60_000);
@@ -100,11 +108,12 @@ export class Authenticator {
 
   /** Drops cached credentials: by credential id, by user id, or all of a tenant's. */
   invalidate(match: { credentialId?: string; userId?: string; tenant?: string }): void {
-    if (match.credentialId) this.cache.delete(match.credentialId);
-    if (match.userId || match.tenant)
-      for (const [id, cached] of this.cache)
-        if (cached.record.user_id === match.userId || cached.record.tenant === match.tenant)
-          this.cache.delete(id);
+    const matches = (cached: Cached) =>
+      cached.record.id === match.credentialId ||
+      cached.record.user_id === match.userId ||
+      cached.record.tenant === match.tenant;
+    for (const map of [this.cache, this.verified])
+      for (const [key, cached] of map) if (matches(cached)) map.delete(key);
   }
 
   /** The last-use time of a key not yet flushed to the database, if any. */
@@ -118,22 +127,41 @@ export class Authenticator {
    * so the hot path allocates no promise. Throws UnauthorizedError with a message saying why.
    */
   authenticate(presented: Presented): Principal | Promise<Principal> {
+    const digest = this.cacheable ? hashSecret(presented.token) : undefined;
+    const known = digest === undefined ? undefined : this.verified.get(digest);
+    if (known) return this.admit(known, presented);
     const parsed = parseToken(presented.token);
     if (!parsed)
       return this.refuse(presented, undefined, 'the credential is not a Steward API key or session token');
     const cached = this.cacheable ? this.cache.get(parsed.id) : undefined;
-    if (cached) return this.admit(cached, parsed.secret, presented);
+    if (cached) return this.verify(cached, parsed.secret, presented, digest);
     return this.load(parsed.id).then((loaded) => {
       if (!loaded) return this.refuse(presented, undefined, 'unknown credential');
       if (this.cacheable) this.cache.set(parsed.id, loaded);
-      return this.admit(loaded, parsed.secret, presented);
+      return this.verify(loaded, parsed.secret, presented, digest);
     });
   }
 
-  private admit(cached: Cached, secret: string, presented: Presented): Principal | Promise<Principal> {
+  /** Checks the secret in constant time, then the credential's standing; remembers a good token. */
+  private verify(
+    cached: Cached,
+    secret: string,
+    presented: Presented,
+    digest: string | undefined,
+  ): Principal | Promise<Principal> {
+    if (!secretMatches(secret, cached.record.secret_hash))
+      return this.refuse(presented, cached.record, 'invalid credential');
+    const admitted = this.admit(cached, presented);
+    if (digest !== undefined && !(admitted instanceof Promise)) {
+      if (this.verified.size >= VERIFIED_LIMIT) this.verified.clear();
+      this.verified.set(digest, cached);
+    }
+    return admitted;
+  }
+
+  /** Revocation, expiry and CSRF: checked on every request, cached or not. */
+  private admit(cached: Cached, presented: Presented): Principal | Promise<Principal> {
     const { record, principal } = cached;
-    if (!secretMatches(secret, record.secret_hash))
-      return this.refuse(presented, record, 'invalid credential');
     const what = record.type === 'session' ? 'session' : `API key "${record.name}"`;
     if (record.revoked_at)
       return this.refuse(
