@@ -9,7 +9,20 @@ export class FailureLimiter {
     readonly limit: number,
     readonly windowMs: number,
     private readonly clock: () => number = Date.now,
+    /** Keys tracked at most: a spray of made-up usernames cannot grow the map without bound. */
+    readonly maxKeys = 100_000,
   ) {}
+
+  /** Forgets keys whose failures all left the window; if still full, the oldest keys. */
+  private makeRoom(): void {
+    const since = this.clock() - this.windowMs;
+    for (const [key, times] of this.failures) if (times[times.length - 1] <= since) this.failures.delete(key);
+    // Maps iterate in insertion order: the first keys are the longest untouched.
+    for (const key of this.failures.keys()) {
+      if (this.failures.size < this.maxKeys) break;
+      this.failures.delete(key);
+    }
+  }
 
   private recent(key: string): number[] {
     const since = this.clock() - this.windowMs;
@@ -29,7 +42,15 @@ export class FailureLimiter {
   fail(key: string): void {
     const recent = this.recent(key);
     recent.push(this.clock());
+    // Re-inserted at the end, so insertion order stays "least recently failed first".
+    this.failures.delete(key);
+    if (this.failures.size >= this.maxKeys) this.makeRoom();
     this.failures.set(key, recent);
+  }
+
+  /** Keys currently tracked (for tests and metrics). */
+  get size(): number {
+    return this.failures.size;
   }
 
   succeed(key: string): void {

@@ -653,3 +653,24 @@ describe('tenant isolation over every kind', () => {
     expect(meA.body).toMatchObject({ tenant: 'default' });
   });
 });
+
+describe('failure limiter', () => {
+  it('keeps at most maxKeys keys, forgetting expired ones first, then the least recently failed', async () => {
+    const { FailureLimiter } = await import('../../src/auth/rate-limit.js');
+    let now = 0;
+    const limiter = new FailureLimiter(2, 1000, () => now, 3);
+    limiter.fail('a');
+    limiter.fail('b');
+    limiter.fail('b');
+    now = 500;
+    limiter.fail('c');
+    limiter.fail('d'); // full: nothing expired yet, so 'a' (least recently failed) goes
+    expect(limiter.size).toBe(3);
+    expect(limiter.retryAfter('a')).toBe(0);
+    expect(limiter.retryAfter('b')).toBeGreaterThan(0);
+    now = 1200; // a's, b's failures left the window; c and d are still inside
+    limiter.fail('e');
+    expect(limiter.size).toBe(3);
+    expect(limiter.retryAfter('b')).toBe(0);
+  });
+});
