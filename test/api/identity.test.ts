@@ -674,3 +674,76 @@ describe('failure limiter', () => {
     expect(limiter.retryAfter('b')).toBe(0);
   });
 });
+
+describe('identity operations in the journal', () => {
+  it('journals every identity operation with its actor, and no secret', async () => {
+    const database = freshSqlite();
+    const server = await startTestServer(database);
+    try {
+      const password = 'journal-password-1';
+      await call(server, 'POST', '/api/v1/users', { body: { username: 'jo', password, role: 'operator' } });
+      const session = await loginToken(server, 'jo', password);
+      await call(server, 'POST', '/api/v1/auth/login', {
+        token: null,
+        body: { username: 'jo', password: 'not-right-at-all' },
+      });
+      const key = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+        token: session,
+        body: { type: 'fine-grained', name: 'jk', permissions: ['devices:read'] },
+      });
+      const rotated = await call<KeyBody>(server, 'POST', `/api/v1/keys/${key.body.id}/rotate`, {
+        token: session,
+        body: {},
+      });
+      await call(server, 'GET', '/api/v1/devices', { token: key.body.key }); // the old secret: auth.failure
+      await call(server, 'GET', '/api/v1/journal', { token: rotated.body.key }); // lacks journal:read: auth.deny
+      await call(server, 'DELETE', `/api/v1/keys/${key.body.id}`, { token: session });
+      await call(server, 'POST', '/api/v1/auth/logout', { token: session, body: {} });
+      await call(server, 'DELETE', '/api/v1/users/jo');
+      await call(server, 'POST', '/api/v1/tenants', {
+        body: { name: 'jt', admin: { username: 'root', password } },
+      });
+
+      const exported = String(
+        (await call<string>(server, 'GET', '/api/v1/journal/export?format=ndjson')).body,
+      );
+      const entries = exported
+        .trimEnd()
+        .split('\n')
+        .map(
+          (line) =>
+            JSON.parse(line) as { operation: string; result: string; actor: { type: string; name: string } },
+        )
+        .filter((entry) => entry.operation !== undefined);
+      const seen = entries.map((entry) => [
+        entry.operation,
+        entry.result,
+        entry.actor.type,
+        entry.actor.name,
+      ]);
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          ['user.create', 'created', 'system', 'system:bootstrap'],
+          ['auth.login', 'success', 'user', 'admin'],
+          ['user.create', 'created', 'user', 'admin'],
+          ['auth.login', 'success', 'user', 'jo'],
+          ['auth.login', 'failure', 'user', 'jo'],
+          ['key.create', 'created', 'user', 'jo'],
+          ['key.rotate', 'configured', 'user', 'jo'],
+          ['auth.failure', 'refused', 'apikey', 'jk'],
+          ['auth.deny', 'denied', 'apikey', 'jk'],
+          ['key.revoke', 'revoked', 'user', 'jo'],
+          ['auth.logout', 'success', 'user', 'jo'],
+          ['user.delete', 'deleted', 'user', 'admin'],
+          ['tenant.create', 'created', 'user', 'admin'],
+        ]),
+      );
+      for (const secret of [password, 'not-right-at-all', key.body.key, rotated.body.key, session])
+        expect(exported).not.toContain(secret);
+      expect((await call(server, 'GET', '/api/v1/journal/verify')).body).toMatchObject({ ok: true });
+    } finally {
+      await server.close();
+      await database.drop();
+    }
+  });
+});
