@@ -10,7 +10,33 @@ import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { type KindIndex, referenceOf } from '../resources/kind-index.js';
 import type { DecodedDocument } from './decode.js';
-import { type ApplyOutcome, type ApplyPlan, duplicateProblems, planApply } from './plan.js';
+import {
+  type ApplyOutcome,
+  type ApplyPlan,
+  duplicateProblems,
+  type PlannedWrite,
+  planApply,
+} from './plan.js';
+
+/**
+ * The journal records of an apply: one per document, in (kind, name) order rather than document
+ * order, so that the journal's kind+name index grows at a few places instead of 10,000 scattered
+ * ones (a third less work storing them). Code-unit order, as SQLite compares. Pure.
+ */
+function applyRecords(planned: ApplyPlan, changeset: string): JournalRecord[] {
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const byKindAndName = (a: PlannedWrite, b: PlannedWrite) =>
+    order(a.next.kind, b.next.kind) || order(a.next.name, b.next.name);
+  return [...planned.writes].sort(byKindAndName).map((write) => ({
+    operation: 'apply',
+    kind: write.next.kind,
+    name: write.next.name,
+    generation: write.next.generation,
+    result: write.outcome,
+    changeset,
+    changes: write.changes,
+  }));
+}
 
 export interface ApplyOptions {
   dryRun?: boolean;
@@ -130,17 +156,8 @@ export class ApplyService {
         );
       }
       if (options.dryRun) return planned;
-      const records: JournalRecord[] = planned.writes.map((write) => ({
-        operation: 'apply',
-        kind: write.next.kind,
-        name: write.next.name,
-        generation: write.next.generation,
-        result: write.outcome,
-        changeset,
-        changes: write.changes,
-      }));
-      // The journal head is locked first; then the rows are written while JavaScript seals the
-      // entries (redaction, canonical JSON, hashes), so the two overlap instead of adding up.
+      // The journal head is locked first; then the rows are written while JavaScript prepares and
+      // seals the entries (redaction, canonical JSON, hashes), so the two overlap instead of adding up.
       const head = this.journal.disabled ? undefined : await this.journal.lockHead(trx, context.tenant);
       const writing = this.writeResources(trx, planned);
       // Observed now so that a failure while sealing is not an unhandled rejection; it is still
@@ -148,7 +165,11 @@ export class ApplyService {
       writing.catch(() => undefined);
       let sealed: SealedAppend | undefined;
       try {
-        if (head) sealed = await this.journal.sealInterleaved(head, context, records);
+        if (head) {
+          // knex hands the statements to the driver a few turns later: let them get there first.
+          await new Promise((resolve) => setImmediate(resolve));
+          sealed = await this.journal.sealInterleaved(head, context, applyRecords(planned, changeset));
+        }
       } finally {
         await writing;
       }
