@@ -1,6 +1,7 @@
+import { Controller, Get } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/api/http.module.js';
-import { type RouteEntry, routeTable } from '../../src/api/route-table.js';
+import { assertRoutesDeclarePermissions, type RouteEntry, routeTable } from '../../src/api/route-table.js';
 import { rolePermissions } from '../../src/auth/principal.js';
 import { API_KEY_CEILING, KEY_TYPE_PERMISSIONS, type Role } from '../../src/auth/permissions.js';
 import type { StewardServer } from '../../src/server.js';
@@ -133,6 +134,20 @@ describe('permission matrix over every route', () => {
   afterAll(async () => {
     await server?.close();
     await database?.drop();
+  });
+
+  it('refuses to start with a route that declares no permission', () => {
+    @Controller('api/v1/forgotten')
+    class Forgotten {
+      @Get()
+      open() {
+        return 'open';
+      }
+    }
+    expect(() => assertRoutesDeclarePermissions([...ROUTES, Forgotten])).toThrow(
+      'routes without @Permission (refused, they would be open): GET /api/v1/forgotten (Forgotten.open)',
+    );
+    expect(() => assertRoutesDeclarePermissions(ROUTES)).not.toThrow();
   });
 
   it('finds a declared permission on every route', () => {
