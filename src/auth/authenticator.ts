@@ -60,6 +60,7 @@ export interface Presented {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const LAST_USED_FLUSH_MS = 10_000;
+const SWEEP_EVERY_TICKS = 60;
 
 /** Verified tokens remembered at most; past it the map starts again (only valid tokens enter it). */
 const VERIFIED_LIMIT = 10_000;
@@ -97,8 +98,25 @@ export class Authenticator {
   }
 
   start(): void {
-    this.flushTimer = setInterval(() => void this.flushLastUsed().catch(() => undefined), LAST_USED_FLUSH_MS);
+    let ticks = 0;
+    this.flushTimer = setInterval(() => {
+      void this.flushLastUsed().catch(() => undefined);
+      // Every ~10 minutes: sessions past their expiry are of no use, not even to say "expired".
+      if (++ticks % SWEEP_EVERY_TICKS === 0) void this.sweepExpiredSessions().catch(() => undefined);
+    }, LAST_USED_FLUSH_MS);
     this.flushTimer.unref();
+  }
+
+  /** Deletes sessions whose expiry passed (ended or not); answers how many. */
+  async sweepExpiredSessions(): Promise<number> {
+    const now = this.now();
+    for (const map of [this.cache, this.verified])
+      for (const [key, cached] of map) if (cached.expiresAtMs <= now) map.delete(key);
+    return this.db
+      .knex('credentials')
+      .where({ type: 'session' })
+      .where('expires_at', '<', new Date(now).toISOString())
+      .delete();
   }
 
   async stop(): Promise<void> {

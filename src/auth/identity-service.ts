@@ -604,6 +604,67 @@ export class IdentityService {
     return { username, role };
   }
 
+  /**
+   * Changes a user's role and/or sets a new password. A new role applies to their sessions and
+   * keys from the next request; a new password ends their sessions. The tenant keeps an admin.
+   */
+  async updateUser(
+    context: OperationContext,
+    username: string,
+    input: { role?: unknown; password?: unknown },
+  ): Promise<{ username: string; role: string }> {
+    // Looked up first: a name of another tenant is 404 whatever the body says.
+    if (!(await this.db.knex('users').where({ tenant: context.tenant, username }).first('id')))
+      throw new NotFoundError(`user "${username}" not found`);
+    if (input.role === undefined && input.password === undefined)
+      throw new InvalidError('nothing to change: give role and/or password', {
+        problems: [{ pointer: '', message: 'needs role or password' }],
+      });
+    const role = input.role === undefined ? undefined : checkRole(input.role);
+    const hash = input.password === undefined ? undefined : await hashPassword(checkPassword(input.password));
+    const user = await this.db.transaction(async (trx) => {
+      const found = (await trx('users').where({ tenant: context.tenant, username }).first()) as
+        | UserRow
+        | undefined;
+      if (!found) throw new NotFoundError(`user "${username}" not found`);
+      if (found.role === 'admin' && role && role !== 'admin') {
+        const admins = await trx('users').where({ tenant: context.tenant, role: 'admin' }).count({ n: '*' });
+        if (Number((admins[0] as { n: number | string }).n) <= 1)
+          throw new ConflictError(`user "${username}" is the tenant's last admin: make another admin first`);
+      }
+      await trx('users')
+        .where({ id: found.id })
+        .update({ ...(role ? { role } : {}), ...(hash ? { password_hash: hash } : {}) });
+      if (hash)
+        await trx('credentials')
+          .where({ user_id: found.id, type: 'session' })
+          .whereNull('revoked_at')
+          .update({ revoked_at: this.now() });
+      const changed = [
+        role && role !== found.role ? `role ${found.role} -> ${role}` : '',
+        hash ? 'password reset, sessions ended' : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
+      await this.authenticator.record(
+        context.tenant,
+        context.actor,
+        context,
+        {
+          operation: 'user.update',
+          kind: 'User',
+          name: username,
+          result: changed ? 'configured' : 'unchanged',
+          reason: changed || undefined,
+        },
+        trx,
+      );
+      return { ...found, role: role ?? found.role };
+    });
+    this.authenticator.invalidate({ userId: user.id });
+    return { username, role: user.role };
+  }
+
   /** Deletes a user, ending their sessions and revoking the keys they created. */
   async deleteUser(context: OperationContext, principal: Principal, username: string): Promise<void> {
     if (username === principal.username) throw new ConflictError('you cannot delete your own user');

@@ -747,3 +747,46 @@ describe('identity operations in the journal', () => {
     }
   });
 });
+
+describe('user administration', () => {
+  it('changes roles and resets passwords, effective on the next request, keeping an admin', async () => {
+    const database = freshSqlite();
+    const clock = manualClock(Date.parse('2026-06-01T00:00:00Z'));
+    const server = await startTestServer(database, {}, { clock });
+    try {
+      const password = 'role-password-12';
+      await call(server, 'POST', '/api/v1/users', { body: { username: 'rita', password, role: 'viewer' } });
+      const rita = await loginToken(server, 'rita', password);
+      const write = () => call(server, 'POST', '/api/v1/apply', { token: rita, body: [device('role-dev')] });
+      expect((await write()).status).toBe(403);
+
+      const promoted = await call(server, 'PUT', '/api/v1/users/rita', { body: { role: 'operator' } });
+      expect(promoted.status).toBe(200);
+      expect(promoted.body).toEqual({ username: 'rita', role: 'operator' });
+      expect((await write()).status).toBe(200);
+
+      const lastAdmin = await call(server, 'PUT', '/api/v1/users/admin', { body: { role: 'viewer' } });
+      expect(lastAdmin.status).toBe(409);
+      expect(lastAdmin.body.message).toContain("the tenant's last admin");
+      expect((await call(server, 'PUT', '/api/v1/users/nobody', { body: { role: 'viewer' } })).status).toBe(
+        404,
+      );
+      expect((await call(server, 'PUT', '/api/v1/users/rita', { body: { role: 'root' } })).status).toBe(422);
+
+      const reset = await call(server, 'PUT', '/api/v1/users/rita', {
+        body: { password: 'another-password-3' },
+      });
+      expect(reset.status).toBe(200);
+      expect((await call(server, 'GET', '/api/v1/auth/me', { token: rita })).status).toBe(401);
+      const again = await loginToken(server, 'rita', 'another-password-3');
+
+      // Sessions past their expiry are swept from the table.
+      clock.advance(13 * 3600 * 1000);
+      expect(await server.services.authenticator.sweepExpiredSessions()).toBeGreaterThanOrEqual(2);
+      expect((await call(server, 'GET', '/api/v1/auth/me', { token: again })).status).toBe(401);
+    } finally {
+      await server.close();
+      await database.drop();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { IdentityService } from '../../auth/identity-service.js';
 import type { OperationContext } from '../../context.js';
 import { Permission } from '../permission.js';
@@ -20,6 +20,16 @@ export class UserRoutes {
   @Permission('users:admin')
   create(@Ctx() context: OperationContext, @Body() body: Record<string, unknown> | undefined) {
     return this.identity.createUser(context, body ?? {});
+  }
+
+  @Put(':name')
+  @Permission('users:admin')
+  update(
+    @Ctx() context: OperationContext,
+    @Param('name') name: string,
+    @Body() body: { role?: unknown; password?: unknown } | undefined,
+  ) {
+    return this.identity.updateUser(context, name, body ?? {});
   }
 
   @Delete(':name')
