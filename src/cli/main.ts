@@ -13,6 +13,7 @@ import { getCommand } from './commands/get.js';
 import { journalCommand } from './commands/journal.js';
 import { keysCommand } from './commands/keys.js';
 import { rolloutCommand } from './commands/rollout.js';
+import { tenantsCommand, usersCommand } from './commands/users.js';
 import { waitCommand } from './commands/wait.js';
 import { CliError, UsageError } from './errors.js';
 import { commandHelp, rootHelp } from './help.js';
@@ -32,6 +33,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   journalCommand,
   ...authCommands,
   keysCommand,
+  usersCommand,
+  tenantsCommand,
   configCommand,
 ];
 

@@ -114,4 +114,38 @@ describe('steward identity commands against the real server', () => {
     const again = await cli(['login', '-u', 'admin', '--password-stdin'], { stdin: 'another-password-9\n' });
     expect(again.code).toBe(0);
   });
+
+  it('administers users and tenants', async () => {
+    const admin = await cli(['login', '-u', 'admin', '--password-stdin'], { stdin: 'another-password-9\n' });
+    expect(admin.code).toBe(0);
+    const created = await cli(['users', 'create', 'uma', '--role', 'operator', '--password-stdin'], {
+      stdin: 'uma-password-123\n',
+    });
+    expect(created).toMatchObject({ code: 0, stdout: 'user uma created (role operator)\n' });
+    expect((await cli(['users', 'list'])).stdout).toMatch(
+      /USERNAME\s+ROLE\s+AGE\nadmin\s+admin\s+\S+\numa\s+operator\s+\S+\n/,
+    );
+    expect((await cli(['users', 'set-role', 'uma', 'viewer'])).stdout).toBe('user uma now has role viewer\n');
+    const demoteLast = await cli(['users', 'set-role', 'admin', 'viewer']);
+    expect(demoteLast.code).toBe(1);
+    expect(demoteLast.stderr).toContain('last admin');
+    const reset = await cli(['users', 'reset-password', 'uma', '--password-stdin'], {
+      stdin: 'uma-password-456\n',
+    });
+    expect(reset.stdout).toBe('password of uma reset; their sessions have ended\n');
+    expect((await cli(['users', 'delete', 'uma'])).stdout).toBe('user uma deleted\n');
+
+    const tenant = await cli(['tenants', 'create', 'acme', '--admin', 'ada', '--password-stdin'], {
+      stdin: 'ada-password-789\n',
+    });
+    expect(tenant.stdout).toBe('tenant acme created; log in with: steward login --tenant acme -u ada\n');
+    expect((await cli(['tenants', 'list'])).stdout).toMatch(/NAME\s+AGE\nacme\s+\S+\ndefault\s+\S+\n/);
+    const login = await cli(['login', '--tenant', 'acme', '-u', 'ada', '--password-stdin'], {
+      stdin: 'ada-password-789\n',
+    });
+    expect(login.stdout).toContain('as ada (tenant acme, role admin)');
+    const refused = await cli(['tenants', 'list']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('"tenants:admin"');
+  });
 });
