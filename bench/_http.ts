@@ -111,9 +111,14 @@ export async function benchLogin(url: string): Promise<string> {
   return (await json(response, 'login')).sessionToken as string;
 }
 
-/** Steward (engine off) with the devices applied and a read-only key to read them with. */
-export async function startBenchServer(): Promise<BenchServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-http-'));
+/**
+ * A quiet Steward on a fresh SQLite database in a new temp directory, engine off (its status
+ * writes are not what the benchmarks measure), with the bench admin. `cleanup` removes the dir.
+ */
+export async function startQuietServer(
+  prefix: string,
+): Promise<{ server: StewardServer; cleanup(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
   const server = await startServer(
     loadConfig({
       STEWARD_DATA_DIR: dataDir,
@@ -123,6 +128,18 @@ export async function startBenchServer(): Promise<BenchServer> {
     }),
     { engine: { enabled: false } },
   );
+  return {
+    server,
+    async cleanup() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Steward (engine off) with the devices applied and a read-only key to read them with. */
+export async function startBenchServer(): Promise<BenchServer> {
+  const { server, cleanup } = await startQuietServer('steward-bench-http-');
   const post = (path: string, body: unknown, token?: string) =>
     fetch(`${server.url}${path}`, {
       method: 'POST',
@@ -148,9 +165,6 @@ export async function startBenchServer(): Promise<BenchServer> {
     authorization,
     url,
     body,
-    async close() {
-      await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: cleanup,
   };
 }

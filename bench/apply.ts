@@ -9,9 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
-import { loadConfig } from '../src/config.js';
-import { startServer } from '../src/server.js';
-import { BENCH_ADMIN_PASSWORD, benchLogin, device } from './_http.js';
+import { benchLogin, device, startQuietServer } from './_http.js';
 
 const COUNT = 10_000;
 const RUNS = 3;
@@ -23,16 +21,7 @@ interface ApplyResult {
 
 /** One apply of COUNT manifests on a fresh SQLite database, in ms (request start → body parsed). */
 async function timeApply(): Promise<number> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-apply-'));
-  const server = await startServer(
-    loadConfig({
-      STEWARD_DATA_DIR: dataDir,
-      STEWARD_PORT: '0',
-      STEWARD_LOG_LEVEL: 'silent',
-      STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
-    }),
-    { engine: { enabled: false } },
-  );
+  const { server, cleanup } = await startQuietServer('steward-bench-apply-');
   try {
     const session = await benchLogin(server.url);
     const body = JSON.stringify(Array.from({ length: COUNT }, (_, i) => device(i + 1)));
@@ -52,8 +41,7 @@ async function timeApply(): Promise<number> {
     }
     return elapsed;
   } finally {
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanup();
   }
 }
 

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ENTITIES } from '../src/app/compose.js';
-import { loadConfig } from '../src/config.js';
 import { systemContext } from '../src/context.js';
 import { canonicalEntryText, GENESIS_HASH, sha256Hex } from '../src/journal/chain.js';
 import { JournalService } from '../src/journal/journal-service.js';
@@ -23,9 +22,8 @@ import { JOURNAL_COLUMNS, JournalWriter, journalRowValues } from '../src/journal
 import { KINDS } from '../src/kinds.js';
 import { canonicalJson } from '../src/resources/canonical.js';
 import { KindIndex } from '../src/resources/kind-index.js';
-import { startServer } from '../src/server.js';
 import { Database } from '../src/store/database.js';
-import { BENCH_ADMIN_PASSWORD, benchLogin } from './_http.js';
+import { benchLogin, startQuietServer } from './_http.js';
 
 const MB = 1024 * 1024;
 /** Applies timed per mode, alternating: one apply varies by ±20% on this machine, medians of 7 do not. */
@@ -52,17 +50,8 @@ function devices(count: number, run: number) {
 
 /** One POST /api/v1/apply of 10,000 manifests on a fresh SQLite database, in ms. */
 async function timeApply(journaling: boolean, run: number): Promise<number> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'steward-bench-'));
-  const server = await startServer(
-    // The engine off: its status entries, written after the apply, are not the apply's cost.
-    loadConfig({
-      STEWARD_DATA_DIR: dataDir,
-      STEWARD_PORT: '0',
-      STEWARD_LOG_LEVEL: 'silent',
-      STEWARD_ENGINE: 'off',
-      STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
-    }),
-  );
+  // The engine off: its status entries, written after the apply, are not the apply's cost.
+  const { server, cleanup } = await startQuietServer('steward-bench-');
   try {
     const session = await benchLogin(server.url);
     server.services.journal.disabled = !journaling;
@@ -78,8 +67,7 @@ async function timeApply(journaling: boolean, run: number): Promise<number> {
     if (response.status !== 200) throw new Error(`apply answered ${response.status}`);
     return elapsed;
   } finally {
-    await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanup();
   }
 }
 
