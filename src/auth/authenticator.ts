@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { CredentialRow, UserRow } from './auth-entities.js';
 import type { Actor } from '../context.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
@@ -9,21 +10,8 @@ import { FailureLimiter } from './rate-limit.js';
 import { hashSecret, parseToken, secretMatches } from './tokens.js';
 
 /** A credential row joined with its user, as the hot path needs it. */
-export interface CredentialRecord {
-  id: string;
-  tenant: string;
-  type: string;
-  slot: string | null;
-  name: string;
-  secret_hash: string;
-  user_id: string;
-  permissions: unknown;
-  csrf_token: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-  username: string;
-  role: string;
-}
+export type CredentialRecord = Omit<CredentialRow, 'created_at' | 'last_rotated_at' | 'last_used_at'> &
+  Pick<UserRow, 'username' | 'role'>;
 
 const CREDENTIAL_SELECT = [
   'c.id',
