@@ -46,6 +46,8 @@ const IN_USE_RETRY_MS = 60_000;
  * ~24.8 days overflows setTimeout and would fire at once; resync covers restarts).
  */
 const MAX_REQUEUE_MS = 86_400_000;
+/** A CA waiting for its parent looks again this often, should the parent's wake-up be missed. */
+const WAIT_FOR_PARENT_RETRY_MS = 10_000;
 
 /**
  * The plan's spec from the stored spec. Pure.
@@ -104,6 +106,9 @@ export function reportCa(plan: CaPlan, observation: CaObservation, now: Date): R
     waits.push(plan.requeueAfterMs);
   } else {
     readyNow = usable && plan.action === 'waitForParent' && plan.pending === 'renew';
+    // The parent's status change wakes this CA; asking again anyway bounds what a lost wake-up
+    // (a race seen once under load on PostgreSQL, or a restart of the in-process queue) can cost.
+    if (plan.action === 'waitForParent') waits.push(WAIT_FOR_PARENT_RETRY_MS);
   }
   const requeueAfter =
     waits.length > 0 ? Math.min(MAX_REQUEUE_MS, Math.max(1000, Math.min(...waits))) : undefined;
