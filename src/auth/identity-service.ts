@@ -305,6 +305,9 @@ export class IdentityService {
     principal: Principal,
     input: { currentPassword?: unknown; newPassword?: unknown },
   ): Promise<void> {
+    // Session only, like all administration of credentials: a leaked key cannot take the account.
+    if (principal.credential.type !== 'session')
+      throw new ForbiddenError('a password is changed with a login session, never with an API key');
     const current = requireString(input.currentPassword, 'currentPassword');
     const next = checkPassword(input.newPassword, 'newPassword');
     const user = (await this.db.knex('users').where({ id: principal.userId }).first()) as UserRow | undefined;

@@ -520,6 +520,18 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect((await call(server, 'GET', '/api/v1/auth/me', { token: first })).status).toBe(200);
     expect((await call(server, 'GET', '/api/v1/auth/me', { token: second })).status).toBe(401);
     expect((await loginToken(server, 'victor', 'a-new-password-2')).startsWith('sts_')).toBe(true);
+
+    // Not with an API key, even one of the user's own that knows nothing else.
+    const key = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+      token: operator,
+      body: { type: 'fine-grained', name: 'pw-key', permissions: ['devices:read'] },
+    });
+    const byKey = await call(server, 'POST', '/api/v1/auth/password', {
+      token: key.body.key,
+      body: { currentPassword: PASSWORD, newPassword: 'stolen-password-1' },
+    });
+    expect(byKey.status).toBe(403);
+    expect(byKey.body.message).toBe('a password is changed with a login session, never with an API key');
   });
 
   it('keeps API keys out of the logs at debug level', async () => {
