@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Authenticator, type Presented } from '../auth/authenticator.js';
 import { type Principal, PrincipalContext } from '../auth/principal.js';
 import { type OperationContext, systemContext } from '../context.js';
-import { UnauthorizedError } from '../errors.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { PERMISSION_KEY } from './permission.js';
 
@@ -147,6 +147,13 @@ export class PermissionGuard implements CanActivate {
     // Attached before the check: a refusal is journaled with who was refused.
     request.operationContext = context;
     if (declared === 'authenticated') return true;
+    if (declared === 'session') {
+      if (principal.credential.type !== 'session')
+        throw new ForbiddenError(
+          `${request.method} ${request.routeOptions.url} needs a login session: an API key can never administer credentials`,
+        );
+      return true;
+    }
     context.authorize(declared.startsWith('{plural}') ? this.resolve(declared, request) : declared);
     return true;
   }

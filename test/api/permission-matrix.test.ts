@@ -45,6 +45,7 @@ describe('permission matrix over every route', () => {
   let adminKey: string;
   let revokedKey: string;
   let expiredKey: string;
+  let fineGrainedKey: string;
   const table = routeTable(ROUTES);
 
   /** Over a real socket, so streaming routes answer their status too (then are cut off). */
@@ -111,6 +112,7 @@ describe('permission matrix over every route', () => {
     await loginAll();
     expect((await call(server, 'POST', '/api/v1/apply', { body: [device(NAME)] })).status).toBe(200);
     readonlyKey = (await key({ type: 'readonly' })).key;
+    fineGrainedKey = (await key({ type: 'fine-grained', name: 'plain', permissions: ['devices:read'] })).key;
     adminKey = (await key({ type: 'admin' })).key;
     const revoked = await key({ type: 'fine-grained', name: 'revoked', permissions: ['devices:read'] });
     expect(
@@ -161,6 +163,8 @@ describe('permission matrix over every route', () => {
       const permission = needed(route);
       const isPublic = permission === 'public';
       const anyCredential = permission === 'authenticated';
+      // `session`: any login session, never an API key.
+      const sessionOnly = permission === 'session';
       const expectAllowed = async (outcome: Promise<Outcome>, who: string) => {
         const { status, message } = await outcome;
         expect([401, 403], `${who}: ${status} ${message}`).not.toContain(status);
@@ -168,7 +172,7 @@ describe('permission matrix over every route', () => {
       const expectDenied = async (outcome: Promise<Outcome>, who: string) => {
         const { status, message } = await outcome;
         expect(status, `${who}: ${message}`).toBe(403);
-        expect(message, who).toContain(`"${permission}"`);
+        expect(message, who).toContain(sessionOnly ? 'needs a login session' : `"${permission}"`);
       };
       const expectUnauthenticated = async (outcome: Promise<Outcome>, who: string, says: RegExp) => {
         const { status, message } = await outcome;
@@ -194,11 +198,16 @@ describe('permission matrix over every route', () => {
         );
       }
       for (const role of ['viewer', 'operator', 'admin'] as const)
-        await check(sessions[role], rolePermissions(role, 'default').includes(permission), `${role} session`);
+        await check(
+          sessions[role],
+          sessionOnly || rolePermissions(role, 'default').includes(permission),
+          `${role} session`,
+        );
       await check(readonlyKey, KEY_TYPE_PERMISSIONS.readonly.includes(permission), 'read-only key');
       await check(adminKey, KEY_TYPE_PERMISSIONS.admin.includes(permission), 'admin key');
 
-      if (!isPublic && !anyCredential) {
+      if (sessionOnly) await expectDenied(request(route, fineGrainedKey), 'fine-grained key');
+      else if (!isPublic && !anyCredential) {
         const other = permission === 'journal:read' ? 'devices:read' : 'journal:read';
         const without = await key({
           type: 'fine-grained',

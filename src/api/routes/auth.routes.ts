@@ -77,7 +77,7 @@ export class AuthRoutes {
 
   @Post('logout')
   @HttpCode(204)
-  @Permission('authenticated')
+  @Permission('session')
   async logout(
     @Ctx() context: OperationContext,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -110,7 +110,7 @@ export class AuthRoutes {
 
   @Post('password')
   @HttpCode(204)
-  @Permission('authenticated')
+  @Permission('session')
   async password(
     @Ctx() context: OperationContext,
     @Body() body: { currentPassword?: unknown; newPassword?: unknown } | undefined,
