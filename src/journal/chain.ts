@@ -45,10 +45,7 @@ const text = (value: string | null) => (value === null ? 'null' : JSON.stringify
  * `changes` (the stored column already is, see JournalWriter). Equal to `canonicalJson(entry)`
  * for every entry; a test holds the two together. Pure.
  */
-export function canonicalEntryText(
-  entry: Omit<ChainedEntry, 'changes'>,
-  changesJson: string,
-): string {
+export function canonicalEntryText(entry: Omit<ChainedEntry, 'changes'>, changesJson: string): string {
   return (
     `{"actor":{"id":${JSON.stringify(entry.actor.id)},"name":${JSON.stringify(entry.actor.name)},"type":${JSON.stringify(entry.actor.type)}}` +
     `,"changes":${changesJson},"changeset":${text(entry.changeset)}` +

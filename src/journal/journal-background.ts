@@ -53,7 +53,9 @@ export class JournalBackground {
       for (const report of await this.retention.pruneAll()) {
         if (report.refused) this.logger.error(`tenant ${report.tenant}: pruning stopped: ${report.refused}`);
         else if (report.pruned > 0)
-          this.logger.log(`tenant ${report.tenant}: pruned ${report.pruned} entries (checkpoint at seq ${report.checkpointSeq})`);
+          this.logger.log(
+            `tenant ${report.tenant}: pruned ${report.pruned} entries (checkpoint at seq ${report.checkpointSeq})`,
+          );
       }
     } catch (error) {
       this.logger.error(`journal retention failed: ${(error as Error).stack ?? String(error)}`);

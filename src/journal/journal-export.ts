@@ -135,7 +135,12 @@ export class JournalExporter {
       hash: head.hash,
       checkpoint:
         checkpoint && checkpoint.seq > 0
-          ? { seq: checkpoint.seq, hash: checkpoint.hash, prunedAt: checkpoint.prunedAt, count: checkpoint.count }
+          ? {
+              seq: checkpoint.seq,
+              hash: checkpoint.hash,
+              prunedAt: checkpoint.prunedAt,
+              count: checkpoint.count,
+            }
           : null,
     };
     yield format === 'csv' ? `# ${JSON.stringify(headLine)}\n` : `${JSON.stringify(headLine)}\n`;

@@ -2,9 +2,9 @@ import type { OperationContext } from '../context.js';
 import { BadRequestError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { JournalEntry } from './chain.js';
-import type { JournalCheckpointRow, JournalRow } from './journal-entity.js';
-import { rowToEntry } from './journal-rows.js';
-import { JOURNAL_SELECT, type JournalWriter } from './journal-writer.js';
+import type { JournalCheckpointRow } from './journal-entity.js';
+import { entriesAfter, rowToEntry } from './journal-rows.js';
+import type { JournalWriter } from './journal-writer.js';
 
 export type FollowEvent =
   | { type: 'entries'; entries: JournalEntry[] }
@@ -56,10 +56,15 @@ export class JournalFollower {
    * after `after` (the head when undefined: only new entries). The stream ends when `signal` aborts
    * or the follower is closed.
    */
-  async open(context: OperationContext, after: number | undefined, signal: AbortSignal): Promise<AsyncIterable<FollowEvent>> {
+  async open(
+    context: OperationContext,
+    after: number | undefined,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<FollowEvent>> {
     context.authorize('journal:read');
     const tenant = context.tenant;
-    const start = after ?? Number((await this.db.knex('journal_heads').where({ tenant }).first('seq'))?.seq ?? 0);
+    const start =
+      after ?? Number((await this.db.knex('journal_heads').where({ tenant }).first('seq'))?.seq ?? 0);
     return this.events(tenant, start, signal);
   }
 
@@ -103,7 +108,7 @@ export class JournalFollower {
       let gapSince: number | undefined;
       while (!signal.aborted) {
         pending = false;
-        const rows = await this.page(tenant, last);
+        const rows = await entriesAfter(this.db, tenant, last, this.pageSize);
         const entries: JournalEntry[] = [];
         for (const row of rows) {
           if (Number(row.seq) !== last + 1) break;
@@ -137,18 +142,11 @@ export class JournalFollower {
     }
   }
 
-  private page(tenant: string, after: number): Promise<JournalRow[]> {
-    return this.db
-      .knex<JournalRow>('journal_entries')
-      .select(JOURNAL_SELECT)
-      .where('tenant', tenant)
-      .andWhere('seq', '>', after)
-      .orderBy('seq')
-      .limit(this.pageSize) as unknown as Promise<JournalRow[]>;
-  }
-
   private async checkpointSeq(tenant: string): Promise<number> {
-    const row = await this.db.knex<JournalCheckpointRow>('journal_checkpoints').where({ tenant }).first('seq');
+    const row = await this.db
+      .knex<JournalCheckpointRow>('journal_checkpoints')
+      .where({ tenant })
+      .first('seq');
     return Number(row?.seq ?? 0);
   }
 }

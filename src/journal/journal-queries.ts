@@ -58,7 +58,9 @@ export function parseJournalLimit(limit: string | undefined): number {
   if (limit === undefined || limit === '') return DEFAULT_JOURNAL_PAGE;
   const value = Number(limit);
   if (!Number.isInteger(value) || value < 1)
-    throw new BadRequestError(`limit must be a positive integer (at most ${MAX_JOURNAL_PAGE} are served), got "${limit}"`);
+    throw new BadRequestError(
+      `limit must be a positive integer (at most ${MAX_JOURNAL_PAGE} are served), got "${limit}"`,
+    );
   return Math.min(value, MAX_JOURNAL_PAGE);
 }
 
@@ -69,13 +71,18 @@ export function encodeJournalContinue(before: number): string {
 
 export function decodeJournalContinue(token: string): number {
   try {
-    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: number; before?: unknown };
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      v?: number;
+      before?: unknown;
+    };
     if (decoded.v === 1 && Number.isSafeInteger(decoded.before) && (decoded.before as number) > 0)
       return decoded.before as number;
   } catch {
     // fall through to the error below
   }
-  throw new BadRequestError('invalid continue token: pass back exactly the metadata.continue of the previous page');
+  throw new BadRequestError(
+    'invalid continue token: pass back exactly the metadata.continue of the previous page',
+  );
 }
 
 /** Filters after parsing; every one is an equality or a range served by an index (journal-entity.ts). */
@@ -145,7 +152,10 @@ export class JournalQueries {
   /** Matching rows with seq below `before`, newest first. */
   private async find(tenant: string, filters: Filters, before: number | undefined, limit: number) {
     const query = (actorColumn?: 'actor_id' | 'actor_name') => {
-      const builder = this.db.knex<JournalRow>('journal_entries').select(JOURNAL_SELECT).where('tenant', tenant);
+      const builder = this.db
+        .knex<JournalRow>('journal_entries')
+        .select(JOURNAL_SELECT)
+        .where('tenant', tenant);
       const equal = (column: string, value: string | undefined) => {
         if (value !== undefined) builder.andWhere(column, value);
       };
@@ -157,7 +167,10 @@ export class JournalQueries {
       if (filters.since !== undefined) builder.andWhere('time', '>=', filters.since);
       if (filters.until !== undefined) builder.andWhere('time', '<', filters.until);
       if (before !== undefined) builder.andWhere('seq', '<', before);
-      return builder.orderBy('seq', 'desc').limit(limit) as unknown as Knex.QueryBuilder<JournalRow, JournalRow[]>;
+      return builder.orderBy('seq', 'desc').limit(limit) as unknown as Knex.QueryBuilder<
+        JournalRow,
+        JournalRow[]
+      >;
     };
     if (filters.actor === undefined) return await query();
     // "Actor id or name": two index walks (journal_actor, journal_actor_name) merged by seq,

@@ -26,7 +26,10 @@ export class JournalReads {
     private readonly clock: () => Date = () => new Date(),
   ) {
     settings.onChanged((tenant, changed) =>
-      this.levels.set(tenant, { level: changed.readJournaling, until: this.clock().getTime() + LEVEL_TTL_MS }),
+      this.levels.set(tenant, {
+        level: changed.readJournaling,
+        until: this.clock().getTime() + LEVEL_TTL_MS,
+      }),
     );
   }
 

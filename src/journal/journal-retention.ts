@@ -78,11 +78,20 @@ export class JournalRetention {
         if (!verdict.ok) return { deleted: 0, checkpointSeq: from, done: true, refused: verdict.message };
         const last = rows[rows.length - 1];
         const deleted = Number(
-          await trx('journal_entries').where('tenant', tenant).andWhere('seq', '>', from).andWhere('seq', '<=', to).delete(),
+          await trx('journal_entries')
+            .where('tenant', tenant)
+            .andWhere('seq', '>', from)
+            .andWhere('seq', '<=', to)
+            .delete(),
         );
         await trx('journal_checkpoints')
           .where({ tenant })
-          .update({ seq: to, hash: last.hash, pruned_at: now.toISOString(), count: (checkpoint?.count ?? 0) + deleted });
+          .update({
+            seq: to,
+            hash: last.hash,
+            pruned_at: now.toISOString(),
+            count: (checkpoint?.count ?? 0) + deleted,
+          });
         const done = to >= upTo;
         if (done) {
           // The pruning itself is an operation of the journal, recorded with the last segment.

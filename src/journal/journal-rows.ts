@@ -1,7 +1,8 @@
 import type { FieldChange } from '../resources/diff.js';
-import { fromJsonColumn } from '../store/database.js';
+import { type Database, fromJsonColumn } from '../store/database.js';
 import type { JournalEntry } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
+import { JOURNAL_COLUMNS } from './journal-insert.js';
 
 /** A point of a chain: an entry's seq and hash (a head, a checkpoint, or genesis at seq 0). */
 export interface ChainAnchor {
@@ -47,4 +48,20 @@ export function checkpointOf(row: JournalCheckpointRow | undefined): Checkpoint 
   return row
     ? { seq: Number(row.seq), hash: row.hash, prunedAt: row.pruned_at, count: Number(row.count) }
     : null;
+}
+
+/** Up to `limit` entries of `tenant` after sequence `after`, oldest first (primary-key walk). */
+export function entriesAfter(
+  db: Database,
+  tenant: string,
+  after: number,
+  limit: number,
+): Promise<JournalRow[]> {
+  return db
+    .knex<JournalRow>('journal_entries')
+    .select([...JOURNAL_COLUMNS])
+    .where('tenant', tenant)
+    .andWhere('seq', '>', after)
+    .orderBy('seq')
+    .limit(limit) as unknown as Promise<JournalRow[]>;
 }

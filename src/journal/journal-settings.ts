@@ -12,7 +12,10 @@ export interface JournalSettings {
   readJournaling: ReadJournaling;
 }
 
-export const DEFAULT_JOURNAL_SETTINGS: Readonly<JournalSettings> = { retentionDays: 365, readJournaling: 'none' };
+export const DEFAULT_JOURNAL_SETTINGS: Readonly<JournalSettings> = {
+  retentionDays: 365,
+  readJournaling: 'none',
+};
 export const MAX_RETENTION_DAYS = 36_500;
 const READ_LEVELS: readonly ReadJournaling[] = ['none', 'metadata'];
 
@@ -28,22 +31,32 @@ export interface JournalSettingsView extends JournalSettings {
  */
 export function parseSettingsUpdate(body: unknown, current: JournalSettings): JournalSettings {
   if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw new InvalidError('journal settings must be a JSON object', { problems: [{ pointer: '', message: 'must be an object' }] });
+    throw new InvalidError('journal settings must be a JSON object', {
+      problems: [{ pointer: '', message: 'must be an object' }],
+    });
   const problems: FieldProblem[] = [];
   const next = { ...current };
   for (const [key, value] of Object.entries(body)) {
     if (key === 'retentionDays') {
       if (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= MAX_RETENTION_DAYS)
         next.retentionDays = value as number;
-      else problems.push({ pointer: '/retentionDays', message: `must be an integer from 1 to ${MAX_RETENTION_DAYS}` });
+      else
+        problems.push({
+          pointer: '/retentionDays',
+          message: `must be an integer from 1 to ${MAX_RETENTION_DAYS}`,
+        });
     } else if (key === 'readJournaling') {
       if (READ_LEVELS.includes(value as ReadJournaling)) next.readJournaling = value as ReadJournaling;
       else problems.push({ pointer: '/readJournaling', message: `must be one of ${READ_LEVELS.join(', ')}` });
     } else if (!['apiVersion', 'kind', 'tenant'].includes(key)) {
-      problems.push({ pointer: `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: 'unknown field' });
+      problems.push({
+        pointer: `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        message: 'unknown field',
+      });
     }
   }
-  if (problems.length > 0) throw new InvalidError(`${problems.length} problem(s) in the journal settings`, { problems });
+  if (problems.length > 0)
+    throw new InvalidError(`${problems.length} problem(s) in the journal settings`, { problems });
   return next;
 }
 
@@ -86,14 +99,20 @@ export class JournalSettingsStore {
       // Locks the row on PostgreSQL so that two admins' updates journal the right `old` values.
       await trx.raw(
         'INSERT INTO journal_settings (tenant, retention_days, read_journaling, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (tenant) DO NOTHING',
-        [tenant, DEFAULT_JOURNAL_SETTINGS.retentionDays, DEFAULT_JOURNAL_SETTINGS.readJournaling, this.clock().toISOString()],
+        [
+          tenant,
+          DEFAULT_JOURNAL_SETTINGS.retentionDays,
+          DEFAULT_JOURNAL_SETTINGS.readJournaling,
+          this.clock().toISOString(),
+        ],
       );
       await this.db.forUpdate(trx('journal_settings').where({ tenant }).first());
       const current = await this.read(tenant, trx);
       const updated = parseSettingsUpdate(body, current);
       const changes: FieldChange[] = [];
       for (const key of ['retentionDays', 'readJournaling'] as const)
-        if (current[key] !== updated[key]) changes.push({ pointer: `/${key}`, old: current[key], new: updated[key] });
+        if (current[key] !== updated[key])
+          changes.push({ pointer: `/${key}`, old: current[key], new: updated[key] });
       await trx('journal_settings').where({ tenant }).update({
         retention_days: updated.retentionDays,
         read_journaling: updated.readJournaling,
@@ -115,5 +134,9 @@ function view(tenant: string, settings: JournalSettings): JournalSettingsView {
 
 /** The actor of journal housekeeping (pruning). */
 export function retentionContext(tenant: string, requestId: string): OperationContext {
-  return systemContext(tenant, { type: 'system', id: 'journal-retention', name: 'journal retention' }, requestId);
+  return systemContext(
+    tenant,
+    { type: 'system', id: 'journal-retention', name: 'journal retention' },
+    requestId,
+  );
 }

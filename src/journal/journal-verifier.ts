@@ -4,7 +4,7 @@ import { canonicalJson } from '../resources/canonical.js';
 import type { Database } from '../store/database.js';
 import { canonicalEntryText, GENESIS_HASH, sha256Hex } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
-import { type ChainAnchor, type Checkpoint, checkpointOf, headOf } from './journal-rows.js';
+import { type ChainAnchor, type Checkpoint, checkpointOf, entriesAfter, headOf } from './journal-rows.js';
 import { JOURNAL_SELECT } from './journal-writer.js';
 import { ChainChecker, type VerifyResult } from './verify.js';
 
@@ -142,11 +142,15 @@ export class JournalVerifier {
       // The head is read after the last page, so entries appended while we walked are walked too
       // rather than mistaken for entries beyond the head.
       const head = await this.head(tenant);
-      if (head && head.seq > last && (await this.rows(tenant, last, 1)).length > 0) continue;
+      if (head && head.seq > last && (await entriesAfter(this.db, tenant, last, 1)).length > 0) continue;
       if (!head && last > 0) {
         const verdict = checker.finish();
         if (!verdict.ok) return verdict;
-        return { ok: false, checked: checker.verified, message: 'the head row of the journal is missing (deleted)' };
+        return {
+          ok: false,
+          checked: checker.verified,
+          message: 'the head row of the journal is missing (deleted)',
+        };
       }
       return checker.finish(head ?? { seq: 0, hash: GENESIS_HASH });
     }
@@ -163,7 +167,7 @@ export class JournalVerifier {
       const links = parseSqlitePage(page.lines, Number(page.n));
       if (links) return this.recheck(tenant, links);
     }
-    return (await this.rows(tenant, after, this.pageSize)).map((row) => ({
+    return (await entriesAfter(this.db, tenant, after, this.pageSize)).map((row) => ({
       seq: Number(row.seq),
       prevHash: row.prev_hash,
       hash: row.hash,
@@ -187,21 +191,13 @@ export class JournalVerifier {
     return links.map((link) => (link.matches ? link : { ...link, matches: verdicts.get(link.seq) ?? false }));
   }
 
-  private rows(tenant: string, after: number, limit: number): Promise<JournalRow[]> {
-    return this.db
-      .knex<JournalRow>('journal_entries')
-      .select(JOURNAL_SELECT)
-      .where('tenant', tenant)
-      .andWhere('seq', '>', after)
-      .orderBy('seq')
-      .limit(limit) as unknown as Promise<JournalRow[]>;
-  }
-
   private async head(tenant: string): Promise<ChainAnchor | null> {
     return headOf(await this.db.knex<JournalHeadRow>('journal_heads').where({ tenant }).first());
   }
 
   private async checkpoint(tenant: string): Promise<Checkpoint | null> {
-    return checkpointOf(await this.db.knex<JournalCheckpointRow>('journal_checkpoints').where({ tenant }).first());
+    return checkpointOf(
+      await this.db.knex<JournalCheckpointRow>('journal_checkpoints').where({ tenant }).first(),
+    );
   }
 }

@@ -1,7 +1,8 @@
 import type { FieldChange } from '../resources/diff.js';
 
 /** Field names whose values never enter the journal, wherever they appear in a change. */
-const SECRET_FIELD = /(password|passwd|secret|token|privatekey|private_key|plaintext|apikey|api_key|credential)/i;
+const SECRET_FIELD =
+  /(password|passwd|secret|token|privatekey|private_key|plaintext|apikey|api_key|credential)/i;
 /** `scheme://user:password@host`: the user-info of a URL is a credential whatever the field is called. */
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi;
 

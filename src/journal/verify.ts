@@ -49,7 +49,10 @@ export class ChainChecker {
       return this.fail(seq, `entry ${seq} appears again after ${after} (duplicated or out of order)`);
     }
     if (seq > previous.seq + 1) {
-      const missing = seq === previous.seq + 2 ? `entry ${previous.seq + 1} is` : `entries ${previous.seq + 1} to ${seq - 1} are`;
+      const missing =
+        seq === previous.seq + 2
+          ? `entry ${previous.seq + 1} is`
+          : `entries ${previous.seq + 1} to ${seq - 1} are`;
       return this.fail(previous.seq + 1, `${missing} missing after ${after} (deleted)`);
     }
     const linked = prevHash === previous.hash;
@@ -76,13 +79,23 @@ export class ChainChecker {
     if (this.failure) return this.failure;
     const last = this.previous;
     if (head && head.seq > last.seq) {
-      const missing = head.seq === last.seq + 1 ? `entry ${head.seq} is` : `entries ${last.seq + 1} to ${head.seq} are`;
-      return this.failed(last.seq + 1, `${missing} missing: the head is at ${head.seq} (deleted from the end)`);
+      const missing =
+        head.seq === last.seq + 1 ? `entry ${head.seq} is` : `entries ${last.seq + 1} to ${head.seq} are`;
+      return this.failed(
+        last.seq + 1,
+        `${missing} missing: the head is at ${head.seq} (deleted from the end)`,
+      );
     }
     if (head && head.seq < last.seq)
-      return this.failed(head.seq + 1, `entries after the head (${head.seq}) exist up to ${last.seq} (inserted)`);
+      return this.failed(
+        head.seq + 1,
+        `entries after the head (${head.seq}) exist up to ${last.seq} (inserted)`,
+      );
     if (head && head.hash !== last.hash)
-      return this.failed(last.seq, `the head's hash does not match entry ${last.seq} (the last entry was rewritten)`);
+      return this.failed(
+        last.seq,
+        `the head's hash does not match entry ${last.seq} (the last entry was rewritten)`,
+      );
     const range = this.checked === 0 ? 'no entries' : `entries ${this.first} to ${last.seq}`;
     const from = this.start.seq > 0 ? ` from the checkpoint at seq ${this.start.seq}` : '';
     return {
@@ -202,7 +215,8 @@ export class ExportVerifier {
       ? { seq: Number(head.checkpoint.seq), hash: head.checkpoint.hash }
       : { seq: 0, hash: GENESIS_HASH };
     const first = this.firstEntry;
-    if (!first || !this.checker) return new ChainChecker(start).finish({ seq: Number(head.seq), hash: head.hash });
+    if (!first || !this.checker)
+      return new ChainChecker(start).finish({ seq: Number(head.seq), hash: head.hash });
     // The start is checked last but reported first: it is the lowest broken seq.
     const startCheck = new ChainChecker(start);
     if (!startCheck.push(first.seq, first.prevHash, first.hash, true)) return startCheck.finish();
