@@ -22,6 +22,11 @@ export interface OperationContext {
 }
 
 /** A context for the system itself (bootstrap, controllers): it holds every permission. */
-export function systemContext(tenant: string, actor: Actor, requestId: string): OperationContext {
-  return { tenant, actor, requestId, authorize: () => undefined };
+export function systemContext(
+  tenant: string,
+  actor: Actor,
+  requestId: string,
+  source?: string,
+): OperationContext {
+  return { tenant, actor, requestId, source, authorize: () => undefined };
 }

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { CredentialRow, UserRow } from './auth-entities.js';
-import type { Actor } from '../context.js';
+import { type Actor, systemContext } from '../context.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
-import { type Database, fromJsonColumn } from '../store/database.js';
+import { chunk, type Database, fromJsonColumn } from '../store/database.js';
 import type { ApiKeyType, Role } from './permissions.js';
 import { actorOf, keyPermissions, type Principal, rolePermissions } from './principal.js';
 import { FailureLimiter } from './rate-limit.js';
@@ -249,13 +249,7 @@ export class Authenticator {
     record: JournalRecord,
     trx?: Knex.Transaction,
   ): Promise<void> {
-    const context = {
-      tenant,
-      actor,
-      requestId: request.requestId,
-      source: request.source,
-      authorize: () => undefined,
-    };
+    const context = systemContext(tenant, actor, request.requestId, request.source);
     if (trx) await this.journal.append(trx, context, [record]);
     else await this.db.transaction((inner) => this.journal.append(inner, context, [record]));
   }
@@ -265,12 +259,15 @@ export class Authenticator {
     if (this.lastUsed.size === 0) return;
     const pending = [...this.lastUsed];
     this.lastUsed.clear();
-    await this.db.transaction(async (trx) => {
-      for (const [id, time] of pending)
-        await trx('credentials')
-          .where({ id })
-          .update({ last_used_at: new Date(time).toISOString() });
-    });
+    // One statement for the keys used since the last flush (a CASE by id), not one per key.
+    for (const part of chunk(pending, 3, this.db.maxParameters)) {
+      const ids = part.map(([id]) => id);
+      await this.db.knex.raw(
+        `UPDATE credentials SET last_used_at = CASE id ${part.map(() => 'WHEN ? THEN ?').join(' ')} END ` +
+          `WHERE id IN (${ids.map(() => '?').join(', ')})`,
+        [...part.flatMap(([id, time]) => [id, new Date(time).toISOString()]), ...ids],
+      );
+    }
   }
 }
 

@@ -10,8 +10,7 @@ import {
   NotFoundError,
   UnauthorizedError,
 } from '../errors.js';
-import type { Database } from '../store/database.js';
-import { toJsonColumn } from '../store/database.js';
+import { type Database, fromJsonColumn, toJsonColumn } from '../store/database.js';
 import type { UserRow } from './auth-entities.js';
 import { type Authenticator, tooManyFailures } from './authenticator.js';
 import { DUMMY_HASH_INPUT, hashPassword, verifyPassword } from './passwords.js';
@@ -341,10 +340,7 @@ export class IdentityService {
   // ---- API keys ----------------------------------------------------------------------------
 
   private keyView(row: KeyRow): ApiKeyView {
-    const chosen =
-      typeof row.permissions === 'string'
-        ? (JSON.parse(row.permissions) as string[])
-        : ((row.permissions as string[]) ?? []);
+    const chosen = fromJsonColumn<string[]>(row.permissions) ?? [];
     const type = row.type as ApiKeyType;
     const role = (row.role ?? 'viewer') as Role;
     return {
