@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { adminToken, startTestServer } from '../support/server.js';
-import { deviceYaml, runCli, writeTree } from './harness.js';
+import type { TestDatabase } from '../support/databases.js';
+import { deviceYaml, runCli, startCliServer, writeTree } from './harness.js';
 
 describe('steward apply and diff against a running server', () => {
   let database: TestDatabase;
@@ -13,13 +12,7 @@ describe('steward apply and diff against a running server', () => {
   const cli = (argv: string[], stdin?: string) => runCli(argv, { env, stdin });
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-    env = {
-      STEWARD_URL: server.url,
-      STEWARD_TOKEN: adminToken(server),
-      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
-    };
+    ({ database, server, env } = await startCliServer());
   });
   afterAll(async () => {
     await server?.close();

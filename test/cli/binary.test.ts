@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { adminToken, startTestServer } from '../support/server.js';
-import { deviceYaml, spawnCli } from './harness.js';
+import type { TestDatabase } from '../support/databases.js';
+import { deviceYaml, spawnCli, startCliServer } from './harness.js';
 
 /** The real binary (bin/steward.js under tsx) as a child process: a few smoke cases. */
 describe('the steward binary', () => {
@@ -12,13 +10,7 @@ describe('the steward binary', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-    env = {
-      STEWARD_URL: server.url,
-      STEWARD_TOKEN: adminToken(server),
-      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
-    };
+    ({ database, server, env } = await startCliServer());
   });
   afterAll(async () => {
     await server?.close();

@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { adminToken, startTestServer } from '../support/server.js';
-import { deviceYaml, runCli, writeTree } from './harness.js';
+import type { TestDatabase } from '../support/databases.js';
+import { deviceYaml, runCli, startCliServer, writeTree } from './harness.js';
 
 const CA_YAML = `apiVersion: steward.dev/v1
 kind: CertificateAuthority
@@ -49,13 +48,7 @@ describe('steward get, describe, delete and wait against a running server', () =
   }
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-    env = {
-      STEWARD_URL: server.url,
-      STEWARD_TOKEN: adminToken(server),
-      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
-    };
+    ({ database, server, env } = await startCliServer());
     const applied = await cli(
       ['apply', '-f', '-'],
       [

@@ -5,6 +5,9 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import type { StewardServer } from '../../src/server.js';
+import { freshSqlite, type TestDatabase } from '../support/databases.js';
+import { adminToken, startTestServer } from '../support/server.js';
 
 export interface CliRun {
   code: number;
@@ -88,4 +91,20 @@ export function deviceYaml(name: string, labels: Record<string, string> = {}, ex
     ...(extraSpec ? [extraSpec] : []),
     '',
   ].join('\n');
+}
+
+/** A test server on a fresh SQLite database, and the env pointing the CLI at it as its admin. */
+export async function startCliServer(): Promise<{
+  database: TestDatabase;
+  server: StewardServer;
+  env: Record<string, string>;
+}> {
+  const database = freshSqlite();
+  const server = await startTestServer(database);
+  const env = {
+    STEWARD_URL: server.url,
+    STEWARD_TOKEN: adminToken(server),
+    STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
+  };
+  return { database, server, env };
 }

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { adminToken, startTestServer } from '../support/server.js';
-import { deviceYaml, runCli, writeTree } from './harness.js';
+import type { TestDatabase } from '../support/databases.js';
+import { deviceYaml, runCli, startCliServer, writeTree } from './harness.js';
 
 /**
  * The journal and identity commands against the real server. Routes the server does not serve
@@ -17,13 +16,7 @@ describe('steward journal and identity against the real server', () => {
   const served = async (path: string) => (await fetch(`${server.url}${path}`)).status !== 404;
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-    env = {
-      STEWARD_URL: server.url,
-      STEWARD_TOKEN: adminToken(server),
-      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
-    };
+    ({ database, server, env } = await startCliServer());
     await cli(['apply', '-f', '-'], `${deviceYaml('j-a')}---\n${deviceYaml('j-b')}`);
     await cli(['apply', '-f', '-'], deviceYaml('j-a', {}, '  displayName: Changed'));
   });
@@ -66,6 +59,8 @@ describe('steward journal and identity against the real server', () => {
   it('answers whoami from the server', async () => {
     const result = await cli(['whoami']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^User: +admin\nTenant: +default\nRole: +admin\nCredential: +session [0-9a-f]{16}\nExpires: +\d{4}-/);
+    expect(result.stdout).toMatch(
+      /^User: +admin\nTenant: +default\nRole: +admin\nCredential: +session [0-9a-f]{16}\nExpires: +\d{4}-/,
+    );
   });
 });
