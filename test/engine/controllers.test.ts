@@ -80,7 +80,8 @@ describe('GET /metrics', () => {
     await database?.drop();
   });
 
-  it('serves the Prometheus text format without credentials', async () => {
+  it('serves the Prometheus text format to a metrics:read credential, and nothing without one', async () => {
+    expect((await call(server, 'GET', '/metrics', { token: null })).status).toBe(401);
     const response = await call(server, 'GET', '/metrics');
     expect(response.status).toBe(200);
     expect(String(response.headers['content-type'])).toContain('text/plain');
