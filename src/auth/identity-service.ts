@@ -21,6 +21,8 @@ import { hashSecret, newToken } from './tokens.js';
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,62}$/;
+const NAME_RULE = 'must be a DNS-1123 label (lower-case letters, digits, "-"; at most 63)';
+const USERNAME_RULE = 'must be 1 to 63 letters, digits, ".", "_", "@" or "-"';
 const MIN_PASSWORD = 12;
 const MAX_PASSWORD = 1024;
 const MAX_KEY_DAYS = 365;
@@ -79,30 +81,27 @@ interface KeyRow {
   role?: string;
 }
 
+/** A 422 naming the field (`admin/password` → pointer `/admin/password`) and what it must be. */
+function invalid(field: string, rule: string): InvalidError {
+  return new InvalidError(field ? `${field.replace('/', '.')} ${rule}` : rule, {
+    problems: [{ pointer: field ? `/${field}` : '', message: rule }],
+  });
+}
+
 function requireString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value === '')
-    throw new InvalidError(`${field} is required`, {
-      problems: [{ pointer: `/${field}`, message: 'required' }],
-    });
+  if (typeof value !== 'string' || value === '') throw invalid(field, 'is required');
   return value;
 }
 
 function checkPassword(password: unknown, field = 'password'): string {
   const text = requireString(password, field);
   if (text.length < MIN_PASSWORD || text.length > MAX_PASSWORD)
-    throw new InvalidError(`${field} must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long`, {
-      problems: [
-        { pointer: `/${field}`, message: `must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long` },
-      ],
-    });
+    throw invalid(field, `must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long`);
   return text;
 }
 
 function checkRole(role: unknown): Role {
-  if (!ROLES.includes(role as Role))
-    throw new InvalidError(`role must be one of ${ROLES.join(', ')}`, {
-      problems: [{ pointer: '/role', message: `must be one of ${ROLES.join(', ')}` }],
-    });
+  if (!ROLES.includes(role as Role)) throw invalid('role', `must be one of ${ROLES.join(', ')}`);
   return role as Role;
 }
 
@@ -401,32 +400,22 @@ export class IdentityService {
   ): Promise<ApiKeyView & { key: string }> {
     const type = input.type;
     if (type !== 'admin' && type !== 'readonly' && type !== 'fine-grained')
-      throw new InvalidError('type must be admin, readonly or fine-grained', {
-        problems: [{ pointer: '/type', message: 'must be admin, readonly or fine-grained' }],
-      });
+      throw invalid('type', 'must be admin, readonly or fine-grained');
     let slot: string | null = null;
     let name: string;
     let permissions: string[] = [];
     if (type === 'fine-grained') {
       context.authorize(ACTIONS.keysWrite);
       if (input.slot !== undefined && input.slot !== null)
-        throw new InvalidError('slot is only for admin and readonly keys', {
-          problems: [{ pointer: '/slot', message: 'only for admin and readonly keys' }],
-        });
+        throw invalid('slot', 'is only for admin and readonly keys');
       name = requireString(input.name, 'name');
-      if (!NAME.test(name))
-        throw new InvalidError(
-          'name must be a DNS-1123 label (lower-case letters, digits, "-"; at most 63)',
-          { problems: [{ pointer: '/name', message: 'must be a DNS-1123 label' }] },
-        );
+      if (!NAME.test(name)) throw invalid('name', NAME_RULE);
       if (
         !Array.isArray(input.permissions) ||
         input.permissions.length === 0 ||
         !input.permissions.every((p) => typeof p === 'string')
       )
-        throw new InvalidError('permissions must be a non-empty list of permissions', {
-          problems: [{ pointer: '/permissions', message: 'must be a non-empty list of strings' }],
-        });
+        throw invalid('permissions', 'must be a non-empty list of permissions');
       permissions = [...new Set(input.permissions as string[])].sort();
       const refused = refusedPermission(permissions, principal.permissions);
       if (refused)
@@ -437,14 +426,9 @@ export class IdentityService {
     } else {
       context.authorize(ACTIONS.keysAdmin);
       slot = input.slot === undefined || input.slot === null ? 'primary' : String(input.slot);
-      if (slot !== 'primary' && slot !== 'secondary')
-        throw new InvalidError('slot must be primary or secondary', {
-          problems: [{ pointer: '/slot', message: 'must be primary or secondary' }],
-        });
+      if (slot !== 'primary' && slot !== 'secondary') throw invalid('slot', 'must be primary or secondary');
       if (input.name !== undefined && input.name !== null && input.name !== `${type}-${slot}`)
-        throw new InvalidError(`an ${type} key is named after its slot (${type}-${slot})`, {
-          problems: [{ pointer: '/name', message: `must be ${type}-${slot} or omitted` }],
-        });
+        throw invalid('name', `must be ${type}-${slot} or omitted: a slot key is named after its slot`);
       name = `${type}-${slot}`;
     }
     const days = this.expiryDays(input.expiresInDays, type);
@@ -495,11 +479,9 @@ export class IdentityService {
   private expiryDays(value: unknown, type: ApiKeyType): number | null {
     if (value === undefined || value === null) return type === 'fine-grained' ? DEFAULT_KEY_DAYS : null;
     if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > MAX_KEY_DAYS)
-      throw new InvalidError(
-        `expiresInDays must be a whole number of days from 1 to ${MAX_KEY_DAYS} (7, 30, 90, 365 or custom)`,
-        {
-          problems: [{ pointer: '/expiresInDays', message: `must be an integer from 1 to ${MAX_KEY_DAYS}` }],
-        },
+      throw invalid(
+        'expiresInDays',
+        `must be a whole number of days from 1 to ${MAX_KEY_DAYS} (7, 30, 90, 365 or custom)`,
       );
     return value as number;
   }
@@ -576,10 +558,7 @@ export class IdentityService {
     input: { username?: unknown; password?: unknown; role?: unknown },
   ) {
     const username = requireString(input.username, 'username');
-    if (!USERNAME.test(username))
-      throw new InvalidError('username must be 1 to 63 letters, digits, ".", "_", "@" or "-"', {
-        problems: [{ pointer: '/username', message: 'invalid username' }],
-      });
+    if (!USERNAME.test(username)) throw invalid('username', USERNAME_RULE);
     const role = checkRole(input.role ?? 'viewer');
     const hash = await hashPassword(checkPassword(input.password));
     await this.db.transaction(async (trx) => {
@@ -616,9 +595,7 @@ export class IdentityService {
     if (!(await this.db.knex('users').where({ tenant: context.tenant, username }).first('id')))
       throw new NotFoundError(`user "${username}" not found`);
     if (input.role === undefined && input.password === undefined)
-      throw new InvalidError('nothing to change: give role and/or password', {
-        problems: [{ pointer: '', message: 'needs role or password' }],
-      });
+      throw invalid('', 'nothing to change: give role and/or password');
     const role = input.role === undefined ? undefined : checkRole(input.role);
     const hash = input.password === undefined ? undefined : await hashPassword(checkPassword(input.password));
     const user = await this.db.transaction(async (trx) => {
@@ -710,15 +687,9 @@ export class IdentityService {
     input: { name?: unknown; admin?: { username?: unknown; password?: unknown } },
   ) {
     const name = requireString(input.name, 'name');
-    if (!NAME.test(name))
-      throw new InvalidError('name must be a DNS-1123 label', {
-        problems: [{ pointer: '/name', message: 'must be a DNS-1123 label' }],
-      });
+    if (!NAME.test(name)) throw invalid('name', NAME_RULE);
     const adminName = requireString(input.admin?.username, 'admin/username');
-    if (!USERNAME.test(adminName))
-      throw new InvalidError('admin.username is not a valid username', {
-        problems: [{ pointer: '/admin/username', message: 'invalid username' }],
-      });
+    if (!USERNAME.test(adminName)) throw invalid('admin/username', USERNAME_RULE);
     const hash = await hashPassword(checkPassword(input.admin?.password, 'admin/password'));
     await this.db.transaction(async (trx) => {
       if (await trx('tenants').where({ name }).first('name'))
