@@ -25,6 +25,26 @@ describe.each(KEY_ALGORITHMS)('a %s chain', (algorithm) => {
     intermediateFile = await scratch.write(`${prefix}-intermediate.pem`, chain.intermediate.pem);
   });
 
+  /** A CSR made by `openssl req` for the chain's leaf key, as `openssl` wrote it. */
+  const opensslCsr = async (name: string, subject: string, form: 'PEM' | 'DER'): Promise<Buffer> => {
+    const key = toPem('PRIVATE KEY', exportPrivateKey(chain.leafKey.privateKey));
+    const keyFile = await scratch.write(`${prefix}-${name}.key`, key);
+    const csrFile = `${scratch.path}/${prefix}-${name}.csr`;
+    const made = await openssl([
+      'req',
+      '-new',
+      '-key',
+      keyFile,
+      '-subj',
+      subject,
+      '-outform',
+      form,
+      '-out',
+      csrFile,
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    return readFile(csrFile);
+  };
   const verify = (leafFile: string) =>
     openssl(['verify', '-CAfile', rootFile, '-untrusted', intermediateFile, leafFile]);
 
@@ -45,23 +65,7 @@ describe.each(KEY_ALGORITHMS)('a %s chain', (algorithm) => {
   });
 
   it('issues a leaf for an openssl-made CSR that openssl verifies', async () => {
-    const keyFile = await scratch.write(
-      `${prefix}-leaf.key`,
-      toPem('PRIVATE KEY', exportPrivateKey(chain.leafKey.privateKey)),
-    );
-    const csrFile = `${scratch.path}/${prefix}-leaf.csr`;
-    const made = await openssl([
-      'req',
-      '-new',
-      '-key',
-      keyFile,
-      '-subj',
-      '/CN=ignored-by-the-ca',
-      '-out',
-      csrFile,
-    ]);
-    expect(made.code, made.stderr).toBe(0);
-    const csrPem = await readFile(csrFile, 'utf8');
+    const csrPem = (await opensslCsr('leaf', '/CN=ignored-by-the-ca', 'PEM')).toString('utf8');
     const leaf = chain.issuer.issueForCsr(csrPem, {
       subject: { commonName: 'server-1' },
       subjectAltNames: { dnsNames: ['server-1.acme.example'] },
@@ -75,25 +79,7 @@ describe.each(KEY_ALGORITHMS)('a %s chain', (algorithm) => {
   });
 
   it('refuses a CSR whose signature is broken', async () => {
-    const keyFile = await scratch.write(
-      `${prefix}-broken.key`,
-      toPem('PRIVATE KEY', exportPrivateKey(chain.leafKey.privateKey)),
-    );
-    const csrFile = `${scratch.path}/${prefix}-broken.csr`;
-    const made = await openssl([
-      'req',
-      '-new',
-      '-key',
-      keyFile,
-      '-subj',
-      '/CN=tampered',
-      '-outform',
-      'DER',
-      '-out',
-      csrFile,
-    ]);
-    expect(made.code, made.stderr).toBe(0);
-    const der = await readFile(csrFile);
+    const der = await opensslCsr('broken', '/CN=tampered', 'DER');
     const tampered = Buffer.from(der);
     tampered[tampered.length - 3] ^= 0x01; // inside the signature value
     const request = { subject: { commonName: 'x' }, profile: 'client' as const, validityMs: DAY_MS, now };
