@@ -42,8 +42,9 @@ const PARENT_REF = ['spec', 'parentRef', 'name'] as const;
 /** A finalizer blocked only by devices or intermediates is asked again this often (their removal wakes it sooner). */
 const IN_USE_RETRY_MS = 60_000;
 /**
- * Longest requeueAfter: renewals years away are re-planned daily instead (a timer of more than
- * ~24.8 days overflows setTimeout and would fire at once; resync covers restarts).
+ * Longest requeueAfter: renewals years away are re-planned daily instead, so a corrected clock or
+ * a changed plan is seen within a day (the engine's clock also cuts any timer to Node's 24.8-day
+ * limit; resync covers restarts).
  */
 const MAX_REQUEUE_MS = 86_400_000;
 /** A CA waiting for its parent looks again this often, should the parent's wake-up be missed. */
