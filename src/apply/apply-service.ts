@@ -3,7 +3,7 @@ import type { OperationContext } from '../context.js';
 import { ConflictError, type FieldProblem, InvalidError, NotFoundError } from '../errors.js';
 import type { Manifest, ResourceKey, StoredResource } from '../resources/model.js';
 import type { Knex } from 'knex';
-import type { JournalRecord, JournalWriter, SealedAppend } from '../journal/journal-writer.js';
+import type { JournalRecord, JournalWriter, LockedHead } from '../journal/journal-writer.js';
 import type { ManifestValidator } from '../schema/validator.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
@@ -126,6 +126,18 @@ export class ApplyService {
     );
   }
 
+  private async journalApply(
+    trx: Knex.Transaction,
+    head: LockedHead,
+    context: OperationContext,
+    planned: ApplyPlan,
+    changeset: string,
+  ): Promise<void> {
+    // knex hands the rows' statements to the driver a few turns later: let them get there first.
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.journal.appendConcurrently(trx, head, context, applyRecords(planned, changeset));
+  }
+
   async apply(
     context: OperationContext,
     documents: DecodedDocument[],
@@ -156,24 +168,17 @@ export class ApplyService {
         );
       }
       if (options.dryRun) return planned;
-      // The journal head is locked first; then the rows are written while JavaScript prepares and
-      // seals the entries (redaction, canonical JSON, hashes), so the two overlap instead of adding up.
+      // The journal head is locked first; then the rows are written while the entries are sealed
+      // (redaction and canonical JSON here, hashes in the chain worker for a big apply) and stored as soon
+      // as they are, so that the database stores them in the gaps while the driver binds the rows.
       const head = this.journal.disabled ? undefined : await this.journal.lockHead(trx, context.tenant);
       const writing = this.writeResources(trx, planned);
-      // Observed now so that a failure while sealing is not an unhandled rejection; it is still
-      // thrown by the `await writing` that follows.
-      writing.catch(() => undefined);
-      let sealed: SealedAppend | undefined;
-      try {
-        if (head) {
-          // knex hands the statements to the driver a few turns later: let them get there first.
-          await new Promise((resolve) => setImmediate(resolve));
-          sealed = await this.journal.sealInterleaved(head, context, applyRecords(planned, changeset));
-        }
-      } finally {
-        await writing;
-      }
-      if (sealed) await this.journal.store(trx, sealed);
+      const journaling = head ? this.journalApply(trx, head, context, planned, changeset) : undefined;
+      // Both settle before the transaction ends either way: a statement still running when the
+      // transaction rolls back would fail for the wrong reason, or run outside of it.
+      const [written, journaled] = await Promise.allSettled([writing, journaling]);
+      if (written.status === 'rejected') throw written.reason;
+      if (journaled.status === 'rejected') throw journaled.reason;
       return planned;
     });
     if (!options.dryRun) {

@@ -74,7 +74,7 @@ const OWN_COLUMNS = [
   { column: 'changes', cast: 'TEXT', value: (entry: SealedEntry) => entry.changesJson },
 ] as const;
 
-type OwnValue = string | number | null;
+export type OwnValue = string | number | null;
 
 /** Digits of one length in the lengths blob; -1 (`-000000001`) stands for NULL. */
 const LENGTH_WIDTH = 10;
@@ -101,10 +101,7 @@ export async function insertJournalEntries(
 ): Promise<void> {
   if (entries.length === 0) return;
   const packed = dialect === 'sqlite' ? packEntries(shared, entries) : undefined;
-  if (packed) {
-    await trx.raw(packed.sql, packed.bindings);
-    return;
-  }
+  if (packed) return insertPacked(trx, packed.sql, packed.bindings);
   const placeholders = `(${JOURNAL_COLUMNS.map(() => '?').join(', ')})`;
   for (const part of chunk(entries, JOURNAL_COLUMNS.length, maxParameters)) {
     await trx.raw(
@@ -112,6 +109,15 @@ export async function insertJournalEntries(
       part.flatMap((entry) => journalRowValues(shared, entry.own, entry.changesJson, entry.hash)),
     );
   }
+}
+
+/** Runs a packed INSERT (see packEntries), once: a knex builder runs again on every `then`. */
+export async function insertPacked(
+  trx: Knex.Transaction,
+  sql: string,
+  bindings: Array<OwnValue | Buffer>,
+): Promise<void> {
+  await trx.raw(sql, bindings);
 }
 
 const statements = new Map<string, string>();

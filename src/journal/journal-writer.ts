@@ -1,25 +1,30 @@
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
-import type { FieldChange } from '../resources/diff.js';
 import type { Database } from '../store/database.js';
-import { entryTextEncoder, GENESIS_HASH, type OwnFields, type SharedFields, sha256Hex } from './chain.js';
-import { insertJournalEntries, JOURNAL_COLUMNS, type SealedEntry } from './journal-insert.js';
+import { GENESIS_HASH, type SharedFields } from './chain.js';
+import { type ChainResponse, chainWorker } from './chain-worker.js';
+import {
+  insertJournalEntries,
+  insertPacked,
+  JOURNAL_COLUMNS,
+  type OwnValue,
+  type SealedEntry,
+} from './journal-insert.js';
 import type { JournalHeadRow } from './journal-entity.js';
-import { redactedChangesJson } from './redact.js';
+import {
+  type ChainRecord,
+  chainEntries,
+  encodeChanges,
+  type JournalRecord,
+  type LockedHead,
+  ownFields,
+  type SealedAppend,
+  sealAll,
+  sharedFields,
+} from './seal.js';
 
 export { REDACTED, redactChanges } from './redact.js';
-
-/** What a caller records; the writer adds sequence, time, actor, request id and the chain. */
-export interface JournalRecord {
-  operation: string;
-  kind?: string;
-  name?: string;
-  generation?: number;
-  result: string;
-  reason?: string;
-  changeset?: string;
-  changes?: FieldChange[];
-}
+export type { JournalRecord, LockedHead, SealedAppend } from './seal.js';
 
 /** Called after a transaction that appended to `tenant`'s journal committed, with its new head. */
 export type CommitListener = (tenant: string, headSeq: number) => void;
@@ -31,23 +36,54 @@ export const JOURNAL_SELECT: string[] = [...JOURNAL_COLUMNS];
 
 /** Entries inserted by one statement (the packed SQLite INSERT carries them as a few values). */
 const INSERT_BATCH = 5_000;
-/** Entries sealed between two turns of the event loop by sealInterleaved. */
+/** Entries sealed between two turns of the event loop in a big append. */
 const SEAL_SLICE = 200;
+/** Entries of a big append handed to the database together, as soon as they are sealed. */
+const STORE_CHUNK = 1_000;
+/** Appends at least this big are chained in the worker; for fewer, the round trip costs more. */
+const WORKER_MIN_RECORDS = 2_000;
+const HASH_LENGTH = 64;
 
-/** A tenant's journal head, read and locked for an append. */
-export interface LockedHead {
-  tenant: string;
-  seq: number;
-  hash: string;
+/** A chunk of a big append whose changes are encoded, and the worker's answer if it was sent. */
+interface EncodedChunk {
+  records: JournalRecord[];
+  changes: string[];
+  chained?: Promise<ChainResponse | undefined>;
 }
 
-/** Entries chained onto a head, ready to be stored in the same transaction. */
-export interface SealedAppend {
-  head: LockedHead;
-  shared: SharedFields;
-  entries: SealedEntry[];
+function withoutChanges(record: JournalRecord): ChainRecord {
+  return {
+    operation: record.operation,
+    kind: record.kind,
+    name: record.name,
+    generation: record.generation,
+    result: record.result,
+    reason: record.reason,
+    changeset: record.changeset,
+  };
 }
 
+/** Entries of a chunk from the worker's hashes. Pure. */
+function withHashes(chain: LockedHead, chunk: EncodedChunk, hashes: string): SealedEntry[] {
+  let prevHash = chain.hash;
+  return chunk.records.map((record, index) => {
+    const hash = hashes.slice(index * HASH_LENGTH, (index + 1) * HASH_LENGTH);
+    const entry = {
+      own: ownFields(record, chain.seq + index + 1, prevHash),
+      changesJson: chunk.changes[index],
+      hash,
+    };
+    prevHash = hash;
+    return entry;
+  });
+}
+
+/** Buffers cross threads as plain Uint8Arrays; the driver binds Buffers as BLOBs. */
+function asBuffer(value: OwnValue | Uint8Array): OwnValue | Buffer {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value)
+    ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    : (value as OwnValue | Buffer);
+}
 /**
  * Appends to a tenant's journal inside the caller's transaction, so an entry exists exactly when
  * its change does. The head row is locked for the append, which serializes appends per tenant:
@@ -96,74 +132,97 @@ export class JournalWriter {
   }
 
   /**
-   * Chains `records` onto `head`: sequences, redacted canonical changes, hashes. Pure CPU work, so
-   * a caller can run it while the database stores the change itself (see ApplyService).
+   * Chains `records` onto `head`: sequences, redacted canonical changes, hashes. Pure CPU work.
    */
   seal(head: LockedHead, context: OperationContext, records: JournalRecord[]): SealedAppend {
-    const sealing = this.sealing(head, context, records);
-    let step = sealing.next();
-    while (!step.done) step = sealing.next();
-    return step.value;
+    const shared = this.sharedFor(head, context);
+    return { head, shared, entries: sealAll(head, shared, records) };
   }
 
   /**
-   * `seal`, giving the event loop a turn every SEAL_SLICE entries: the database driver needs the
-   * main thread between its statements (node-sqlite3 binds values there), so a change written
-   * meanwhile keeps moving instead of waiting for the whole seal.
+   * lockHead's continuation for a big append that runs beside other database work (ApplyService
+   * writes the rows meanwhile). The event loop only encodes the changes (it has the objects), a
+   * chunk at a time with a turn every SEAL_SLICE entries, because the driver needs the main thread
+   * between its statements (node-sqlite3 binds values there); the chain worker hashes and packs
+   * each chunk meanwhile; and each chunk goes to the database as soon as it is ready, so SQLite
+   * stores it while the main thread prepares the next rows of the change instead of after them.
+   * Without the worker (starting, failed, small append) the event loop chains too: same entries.
    */
-  async sealInterleaved(
+  async appendConcurrently(
+    trx: Knex.Transaction,
     head: LockedHead,
     context: OperationContext,
     records: JournalRecord[],
-  ): Promise<SealedAppend> {
-    const sealing = this.sealing(head, context, records);
-    let step: IteratorResult<void, SealedAppend>;
-    do {
-      // First turn included: statements the caller just started reach the driver before sealing.
-      await new Promise((resolve) => setImmediate(resolve));
-      step = sealing.next();
-    } while (!step.done);
-    return step.value;
+  ): Promise<void> {
+    if (this.disabled || records.length === 0) return;
+    const shared = this.sharedFor(head, context);
+    const inWorker = records.length >= WORKER_MIN_RECORDS && chainWorker.available();
+    const inserts: Array<Promise<unknown>> = [];
+    let chain: LockedHead = head;
+    let previous: EncodedChunk | undefined;
+    for (let start = 0; start < records.length; start += STORE_CHUNK) {
+      const chunk = records.slice(start, start + STORE_CHUNK);
+      const changes: string[] = new Array(chunk.length);
+      for (let index = 0; index < chunk.length; index++) {
+        // First turn included: statements the caller just started reach the driver before this.
+        if (index % SEAL_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+        changes[index] = encodeChanges(chunk[index]);
+      }
+      // This chunk links to the last hash of the one before, which the worker may still hold.
+      if (previous) chain = await this.storeChunk(trx, shared, chain, previous, inserts);
+      previous = { records: chunk, changes };
+      if (inWorker)
+        previous.chained = chainWorker.chain({
+          head: chain,
+          shared,
+          records: chunk.map(withoutChanges),
+          changes,
+          pack: this.db.dialect === 'sqlite',
+        });
+    }
+    if (previous) chain = await this.storeChunk(trx, shared, chain, previous, inserts);
+    const settled = await Promise.allSettled(inserts);
+    for (const result of settled) if (result.status === 'rejected') throw result.reason;
+    await this.moveHead(trx, chain);
   }
 
-  private *sealing(
-    head: LockedHead,
-    context: OperationContext,
-    records: JournalRecord[],
-  ): Generator<void, SealedAppend> {
-    const shared: SharedFields = {
-      tenant: head.tenant,
-      // Taken under the head lock, so along a chain written by one clock time never goes backwards.
-      time: this.clock().toISOString(),
-      actor: { type: context.actor.type, id: context.actor.id, name: context.actor.name },
-      requestId: context.requestId,
-      source: context.source ?? null,
-    };
-    const entryText = entryTextEncoder(shared);
-    let seq = head.seq;
-    let prevHash = head.hash;
-    const entries: SealedEntry[] = [];
-    for (const record of records) {
-      seq += 1;
-      const own: OwnFields = {
-        seq,
-        operation: record.operation,
-        kind: record.kind ?? null,
-        name: record.name ?? null,
-        generation: record.generation ?? null,
-        result: record.result,
-        reason: record.reason ?? null,
-        changeset: record.changeset ?? null,
-        prevHash,
-      };
-      // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
-      const changesJson = redactedChangesJson(record.changes ?? []);
-      const hash = sha256Hex(entryText(own, changesJson));
-      entries.push({ own, changesJson, hash });
-      prevHash = hash;
-      if (entries.length % SEAL_SLICE === 0) yield;
+  /**
+   * Starts the INSERT of one encoded chunk chained onto `chain` (by the worker if it answered, else
+   * here) and answers the chain's new head. The INSERT is collected in `inserts`, not awaited.
+   */
+  private async storeChunk(
+    trx: Knex.Transaction,
+    shared: SharedFields,
+    chain: LockedHead,
+    chunk: EncodedChunk,
+    inserts: Array<Promise<unknown>>,
+  ): Promise<LockedHead> {
+    const answer = chunk.chained ? await chunk.chained : undefined;
+    let insert: Promise<unknown>;
+    let last: string;
+    if (answer && 'hashes' in answer && answer.hashes.length === chunk.records.length * HASH_LENGTH) {
+      last = answer.hashes.slice(-HASH_LENGTH);
+      insert = answer.packed
+        ? insertPacked(trx, answer.packed.sql, answer.packed.bindings.map(asBuffer))
+        : this.insert(trx, shared, withHashes(chain, chunk, answer.hashes));
+    } else {
+      const entries = chainEntries(chain, shared, chunk.records, chunk.changes);
+      last = entries[entries.length - 1].hash;
+      insert = this.insert(trx, shared, entries);
     }
-    return { head, shared, entries };
+    // Observed at once (no unhandled rejection while the next chunks are prepared); thrown later.
+    insert.catch(() => undefined);
+    inserts.push(insert);
+    return { tenant: chain.tenant, seq: chain.seq + chunk.records.length, hash: last };
+  }
+
+  private insert(trx: Knex.Transaction, shared: SharedFields, entries: SealedEntry[]): Promise<void> {
+    return insertJournalEntries(trx, this.db.dialect, this.db.maxParameters, shared, entries);
+  }
+
+  private sharedFor(head: LockedHead, context: OperationContext) {
+    // Taken under the head lock, so along a chain written by one clock time never goes backwards.
+    return sharedFields(head.tenant, this.clock().toISOString(), context);
   }
 
   /** Stores sealed entries and moves the head, in the transaction that locked it. */
@@ -179,9 +238,13 @@ export class JournalWriter {
         entries.slice(start, start + INSERT_BATCH),
       );
     const last = entries[entries.length - 1];
-    await trx('journal_heads').where({ tenant: head.tenant }).update({ seq: last.own.seq, hash: last.hash });
-    this.notifyAfterCommit(trx, head.tenant, last.own.seq);
+    await this.moveHead(trx, { tenant: head.tenant, seq: last.own.seq, hash: last.hash });
     return entries.map((entry) => entry.own.seq);
+  }
+
+  private async moveHead(trx: Knex.Transaction, head: LockedHead): Promise<void> {
+    await trx('journal_heads').where({ tenant: head.tenant }).update({ seq: head.seq, hash: head.hash });
+    this.notifyAfterCommit(trx, head.tenant, head.seq);
   }
 
   private notifyAfterCommit(trx: Knex.Transaction, tenant: string, seq: number): void {

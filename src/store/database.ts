@@ -49,15 +49,19 @@ export class Database {
             max: 1,
             // WAL lets readers proceed during a write; NORMAL sync is durable across process
             // crashes (a power loss may drop the last transactions, never corrupt the file).
+            // 16 KiB pages (new files only; an existing file keeps its size): a commit writes
+            // every dirty page to the WAL with its own write, and a 10,000-document apply's commit
+            // took 57 ms with 4 KiB pages and 7 ms with 16 KiB. A 64 MiB page cache keeps such a
+            // transaction from spilling pages to the WAL before it commits (the default is 2 MiB).
             // Checkpoints run in the background (see checkpointInBackground), not inside the
-            // commit that happens to cross 1,000 pages; the automatic one stays as a backstop at
-            // 20,000 pages (80 MB) should the background one fall behind.
+            // commit that happens to cross the threshold; the automatic one stays as a backstop at
+            // 5,000 pages (80 MiB) should the background one fall behind.
             afterCreate: (
               connection: { exec(sql: string, done: (error: Error | null) => void): void },
               done: (error: Error | null, connection: unknown) => void,
             ) =>
               connection.exec(
-                'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 20000;',
+                'PRAGMA page_size = 16384; PRAGMA cache_size = -65536; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 5000;',
                 (error) => done(error, connection),
               ),
           },

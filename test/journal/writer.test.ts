@@ -9,11 +9,13 @@ import {
   sha256Hex,
 } from '../../src/journal/chain.js';
 import type { JournalRow } from '../../src/journal/journal-entity.js';
+import { ChainWorker, chainWorker } from '../../src/journal/chain-worker.js';
 import { insertJournalEntries, packEntries, type SealedEntry } from '../../src/journal/journal-insert.js';
 import { rowToEntry } from '../../src/journal/journal-rows.js';
 import { JournalVerifier } from '../../src/journal/journal-verifier.js';
 import { JOURNAL_SELECT, type JournalRecord, JournalWriter } from '../../src/journal/journal-writer.js';
 import { REDACTED, redactChanges, redactedChangesJson } from '../../src/journal/redact.js';
+import { chainEntries, encodeChanges } from '../../src/journal/seal.js';
 import { canonicalJson } from '../../src/resources/canonical.js';
 import type { FieldChange } from '../../src/resources/diff.js';
 import { Database } from '../../src/store/database.js';
@@ -273,6 +275,37 @@ describe.each(DIALECTS)('appending on $dialect', ({ create }) => {
     });
   });
 
+  it('chains a big append in the worker while the change is written, and the chain goes on', async () => {
+    chainWorker.available(); // starts it: the first big append of a process is chained here
+    const before = (await rows()).length;
+    const chunksBefore = chainWorker.chained;
+    const records: JournalRecord[] = Array.from({ length: 3_500 }, (_, index) => ({
+      operation: 'apply',
+      kind: 'Device',
+      name: `${TRICKY[index % TRICKY.length]}-${index}`,
+      generation: 1,
+      result: 'created',
+      changeset: 'concurrent',
+      changes: [{ pointer: '', new: { spec: { index, apiKey: 'k-1', url: 'https://me:pw@host/' } } }],
+    }));
+    await db.transaction(async (trx) => {
+      const head = await writer.lockHead(trx, 'acme');
+      await writer.appendConcurrently(trx, head, context, records);
+    });
+    // 3,500 entries in chunks of 1,000: four round trips.
+    expect(chainWorker.chained - chunksBefore).toBe(4);
+    const entries = await rows();
+    expect(entries.map((entry) => entry.seq)).toEqual(entries.map((_, index) => index + 1));
+    expect(entries.slice(before).map((entry) => entry.name)).toEqual(records.map((record) => record.name));
+    expect(entries.at(-1)?.changes).toEqual([
+      { pointer: '', new: { spec: { index: 3_499, apiKey: REDACTED, url: `https://${REDACTED}@host/` } } },
+    ]);
+    expect(await new JournalVerifier(db).verifyTenant('acme')).toMatchObject({
+      ok: true,
+      checked: entries.length,
+    });
+  });
+
   it('verifies page by page, and stops at the first broken entry', async () => {
     const count = (await rows()).length;
     const verify = () => new JournalVerifier(db, 100).verifyTenant('acme');
@@ -347,5 +380,51 @@ describe.each(DIALECTS)('appending on $dialect', ({ create }) => {
       }),
     ).rejects.toThrow('the change failed');
     expect(await rows()).toHaveLength(before);
+  });
+});
+
+describe('the chain worker', () => {
+  it('answers what chainEntries and packEntries give here, and nothing once closed', async () => {
+    const worker = new ChainWorker();
+    expect(worker.available()).toBe(false); // the first call starts it
+    expect(worker.available()).toBe(true);
+    const shared = {
+      tenant: 'acme',
+      time: '2024-05-01T12:00:00.000Z',
+      actor: { type: 'apikey', id: TRICKY[1], name: TRICKY[2] },
+      requestId: TRICKY[0],
+      source: null,
+    };
+    const head = { tenant: 'acme', seq: 41, hash: sha256Hex('before') };
+    const records = TRICKY.map((text, index) => ({
+      operation: 'apply',
+      kind: index % 2 ? 'Device' : undefined,
+      name: text,
+      generation: index % 2 ? index : undefined,
+      result: 'configured',
+      reason: index % 2 ? undefined : text,
+      changes: [{ pointer: `/spec/${text}`, old: index, new: { [text]: [text, null] } }],
+    }));
+    const changes = records.map(encodeChanges);
+    const here = chainEntries(head, shared, records, changes);
+    const answer = await worker.chain({
+      head,
+      shared,
+      records: records.map(({ changes: _, ...own }) => own),
+      changes,
+      pack: true,
+    });
+    expect(answer).toMatchObject({ hashes: here.map((entry) => entry.hash).join('') });
+    const packed = packEntries(shared, here);
+    const fromWorker = answer && 'packed' in answer ? answer.packed : undefined;
+    expect(fromWorker?.sql).toBe(packed?.sql);
+    expect(
+      fromWorker?.bindings.map((value) => (value instanceof Uint8Array ? Buffer.from(value) : value)),
+    ).toEqual(packed?.bindings);
+    expect(worker.chained).toBe(1);
+
+    await worker.close();
+    expect(worker.available()).toBe(false);
+    expect(await worker.chain({ head, shared, records, changes, pack: false })).toBeUndefined();
   });
 });

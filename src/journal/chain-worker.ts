@@ -1,0 +1,106 @@
+import { Worker } from 'node:worker_threads';
+import type { SharedFields } from './chain.js';
+import type { OwnValue } from './journal-insert.js';
+import type { ChainRecord, LockedHead } from './seal.js';
+
+/** A packed SQLite INSERT (see packEntries), built by the worker. */
+export interface PackedInsert {
+  sql: string;
+  bindings: Array<OwnValue | Uint8Array>;
+}
+
+/** One chunk of an append for the worker to chain (and pack). */
+export interface ChainRequest {
+  id: number;
+  head: LockedHead;
+  shared: SharedFields;
+  records: ChainRecord[];
+  changes: string[];
+  pack: boolean;
+}
+
+export type ChainResponse =
+  | { id: number; hashes: string; packed: PackedInsert | undefined }
+  | { id: number; error: string };
+
+/** How long to wait for the worker's first answer before sealing on the event loop for good. */
+const START_TIMEOUT_MS = 10_000;
+
+/**
+ * The chain worker: a thread that hashes and packs the chunks of big appends, so that the event
+ * loop, which binds the apply's own rows, only encodes the changes (the part that needs the
+ * change objects, which would cost more to send than to encode). One per process, started by the
+ * first big append and shared by every writer; idle, it keeps nothing alive. A worker that fails
+ * is not restarted: the event loop chains from then on, with the same result.
+ */
+export class ChainWorker {
+  private worker?: Worker;
+  /** Chunks the worker has chained so far (tests check that big appends go through it). */
+  chained = 0;
+  private failed = false;
+  private nextId = 1;
+  private readonly pending = new Map<number, (response: ChainResponse | undefined) => void>();
+
+  /** Whether chunks can be sent; the first call starts the worker (and answers false). */
+  available(): boolean {
+    if (this.failed) return false;
+    if (!this.worker) {
+      this.start();
+      return false;
+    }
+    return true;
+  }
+
+  private start(): void {
+    const worker = new Worker(new URL('./chain-worker.mjs', import.meta.url));
+    this.worker = worker;
+    worker.unref();
+    const timeout = setTimeout(() => this.fail(), START_TIMEOUT_MS);
+    timeout.unref();
+    worker.once('online', () => clearTimeout(timeout));
+    worker.on('message', (response: ChainResponse) => {
+      const settle = this.pending.get(response.id);
+      this.pending.delete(response.id);
+      if (this.pending.size === 0) worker.unref();
+      if ('hashes' in response) this.chained += 1;
+      settle?.(response);
+    });
+    worker.on('error', () => this.fail());
+    worker.on('exit', () => this.fail());
+  }
+
+  /** Stops the worker for good; the event loop chains from then on. */
+  close(): Promise<void> {
+    const worker = this.worker;
+    this.fail();
+    return worker ? worker.terminate().then(() => undefined) : Promise.resolve();
+  }
+
+  private fail(): void {
+    this.failed = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    for (const settle of this.pending.values()) settle(undefined);
+    this.pending.clear();
+    void worker?.terminate();
+  }
+
+  /** The worker's answer for one chunk, or undefined if it cannot give one. */
+  chain(request: Omit<ChainRequest, 'id'>): Promise<ChainResponse | undefined> {
+    const worker = this.worker;
+    if (!worker) return Promise.resolve(undefined);
+    const id = this.nextId++;
+    const answered = new Promise<ChainResponse | undefined>((resolve) => this.pending.set(id, resolve));
+    try {
+      worker.postMessage({ id, ...request } satisfies ChainRequest);
+    } catch {
+      this.pending.delete(id);
+      return Promise.resolve(undefined);
+    }
+    // While a chunk is out, the worker keeps the process alive: a transaction waits on it.
+    worker.ref();
+    return answered;
+  }
+}
+
+export const chainWorker = new ChainWorker();

@@ -1,0 +1,97 @@
+import type { OperationContext } from '../context.js';
+import type { FieldChange } from '../resources/diff.js';
+import { entryTextEncoder, type OwnFields, type SharedFields, sha256Hex } from './chain.js';
+import type { SealedEntry } from './journal-insert.js';
+import { redactedChangesJson } from './redact.js';
+
+/** What a caller records; the writer adds sequence, time, actor, request id and the chain. */
+export interface JournalRecord {
+  operation: string;
+  kind?: string;
+  name?: string;
+  generation?: number;
+  result: string;
+  reason?: string;
+  changeset?: string;
+  changes?: FieldChange[];
+}
+
+/** A tenant's journal head, read and locked for an append. */
+export interface LockedHead {
+  tenant: string;
+  seq: number;
+  hash: string;
+}
+
+/** Entries chained onto a head, ready to be stored in the same transaction. */
+export interface SealedAppend {
+  head: LockedHead;
+  shared: SharedFields;
+  entries: SealedEntry[];
+}
+
+/** The fields every entry of an append shares, from the operation's context. Pure. */
+export function sharedFields(tenant: string, time: string, context: OperationContext): SharedFields {
+  return {
+    tenant,
+    time,
+    actor: { type: context.actor.type, id: context.actor.id, name: context.actor.name },
+    requestId: context.requestId,
+    source: context.source ?? null,
+  };
+}
+
+/** A record's own fields at `seq`, linked to `prevHash`. Pure. */
+export function ownFields(record: Omit<JournalRecord, 'changes'>, seq: number, prevHash: string): OwnFields {
+  return {
+    seq,
+    operation: record.operation,
+    kind: record.kind ?? null,
+    name: record.name ?? null,
+    generation: record.generation ?? null,
+    result: record.result,
+    reason: record.reason ?? null,
+    changeset: record.changeset ?? null,
+    prevHash,
+  };
+}
+
+/** A record's own fields without its changes (those travel already encoded). */
+export type ChainRecord = Omit<JournalRecord, 'changes'>;
+
+/** The journal's form of a record's changes: canonical JSON, redacted. Pure. */
+export function encodeChanges(record: JournalRecord): string {
+  return redactedChangesJson(record.changes ?? []);
+}
+
+/**
+ * Chains entries whose changes are already encoded onto `head`: sequences, links, hashes. Strings
+ * in, strings out, so that it can run in the chain worker as well. Pure.
+ */
+export function chainEntries(
+  head: LockedHead,
+  shared: SharedFields,
+  records: readonly ChainRecord[],
+  changes: readonly string[],
+): SealedEntry[] {
+  const entryText = entryTextEncoder(shared);
+  const entries: SealedEntry[] = new Array(records.length);
+  let prevHash = head.hash;
+  for (let index = 0; index < records.length; index++) {
+    const own = ownFields(records[index], head.seq + index + 1, prevHash);
+    // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
+    const hash = sha256Hex(entryText(own, changes[index]));
+    entries[index] = { own, changesJson: changes[index], hash };
+    prevHash = hash;
+  }
+  return entries;
+}
+
+/** Chains `records` onto `head`: encoded changes, sequences, links, hashes. Pure. */
+export function sealAll(
+  head: LockedHead,
+  shared: SharedFields,
+  records: readonly JournalRecord[],
+): SealedEntry[] {
+  return chainEntries(head, shared, records, records.map(encodeChanges));
+}
