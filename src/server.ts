@@ -1,3 +1,4 @@
+import { chainWorker } from './journal/chain-worker.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { LogLevel } from '@nestjs/common';
@@ -27,7 +28,10 @@ export interface StewardServer {
 }
 
 /** Builds and starts Steward: services, HTTP surface, and the reconcile engine. */
-export async function startServer(config: StewardConfig, options: ComposeOptions = {}): Promise<StewardServer> {
+export async function startServer(
+  config: StewardConfig,
+  options: ComposeOptions = {},
+): Promise<StewardServer> {
   const services = await composeServices(config, options);
   const boot = await services.identity.bootstrap(config.adminPassword);
   if (boot.generatedPassword)
@@ -36,6 +40,8 @@ export async function startServer(config: StewardConfig, options: ComposeOptions
       `\nSteward created tenant "default" and user "admin" with the generated password:\n\n    ${boot.generatedPassword}\n\nLog in with: steward login -u admin   (then change it: steward passwd). It is not shown again.\n\n`,
     );
   services.authenticator.start();
+  // Loads in the background, so that the first big apply finds it ready (see chain-worker.ts).
+  chainWorker.available();
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimit,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.

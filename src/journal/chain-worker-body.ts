@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import type { ChainRequest, ChainResponse } from './chain-worker.js';
+import { type ChainRequest, type ChainResponse, WORKER_READY } from './chain-worker.js';
 import { packEntries } from './journal-insert.js';
 import { chainEntries } from './seal.js';
 
@@ -20,3 +20,4 @@ port.on('message', (request: ChainRequest) => {
   }
   port.postMessage(response);
 });
+port.postMessage(WORKER_READY);

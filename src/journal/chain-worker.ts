@@ -23,32 +23,48 @@ export type ChainResponse =
   | { id: number; hashes: string; packed: PackedInsert | undefined }
   | { id: number; error: string };
 
+/** What the worker posts once its modules are loaded. */
+export const WORKER_READY = 'ready';
+
 /** How long to wait for the worker's first answer before sealing on the event loop for good. */
 const START_TIMEOUT_MS = 10_000;
 
 /**
  * The chain worker: a thread that hashes and packs the chunks of big appends, so that the event
  * loop, which binds the apply's own rows, only encodes the changes (the part that needs the
- * change objects, which would cost more to send than to encode). One per process, started by the
- * first big append and shared by every writer; idle, it keeps nothing alive. A worker that fails
- * is not restarted: the event loop chains from then on, with the same result.
+ * change objects, which would cost more to send than to encode). One per process, started with
+ * the server (or by the first big append) and shared by every writer; idle, it keeps nothing
+ * alive. Until it has loaded, and for good if it fails, the event loop chains: same entries.
  */
 export class ChainWorker {
   private worker?: Worker;
+  private ready = false;
   /** Chunks the worker has chained so far (tests check that big appends go through it). */
   chained = 0;
   private failed = false;
   private nextId = 1;
   private readonly pending = new Map<number, (response: ChainResponse | undefined) => void>();
 
-  /** Whether chunks can be sent; the first call starts the worker (and answers false). */
+  /**
+   * Whether chunks can be sent: the first call starts the worker, and until it has loaded its
+   * modules (a few hundred ms) chunks would only queue behind that, so it answers false.
+   */
   available(): boolean {
     if (this.failed) return false;
-    if (!this.worker) {
-      this.start();
-      return false;
-    }
-    return true;
+    if (!this.worker) this.start();
+    return this.ready;
+  }
+
+  /** Resolves once the worker can take chunks (true), or has failed (false). Starts it. */
+  whenReady(): Promise<boolean> {
+    if (this.available() || this.failed) return Promise.resolve(this.ready);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private readonly waiting: Array<(ready: boolean) => void> = [];
+
+  private settleWaiting(): void {
+    for (const resolve of this.waiting.splice(0)) resolve(this.ready);
   }
 
   private start(): void {
@@ -57,8 +73,13 @@ export class ChainWorker {
     worker.unref();
     const timeout = setTimeout(() => this.fail(), START_TIMEOUT_MS);
     timeout.unref();
-    worker.once('online', () => clearTimeout(timeout));
-    worker.on('message', (response: ChainResponse) => {
+    worker.on('message', (response: ChainResponse | typeof WORKER_READY) => {
+      if (response === WORKER_READY) {
+        clearTimeout(timeout);
+        this.ready = true;
+        this.settleWaiting();
+        return;
+      }
       const settle = this.pending.get(response.id);
       this.pending.delete(response.id);
       if (this.pending.size === 0) worker.unref();
@@ -78,6 +99,8 @@ export class ChainWorker {
 
   private fail(): void {
     this.failed = true;
+    this.ready = false;
+    this.settleWaiting();
     const worker = this.worker;
     this.worker = undefined;
     for (const settle of this.pending.values()) settle(undefined);
@@ -88,7 +111,7 @@ export class ChainWorker {
   /** The worker's answer for one chunk, or undefined if it cannot give one. */
   chain(request: Omit<ChainRequest, 'id'>): Promise<ChainResponse | undefined> {
     const worker = this.worker;
-    if (!worker) return Promise.resolve(undefined);
+    if (!worker || !this.ready) return Promise.resolve(undefined);
     const id = this.nextId++;
     const answered = new Promise<ChainResponse | undefined>((resolve) => this.pending.set(id, resolve));
     try {

@@ -22,8 +22,8 @@ interface Link {
  * hash and prevHash, and a whole page in one BLOB: a million entries cost a hundred rows to the
  * driver instead of a million objects of eighteen strings, which is what makes verify take seconds.
  */
-export const SQLITE_PAGE = `SELECT count(*) AS n, CAST(group_concat(line, char(10)) AS BLOB) AS lines FROM (
-  SELECT printf('%d %s %s %s', seq, hash, prev_hash, printf('{"actor":{"id":%s,"name":%s,"type":%s},"changes":%s,"changeset":%s,"generation":%s,"kind":%s,"name":%s,"operation":%s,"prevHash":%s,"reason":%s,"requestId":%s,"result":%s,"seq":%d,"source":%s,"tenant":%s,"time":%s}',
+export const SQLITE_PAGE = `SELECT count(*) AS n, max(seq) AS last, CAST(group_concat(line, char(10)) AS BLOB) AS lines FROM (
+  SELECT seq, printf('%d %s %s %s', seq, hash, prev_hash, printf('{"actor":{"id":%s,"name":%s,"type":%s},"changes":%s,"changeset":%s,"generation":%s,"kind":%s,"name":%s,"operation":%s,"prevHash":%s,"reason":%s,"requestId":%s,"result":%s,"seq":%d,"source":%s,"tenant":%s,"time":%s}',
     json_quote(actor_id), json_quote(actor_name), json_quote(actor_type), changes, json_quote(changeset),
     coalesce(generation, 'null'), json_quote(kind), json_quote(name), json_quote(operation), json_quote(prev_hash),
     json_quote(reason), json_quote(request_id), json_quote(result), seq, json_quote(source), json_quote(tenant),
@@ -65,6 +65,15 @@ export function parseSqlitePage(lines: Buffer, count: number): Link[] | undefine
   for (let index = 1; index < links.length; index++)
     if (links[index].seq <= links[index - 1].seq) return links.sort((a, b) => a.seq - b.seq);
   return links;
+}
+
+/** A page of the walk: how many entries, the last seq, and their texts (SQLite) or rows. */
+interface Page {
+  after: number;
+  count: number;
+  last: number;
+  lines?: Buffer;
+  rows?: JournalRow[];
 }
 
 /** Rows per query: large enough that per-query overhead vanishes, small enough to stay flat in memory. */
@@ -132,17 +141,28 @@ export class JournalVerifier {
   private async walk(tenant: string, checkpoint: Checkpoint | null): Promise<VerifyResult> {
     const checker = new ChainChecker(checkpoint ?? { seq: 0, hash: GENESIS_HASH });
     let last = checkpoint?.seq ?? 0;
+    let next = this.page(tenant, last);
     for (;;) {
-      const links = await this.links(tenant, last);
+      const page = await next;
+      // The next page is read (on SQLite, built) while this one is hashed.
+      if (page.count === this.pageSize) next = this.page(tenant, page.last);
+      const links = await this.links(tenant, page);
       for (const link of links) {
-        if (!checker.push(link.seq, link.prevHash, link.hash, link.matches)) return checker.finish();
+        if (!checker.push(link.seq, link.prevHash, link.hash, link.matches)) {
+          // A page still being read is not needed any more; its failure is not ours to report.
+          next.catch(() => undefined);
+          return checker.finish();
+        }
         last = link.seq;
       }
-      if (links.length === this.pageSize) continue;
+      if (page.count === this.pageSize) continue;
       // The head is read after the last page, so entries appended while we walked are walked too
       // rather than mistaken for entries beyond the head.
       const head = await this.head(tenant);
-      if (head && head.seq > last && (await entriesAfter(this.db, tenant, last, 1)).length > 0) continue;
+      if (head && head.seq > last && (await entriesAfter(this.db, tenant, last, 1)).length > 0) {
+        next = this.page(tenant, last);
+        continue;
+      }
       if (!head && last > 0) {
         const verdict = checker.finish();
         if (!verdict.ok) return verdict;
@@ -156,18 +176,30 @@ export class JournalVerifier {
     }
   }
 
-  /** The next page of links after `after`, in seq order. */
-  private async links(tenant: string, after: number): Promise<Link[]> {
+  /** The next page of entries after `after`: on SQLite their canonical texts, else the rows. */
+  private async page(tenant: string, after: number): Promise<Page> {
     if (this.db.dialect === 'sqlite') {
       const [page] = (await this.db.knex.raw(SQLITE_PAGE, [tenant, after, this.pageSize])) as Array<{
         n: number;
+        last: number | null;
         lines: Buffer | null;
       }>;
-      if (!page?.lines || Number(page.n) === 0) return [];
-      const links = parseSqlitePage(page.lines, Number(page.n));
+      const count = Number(page?.n ?? 0);
+      return { after, count, last: Number(page?.last ?? after), lines: page?.lines ?? undefined };
+    }
+    const rows = await entriesAfter(this.db, tenant, after, this.pageSize);
+    return { after, count: rows.length, last: rows.length ? Number(rows[rows.length - 1].seq) : after, rows };
+  }
+
+  /** The links of a page, in seq order, every hash recomputed. */
+  private async links(tenant: string, page: Page): Promise<Link[]> {
+    if (page.count === 0) return [];
+    if (page.lines) {
+      const links = parseSqlitePage(page.lines, page.count);
       if (links) return this.recheck(tenant, links);
     }
-    return (await entriesAfter(this.db, tenant, after, this.pageSize)).map((row) => ({
+    const rows = page.rows ?? (await entriesAfter(this.db, tenant, page.after, this.pageSize));
+    return rows.map((row) => ({
       seq: Number(row.seq),
       prevHash: row.prev_hash,
       hash: row.hash,

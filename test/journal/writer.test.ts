@@ -276,7 +276,7 @@ describe.each(DIALECTS)('appending on $dialect', ({ create }) => {
   });
 
   it('chains a big append in the worker while the change is written, and the chain goes on', async () => {
-    chainWorker.available(); // starts it: the first big append of a process is chained here
+    expect(await chainWorker.whenReady()).toBe(true);
     const before = (await rows()).length;
     const chunksBefore = chainWorker.chained;
     const records: JournalRecord[] = Array.from({ length: 3_500 }, (_, index) => ({
@@ -386,7 +386,8 @@ describe.each(DIALECTS)('appending on $dialect', ({ create }) => {
 describe('the chain worker', () => {
   it('answers what chainEntries and packEntries give here, and nothing once closed', async () => {
     const worker = new ChainWorker();
-    expect(worker.available()).toBe(false); // the first call starts it
+    expect(worker.available()).toBe(false); // the first call starts it: not ready yet
+    expect(await worker.whenReady()).toBe(true);
     expect(worker.available()).toBe(true);
     const shared = {
       tenant: 'acme',
