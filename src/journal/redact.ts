@@ -10,21 +10,21 @@ export const REDACTED = '[REDACTED]';
 const REDACTED_JSON = JSON.stringify(REDACTED);
 
 /**
- * Member names seen so far: their JSON-quoted form, or null for a secret-looking name. Documents of
- * one kind repeat the same few names thousands of times in an apply; the bound keeps a flood of
- * distinct names (annotations, labels) from growing it without end.
+ * Member names seen so far: their JSON-quoted form followed by `:`, or null for a secret-looking
+ * name. Documents of one kind repeat the same few names thousands of times in an apply; the bound
+ * keeps a flood of distinct names (annotations, labels) from growing it without end.
  */
 const memberNames = new Map<string, string | null>();
 const MEMBER_NAMES_BOUND = 10_000;
 
-function quotedMemberName(name: string): string | null {
-  let quoted = memberNames.get(name);
-  if (quoted === undefined) {
-    quoted = SECRET_FIELD.test(name) ? null : JSON.stringify(name);
+function memberPrefix(name: string): string | null {
+  let prefix = memberNames.get(name);
+  if (prefix === undefined) {
+    prefix = SECRET_FIELD.test(name) ? null : `${JSON.stringify(name)}:`;
     if (memberNames.size >= MEMBER_NAMES_BOUND) memberNames.clear();
-    memberNames.set(name, quoted);
+    memberNames.set(name, prefix);
   }
-  return quoted;
+  return prefix;
 }
 
 /** True when a JSON-pointer segment or member name looks like it holds a secret. Pure. */
@@ -107,15 +107,17 @@ function writeRedacted(value: unknown, out: string[]): void {
     }
     keys[at + 1] = key;
   }
+  // Pieces are pushed as they are (constants and cached names), not joined into new strings.
   let separator = '{';
   for (const key of keys) {
     const member = record[key];
     if (member === undefined) continue;
-    const quoted = quotedMemberName(key);
-    if (quoted === null) {
-      out.push(`${separator}${JSON.stringify(key)}:${REDACTED_JSON}`);
+    const prefix = memberPrefix(key);
+    out.push(separator);
+    if (prefix === null) {
+      out.push(JSON.stringify(key), ':', REDACTED_JSON);
     } else {
-      out.push(`${separator}${quoted}:`);
+      out.push(prefix);
       writeRedacted(member, out);
     }
     separator = ',';
