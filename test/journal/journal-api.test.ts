@@ -1,9 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainWorker } from '../../src/journal/chain-worker.js';
 import { verifyExportLines } from '../../src/journal/verify.js';
 import type { StewardServer } from '../../src/server.js';
 import { DIALECTS, type TestDatabase } from '../support/databases.js';
 import { startTestServer } from '../support/server.js';
-import { allEntries, apply, call, device, entryCount, journal, type EntryList, type StatusBody } from './support.js';
+import {
+  allEntries,
+  apply,
+  call,
+  device,
+  entryCount,
+  journal,
+  type EntryList,
+  type StatusBody,
+} from './support.js';
 
 describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
   let database: TestDatabase;
@@ -24,12 +34,17 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
       body: [device('rec-a', { team: 'infra' }), device('rec-b')],
       headers: { 'x-request-id': 'req-journal-1' },
     });
-    const again = await apply(server, [device('rec-a', { team: 'infra' }), device('rec-b', {}, { displayName: 'B' })]);
+    const again = await apply(server, [
+      device('rec-a', { team: 'infra' }),
+      device('rec-b', {}, { displayName: 'B' }),
+    ]);
     const deleted = await call(server, 'DELETE', '/api/v1/devices/rec-a');
     expect(deleted.status).toBe(200);
 
     const entries = (await journal(server, '?kind=Device&limit=20')).body.items;
-    const rec = entries.filter((entry) => entry.name?.startsWith('rec-') && entry.operation !== 'status').reverse();
+    const rec = entries
+      .filter((entry) => entry.name?.startsWith('rec-') && entry.operation !== 'status')
+      .reverse();
     expect(rec.map((entry) => [entry.operation, entry.name, entry.result])).toEqual([
       ['apply', 'rec-a', 'created'],
       ['apply', 'rec-b', 'created'],
@@ -52,7 +67,10 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
       changes: [{ pointer: '/spec/displayName', new: 'B' }],
     });
     expect(rec[2].changes).toEqual([]);
-    expect(rec[0].changes[0]).toMatchObject({ pointer: '', new: { metadata: { labels: { team: 'infra' } } } });
+    expect(rec[0].changes[0]).toMatchObject({
+      pointer: '',
+      new: { metadata: { labels: { team: 'infra' } } },
+    });
     for (const entry of entries) expect(entry.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -72,6 +90,41 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     expect(await entryCount(server)).toBe(before);
   });
 
+  it('writes no entry and no row when a big apply fails in the database while its entries are being stored', async () => {
+    // 2,500 documents: chunks of entries are chained by the worker and stored beside the rows.
+    expect(await chainWorker.whenReady()).toBe(true);
+    const db = server.services.db;
+    const refuse =
+      db.dialect === 'sqlite'
+        ? [
+            `CREATE TRIGGER refuse_big BEFORE INSERT ON resources WHEN NEW.name = 'big-2400'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`,
+          ]
+        : [
+            `CREATE FUNCTION refuse_big() RETURNS trigger AS $$ BEGIN
+               IF NEW.name = 'big-2400' THEN RAISE EXCEPTION 'refused by the test trigger'; END IF;
+               RETURN NEW; END $$ LANGUAGE plpgsql`,
+            'CREATE TRIGGER refuse_big BEFORE INSERT ON resources FOR EACH ROW EXECUTE FUNCTION refuse_big()',
+          ];
+    for (const sql of refuse) await db.knex.raw(sql);
+    try {
+      const before = await entryCount(server);
+      const chunksBefore = chainWorker.chained;
+      const failed = await apply(
+        server,
+        Array.from({ length: 2_500 }, (_, index) => device(`big-${index}`)),
+      );
+      expect(failed.status).toBe(500);
+      expect(chainWorker.chained).toBeGreaterThan(chunksBefore);
+      expect(await entryCount(server)).toBe(before);
+      expect((await call(server, 'GET', '/api/v1/devices/big-0')).status).toBe(404);
+    } finally {
+      await db.knex.raw('DROP TRIGGER refuse_big' + (db.dialect === 'sqlite' ? '' : ' ON resources'));
+      if (db.dialect !== 'sqlite') await db.knex.raw('DROP FUNCTION refuse_big()');
+    }
+    expect((await call(server, 'GET', '/api/v1/journal/verify')).body).toMatchObject({ ok: true });
+  });
+
   it('keeps secrets out: redacted in the entry, absent from every stored row', async () => {
     const secret = 'hunter2-very-secret-value';
     const manifest = device('secretive', {}, { displayName: 'box' });
@@ -87,8 +140,8 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     expect((await apply(server, [changed])).status).toBe(200);
 
     const [configured, created] = (await journal(server, '?name=secretive&operation=apply')).body.items;
-    const annotations = (created.changes[0].new as { metadata: { annotations: Record<string, string> } }).metadata
-      .annotations;
+    const annotations = (created.changes[0].new as { metadata: { annotations: Record<string, string> } })
+      .metadata.annotations;
     expect(annotations).toEqual({
       password: '[REDACTED]',
       'example.com/api-token': '[REDACTED]',
@@ -106,9 +159,13 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
   });
 
   it('filters by kind, name, actor, operation, result and time, newest first, and pages', async () => {
-    await apply(server, Array.from({ length: 12 }, (_, i) => device(`filt-${String(i).padStart(2, '0')}`)));
+    await apply(
+      server,
+      Array.from({ length: 12 }, (_, i) => device(`filt-${String(i).padStart(2, '0')}`)),
+    );
     await call(server, 'DELETE', '/api/v1/devices/filt-03');
-    const names = async (query: string) => (await journal(server, query)).body.items.map((entry) => entry.name);
+    const names = async (query: string) =>
+      (await journal(server, query)).body.items.map((entry) => entry.name);
 
     const filt03 = (await journal(server, '?kind=Device&name=filt-03')).body.items;
     expect(filt03.every((entry) => entry.name === 'filt-03')).toBe(true);
@@ -119,12 +176,17 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     expect(await names('?actor=someone-else')).toEqual([]);
     expect(await names('?since=1h&name=filt-05&operation=apply')).toEqual(['filt-05']);
     expect(await names('?until=1h&name=filt-05')).toEqual([]);
-    expect(await names(`?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
+    expect(await names(`?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual(
+      [],
+    );
 
     const seen: number[] = [];
     let token: string | undefined;
     do {
-      const page = await journal(server, `?operation=apply&result=created&limit=5${token ? `&continue=${token}` : ''}`);
+      const page = await journal(
+        server,
+        `?operation=apply&result=created&limit=5${token ? `&continue=${token}` : ''}`,
+      );
       expect(page.body.kind).toBe('JournalEntryList');
       expect(page.body.items.length).toBeLessThanOrEqual(5);
       seen.push(...page.body.items.map((entry) => entry.seq));
@@ -133,7 +195,9 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     expect(seen).toEqual([...seen].sort((a, b) => b - a));
     expect(new Set(seen).size).toBe(seen.length);
     const all = await allEntries(server);
-    expect(seen.length).toBe(all.filter((entry) => entry.operation === 'apply' && entry.result === 'created').length);
+    expect(seen.length).toBe(
+      all.filter((entry) => entry.operation === 'apply' && entry.result === 'created').length,
+    );
 
     expect((await journal(server, '?limit=0')).status).toBe(400);
     expect((await journal(server, '?continue=garbage')).status).toBe(400);
@@ -173,7 +237,9 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     // Truncated or edited exports do not verify.
     expect(verifyExportLines(lines.slice(0, -2)).ok).toBe(false);
     const applyIndex = lines.findIndex((line) => line.includes('"apply"'));
-    const edited = lines.map((line, index) => (index === applyIndex ? line.replace('"apply"', '"delete"') : line));
+    const edited = lines.map((line, index) =>
+      index === applyIndex ? line.replace('"apply"', '"delete"') : line,
+    );
     expect(verifyExportLines(edited)).toMatchObject({ ok: false, firstBrokenSeq: applyIndex + 1 });
 
     const csv = await call<string>(server, 'GET', '/api/v1/journal/export?format=csv');
@@ -195,7 +261,11 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
   });
 
   it('verifies the chain online', async () => {
-    const verify = await call<{ ok: boolean; checked: number; message: string }>(server, 'GET', '/api/v1/journal/verify');
+    const verify = await call<{ ok: boolean; checked: number; message: string }>(
+      server,
+      'GET',
+      '/api/v1/journal/verify',
+    );
     expect(verify.body.ok).toBe(true);
     const all = Number((await server.services.db.knex('journal_entries').count({ n: '*' }).first())?.n);
     expect(verify.body.checked).toBe(all);
