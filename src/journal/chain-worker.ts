@@ -26,7 +26,7 @@ export type ChainResponse =
 /** What the worker posts once its modules are loaded. */
 export const WORKER_READY = 'ready';
 
-/** How long to wait for the worker's first answer before sealing on the event loop for good. */
+/** How long the worker may take to load; past that, the event loop chains for good. */
 const START_TIMEOUT_MS = 10_000;
 
 /**
