@@ -41,7 +41,7 @@ export async function startServer(
     );
   services.authenticator.start();
   // Loads in the background, so that the first big apply finds it ready (see chain-worker.ts).
-  chainWorker.available();
+  chainWorker.start();
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimit,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.

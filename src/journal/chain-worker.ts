@@ -44,6 +44,8 @@ export class ChainWorker {
   private failed = false;
   private nextId = 1;
   private readonly pending = new Map<number, (response: ChainResponse | undefined) => void>();
+  /** Callers of whenReady waiting for the worker to load (or fail). */
+  private readonly waiting: Array<(ready: boolean) => void> = [];
 
   /**
    * Whether chunks can be sent: the first call starts the worker, and until it has loaded its
@@ -51,7 +53,7 @@ export class ChainWorker {
    */
   available(): boolean {
     if (this.failed) return false;
-    if (!this.worker) this.start();
+    this.start();
     return this.ready;
   }
 
@@ -61,13 +63,13 @@ export class ChainWorker {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  private readonly waiting: Array<(ready: boolean) => void> = [];
-
   private settleWaiting(): void {
     for (const resolve of this.waiting.splice(0)) resolve(this.ready);
   }
 
-  private start(): void {
+  /** Starts the worker loading in the background, once (the server does it at start). */
+  start(): void {
+    if (this.worker || this.failed) return;
     const worker = new Worker(new URL('./chain-worker.mjs', import.meta.url));
     this.worker = worker;
     worker.unref();

@@ -2,8 +2,11 @@ import { createHash, hash } from 'node:crypto';
 import { canonicalJson } from '../resources/canonical.js';
 import type { FieldChange } from '../resources/diff.js';
 
+/** Characters of an entry hash: SHA-256 in lower-case hex. */
+export const HASH_LENGTH = 64;
+
 /** The hash before the first entry of a tenant's chain. */
-export const GENESIS_HASH = '0'.repeat(64);
+export const GENESIS_HASH = '0'.repeat(HASH_LENGTH);
 
 /** An entry as hashed and stored (everything but its own hash). */
 export interface ChainedEntry {

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { chunk, type DialectName } from '../store/database.js';
-import type { OwnFields, SharedFields } from './chain.js';
+import { HASH_LENGTH, type OwnFields, type SharedFields } from './chain.js';
 
 /** An entry ready to be stored: its own fields, its changes as hashed (canonical JSON), its hash. */
 export interface SealedEntry {
@@ -78,7 +78,6 @@ export type OwnValue = string | number | null;
 
 /** Digits of one length in the lengths blob; -1 (`-000000001`) stands for NULL. */
 const LENGTH_WIDTH = 10;
-const HASH_WIDTH = 64;
 
 /**
  * Stores sealed entries (consecutive seqs, all of one append) in the caller's transaction.
@@ -165,7 +164,7 @@ function packedStatement(shape: PackedShape): string {
     'FROM packed WHERE r + 1 < ?) ' +
     `INSERT INTO journal_entries (${JOURNAL_COLUMNS.join(', ')}) ` +
     `SELECT ?, ? + r, ?, ?, ?, ?, ?, ?, ${values.join(', ')}, ` +
-    `CAST(substr(?, r * ${HASH_WIDTH} + 1, ${HASH_WIDTH}) AS TEXT), CAST(substr(?, r * ${HASH_WIDTH} + ${HASH_WIDTH + 1}, ${HASH_WIDTH}) AS TEXT) ` +
+    `CAST(substr(?, r * ${HASH_LENGTH} + 1, ${HASH_LENGTH}) AS TEXT), CAST(substr(?, r * ${HASH_LENGTH} + ${HASH_LENGTH + 1}, ${HASH_LENGTH}) AS TEXT) ` +
     'FROM packed';
   statements.set(key, sql);
   return sql;
@@ -223,12 +222,12 @@ export function packEntries(
   const lengths: number[] = [];
   const hashes: string[] = [first.own.prevHash];
   let previous = first.own.prevHash;
-  if (previous.length !== HASH_WIDTH) return undefined;
+  if (previous.length !== HASH_LENGTH) return undefined;
   for (let index = 0; index < entries.length; index++) {
     const entry = entries[index];
     // The statement numbers the rows from the first seq and links each to the hash before it.
     if (entry.own.seq !== first.own.seq + index || entry.own.prevHash !== previous) return undefined;
-    if (entry.hash.length !== HASH_WIDTH) return undefined;
+    if (entry.hash.length !== HASH_LENGTH) return undefined;
     previous = entry.hash;
     hashes.push(entry.hash);
     for (const column of packedColumns) {

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { OperationContext } from '../context.js';
 import { canonicalJson } from '../resources/canonical.js';
 import type { Database } from '../store/database.js';
-import { canonicalEntryText, GENESIS_HASH, sha256Hex } from './chain.js';
+import { canonicalEntryText, GENESIS_HASH, HASH_LENGTH, sha256Hex } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
 import { type ChainAnchor, type Checkpoint, checkpointOf, entriesAfter, headOf } from './journal-rows.js';
 import { JOURNAL_SELECT } from './journal-writer.js';
@@ -29,8 +29,6 @@ export const SQLITE_PAGE = `SELECT count(*) AS n, max(seq) AS last, CAST(group_c
     json_quote(reason), json_quote(request_id), json_quote(result), seq, json_quote(source), json_quote(tenant),
     json_quote(time))) AS line
   FROM journal_entries WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?)`;
-
-const HASH_LENGTH = 64;
 
 /**
  * Splits a SQLite page into links, hashing each canonical text as bytes. Undefined when a line is

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
 import type { Database } from '../store/database.js';
-import { GENESIS_HASH, type SharedFields } from './chain.js';
+import { GENESIS_HASH, HASH_LENGTH, type SharedFields } from './chain.js';
 import { type ChainResponse, chainWorker } from './chain-worker.js';
+import type { JournalHeadRow } from './journal-entity.js';
 import {
   insertJournalEntries,
   insertPacked,
@@ -10,14 +11,13 @@ import {
   type OwnValue,
   type SealedEntry,
 } from './journal-insert.js';
-import type { JournalHeadRow } from './journal-entity.js';
 import {
   type ChainRecord,
   chainEntries,
   encodeChanges,
+  entriesWithHashes,
   type JournalRecord,
   type LockedHead,
-  ownFields,
   type SealedAppend,
   sealAll,
   sharedFields,
@@ -42,7 +42,6 @@ const SEAL_SLICE = 200;
 const STORE_CHUNK = 1_000;
 /** Appends at least this big are chained in the worker; for fewer, the round trip costs more. */
 const WORKER_MIN_RECORDS = 2_000;
-const HASH_LENGTH = 64;
 
 /** A chunk of a big append whose changes are encoded, and the worker's answer if it was sent. */
 interface EncodedChunk {
@@ -61,21 +60,6 @@ function withoutChanges(record: JournalRecord): ChainRecord {
     reason: record.reason,
     changeset: record.changeset,
   };
-}
-
-/** Entries of a chunk from the worker's hashes. Pure. */
-function withHashes(chain: LockedHead, chunk: EncodedChunk, hashes: string): SealedEntry[] {
-  let prevHash = chain.hash;
-  return chunk.records.map((record, index) => {
-    const hash = hashes.slice(index * HASH_LENGTH, (index + 1) * HASH_LENGTH);
-    const entry = {
-      own: ownFields(record, chain.seq + index + 1, prevHash),
-      changesJson: chunk.changes[index],
-      hash,
-    };
-    prevHash = hash;
-    return entry;
-  });
 }
 
 /** Buffers cross threads as plain Uint8Arrays; the driver binds Buffers as BLOBs. */
@@ -204,7 +188,7 @@ export class JournalWriter {
       last = answer.hashes.slice(-HASH_LENGTH);
       insert = answer.packed
         ? insertPacked(trx, answer.packed.sql, answer.packed.bindings.map(asBuffer))
-        : this.insert(trx, shared, withHashes(chain, chunk, answer.hashes));
+        : this.insert(trx, shared, entriesWithHashes(chain, chunk.records, chunk.changes, answer.hashes));
     } else {
       const entries = chainEntries(chain, shared, chunk.records, chunk.changes);
       last = entries[entries.length - 1].hash;

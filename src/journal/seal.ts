@@ -1,6 +1,6 @@
 import type { OperationContext } from '../context.js';
 import type { FieldChange } from '../resources/diff.js';
-import { entryTextEncoder, type OwnFields, type SharedFields, sha256Hex } from './chain.js';
+import { entryTextEncoder, HASH_LENGTH, type OwnFields, type SharedFields, sha256Hex } from './chain.js';
 import type { SealedEntry } from './journal-insert.js';
 import { redactedChangesJson } from './redact.js';
 
@@ -65,6 +65,27 @@ export function encodeChanges(record: JournalRecord): string {
 }
 
 /**
+ * Entries of `records` (changes already encoded) linked onto `head`: sequences and links, with
+ * each entry's hash from `hashOf`, which sees the entry's fields and its predecessor's hash.
+ */
+function linkEntries(
+  head: LockedHead,
+  records: readonly ChainRecord[],
+  changes: readonly string[],
+  hashOf: (own: OwnFields, changesJson: string, index: number) => string,
+): SealedEntry[] {
+  const entries: SealedEntry[] = new Array(records.length);
+  let prevHash = head.hash;
+  for (let index = 0; index < records.length; index++) {
+    const own = ownFields(records[index], head.seq + index + 1, prevHash);
+    const hash = hashOf(own, changes[index], index);
+    entries[index] = { own, changesJson: changes[index], hash };
+    prevHash = hash;
+  }
+  return entries;
+}
+
+/**
  * Chains entries whose changes are already encoded onto `head`: sequences, links, hashes. Strings
  * in, strings out, so that it can run in the chain worker as well. Pure.
  */
@@ -75,16 +96,20 @@ export function chainEntries(
   changes: readonly string[],
 ): SealedEntry[] {
   const entryText = entryTextEncoder(shared);
-  const entries: SealedEntry[] = new Array(records.length);
-  let prevHash = head.hash;
-  for (let index = 0; index < records.length; index++) {
-    const own = ownFields(records[index], head.seq + index + 1, prevHash);
-    // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
-    const hash = sha256Hex(entryText(own, changes[index]));
-    entries[index] = { own, changesJson: changes[index], hash };
-    prevHash = hash;
-  }
-  return entries;
+  // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
+  return linkEntries(head, records, changes, (own, changesJson) => sha256Hex(entryText(own, changesJson)));
+}
+
+/** The entries chainEntries gives, with the hashes the chain worker computed (joined). Pure. */
+export function entriesWithHashes(
+  head: LockedHead,
+  records: readonly ChainRecord[],
+  changes: readonly string[],
+  hashes: string,
+): SealedEntry[] {
+  return linkEntries(head, records, changes, (_own, _changes, index) =>
+    hashes.slice(index * HASH_LENGTH, (index + 1) * HASH_LENGTH),
+  );
 }
 
 /** Chains `records` onto `head`: encoded changes, sequences, links, hashes. Pure. */
