@@ -33,7 +33,7 @@ export async function startServer(
   options: ComposeOptions = {},
 ): Promise<StewardServer> {
   const services = await composeServices(config, options);
-  const boot = await services.identity.bootstrap(config.adminPassword);
+  const boot = await services.identity.tenants.bootstrap(config.adminPassword);
   if (boot.generatedPassword)
     // Printed whatever the log level: it is shown this once and stored only as a scrypt hash.
     process.stderr.write(

@@ -22,6 +22,7 @@ interface KeyBody {
   lastRotatedAt: string;
   lastUsedAt: string | null;
   message: string;
+  details?: unknown;
 }
 
 /** A clock the test moves by hand (the engine is off, so its timers are plain ones). */
@@ -249,12 +250,12 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Other users are not locked out by victor's attacker.
     expect((await loginToken(server, 'olivia', PASSWORD)).startsWith('sts_')).toBe(true);
-    server.services.identity.userFailures.succeed('default/victor');
+    server.services.identity.sessions.userFailures.succeed('default/victor');
     expect((await loginToken(server, 'victor', PASSWORD)).startsWith('sts_')).toBe(true);
   });
 
   it('limits failed logins per address across usernames', async () => {
-    const limiter = server.services.identity.addressFailures;
+    const limiter = server.services.identity.sessions.addressFailures;
     let status = 0;
     for (let attempt = 0; attempt <= limiter.limit && status !== 429; attempt++)
       status = (
@@ -371,7 +372,15 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       });
       expect(reply.status, String(days)).toBe(ok ? 201 : 422);
       if (ok) expect(Date.parse(reply.body.expiresAt as string) - clock.now()).toBe(days * DAY_MS);
-      else expect(reply.body.message).toContain('expiresInDays must be a whole number of days from 1 to 365');
+      else
+        expect(reply.body.details).toEqual({
+          causes: [
+            {
+              pointer: '/expiresInDays',
+              message: 'must be a whole number of days from 1 to 365 (7, 30, 90, 365 or custom)',
+            },
+          ],
+        });
     }
     const defaulted = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
       token: operator,

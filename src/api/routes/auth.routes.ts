@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IdentityService } from '../../auth/identity-service.js';
 import type { Principal } from '../../auth/principal.js';
+import { type LoginInput, type PasswordChange, SessionService } from '../../auth/session-service.js';
 import type { OperationContext } from '../../context.js';
 import { BadRequestError } from '../../errors.js';
 import { SESSION_COOKIE } from '../permission.guard.js';
 import { Permission } from '../permission.js';
 import { Ctx } from '../request-context.js';
+import { ValidBody } from '../valid-body.js';
+import { EMPTY_BODY, LOGIN_BODY, PASSWORD_CHANGE_BODY } from './identity-bodies.js';
 
 export const CSRF_COOKIE = 'steward_csrf';
 /** Whether cookies get `Secure`: set by the HTTP module from STEWARD_PUBLIC_URL. */
@@ -38,7 +40,7 @@ function cookie(
 @Controller('api/v1/auth')
 export class AuthRoutes {
   constructor(
-    private readonly identity: IdentityService,
+    private readonly sessions: SessionService,
     @Inject(SECURE_COOKIES) private readonly secure: boolean,
   ) {}
 
@@ -50,11 +52,11 @@ export class AuthRoutes {
   @HttpCode(200)
   @Permission('public')
   async login(
-    @Body() body: { username?: unknown; password?: unknown; tenant?: unknown } | undefined,
+    @ValidBody(LOGIN_BODY) body: LoginInput,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const result = await this.identity.login(body ?? {}, {
+    const result = await this.sessions.login(body, {
       requestId: String(request.id),
       source: request.ip,
     });
@@ -80,9 +82,10 @@ export class AuthRoutes {
   @Permission('session')
   async logout(
     @Ctx() context: OperationContext,
+    @ValidBody(EMPTY_BODY) _body: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.identity.logout(context, principalOf(context));
+    await this.sessions.logout(context, principalOf(context));
     reply.header('set-cookie', [
       cookie(SESSION_COOKIE, '', { httpOnly: true, secure: this.secure, maxAge: 0 }),
       cookie(CSRF_COOKIE, '', { httpOnly: false, secure: this.secure, maxAge: 0 }),
@@ -113,8 +116,8 @@ export class AuthRoutes {
   @Permission('session')
   async password(
     @Ctx() context: OperationContext,
-    @Body() body: { currentPassword?: unknown; newPassword?: unknown } | undefined,
+    @ValidBody(PASSWORD_CHANGE_BODY) body: PasswordChange,
   ): Promise<void> {
-    await this.identity.changePassword(context, principalOf(context), body ?? {});
+    await this.sessions.changePassword(context, principalOf(context), body);
   }
 }
