@@ -1,6 +1,7 @@
 import { chainWorker } from './journal/chain-worker.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -56,6 +57,9 @@ export async function startServer(
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
     logger: NEST_LEVELS[config.logLevel],
   });
+  // Cookies are parsed on demand (the session cookie, by the guard, when there is no Authorization
+  // header), so bearer-authenticated requests (the hot path) never pay for parsing them.
+  await app.register(fastifyCookie, { hook: false });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser(
     YAML_TYPES,

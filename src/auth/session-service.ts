@@ -30,6 +30,8 @@ export interface LoginResult {
   sessionToken: string;
   csrfToken: string;
   expiresAt: string;
+  /** From now to expiresAt, for the cookies' Max-Age (by the service's clock, not the route's). */
+  lifetimeSeconds: number;
 }
 
 /**
@@ -121,6 +123,7 @@ export class SessionService {
       sessionToken: token.token,
       csrfToken,
       expiresAt,
+      lifetimeSeconds: this.sessionTtlSeconds,
     };
   }
 

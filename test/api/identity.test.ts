@@ -157,6 +157,16 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(session).toMatch(/HttpOnly/);
     expect(session).toMatch(/SameSite=Strict/);
     expect(session).not.toMatch(/Secure/);
+    expect(session).toMatch(/; Path=\/(;|$)/);
+    expect(session).toMatch(/; Max-Age=43200(;|$)/);
+    const csrfCookie = cookies.find((cookie) => cookie.startsWith('steward_csrf='));
+    expect(csrfCookie).toBe(`steward_csrf=${login.body.csrfToken}; Max-Age=43200; Path=/; SameSite=Strict`);
+    // Found among other cookies of the site, however the browser spaces them.
+    const me0 = await call(server, 'GET', '/api/v1/auth/me', {
+      token: null,
+      headers: { cookie: `theme=dark;steward_session=${login.body.sessionToken} ; lang=en` },
+    });
+    expect(me0.status).toBe(200);
     const cookie = `steward_session=${login.body.sessionToken}`;
 
     const me = await call(server, 'GET', '/api/v1/auth/me', { token: null, headers: { cookie } });
@@ -191,7 +201,10 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       body: {},
     });
     expect(logout.status).toBe(204);
-    expect(String(logout.headers['set-cookie'])).toContain('Max-Age=0');
+    expect(logout.headers['set-cookie']).toEqual([
+      'steward_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
+      'steward_csrf=; Max-Age=0; Path=/; SameSite=Strict',
+    ]);
     const after = await call(server, 'GET', '/api/v1/auth/me', { token: login.body.sessionToken });
     expect(after.status).toBe(401);
     expect(after.body.message).toContain('the session has ended');
@@ -205,7 +218,14 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       token: null,
       body: { username: 'admin', password: TEST_ADMIN_PASSWORD },
     });
+    const body = login.body as { sessionToken: string };
+    expect(login.headers['set-cookie']).toHaveLength(2);
     for (const cookie of login.headers['set-cookie'] as string[]) expect(cookie).toMatch(/; Secure/);
+    const logout = await call(secure, 'POST', '/api/v1/auth/logout', { token: body.sessionToken });
+    expect(logout.headers['set-cookie']).toEqual([
+      'steward_session=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict',
+      'steward_csrf=; Max-Age=0; Path=/; Secure; SameSite=Strict',
+    ]);
     await secure.close();
     await db.drop();
   });

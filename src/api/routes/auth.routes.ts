@@ -1,3 +1,4 @@
+import type { CookieSerializeOptions } from '@fastify/cookie';
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../auth/principal.js';
@@ -21,19 +22,13 @@ export function principalOf(context: OperationContext): Principal {
   return principal;
 }
 
-function cookie(
-  name: string,
-  value: string,
-  options: { httpOnly: boolean; secure: boolean; maxAge: number },
-): string {
-  return [
-    `${name}=${value}`,
-    'Path=/',
-    `Max-Age=${options.maxAge}`,
-    'SameSite=Strict',
-    ...(options.httpOnly ? ['HttpOnly'] : []),
-    ...(options.secure ? ['Secure'] : []),
-  ].join('; ');
+/**
+ * The session and CSRF cookies' attributes: site-wide, never sent cross-site, `Secure` when the
+ * public URL is https or the request came over TLS; only the session cookie is hidden from scripts
+ * (the page reads the CSRF cookie to send it back in X-CSRF-Token).
+ */
+function cookieOptions(secure: boolean, httpOnly: boolean, maxAge: number): CookieSerializeOptions {
+  return { path: '/', maxAge, sameSite: 'strict', httpOnly, secure };
 }
 
 /** Sessions: login, logout, who am I, change my password. */
@@ -60,12 +55,10 @@ export class AuthRoutes {
       requestId: String(request.id),
       source: request.ip,
     });
-    const secure = this.secure || request.protocol === 'https';
-    const maxAge = Math.max(0, Math.floor((Date.parse(result.expiresAt) - Date.now()) / 1000));
-    reply.header('set-cookie', [
-      cookie(SESSION_COOKIE, result.sessionToken, { httpOnly: true, secure, maxAge }),
-      cookie(CSRF_COOKIE, result.csrfToken, { httpOnly: false, secure, maxAge }),
-    ]);
+    const secure = this.secureFor(request);
+    const maxAge = result.lifetimeSeconds;
+    reply.setCookie(SESSION_COOKIE, result.sessionToken, cookieOptions(secure, true, maxAge));
+    reply.setCookie(CSRF_COOKIE, result.csrfToken, cookieOptions(secure, false, maxAge));
     reply.header('cache-control', 'no-store');
     return {
       user: result.principal.username,
@@ -83,13 +76,18 @@ export class AuthRoutes {
   async logout(
     @Ctx() context: OperationContext,
     @ValidBody(EMPTY_BODY) _body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     await this.sessions.logout(context, principalOf(context));
-    reply.header('set-cookie', [
-      cookie(SESSION_COOKIE, '', { httpOnly: true, secure: this.secure, maxAge: 0 }),
-      cookie(CSRF_COOKIE, '', { httpOnly: false, secure: this.secure, maxAge: 0 }),
-    ]);
+    // Expired with the path and flags they were set with, so that the browser replaces them.
+    const secure = this.secureFor(request);
+    reply.setCookie(SESSION_COOKIE, '', cookieOptions(secure, true, 0));
+    reply.setCookie(CSRF_COOKIE, '', cookieOptions(secure, false, 0));
+  }
+
+  private secureFor(request: FastifyRequest): boolean {
+    return this.secure || request.protocol === 'https';
   }
 
   @Get('me')
