@@ -203,6 +203,18 @@ describe('identity request bodies', () => {
     expect((await call(server, 'GET', '/api/v1/auth/me', { token: admin })).status).toBe(200);
   });
 
+  it('lists at most 50 problems, saying how many more there were', async () => {
+    const body = Object.fromEntries(Array.from({ length: 60 }, (_, index) => [`extra${index}`, index]));
+    const reply = await call<StatusBody>(server, 'POST', '/api/v1/keys/ffffffffffffffff/rotate', { body });
+    expect(reply.status).toBe(422);
+    expect(reply.body.details?.causes).toHaveLength(50);
+    expect(reply.body.details?.causes?.[49]).toEqual({
+      pointer: '/extra49',
+      message: 'unknown field "extra49"',
+    });
+    expect(reply.body.message).toMatch(/; and 10 more$/);
+  });
+
   it('escapes pointers of unknown fields (RFC 6901)', async () => {
     const reply = await call<StatusBody>(server, 'POST', '/api/v1/keys/ffffffffffffffff/rotate', {
       body: { 'a/b~c': 1 },
