@@ -56,9 +56,8 @@ export class AuthRoutes {
       source: request.ip,
     });
     const secure = this.secureFor(request);
-    const maxAge = result.lifetimeSeconds;
-    reply.setCookie(SESSION_COOKIE, result.sessionToken, cookieOptions(secure, true, maxAge));
-    reply.setCookie(CSRF_COOKIE, result.csrfToken, cookieOptions(secure, false, maxAge));
+    reply.setCookie(SESSION_COOKIE, result.sessionToken, cookieOptions(secure, true, result.lifetimeSeconds));
+    reply.setCookie(CSRF_COOKIE, result.csrfToken, cookieOptions(secure, false, result.lifetimeSeconds));
     reply.header('cache-control', 'no-store');
     return {
       user: result.principal.username,
