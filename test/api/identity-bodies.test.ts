@@ -203,6 +203,15 @@ describe('identity request bodies', () => {
     expect((await call(server, 'GET', '/api/v1/auth/me', { token: admin })).status).toBe(200);
   });
 
+  it('checks a user update for something to change once the user is found', async () => {
+    const empty = await call<StatusBody>(server, 'PUT', '/api/v1/users/admin', { body: {} });
+    expect(empty.status).toBe(422);
+    expect(empty.body.details?.causes).toEqual([
+      { pointer: '', message: 'nothing to change: give role and/or password' },
+    ]);
+    expect((await call(server, 'PUT', '/api/v1/users/nobody', { body: {} })).status).toBe(404);
+  });
+
   it('lists at most 50 problems, saying how many more there were', async () => {
     const body = Object.fromEntries(Array.from({ length: 60 }, (_, index) => [`extra${index}`, index]));
     const reply = await call<StatusBody>(server, 'POST', '/api/v1/keys/ffffffffffffffff/rotate', { body });
