@@ -1,6 +1,7 @@
 import { chainWorker } from './journal/chain-worker.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -33,7 +34,7 @@ export async function startServer(
   options: ComposeOptions = {},
 ): Promise<StewardServer> {
   const services = await composeServices(config, options);
-  const boot = await services.identity.bootstrap(config.adminPassword);
+  const boot = await services.identity.tenants.bootstrap(config.adminPassword);
   if (boot.generatedPassword)
     // Printed whatever the log level: it is shown this once and stored only as a scrypt hash.
     process.stderr.write(
@@ -56,6 +57,9 @@ export async function startServer(
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
     logger: NEST_LEVELS[config.logLevel],
   });
+  // Cookies are parsed on demand (the session cookie, by the guard, when there is no Authorization
+  // header), so bearer-authenticated requests (the hot path) never pay for parsing them.
+  await app.register(fastifyCookie, { hook: false });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser(
     YAML_TYPES,

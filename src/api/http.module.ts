@@ -1,8 +1,11 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApplyService } from '../apply/apply-service.js';
+import { ApiKeyService } from '../auth/api-key-service.js';
 import { Authenticator } from '../auth/authenticator.js';
-import { IdentityService } from '../auth/identity-service.js';
+import { SessionService } from '../auth/session-service.js';
+import { TenantService } from '../auth/tenant-service.js';
+import { UserService } from '../auth/user-service.js';
 import { Engine } from '../engine/engine.js';
 import { JournalBackground } from '../journal/journal-background.js';
 import { JournalService } from '../journal/journal-service.js';
@@ -60,7 +63,10 @@ export class HttpModule {
       { provide: IssuanceService, useValue: services.pki.issuance },
       { provide: RevocationService, useValue: services.pki.revocation },
       { provide: Authenticator, useValue: services.authenticator },
-      { provide: IdentityService, useValue: services.identity },
+      { provide: SessionService, useValue: services.identity.sessions },
+      { provide: ApiKeyService, useValue: services.identity.apiKeys },
+      { provide: UserService, useValue: services.identity.users },
+      { provide: TenantService, useValue: services.identity.tenants },
       { provide: SECURE_COOKIES, useValue: services.config.publicUrl.startsWith('https:') },
       // Nest calls its lifecycle hooks: retention timer, follow streams ended before close.
       { provide: JournalBackground, useValue: services.journalService.background },

@@ -34,7 +34,8 @@ export function presentedCredential(request: FastifyRequest): Presented | undefi
     };
   }
   const cookie = headers.cookie;
-  const token = cookie ? readCookie(cookie, SESSION_COOKIE) : undefined;
+  // @fastify/cookie is registered without its parsing hook (src/server.ts): parsed here, only when needed.
+  const token = cookie ? request.server.parseCookie(cookie)[SESSION_COOKIE] : undefined;
   if (!token) return undefined;
   const csrf = headers['x-csrf-token'];
   return {
@@ -45,15 +46,6 @@ export function presentedCredential(request: FastifyRequest): Presented | undefi
     source: request.ip,
     requestId: String(request.id),
   };
-}
-
-/** One cookie's value from a Cookie header. Pure. */
-export function readCookie(header: string, name: string): string | undefined {
-  for (const part of header.split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return part.slice(index + 1).trim();
-  }
-  return undefined;
 }
 
 /** A context for routes that need no credential: it can do nothing that needs a permission. */

@@ -1,7 +1,7 @@
 import { ApplyService } from '../apply/apply-service.js';
 import { CredentialEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
 import { Authenticator } from '../auth/authenticator.js';
-import { IdentityService } from '../auth/identity-service.js';
+import { createIdentityServices } from '../auth/identity-services.js';
 import type { StewardConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { type EngineConfig, loadEngineConfig, loadKindExtension } from '../engine/engine-config.js';
@@ -67,7 +67,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     journal,
     options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
   );
-  const identity = new IdentityService(db, authenticator, config.sessionTtlSeconds, clock);
+  const identity = createIdentityServices(db, authenticator, config.sessionTtlSeconds, clock);
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);

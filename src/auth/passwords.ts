@@ -8,6 +8,10 @@ const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
 
+/** Bounds of a new password. The upper one also bounds what a login makes scrypt hash. */
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 1024;
+
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
     scrypt(

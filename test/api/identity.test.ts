@@ -22,6 +22,7 @@ interface KeyBody {
   lastRotatedAt: string;
   lastUsedAt: string | null;
   message: string;
+  details?: unknown;
 }
 
 /** A clock the test moves by hand (the engine is off, so its timers are plain ones). */
@@ -156,6 +157,16 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(session).toMatch(/HttpOnly/);
     expect(session).toMatch(/SameSite=Strict/);
     expect(session).not.toMatch(/Secure/);
+    expect(session).toMatch(/; Path=\/(;|$)/);
+    expect(session).toMatch(/; Max-Age=43200(;|$)/);
+    const csrfCookie = cookies.find((cookie) => cookie.startsWith('steward_csrf='));
+    expect(csrfCookie).toBe(`steward_csrf=${login.body.csrfToken}; Max-Age=43200; Path=/; SameSite=Strict`);
+    // Found among other cookies of the site, however the browser spaces them.
+    const me0 = await call(server, 'GET', '/api/v1/auth/me', {
+      token: null,
+      headers: { cookie: `theme=dark;steward_session=${login.body.sessionToken} ; lang=en` },
+    });
+    expect(me0.status).toBe(200);
     const cookie = `steward_session=${login.body.sessionToken}`;
 
     const me = await call(server, 'GET', '/api/v1/auth/me', { token: null, headers: { cookie } });
@@ -190,7 +201,10 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       body: {},
     });
     expect(logout.status).toBe(204);
-    expect(String(logout.headers['set-cookie'])).toContain('Max-Age=0');
+    expect(logout.headers['set-cookie']).toEqual([
+      'steward_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
+      'steward_csrf=; Max-Age=0; Path=/; SameSite=Strict',
+    ]);
     const after = await call(server, 'GET', '/api/v1/auth/me', { token: login.body.sessionToken });
     expect(after.status).toBe(401);
     expect(after.body.message).toContain('the session has ended');
@@ -204,7 +218,14 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       token: null,
       body: { username: 'admin', password: TEST_ADMIN_PASSWORD },
     });
+    const body = login.body as { sessionToken: string };
+    expect(login.headers['set-cookie']).toHaveLength(2);
     for (const cookie of login.headers['set-cookie'] as string[]) expect(cookie).toMatch(/; Secure/);
+    const logout = await call(secure, 'POST', '/api/v1/auth/logout', { token: body.sessionToken });
+    expect(logout.headers['set-cookie']).toEqual([
+      'steward_session=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict',
+      'steward_csrf=; Max-Age=0; Path=/; Secure; SameSite=Strict',
+    ]);
     await secure.close();
     await db.drop();
   });
@@ -249,12 +270,12 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Other users are not locked out by victor's attacker.
     expect((await loginToken(server, 'olivia', PASSWORD)).startsWith('sts_')).toBe(true);
-    server.services.identity.userFailures.succeed('default/victor');
+    server.services.identity.sessions.userFailures.succeed('default/victor');
     expect((await loginToken(server, 'victor', PASSWORD)).startsWith('sts_')).toBe(true);
   });
 
   it('limits failed logins per address across usernames', async () => {
-    const limiter = server.services.identity.addressFailures;
+    const limiter = server.services.identity.sessions.addressFailures;
     let status = 0;
     for (let attempt = 0; attempt <= limiter.limit && status !== 429; attempt++)
       status = (
@@ -371,7 +392,15 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       });
       expect(reply.status, String(days)).toBe(ok ? 201 : 422);
       if (ok) expect(Date.parse(reply.body.expiresAt as string) - clock.now()).toBe(days * DAY_MS);
-      else expect(reply.body.message).toContain('expiresInDays must be a whole number of days from 1 to 365');
+      else
+        expect(reply.body.details).toEqual({
+          causes: [
+            {
+              pointer: '/expiresInDays',
+              message: 'must be a whole number of days from 1 to 365 (7, 30, 90, 365 or custom)',
+            },
+          ],
+        });
     }
     const defaulted = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
       token: operator,

@@ -1,12 +1,15 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { IdentityService } from '../../auth/identity-service.js';
 import type { Principal } from '../../auth/principal.js';
+import { type LoginInput, type PasswordChange, SessionService } from '../../auth/session-service.js';
 import type { OperationContext } from '../../context.js';
 import { BadRequestError } from '../../errors.js';
 import { SESSION_COOKIE } from '../permission.guard.js';
 import { Permission } from '../permission.js';
 import { Ctx } from '../request-context.js';
+import { ValidBody } from '../valid-body.js';
+import { EMPTY_BODY, LOGIN_BODY, PASSWORD_CHANGE_BODY } from './identity-bodies.js';
 
 export const CSRF_COOKIE = 'steward_csrf';
 /** Whether cookies get `Secure`: set by the HTTP module from STEWARD_PUBLIC_URL. */
@@ -19,26 +22,20 @@ export function principalOf(context: OperationContext): Principal {
   return principal;
 }
 
-function cookie(
-  name: string,
-  value: string,
-  options: { httpOnly: boolean; secure: boolean; maxAge: number },
-): string {
-  return [
-    `${name}=${value}`,
-    'Path=/',
-    `Max-Age=${options.maxAge}`,
-    'SameSite=Strict',
-    ...(options.httpOnly ? ['HttpOnly'] : []),
-    ...(options.secure ? ['Secure'] : []),
-  ].join('; ');
+/**
+ * The session and CSRF cookies' attributes: site-wide, never sent cross-site, `Secure` when the
+ * public URL is https or the request came over TLS; only the session cookie is hidden from scripts
+ * (the page reads the CSRF cookie to send it back in X-CSRF-Token).
+ */
+function cookieOptions(secure: boolean, httpOnly: boolean, maxAge: number): CookieSerializeOptions {
+  return { path: '/', maxAge, sameSite: 'strict', httpOnly, secure };
 }
 
 /** Sessions: login, logout, who am I, change my password. */
 @Controller('api/v1/auth')
 export class AuthRoutes {
   constructor(
-    private readonly identity: IdentityService,
+    private readonly sessions: SessionService,
     @Inject(SECURE_COOKIES) private readonly secure: boolean,
   ) {}
 
@@ -50,20 +47,17 @@ export class AuthRoutes {
   @HttpCode(200)
   @Permission('public')
   async login(
-    @Body() body: { username?: unknown; password?: unknown; tenant?: unknown } | undefined,
+    @ValidBody(LOGIN_BODY) body: LoginInput,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const result = await this.identity.login(body ?? {}, {
+    const result = await this.sessions.login(body, {
       requestId: String(request.id),
       source: request.ip,
     });
-    const secure = this.secure || request.protocol === 'https';
-    const maxAge = Math.max(0, Math.floor((Date.parse(result.expiresAt) - Date.now()) / 1000));
-    reply.header('set-cookie', [
-      cookie(SESSION_COOKIE, result.sessionToken, { httpOnly: true, secure, maxAge }),
-      cookie(CSRF_COOKIE, result.csrfToken, { httpOnly: false, secure, maxAge }),
-    ]);
+    const secure = this.secureFor(request);
+    reply.setCookie(SESSION_COOKIE, result.sessionToken, cookieOptions(secure, true, result.lifetimeSeconds));
+    reply.setCookie(CSRF_COOKIE, result.csrfToken, cookieOptions(secure, false, result.lifetimeSeconds));
     reply.header('cache-control', 'no-store');
     return {
       user: result.principal.username,
@@ -80,13 +74,19 @@ export class AuthRoutes {
   @Permission('session')
   async logout(
     @Ctx() context: OperationContext,
+    @ValidBody(EMPTY_BODY) _body: unknown,
+    @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    await this.identity.logout(context, principalOf(context));
-    reply.header('set-cookie', [
-      cookie(SESSION_COOKIE, '', { httpOnly: true, secure: this.secure, maxAge: 0 }),
-      cookie(CSRF_COOKIE, '', { httpOnly: false, secure: this.secure, maxAge: 0 }),
-    ]);
+    await this.sessions.logout(context, principalOf(context));
+    // Expired with the path and flags they were set with, so that the browser replaces them.
+    const secure = this.secureFor(request);
+    reply.setCookie(SESSION_COOKIE, '', cookieOptions(secure, true, 0));
+    reply.setCookie(CSRF_COOKIE, '', cookieOptions(secure, false, 0));
+  }
+
+  private secureFor(request: FastifyRequest): boolean {
+    return this.secure || request.protocol === 'https';
   }
 
   @Get('me')
@@ -113,8 +113,8 @@ export class AuthRoutes {
   @Permission('session')
   async password(
     @Ctx() context: OperationContext,
-    @Body() body: { currentPassword?: unknown; newPassword?: unknown } | undefined,
+    @ValidBody(PASSWORD_CHANGE_BODY) body: PasswordChange,
   ): Promise<void> {
-    await this.identity.changePassword(context, principalOf(context), body ?? {});
+    await this.sessions.changePassword(context, principalOf(context), body);
   }
 }

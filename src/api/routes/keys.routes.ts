@@ -1,9 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { type CreateKeyInput, IdentityService } from '../../auth/identity-service.js';
+import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiKeyService, type CreateKeyInput } from '../../auth/api-key-service.js';
 import type { OperationContext } from '../../context.js';
 import { Permission } from '../permission.js';
 import { Ctx } from '../request-context.js';
+import { ValidBody } from '../valid-body.js';
 import { principalOf } from './auth.routes.js';
+import { CREATE_KEY_BODY, EMPTY_BODY } from './identity-bodies.js';
 
 /**
  * API keys. `keys:write` is session-only (no API key ever holds it), so a leaked key can never
@@ -12,31 +14,31 @@ import { principalOf } from './auth.routes.js';
  */
 @Controller('api/v1/keys')
 export class KeyRoutes {
-  constructor(private readonly identity: IdentityService) {}
+  constructor(private readonly apiKeys: ApiKeyService) {}
 
   @Get()
   @Permission('keys:write')
   async list(@Ctx() context: OperationContext) {
-    const items = await this.identity.listKeys(context, principalOf(context));
+    const items = await this.apiKeys.listKeys(context, principalOf(context));
     return { apiVersion: 'steward.dev/v1', kind: 'APIKeyList', items };
   }
 
   @Post()
   @Permission('keys:write')
-  create(@Ctx() context: OperationContext, @Body() body: CreateKeyInput | undefined) {
-    return this.identity.createKey(context, principalOf(context), body ?? {});
+  create(@Ctx() context: OperationContext, @ValidBody(CREATE_KEY_BODY) body: CreateKeyInput) {
+    return this.apiKeys.createKey(context, principalOf(context), body);
   }
 
   @Post(':id/rotate')
   @HttpCode(200)
   @Permission('keys:write')
-  rotate(@Ctx() context: OperationContext, @Param('id') id: string) {
-    return this.identity.rotateKey(context, principalOf(context), id);
+  rotate(@Ctx() context: OperationContext, @Param('id') id: string, @ValidBody(EMPTY_BODY) _body: unknown) {
+    return this.apiKeys.rotateKey(context, principalOf(context), id);
   }
 
   @Delete(':id')
   @Permission('keys:write')
-  revoke(@Ctx() context: OperationContext, @Param('id') id: string) {
-    return this.identity.revokeKey(context, principalOf(context), id);
+  revoke(@Ctx() context: OperationContext, @Param('id') id: string, @ValidBody(EMPTY_BODY) _body: unknown) {
+    return this.apiKeys.revokeKey(context, principalOf(context), id);
   }
 }
