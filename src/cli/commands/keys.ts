@@ -63,7 +63,7 @@ const createCommand: CommandSpec = {
     expires: { type: 'string', valueName: 'DAYS', description: 'lifetime in days: 7, 30, 90, 365 or Nd' },
   },
   examples: [
-    'steward keys create --type readonly --name dashboards --expires 90',
+    'steward keys create --type readonly --slot secondary --expires 90',
     'steward keys create --type fine-grained --name ci --permission devices:write --permission rollouts:approve --expires 30d',
   ],
   async run(session, args) {
