@@ -5,9 +5,12 @@
  * read with a read-only API key); beside `node -e 0` (Node's own start) and the CLI run from
  * source through tsx (`node --import tsx src/cli/main.ts --help`, the path before the build). The
  * commands take turns within each round so that a burst of load on the machine hits them alike.
+ * On Linux it also prints each command's mean CPU time (user + system, from this process's
+ * reaped-children counters in /proc/self/stat): unlike wall time, it hardly moves when other
+ * processes load the machine.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packagePath } from '../src/package-root.js';
@@ -22,6 +25,21 @@ interface Case {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Clock ticks per second of /proc's CPU counters (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU ms (user + system) of this process's exited and reaped children so far, or undefined where
+ * there is no /proc. Fields 16 and 17 of /proc/self/stat, counted after the `(comm)` field.
+ */
+function childrenCpuMs(): number | undefined {
+  if (!existsSync('/proc/self/stat')) return undefined;
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state): cutime (16) and cstime (17) are fields[13] and fields[14].
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
+}
 
 /** One child process, from spawn to exit, in ms; rejects on a non-zero exit. */
 function timeRun(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
@@ -78,17 +96,25 @@ export default async function run(args: string[]): Promise<void> {
         throw new Error(`${label} printed ${printed} lines, not ${lines}`);
     }
     const times = new Map<string, number[]>(cases.map((entry) => [entry.label, []]));
+    const cpu = new Map<string, number>(cases.map((entry) => [entry.label, 0]));
     for (let round = 0; round < runs; round++) {
-      for (const { label, args: argv } of cases) times.get(label)?.push((await timeRun(argv, env)).ms);
+      for (const { label, args: argv } of cases) {
+        const cpuBefore = childrenCpuMs() ?? 0;
+        times.get(label)?.push((await timeRun(argv, env)).ms);
+        cpu.set(label, (cpu.get(label) ?? 0) + (childrenCpuMs() ?? 0) - cpuBefore);
+      }
     }
+    const withCpu = childrenCpuMs() !== undefined;
     console.log(
-      `start-to-exit of one child process, median of ${runs} (min), ${DEVICES} devices on the server`,
+      `start-to-exit of one child process: median of ${runs} (min)${withCpu ? ', mean CPU user+sys' : ''};` +
+        ` ${DEVICES} devices on the server`,
     );
     const width = Math.max(...cases.map((entry) => entry.label.length));
     for (const { label } of cases) {
       const values = times.get(label) ?? [];
+      const cpuText = withCpu ? `, CPU ${((cpu.get(label) ?? 0) / runs).toFixed(0)} ms` : '';
       console.log(
-        `${label.padEnd(width)}  ${median(values).toFixed(0)} ms (${Math.min(...values).toFixed(0)})`,
+        `${label.padEnd(width)}  ${median(values).toFixed(0)} ms (${Math.min(...values).toFixed(0)})${cpuText}`,
       );
     }
   } finally {
