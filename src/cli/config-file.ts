@@ -1,7 +1,6 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { CliError } from './errors.js';
 
 /** Where the CLI talks to when nothing says otherwise. */
@@ -37,6 +36,9 @@ export async function loadConfig(path: string): Promise<CliConfig> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { contexts: [] };
     throw CliError.of(`cannot read the config file ${path}: ${(error as Error).message}`);
   }
+  // yaml is imported here, not at the top: commands that never read the config (--help, version)
+  // must not pay for loading it.
+  const { parse } = await import('yaml');
   let raw: unknown;
   try {
     raw = parse(text) ?? {};
@@ -79,6 +81,7 @@ export async function saveConfig(path: string, config: CliConfig): Promise<void>
     currentContext: config.currentContext,
     contexts: config.contexts.map(({ name, server, tenant, token }) => ({ name, server, tenant, token })),
   };
+  const { stringify } = await import('yaml');
   await writeFile(temporary, stringify(ordered), { mode: 0o600 });
   await chmod(temporary, 0o600);
   await rename(temporary, path);

@@ -32,7 +32,7 @@ export function commandHelp(command: CommandSpec, path: string): string {
 }
 
 /** The top-level `steward --help`. Pure. */
-export function rootHelp(commands: readonly CommandSpec[]): string {
+export function rootHelp(commands: readonly Pick<CommandSpec, 'name' | 'summary'>[]): string {
   const width = Math.max(...commands.map((command) => command.name.length));
   return [
     'steward: declarative control plane for device trust and updates',

@@ -1,53 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../package-root.js';
+import { COMMAND_TABLE } from './command-table.js';
 import { type CommandSpec, parseCommandArgs } from './command.js';
-import { applyCommand } from './commands/apply.js';
-import { authCommands } from './commands/auth.js';
-import { caCommand } from './commands/ca.js';
-import { configCommand } from './commands/config.js';
-import { deleteCommand } from './commands/delete.js';
-import { describeCommand } from './commands/describe.js';
-import { diffCommand } from './commands/diff.js';
-import { getCommand } from './commands/get.js';
-import { journalCommand } from './commands/journal.js';
-import { keysCommand } from './commands/keys.js';
-import { rolloutCommand } from './commands/rollout.js';
-import { tenantsCommand, usersCommand } from './commands/users.js';
-import { waitCommand } from './commands/wait.js';
 import { CliError, UsageError } from './errors.js';
 import { commandHelp, rootHelp } from './help.js';
 import type { CliIo } from './io.js';
-import { Session } from './session.js';
 
-/** Every command, in the order `steward --help` lists them. */
-export const COMMANDS: readonly CommandSpec[] = [
-  applyCommand,
-  diffCommand,
-  getCommand,
-  describeCommand,
-  deleteCommand,
-  waitCommand,
-  rolloutCommand,
-  caCommand,
-  journalCommand,
-  ...authCommands,
-  keysCommand,
-  usersCommand,
-  tenantsCommand,
-  configCommand,
-];
-
-function version(): string {
-  const packageJson = fileURLToPath(new URL('../../package.json', import.meta.url));
-  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
-}
+// Only light modules are imported above: everything a command needs (the session, the HTTP
+// client, yaml) is loaded once argv names that command, so `--help` and `version` stay fast.
 
 /**
  * Splits argv into the command path (`journal export`) and the rest. Only global flags may come
  * before the command word; a group's subcommand must follow its name.
  */
-function findCommand(argv: string[]): { path: CommandSpec[]; rest: string[]; globals: string[] } {
+async function findCommand(
+  argv: string[],
+): Promise<{ path: CommandSpec[]; rest: string[]; globals: string[] }> {
   const globals: string[] = [];
   let index = 0;
   while (index < argv.length && argv[index].startsWith('-')) {
@@ -58,13 +27,17 @@ function findCommand(argv: string[]): { path: CommandSpec[]; rest: string[]; glo
     index++;
   }
   const path: CommandSpec[] = [];
-  let choices = COMMANDS;
-  while (index < argv.length) {
+  const entry = COMMAND_TABLE.find((command) => command.name === argv[index]);
+  if (entry) {
+    path.push(await entry.load());
+    index++;
+  }
+  let choices = path[0]?.subcommands;
+  while (choices && index < argv.length) {
     const found = choices.find((command) => command.name === argv[index]);
     if (!found) break;
     path.push(found);
     index++;
-    if (!found.subcommands) break;
     choices = found.subcommands;
   }
   if (path.length === 0 && index < argv.length) throw new UsageError(`unknown command "${argv[index]}"`);
@@ -77,14 +50,14 @@ function findCommand(argv: string[]): { path: CommandSpec[]; rest: string[]; glo
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
-    const { path, rest, globals } = findCommand(argv);
+    const { path, rest, globals } = await findCommand(argv);
     if (path.length === 0) {
       if (globals.includes('--version')) {
-        io.stdout.write(`steward ${version()}\n`);
+        io.stdout.write(`steward ${packageVersion()}\n`);
         return 0;
       }
       const asked = globals.includes('--help') || globals.includes('-h');
-      (asked ? io.stdout : io.stderr).write(rootHelp(COMMANDS));
+      (asked ? io.stdout : io.stderr).write(rootHelp(COMMAND_TABLE));
       return asked ? 0 : 2;
     }
     const command = path[path.length - 1];
@@ -101,6 +74,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         pathName,
       );
     }
+    const { Session } = await import('./session.js');
     return await command.run(new Session(io, args.string('server')), args);
   } catch (error) {
     if (error instanceof CliError) {

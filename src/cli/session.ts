@@ -9,7 +9,7 @@ import {
 } from './config-file.js';
 import type { CliIo } from './io.js';
 import { println } from './io.js';
-import { KindCatalog } from './kinds.js';
+import type { KindCatalog } from './kinds.js';
 
 /**
  * One CLI run: its io, the config file, and the connection and discovery resolved lazily (config
@@ -65,7 +65,10 @@ export class Session {
 
   /** Discovery, fetched on first use and kept for the run. */
   kinds(): Promise<KindCatalog> {
-    this.kindsPromise ??= this.client().then((client) => KindCatalog.fetch(client));
+    // Imported on first use: commands that never resolve a kind do not load the catalog's code.
+    this.kindsPromise ??= Promise.all([this.client(), import('./kinds.js')]).then(
+      ([client, { KindCatalog }]) => KindCatalog.fetch(client),
+    );
     return this.kindsPromise;
   }
 }

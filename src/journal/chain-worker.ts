@@ -70,7 +70,10 @@ export class ChainWorker {
   /** Starts the worker loading in the background, once (the server does it at start). */
   start(): void {
     if (this.worker || this.failed) return;
-    const worker = new Worker(new URL('./chain-worker.mjs', import.meta.url));
+    // Compiled (dist/), the body is JavaScript and is the worker's entry itself; from source the
+    // .mjs shim finds a TypeScript loader for it first.
+    const entry = import.meta.url.endsWith('.js') ? './chain-worker-body.js' : './chain-worker.mjs';
+    const worker = new Worker(new URL(entry, import.meta.url));
     this.worker = worker;
     worker.unref();
     const timeout = setTimeout(() => this.fail(), START_TIMEOUT_MS);

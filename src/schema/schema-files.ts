@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { packagePath } from '../package-root.js';
 import type { KindNames } from '../resources/kind.js';
 
 /** The shared definitions of a version live in `schemas/{version}/common.json`. */
@@ -23,21 +23,14 @@ export function schemaKey(kind: string, version: string): string {
 }
 
 /**
- * The `schemas/` folder of the project: found by walking up from this module to the directory that
- * holds both package.json and schemas/, so it works from any cwd and from src/ as well as from a
- * compiled dist/src/.
+ * The `schemas/` folder of the package, the same from src/ and from the compiled dist/src/.
  *
- * @throws ConfigError when no such directory exists above this module.
+ * @throws ConfigError when the package has no schemas/ directory.
  */
 export function defaultSchemaDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'schemas')))
-      return join(dir, 'schemas');
-    const parent = dirname(dir);
-    if (parent === dir) throw new ConfigError('cannot find the schemas/ directory above ' + import.meta.url);
-    dir = parent;
-  }
+  const dir = packagePath('schemas');
+  if (!existsSync(dir)) throw new ConfigError(`cannot find the schemas/ directory: ${dir} does not exist`);
+  return dir;
 }
 
 /**

@@ -1,17 +1,29 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packagePath } from '../../src/package-root.js';
 import type { StewardServer } from '../../src/server.js';
+import { ensureBuild } from '../support/build.js';
 import type { TestDatabase } from '../support/databases.js';
-import { deviceYaml, spawnCli, startCliServer } from './harness.js';
+import { deviceYaml, runCli, spawnCli, startCliServer } from './harness.js';
 
-/** The real binary (bin/steward.js under tsx) as a child process: a few smoke cases. */
+/** What `node --import` needs to run TypeScript; none may be a production dependency. */
+const TYPESCRIPT_RUNTIMES = ['tsx', '@swc-node/register', '@swc/core', 'typescript', 'ts-node'];
+
+/** The modules a run of the binary resolved, from test/support/trace-imports.mjs on stderr. */
+function importedModules(stderr: string): string[] {
+  return [...stderr.matchAll(/^import: (.*)$/gm)].map((match) => match[1]);
+}
+
+/** The real binary (bin/steward.js on the compiled dist/) as a child process: a few smoke cases. */
 describe('the steward binary', () => {
   let database: TestDatabase;
   let server: StewardServer;
   let env: Record<string, string>;
 
   beforeAll(async () => {
+    ensureBuild();
     ({ database, server, env } = await startCliServer());
-  });
+  }, 300_000);
   afterAll(async () => {
     await server?.close();
     await database?.drop();
@@ -19,6 +31,49 @@ describe('the steward binary', () => {
 
   it('prints its version and exits 0', async () => {
     expect(await spawnCli(['--version'], env)).toMatchObject({ code: 0, stdout: 'steward 0.1.0\n' });
+    expect(await spawnCli(['version'], env)).toMatchObject({ code: 0, stdout: 'steward 0.1.0\n' });
+  });
+
+  it('prints the same help as the CLI run in-process from source', async () => {
+    const fromSource = await runCli(['--help']);
+    expect(fromSource.code).toBe(0);
+    expect(await spawnCli(['--help'], env)).toEqual(fromSource);
+  });
+
+  it('runs compiled JavaScript, and --help and version load no package and no command module', async () => {
+    for (const argv of [['--help'], ['version']]) {
+      const run = await spawnCli(argv, env, undefined, [
+        '--import',
+        packagePath('test/support/trace-imports.mjs'),
+      ]);
+      expect(run.code).toBe(0);
+      const files = importedModules(run.stderr).filter((url) => url.startsWith('file:'));
+      expect(files.some((url) => url.endsWith('/dist/src/cli/main.js'))).toBe(true);
+      expect(files.filter((url) => url.includes('/node_modules/') || url.endsWith('.ts'))).toEqual([]);
+      const commandModules = files.filter((url) => url.includes('/cli/commands/'));
+      expect(commandModules).toEqual(argv[0] === 'version' ? [expect.stringMatching(/\/version\.js$/)] : []);
+    }
+  });
+
+  it('starts well under a second (a TypeScript runtime at start would cost about that)', async () => {
+    const times: number[] = [];
+    for (let run = 0; run < 5; run++) {
+      const started = performance.now();
+      expect((await spawnCli(['--help'], env)).code).toBe(0);
+      times.push(performance.now() - started);
+    }
+    // The median, so one run slowed by the busy machine does not fail the suite; the precise
+    // figure is `npm run bench -- cli`.
+    expect(times.sort((a, b) => a - b)[2]).toBeLessThan(1_000);
+  });
+
+  it('needs no TypeScript runtime in production dependencies', () => {
+    const manifest = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(manifest.dependencies).filter((name) => TYPESCRIPT_RUNTIMES.includes(name))).toEqual(
+      [],
+    );
   });
 
   it('applies from stdin and lists what it applied', async () => {

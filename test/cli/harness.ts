@@ -47,12 +47,20 @@ export async function runCli(
 
 const BIN = fileURLToPath(new URL('../../bin/steward.js', import.meta.url));
 
-/** Runs the real binary (node + tsx) as a child process; slower, so kept for smoke tests. */
-export function spawnCli(argv: string[], env: Record<string, string>, stdin?: string): Promise<CliRun> {
+/**
+ * Runs the real binary (bin/steward.js on the compiled dist/; call ensureBuild() first) as a child
+ * process; slower, so kept for smoke tests.
+ */
+export function spawnCli(
+  argv: string[],
+  env: Record<string, string>,
+  stdin?: string,
+  nodeFlags: string[] = [],
+): Promise<CliRun> {
   return new Promise((done) => {
     const child = execFile(
       process.execPath,
-      [BIN, ...argv],
+      [...nodeFlags, BIN, ...argv],
       { env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? tmpdir(), ...env }, timeout: 20_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

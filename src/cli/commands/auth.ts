@@ -36,7 +36,7 @@ export function contextForLogin(config: CliConfig, server: string, tenant?: stri
   return created;
 }
 
-const loginCommand: CommandSpec = {
+export const loginCommand: CommandSpec = {
   name: 'login',
   summary: 'Log in with a username and password; the session token is kept in the config file',
   usage: 'login [--server URL] [--tenant T] [--username U] [--password-stdin]',
@@ -86,7 +86,7 @@ const loginCommand: CommandSpec = {
   },
 };
 
-const logoutCommand: CommandSpec = {
+export const logoutCommand: CommandSpec = {
   name: 'logout',
   summary: "End the session and forget the current context's token",
   usage: 'logout',
@@ -115,7 +115,7 @@ async function forgetToken(session: Session, server: string): Promise<void> {
   }
 }
 
-const whoamiCommand: CommandSpec = {
+export const whoamiCommand: CommandSpec = {
   name: 'whoami',
   summary: 'Show the user, tenant, role and permissions of the current credential',
   usage: 'whoami [-o json]',
@@ -149,7 +149,7 @@ const whoamiCommand: CommandSpec = {
   },
 };
 
-const passwdCommand: CommandSpec = {
+export const passwdCommand: CommandSpec = {
   name: 'passwd',
   summary: 'Change your password (your other sessions end)',
   usage: 'passwd [--password-stdin]',
@@ -179,5 +179,3 @@ const passwdCommand: CommandSpec = {
     return 0;
   },
 };
-
-export const authCommands = [loginCommand, logoutCommand, whoamiCommand, passwdCommand];

@@ -1,0 +1,107 @@
+import type { CommandSpec } from './command.js';
+
+/** A top-level command as `steward --help` lists it, and how to load it when it runs. */
+export interface CommandEntry {
+  name: string;
+  /** The same text as the loaded spec's summary (a test holds them equal). */
+  summary: string;
+  load(): Promise<CommandSpec>;
+}
+
+/**
+ * Every top-level command, in the order `steward --help` lists them. Each command's module (with
+ * yaml, the HTTP client and the output code behind it) is imported only when that command runs, so
+ * `--help` and `version` load nothing but this table: that is what keeps them under 150 ms.
+ */
+export const COMMAND_TABLE: readonly CommandEntry[] = [
+  {
+    name: 'apply',
+    summary: 'Create or update resources from manifest files',
+    load: async () => (await import('./commands/apply.js')).applyCommand,
+  },
+  {
+    name: 'diff',
+    summary: 'Show how manifest files differ from the live resources (exit 1 when they do)',
+    load: async () => (await import('./commands/diff.js')).diffCommand,
+  },
+  {
+    name: 'get',
+    summary: 'List resources of a kind, or show one',
+    load: async () => (await import('./commands/get.js')).getCommand,
+  },
+  {
+    name: 'describe',
+    summary: 'Show a resource in detail: metadata, spec, status, conditions and history',
+    load: async () => (await import('./commands/describe.js')).describeCommand,
+  },
+  {
+    name: 'delete',
+    summary: 'Delete resources by manifest files or by kind and name',
+    load: async () => (await import('./commands/delete.js')).deleteCommand,
+  },
+  {
+    name: 'wait',
+    summary: 'Wait until a resource reports a condition for its current generation',
+    load: async () => (await import('./commands/wait.js')).waitCommand,
+  },
+  {
+    name: 'rollout',
+    summary: 'Act on a rollout: approve, resume or abort',
+    load: async () => (await import('./commands/rollout.js')).rolloutCommand,
+  },
+  {
+    name: 'ca',
+    summary: 'Certificate authorities: chain, CRL, issued certificates, issue and revoke',
+    load: async () => (await import('./commands/ca.js')).caCommand,
+  },
+  {
+    name: 'journal',
+    summary: 'Query, follow, export and verify the journal of every operation',
+    load: async () => (await import('./commands/journal.js')).journalCommand,
+  },
+  {
+    name: 'login',
+    summary: 'Log in with a username and password; the session token is kept in the config file',
+    load: async () => (await import('./commands/auth.js')).loginCommand,
+  },
+  {
+    name: 'logout',
+    summary: "End the session and forget the current context's token",
+    load: async () => (await import('./commands/auth.js')).logoutCommand,
+  },
+  {
+    name: 'whoami',
+    summary: 'Show the user, tenant, role and permissions of the current credential',
+    load: async () => (await import('./commands/auth.js')).whoamiCommand,
+  },
+  {
+    name: 'passwd',
+    summary: 'Change your password (your other sessions end)',
+    load: async () => (await import('./commands/auth.js')).passwdCommand,
+  },
+  {
+    name: 'keys',
+    summary: 'Create, list, rotate and revoke API keys',
+    load: async () => (await import('./commands/keys.js')).keysCommand,
+  },
+  {
+    name: 'users',
+    summary: 'Administer the users of the current tenant (session only)',
+    load: async () => (await import('./commands/users.js')).usersCommand,
+  },
+  {
+    name: 'tenants',
+    summary: 'List and create tenants (system tenant admins, session only)',
+    load: async () => (await import('./commands/users.js')).tenantsCommand,
+  },
+  {
+    name: 'config',
+    summary: 'Manage contexts (server, tenant, token) in the config file',
+    load: async () => (await import('./commands/config.js')).configCommand,
+  },
+  {
+    name: 'version',
+    summary: 'Print the version of this CLI',
+    load: async () => (await import('./commands/version.js')).versionCommand,
+  },
+];
