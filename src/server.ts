@@ -5,7 +5,9 @@ import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import { registerApiReference } from './api/api-reference.js';
 import { HttpModule } from './api/http.module.js';
+import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
 
@@ -56,6 +58,7 @@ export async function startServer(
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
     logger: NEST_LEVELS[config.logLevel],
   });
+  await registerApiReference(app, app.get<symbol, PublishedDocument>(OPENAPI_DOCUMENT).document);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser(
     YAML_TYPES,
