@@ -61,11 +61,16 @@ export function httpStatusOf(error: StewardError): number {
   return 500;
 }
 
+/** Reasons of the 4xx statuses Nest and Fastify raise themselves (not through a Steward error). */
 const HTTP_REASON: Record<number, string> = {
   400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'NotFound',
   405: 'MethodNotAllowed',
+  413: 'RequestEntityTooLarge',
   415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
 };
 
 function status(code: number, reason: string, message: string, details?: Status['details']): Status {
@@ -120,8 +125,10 @@ export function toStatus(error: unknown, bodyLimit: number, requestId: string, l
     return status(code, reason, fastifyError.message ?? reason);
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    // Fastify's own client errors: malformed JSON, prototype poisoning, bad content length.
-    return status(fastifyError.statusCode, 'BadRequest', fastifyError.message ?? 'bad request');
+    // Fastify's own client errors: malformed JSON, prototype poisoning, bad content length, a
+    // static file path refused (403).
+    const code = fastifyError.statusCode;
+    return status(code, HTTP_REASON[code] ?? 'BadRequest', fastifyError.message ?? 'bad request');
   }
   logger.error(`request ${requestId} failed: ${(error as Error)?.stack ?? String(error)}`);
   return internalError(requestId);

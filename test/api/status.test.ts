@@ -118,6 +118,11 @@ describe('HTTP status codes by error class', () => {
       message: 'request body exceeds the limit of 10 bytes',
     });
     expect(toStatus({ statusCode: 400, message: 'Unexpected token' }, 1, 'r', logger).code).toBe(400);
+    // @fastify/static refuses a path with a NUL byte with a bare 403.
+    expect(toStatus({ statusCode: 403, message: 'Forbidden' }, 1, 'r', logger)).toMatchObject({
+      code: 403,
+      reason: 'Forbidden',
+    });
   });
 
   it('Nest’s own exceptions keep their status', () => {
