@@ -175,8 +175,8 @@ const apiKey = object(
   {
     id: STRING,
     name: STRING,
-    type: { enum: ['admin', 'read-only', 'fine-grained'] },
-    slot: { type: ['string', 'null'], description: '`primary` or `secondary` for admin and read-only keys.' },
+    type: { enum: ['admin', 'readonly', 'fine-grained'] },
+    slot: { type: ['string', 'null'], description: '`primary` or `secondary` for admin and readonly keys.' },
     prefix: described(STRING, 'The non-secret start of the key, to recognise it.'),
     permissions: { type: 'array', items: STRING },
     owner: STRING,
@@ -282,7 +282,7 @@ export const API_SHAPES: Record<string, JsonSchema> = {
       permissions: { type: 'array', items: STRING },
       credential: object(
         {
-          type: described(STRING, '`session`, `key` or `oidc`.'),
+          type: { enum: ['session', 'apikey'] },
           id: STRING,
           name: STRING,
           keyType: STRING,
@@ -303,7 +303,7 @@ export const API_SHAPES: Record<string, JsonSchema> = {
   APIKey: apiKey,
   APIKeyList: listOf('APIKeyList', ref('APIKey'), 'The API keys the caller may see.'),
   APIKeyCreate: object({
-    type: { enum: ['admin', 'read-only', 'fine-grained'] },
+    type: { enum: ['admin', 'readonly', 'fine-grained'] },
     slot: { enum: ['primary', 'secondary'] },
     name: STRING,
     permissions: {
@@ -364,8 +364,8 @@ export const API_SHAPES: Record<string, JsonSchema> = {
         emails: { type: 'array', items: STRING },
         ipAddresses: { type: 'array', items: STRING },
       }),
-      profile: STRING,
-      validity: described(STRING, 'A duration (`90d`); at most the CA’s leaf validity.'),
+      profile: { enum: ['client', 'server', 'device'] },
+      validity: described(STRING, 'A duration (`720h`); at most the CA’s leaf validity.'),
       owner: object({ kind: STRING, name: STRING }),
     },
     [],
@@ -395,7 +395,7 @@ export const API_SHAPES: Record<string, JsonSchema> = {
   RevocationRequest: object(
     {
       serial: described(STRING, 'Hexadecimal serial number.'),
-      reason: described(STRING, 'An RFC 5280 reason.'),
+      reason: described(STRING, 'An RFC 5280 reason name; default `unspecified`.'),
     },
     ['serial'],
   ),
