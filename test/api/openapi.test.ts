@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { ROUTES } from '../../src/api/http.module.js';
 import type { OpenApiDocument } from '../../src/api/openapi/openapi-document.js';
 import { buildOpenApiDocument } from '../../src/api/openapi/openapi-document.js';
-import { OPERATIONS } from '../../src/api/openapi/operations.js';
+import { type OperationDoc, OPERATIONS } from '../../src/api/openapi/operations.js';
 import { routeTable } from '../../src/api/route-table.js';
 import { addStewardKeywords } from '../../src/schema/keywords.js';
 import type { StewardServer } from '../../src/server.js';
@@ -214,6 +214,59 @@ describe('building the document', () => {
     expect(() =>
       buildOpenApiDocument({ routes: routeTable(ROUTES), operations, kinds, schemas, version: '0' }),
     ).toThrow(/ApplyRoutes.gone/);
+  });
+
+  it('takes a route’s own JSON Schema as is, and one with its $id and $defs as components', async () => {
+    const loginSchema = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: 'https://steward.dev/schemas/auth/login.json',
+      type: 'object',
+      required: ['username'],
+      properties: {
+        username: { $ref: '#/$defs/username' },
+        tenant: { $ref: 'https://steward.dev/schemas/auth/login.json#/$defs/username' },
+      },
+      $defs: { username: { type: 'string', minLength: 1 } },
+    };
+    const plain = { type: 'object', properties: { role: { enum: ['viewer', 'admin'] } } };
+    const operations = new Map(OPERATIONS);
+    const login = OPERATIONS.get('AuthRoutes.login') as OperationDoc;
+    const update = OPERATIONS.get('UserRoutes.update') as OperationDoc;
+    operations.set('AuthRoutes.login', {
+      ...login,
+      request: { description: 'x', content: { 'application/json': loginSchema } },
+    });
+    operations.set('UserRoutes.update', {
+      ...update,
+      request: { description: 'x', content: { 'application/json': plain } },
+    });
+    const document = buildOpenApiDocument({
+      routes: routeTable(ROUTES),
+      operations,
+      kinds,
+      schemas,
+      version: '0',
+    });
+    const loginBody = document.paths['/api/v1/auth/login'].post.requestBody as {
+      content: Record<string, unknown>;
+    };
+    expect(loginBody.content['application/json']).toEqual({
+      schema: { $ref: '#/components/schemas/AuthRoutes.login.request' },
+    });
+    expect(document.components.schemas['AuthRoutes.login.request']).toEqual({
+      type: 'object',
+      required: ['username'],
+      properties: {
+        username: { $ref: '#/components/schemas/AuthRoutes.login.request.username' },
+        tenant: { $ref: '#/components/schemas/AuthRoutes.login.request.username' },
+      },
+    });
+    const updateBody = document.paths['/api/v1/users/{name}'].put.requestBody as {
+      content: Record<string, unknown>;
+    };
+    expect(updateBody.content['application/json']).toEqual({ schema: plain });
+    const result = await validate(JSON.parse(JSON.stringify(document)), { resolve: { external: false } });
+    expect(result.valid ? [] : result.errors).toEqual([]);
   });
 
   it('refuses a $ref it cannot map into the document rather than leaving a remote one', () => {

@@ -68,6 +68,28 @@ export function kindSchemaComponents(
   return components;
 }
 
+/**
+ * A standalone JSON Schema given beside a route (a request body's schema with its own `$id` and
+ * `$defs`) added as the component `name`, its `$defs` as `name.<def>`: left inline, its
+ * `#/$defs/...` would resolve against the OpenAPI document's root, and its `$id` would make
+ * readers resolve against a remote address. A schema with neither is answered as is; otherwise
+ * the `$ref` to the new component.
+ *
+ * @throws Error naming the `$ref` when one points at another file.
+ */
+export function embedSchema(
+  components: Record<string, JsonSchema>,
+  name: string,
+  schema: JsonSchema,
+): JsonSchema {
+  if (schema.$id === undefined && schema.$defs === undefined) return schema;
+  const self: SchemaFile = { version: '', component: name, defsPrefix: `${name}.` };
+  const files = new Map([[name, self]]);
+  if (typeof schema.$id === 'string') files.set(schema.$id, self);
+  addFile(components, schema, name, files);
+  return ref(name);
+}
+
 function addFile(
   components: Record<string, JsonSchema>,
   schema: JsonSchema,

@@ -1,6 +1,7 @@
 import type { KindNames } from '../../resources/kind.js';
 import type { RouteEntry } from '../route-table.js';
 import {
+  embedSchema,
   JSON_TYPE,
   type JsonSchema,
   type KindSchemaSource,
@@ -137,6 +138,7 @@ export function buildOpenApiDocument(inputs: OpenApiInputs): OpenApiDocument {
   const stale = [...operations.keys()].filter((handler) => !handlers.has(handler));
   if (stale.length > 0) throw new Error(`OpenAPI operations name no route: ${stale.join(', ')}`);
 
+  const schemas: Record<string, JsonSchema> = { ...API_SHAPES, ...kindComponents(inputs) };
   const paths: OpenApiDocument['paths'] = {};
   const tags = new Map<string, string | undefined>();
   for (const route of routes) {
@@ -151,7 +153,7 @@ export function buildOpenApiDocument(inputs: OpenApiInputs): OpenApiDocument {
       if (!tags.has(doc.tag)) tags.set(doc.tag, kind ? kindDescription(inputs, kind) : undefined);
       const path = openApiPath(route.path, kind);
       paths[path] ??= {};
-      paths[path][route.method.toLowerCase()] = operation(route, doc, kind);
+      paths[path][route.method.toLowerCase()] = operation(route, doc, kind, schemas);
     }
   }
   return {
@@ -168,7 +170,7 @@ export function buildOpenApiDocument(inputs: OpenApiInputs): OpenApiDocument {
     tags: [...tags].map(([name, description]) => (description ? { name, description } : { name })),
     paths,
     components: {
-      schemas: { ...API_SHAPES, ...kindComponents(inputs) },
+      schemas,
       responses: Object.fromEntries(
         [...Object.values(ERROR_RESPONSES), ['Error', 'Any error: the same Status shape.']].map(
           ([name, description]) => [
@@ -221,7 +223,16 @@ function kindDescription(inputs: OpenApiInputs, kind: KindNames): string | undef
   return typeof schema.description === 'string' ? schema.description : undefined;
 }
 
-function operation(route: RouteEntry, doc: OperationDoc, kind: KindNames | undefined): OperationObject {
+/**
+ * One operation. Schemas given with their own `$id` or `$defs` are added to `schemas` as
+ * components named after the operation (`AuthRoutes.login.request`).
+ */
+function operation(
+  route: RouteEntry,
+  doc: OperationDoc,
+  kind: KindNames | undefined,
+  schemas: Record<string, JsonSchema>,
+): OperationObject {
   const declared = route.permission as string;
   const permission = kind ? declared.replace('{plural}', kind.plural) : declared;
   const pathNames = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)]
@@ -243,6 +254,14 @@ function operation(route: RouteEntry, doc: OperationDoc, kind: KindNames | undef
       schema: query.schema ?? { type: 'string' },
     })),
   ];
+  const handler = kind ? `${route.handler}.${kind.plural}` : route.handler;
+  const mediaTypes = (content: Record<string, JsonSchema>, part: string) =>
+    Object.fromEntries(
+      Object.entries(content).map(([type, schema], index) => [
+        type,
+        { schema: embedSchema(schemas, `${handler}.${part}${index > 0 ? index : ''}`, schema) },
+      ]),
+    );
   const errors = new Set(doc.errors ?? []);
   if (permission !== 'public') for (const code of [401, 403]) errors.add(code);
   if (pathNames.length > 0) errors.add(404);
@@ -250,13 +269,12 @@ function operation(route: RouteEntry, doc: OperationDoc, kind: KindNames | undef
   const responses: Record<string, JsonSchema> = {
     [String(route.status)]: {
       description: doc.response.description,
-      ...(doc.response.content ? { content: mediaTypes(doc.response.content) } : {}),
+      ...(doc.response.content ? { content: mediaTypes(doc.response.content, 'response') } : {}),
     },
   };
   for (const code of [...errors].sort((a, b) => a - b))
     responses[String(code)] = { $ref: `#/components/responses/${ERROR_RESPONSES[code]?.[0] ?? 'Error'}` };
   responses.default = { $ref: '#/components/responses/Error' };
-  const handler = kind ? `${route.handler}.${kind.plural}` : route.handler;
   return {
     operationId: handler,
     tags: [doc.tag],
@@ -272,16 +290,12 @@ function operation(route: RouteEntry, doc: OperationDoc, kind: KindNames | undef
           requestBody: {
             required: true,
             description: doc.request.description,
-            content: mediaTypes(doc.request.content ?? {}),
+            content: mediaTypes(doc.request.content ?? {}, 'request'),
           },
         }
       : {}),
     responses,
   };
-}
-
-function mediaTypes(content: Record<string, JsonSchema>): Record<string, JsonSchema> {
-  return Object.fromEntries(Object.entries(content).map(([type, schema]) => [type, { schema }]));
 }
 
 /** Public routes need nothing; others a bearer credential or the session cookie (with CSRF on writes). */
