@@ -8,7 +8,8 @@ import { parseAllDocuments } from 'yaml';
 import { ROUTES } from '../../src/api/http.module.js';
 import type { OpenApiDocument } from '../../src/api/openapi/openapi-document.js';
 import { buildOpenApiDocument } from '../../src/api/openapi/openapi-document.js';
-import { type OperationDoc, OPERATIONS } from '../../src/api/openapi/operations.js';
+import type { OperationDoc } from '../../src/api/openapi/operation.js';
+import { API_SHAPES, OPERATIONS } from '../../src/api/openapi/operations.js';
 import { routeTable } from '../../src/api/route-table.js';
 import { addStewardKeywords } from '../../src/schema/keywords.js';
 import type { StewardServer } from '../../src/server.js';
@@ -204,7 +205,14 @@ describe('building the document', () => {
     const operations = new Map(OPERATIONS);
     operations.delete('ApplyRoutes.apply');
     expect(() =>
-      buildOpenApiDocument({ routes: routeTable(ROUTES), operations, kinds, schemas, version: '0' }),
+      buildOpenApiDocument({
+        routes: routeTable(ROUTES),
+        operations,
+        kinds,
+        schemas,
+        shapes: API_SHAPES,
+        version: '0',
+      }),
     ).toThrow(/ApplyRoutes.apply/);
   });
 
@@ -212,7 +220,14 @@ describe('building the document', () => {
     const operations = new Map(OPERATIONS);
     operations.set('ApplyRoutes.gone', { tag: 'x', summary: 'x', response: { description: 'x' } });
     expect(() =>
-      buildOpenApiDocument({ routes: routeTable(ROUTES), operations, kinds, schemas, version: '0' }),
+      buildOpenApiDocument({
+        routes: routeTable(ROUTES),
+        operations,
+        kinds,
+        schemas,
+        shapes: API_SHAPES,
+        version: '0',
+      }),
     ).toThrow(/ApplyRoutes.gone/);
   });
 
@@ -245,6 +260,7 @@ describe('building the document', () => {
       operations,
       kinds,
       schemas,
+      shapes: API_SHAPES,
       version: '0',
     });
     const loginBody = document.paths['/api/v1/auth/login'].post.requestBody as {
@@ -277,6 +293,7 @@ describe('building the document', () => {
         operations: OPERATIONS,
         kinds,
         schemas: remote,
+        shapes: API_SHAPES,
         version: '0',
       }),
     ).toThrow(/other\.json/);

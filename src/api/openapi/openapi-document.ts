@@ -10,8 +10,8 @@ import {
   listComponent,
   ref,
 } from './kind-schemas.js';
-import type { OperationDoc, OperationEntry } from './operations.js';
-import { API_SHAPES, listOf } from './shapes.js';
+import type { OperationDoc, OperationEntry } from './operation.js';
+import { listOf } from './schema-builders.js';
 
 /** Where the document is served; the interactive reference links to it. */
 export const OPENAPI_PATH = '/api/v1/openapi.json';
@@ -55,6 +55,8 @@ export interface OpenApiInputs {
   routes: readonly RouteEntry[];
   /** What the document says of each route beyond Nest's metadata, by handler. */
   operations: ReadonlyMap<string, OperationEntry>;
+  /** The API's own bodies (everything but manifests), by component name. */
+  shapes: Readonly<Record<string, JsonSchema>>;
   kinds: readonly KindNames[];
   schemas: KindSchemaSource;
   /** Steward's version (package.json). */
@@ -138,7 +140,7 @@ export function buildOpenApiDocument(inputs: OpenApiInputs): OpenApiDocument {
   const stale = [...operations.keys()].filter((handler) => !handlers.has(handler));
   if (stale.length > 0) throw new Error(`OpenAPI operations name no route: ${stale.join(', ')}`);
 
-  const schemas: Record<string, JsonSchema> = { ...API_SHAPES, ...kindComponents(inputs) };
+  const schemas: Record<string, JsonSchema> = { ...inputs.shapes, ...kindComponents(inputs) };
   const paths: OpenApiDocument['paths'] = {};
   const tags = new Map<string, string | undefined>();
   for (const route of routes) {

@@ -5,7 +5,7 @@ import { defaultSchemaDir } from '../../schema/schema-files.js';
 import { routeTable } from '../route-table.js';
 import type { KindSchemaSource } from './kind-schemas.js';
 import { buildOpenApiDocument, type PublishedDocument } from './openapi-document.js';
-import { OPERATIONS } from './operations.js';
+import { API_SHAPES, OPERATIONS } from './operations.js';
 
 /** Steward's version: the package.json beside schemas/ (from src/ and from a compiled build alike). */
 function stewardVersion(): string {
@@ -26,6 +26,7 @@ export function publishOpenApiDocument(
   const document = buildOpenApiDocument({
     routes: routeTable(routes),
     operations: OPERATIONS,
+    shapes: API_SHAPES,
     kinds: services.kinds.all,
     schemas: services.validator,
     version: stewardVersion(),
