@@ -69,6 +69,7 @@ const HTTP_REASON: Record<number, string> = {
   404: 'NotFound',
   405: 'MethodNotAllowed',
   413: 'RequestEntityTooLarge',
+  414: 'URITooLong',
   415: 'UnsupportedMediaType',
   429: 'TooManyRequests',
 };

@@ -216,6 +216,17 @@ describe('the interactive API reference at /api/docs', () => {
     expect(document.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
   });
 
+  it('answers a URL the router refuses (bad encoding, over-long parameter) with a Status, here as on every route', async () => {
+    for (const path of ['/api/docs/static/%ff', '/api/v1/devices/%ff']) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.status, path).toBe(400);
+      expect(await response.json()).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest' });
+    }
+    const long = await fetch(`${server.url}/api/v1/devices/${'a'.repeat(200)}`);
+    expect(long.status).toBe(414);
+    expect(await long.json()).toMatchObject({ kind: 'Status', code: 414, reason: 'URITooLong' });
+  });
+
   it('answers an asset that does not exist with a 404 Status, not a file outside its folder', async () => {
     for (const path of ['/api/docs/static/nope.js', '/api/docs/static/..%2f..%2fpackage.json']) {
       const response = await fetch(`${server.url}${path}`);
