@@ -92,6 +92,13 @@ export class TerminalError extends StewardError {
   }
 }
 
+/**
+ * A terminal failure that is Steward's own fault, not the caller's nor the resource's: stored data
+ * that fails an integrity check (a sealed secret altered or moved). Never retried, as every
+ * TerminalError; over HTTP it is a 500, where any other TerminalError is the caller's 409.
+ */
+export class ServerFaultError extends TerminalError {}
+
 export function isStewardError(error: unknown): error is StewardError {
   return error instanceof StewardError;
 }

@@ -2,16 +2,20 @@ import { chainWorker } from './journal/chain-worker.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import type { LogLevel } from '@nestjs/common';
+import { type LogLevel, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { registerApiReference } from './api/api-reference.js';
 import { HttpModule } from './api/http.module.js';
+import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
+import { toStatus } from './api/status.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const routerLogger = new Logger('api');
 
 const NEST_LEVELS: Record<StewardConfig['logLevel'], LogLevel[] | false> = {
   silent: false,
@@ -53,6 +57,12 @@ export async function startServer(
     // Fastify's JSON parser refuses __proto__ and constructor.prototype keys.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // The router refuses a malformed percent-encoding or an over-long parameter before any route
+    // or filter runs: answered in the one Status shape too.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const body = toStatus(error, config.bodyLimit, String(request.id), routerLogger);
+      void reply.code(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
     logger: NEST_LEVELS[config.logLevel],
@@ -60,6 +70,7 @@ export async function startServer(
   // Cookies are parsed on demand (the session cookie, by the guard, when there is no Authorization
   // header), so bearer-authenticated requests (the hot path) never pay for parsing them.
   await app.register(fastifyCookie, { hook: false });
+  await registerApiReference(app, app.get<symbol, PublishedDocument>(OPENAPI_DOCUMENT).document);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser(
     YAML_TYPES,

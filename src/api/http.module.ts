@@ -16,6 +16,8 @@ import { RevocationService } from '../pki/revocation-service.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
 import { Database } from '../store/database.js';
+import { publishOpenApiDocument } from './openapi/publish.js';
+import { OPENAPI_DOCUMENT } from './openapi/openapi-document.js';
 import { PermissionGuard } from './permission.guard.js';
 import { assertRoutesDeclarePermissions } from './route-table.js';
 import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
@@ -26,6 +28,7 @@ import { DiscoveryRoutes } from './routes/discovery.routes.js';
 import { HealthRoutes } from './routes/health.routes.js';
 import { JournalRoutes } from './routes/journal.routes.js';
 import { MetricsRoutes } from './routes/metrics.routes.js';
+import { OpenApiRoutes } from './routes/openapi.routes.js';
 import { CertificateAuthorityRoutes, PublicPkiRoutes } from './routes/pki.routes.js';
 import { ResourceRoutes } from './routes/resource.routes.js';
 import { ServerLimits } from './server-limits.js';
@@ -39,6 +42,7 @@ export const ROUTES = [
   UserRoutes,
   TenantRoutes,
   DiscoveryRoutes,
+  OpenApiRoutes,
   ApplyRoutes,
   ResourceRoutes,
   JournalRoutes,
@@ -74,6 +78,8 @@ export class HttpModule {
         provide: ServerLimits,
         useValue: new ServerLimits(services.config.bodyLimit, services.config.maxDocuments),
       },
+      // Built once here, so that a route without documentation fails the start like one without permission.
+      { provide: OPENAPI_DOCUMENT, useValue: publishOpenApiDocument(ROUTES, services) },
       { provide: APP_GUARD, useClass: PermissionGuard },
       { provide: APP_FILTER, useValue: new StatusFilter(services.config.bodyLimit, services.authenticator) },
     ];

@@ -1,5 +1,5 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { PERMISSION_KEY } from './permission.js';
 
 export interface RouteEntry {
@@ -8,6 +8,8 @@ export interface RouteEntry {
   path: string;
   permission: string | undefined;
   handler: string;
+  /** The status of a success: `@HttpCode`, else Nest's default (201 for POST, 200 otherwise). */
+  status: number;
 }
 
 function join(...parts: Array<string | undefined>): string {
@@ -34,6 +36,9 @@ export function routeTable(routes: ReadonlyArray<abstract new (...args: never[])
         path: join(prefix, Reflect.getMetadata(PATH_METADATA, handler) as string | undefined),
         permission: Reflect.getMetadata(PERMISSION_KEY, handler) as string | undefined,
         handler: `${route.name}.${name}`,
+        status:
+          (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ??
+          (method === RequestMethod.POST ? 201 : 200),
       });
     }
   }

@@ -1,7 +1,22 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../context.js';
-import { type FieldProblem, isStewardError, type StewardError } from '../errors.js';
+import {
+  BadRequestError,
+  ConfigError,
+  ConflictError,
+  type FieldProblem,
+  ForbiddenError,
+  InvalidError,
+  isStewardError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServerFaultError,
+  type StewardError,
+  TerminalError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from '../errors.js';
 
 /** The one error shape of every surface (DESIGN §3), after Kubernetes' Status. */
 export interface Status {
@@ -13,24 +28,50 @@ export interface Status {
   details?: { causes?: FieldProblem[]; [key: string]: unknown };
 }
 
-const HTTP_CODE: Record<string, number> = {
-  BadRequest: 400,
-  Invalid: 422,
-  RequestEntityTooLarge: 413,
-  NotFound: 404,
-  Conflict: 409,
-  AlreadyExists: 409,
-  Unauthorized: 401,
-  Forbidden: 403,
-  TooManyRequests: 429,
-  InvalidConfiguration: 500,
-};
+type ErrorClass = abstract new (...args: never[]) => StewardError;
 
+/**
+ * The HTTP status of each error class: the first class an error is an instance of decides, so a
+ * subclass comes before its parent. By class, never by reason: a TerminalError carries the
+ * reconciler's own reason (IssuerExpired, PathLengthExceeded...), which no table of strings could
+ * keep up with. A StewardError of a class missing here is a 500 (test/api/status.test.ts checks
+ * that every class of src/errors.ts is listed).
+ */
+export const HTTP_STATUS_BY_CLASS: ReadonlyArray<readonly [ErrorClass, number]> = [
+  [BadRequestError, 400],
+  [InvalidError, 422],
+  [PayloadTooLargeError, 413],
+  [NotFoundError, 404],
+  // AlreadyExistsError is a ConflictError.
+  [ConflictError, 409],
+  [UnauthorizedError, 401],
+  [ForbiddenError, 403],
+  [TooManyRequestsError, 429],
+  [ConfigError, 500],
+  // Before TerminalError, its parent: stored data failing its integrity check is Steward's fault.
+  [ServerFaultError, 500],
+  // What retrying cannot fix is the state of the resource, not the server: the request conflicts
+  // with it (a CA whose certificate expired cannot issue) until something changes.
+  [TerminalError, 409],
+];
+
+/** The HTTP status of a Steward error, by its class (see HTTP_STATUS_BY_CLASS). Pure. */
+export function httpStatusOf(error: StewardError): number {
+  for (const [errorClass, code] of HTTP_STATUS_BY_CLASS) if (error instanceof errorClass) return code;
+  return 500;
+}
+
+/** Reasons of the 4xx statuses Nest and Fastify raise themselves (not through a Steward error). */
 const HTTP_REASON: Record<number, string> = {
   400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'NotFound',
   405: 'MethodNotAllowed',
+  413: 'RequestEntityTooLarge',
+  414: 'URITooLong',
   415: 'UnsupportedMediaType',
+  429: 'TooManyRequests',
 };
 
 function status(code: number, reason: string, message: string, details?: Status['details']): Status {
@@ -39,10 +80,15 @@ function status(code: number, reason: string, message: string, details?: Status[
   return body;
 }
 
-export function stewardErrorStatus(error: StewardError): Status {
+/** A client error's Status: its reason, message and details are the caller's to read. */
+function clientErrorStatus(error: StewardError): Status {
   const details: Status['details'] = { ...(error.details ?? {}) };
   if (error.problems.length > 0) details.causes = error.problems;
-  return status(HTTP_CODE[error.reason] ?? 500, error.reason, error.message, details);
+  return status(httpStatusOf(error), error.reason, error.message, details);
+}
+
+function internalError(requestId: string, reason = 'InternalError'): Status {
+  return status(500, reason, `internal error (request id ${requestId})`);
 }
 
 const FASTIFY_REASONS: Record<string, [number, string]> = {
@@ -53,11 +99,17 @@ const FASTIFY_REASONS: Record<string, [number, string]> = {
 };
 
 /**
- * Translates anything thrown to a Status, in one place. Unknown errors become a 500 whose message
- * reveals nothing; they are logged with the request id so an operator can find them.
+ * Translates anything thrown to a Status, in one place. Server faults (unknown errors, and Steward
+ * errors whose class maps to 500) become a 500 whose message reveals nothing (a configuration
+ * error's message names files and keys); they are logged with the request id so an operator can
+ * find them. A Steward server fault keeps its reason, which names no detail.
  */
 export function toStatus(error: unknown, bodyLimit: number, requestId: string, logger: Logger): Status {
-  if (isStewardError(error)) return stewardErrorStatus(error);
+  if (isStewardError(error)) {
+    if (httpStatusOf(error) < 500) return clientErrorStatus(error);
+    logger.error(`request ${requestId} failed: ${error.stack ?? error.message}`);
+    return internalError(requestId, error.reason);
+  }
   if (error instanceof HttpException) {
     // Nest's own exceptions: unknown routes, and Fastify parser errors it re-throws.
     const code = error.getStatus();
@@ -74,11 +126,13 @@ export function toStatus(error: unknown, bodyLimit: number, requestId: string, l
     return status(code, reason, fastifyError.message ?? reason);
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    // Fastify's own client errors: malformed JSON, prototype poisoning, bad content length.
-    return status(fastifyError.statusCode, 'BadRequest', fastifyError.message ?? 'bad request');
+    // Fastify's own client errors: malformed JSON, prototype poisoning, bad content length, a
+    // static file path refused (403).
+    const code = fastifyError.statusCode;
+    return status(code, HTTP_REASON[code] ?? 'BadRequest', fastifyError.message ?? 'bad request');
   }
   logger.error(`request ${requestId} failed: ${(error as Error)?.stack ?? String(error)}`);
-  return status(500, 'InternalError', `internal error (request id ${requestId})`);
+  return internalError(requestId);
 }
 
 /** Records refusals in the journal (the authenticator's `record`). */

@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEq
 import { constants } from 'node:fs';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigError, TerminalError } from '../errors.js';
+import { ConfigError, ServerFaultError } from '../errors.js';
 
 export const MASTER_KEY_ENV = 'STEWARD_MASTER_KEY';
 export const MASTER_KEY_FILE = 'master.key';
@@ -57,12 +57,12 @@ export class MasterKey {
   /**
    * Opens a value sealed by `encrypt`. Pure.
    * @throws ConfigError "master key does not match ..." when it was sealed under another master key;
-   *   TerminalError SecretDecryptionFailed when it is malformed, was altered, or belongs to another owner.
+   *   ServerFaultError (a TerminalError) SecretDecryptionFailed when it is malformed, was altered, or belongs to another owner.
    */
   decrypt(sealed: string, associatedData: string): Buffer {
     const parts = sealed.split(':');
     if (parts.length !== 5 || parts[0] !== SEALED_VERSION) {
-      throw new TerminalError(
+      throw new ServerFaultError(
         SecretDecryptionFailed,
         `not a sealed value of format ${SEALED_VERSION} (for ${associatedData})`,
       );
@@ -80,7 +80,7 @@ export class MasterKey {
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
     } catch (error) {
-      throw new TerminalError(
+      throw new ServerFaultError(
         SecretDecryptionFailed,
         `the secret of ${associatedData} failed authentication: it was altered or belongs to another owner`,
         { cause: error },

@@ -1,0 +1,25 @@
+import { CORE_OPERATIONS, CORE_SHAPES } from './areas/core.js';
+import { IDENTITY_OPERATIONS, IDENTITY_SHAPES } from './areas/identity.js';
+import { JOURNAL_OPERATIONS, JOURNAL_SHAPES } from './areas/journal.js';
+import { PKI_OPERATIONS, PKI_SHAPES } from './areas/pki.js';
+import type { JsonSchema } from './kind-schemas.js';
+import type { OperationEntry } from './operation.js';
+
+/**
+ * Every route's documentation, keyed by handler (`ApplyRoutes.apply`), from the areas' tables.
+ * The document refuses to build when a route has no row or a row names no route.
+ */
+export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
+  ...CORE_OPERATIONS,
+  ...IDENTITY_OPERATIONS,
+  ...JOURNAL_OPERATIONS,
+  ...PKI_OPERATIONS,
+]);
+
+/** The API's own bodies, by component name (`ref('Status')`). */
+export const API_SHAPES: Readonly<Record<string, JsonSchema>> = {
+  ...CORE_SHAPES,
+  ...IDENTITY_SHAPES,
+  ...JOURNAL_SHAPES,
+  ...PKI_SHAPES,
+};
