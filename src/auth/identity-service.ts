@@ -14,7 +14,7 @@ import { type Database, fromJsonColumn, toJsonColumn } from '../store/database.j
 import type { UserRow } from './auth-entities.js';
 import { type Authenticator, tooManyFailures } from './authenticator.js';
 import { DUMMY_HASH_INPUT, hashPassword, verifyPassword } from './passwords.js';
-import { type ApiKeyType, ACTIONS, ROLES, type Role, refusedPermission } from './permissions.js';
+import { type ApiKeyType, ACTIONS, ROLES, type Role } from './permissions.js';
 import { actorOf, keyPermissions, type Principal, rolePermissions, SYSTEM_TENANT } from './principal.js';
 import { FailureLimiter } from './rate-limit.js';
 import { hashSecret, newToken } from './tokens.js';
@@ -266,7 +266,7 @@ export class IdentityService {
       userId: user.id,
       username,
       role: user.role as Role,
-      permissions: new Set(rolePermissions(user.role as Role, tenant)),
+      permissions: new Set(rolePermissions(this.authenticator.permissions, user.role as Role, tenant)),
       credential: { type: 'session', id: token.id, name: token.id, expiresAt },
     };
     return {
@@ -348,7 +348,7 @@ export class IdentityService {
       type,
       slot: row.slot,
       prefix: `stw_${row.id}`,
-      permissions: keyPermissions(type, chosen, role, row.tenant),
+      permissions: keyPermissions(this.authenticator.permissions, type, chosen, role, row.tenant),
       owner: row.username ?? row.user_id,
       createdAt: row.created_at,
       lastRotatedAt: row.last_rotated_at,
@@ -417,7 +417,7 @@ export class IdentityService {
       )
         throw invalid('permissions', 'must be a non-empty list of permissions');
       permissions = [...new Set(input.permissions as string[])].sort();
-      const refused = refusedPermission(permissions, principal.permissions);
+      const refused = this.authenticator.permissions.refused(permissions, principal.permissions);
       if (refused)
         throw new ForbiddenError(
           `permission "${refused.permission}" ${refused.why}: a key can never hold more than its creator`,

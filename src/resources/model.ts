@@ -44,8 +44,11 @@ export interface Manifest {
   status?: ResourceStatus;
 }
 
-/** A stored resource: one row of the generic resource table. */
-export interface StoredResource {
+/**
+ * A stored resource: one row of the generic resource table. `Spec` and `Status` are a kind's
+ * generated types (src/kinds/generated/) where its controller reads them.
+ */
+export interface StoredResource<Spec = Record<string, unknown>, Status = Record<string, unknown>> {
   tenant: string;
   kind: string;
   name: string;
@@ -53,8 +56,8 @@ export interface StoredResource {
   apiVersion: string;
   labels: Labels;
   annotations: Record<string, string>;
-  spec: Record<string, unknown>;
-  status: ResourceStatus;
+  spec: Spec;
+  status: ResourceStatus & Partial<Status>;
   generation: number;
   /** Incremented on every write (spec, status or metadata); the API shows it as a string. */
   resourceVersion: number;

@@ -9,7 +9,7 @@ import { ready } from '../../src/engine/controller.js';
 import { ControllerRegistry } from '../../src/engine/controller-registry.js';
 import { EngineMetrics } from '../../src/engine/metrics.js';
 import { composeStatus, mergeConditions, statusChanged, transitionRecords } from '../../src/engine/status.js';
-import { KINDS } from '../../src/kinds.js';
+import { type ControllerServices, KINDS } from '../../src/kinds.js';
 import { kindNames } from '../../src/resources/kind.js';
 import type { StoredResource } from '../../src/resources/model.js';
 
@@ -130,16 +130,23 @@ describe('backoff', () => {
 });
 
 describe('controller registry', () => {
+  // The factories only capture their services; the registry reads kinds, references and watches.
+  const controllers = KINDS.map((kind) => kind.controller({} as ControllerServices));
   it('has a controller for every production kind', () => {
-    expect(() => new ControllerRegistry(KINDS)).not.toThrow();
+    expect(() => new ControllerRegistry(KINDS, controllers)).not.toThrow();
   });
   it('refuses to boot when a kind has no controller', () => {
-    expect(() => new ControllerRegistry([kindNames('Orphan', 'orphans', [])])).toThrow(
+    expect(() => new ControllerRegistry([kindNames('Orphan', 'orphans', [])], [])).toThrow(
       /Orphan has a schema and no controller/,
     );
   });
+  it('refuses to boot when a controller is built for a kind no line names', () => {
+    expect(() => new ControllerRegistry(KINDS.slice(1), controllers)).toThrow(
+      /built for CertificateAuthority, which no registry line names/,
+    );
+  });
   it('derives a watch on every referenced kind', () => {
-    const registry = new ControllerRegistry(KINDS);
+    const registry = new ControllerRegistry(KINDS, controllers);
     expect(
       registry
         .watchesOf('CertificateAuthority')
@@ -166,7 +173,7 @@ describe('controllers decide', () => {
     expect(decideDevice('ca', readyCa).conditions[0].reason).toBe('AwaitingEnrollment');
   });
   it('an artifact with complete metadata is Ready', () => {
-    const spec = { version: '1', digest: `sha256:${'a'.repeat(64)}`, size: 1, platforms: ['linux'] };
+    const spec = { version: '1', digest: `sha256:${'a'.repeat(64)}`, size: 1, platforms: ['linux' as const] };
     expect(decideArtifact(spec).conditions[0]).toMatchObject({ status: 'True', reason: 'MetadataComplete' });
     expect(decideArtifact({ ...spec, digest: 'md5:x' }).conditions[0].reason).toBe('MetadataIncomplete');
   });
@@ -186,7 +193,12 @@ describe('controllers decide', () => {
   });
   it('a CA waiting for its parent before its first certificate is not Ready', () => {
     const waiting = reportCa(
-      { action: 'waitForParent', reason: 'ParentNotReady', pending: 'generateKeyAndCertificate', message: 'wait' },
+      {
+        action: 'waitForParent',
+        reason: 'ParentNotReady',
+        pending: 'generateKeyAndCertificate',
+        message: 'wait',
+      },
       { material: {} },
       new Date(),
     );
