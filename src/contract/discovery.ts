@@ -37,3 +37,16 @@ export interface ApiResourceList {
   kind: 'APIResourceList';
   resources: ApiResource[];
 }
+
+/**
+ * Every name a kind answers to, lower-cased: Kind, plural, singular and short names, as kubectl
+ * resolves them. The server's routes and the CLI's arguments resolve with the same list. Pure.
+ */
+export function kindAliases(kind: {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: readonly string[];
+}): string[] {
+  return [kind.kind, kind.plural, kind.singular, ...kind.shortNames].map((name) => name.toLowerCase());
+}

@@ -49,6 +49,12 @@ function moduleGraph(entries: string[]): Set<string> {
   return new Set([...seen].map((file) => relative(ROOT, file)));
 }
 
+function tsFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join(dir, name));
+}
+
 describe('loading auth', () => {
   const authDir = join(ROOT, 'src', 'auth');
   const graph = moduleGraph(
@@ -70,5 +76,22 @@ describe('loading auth', () => {
     expect(withRegistry).toContain('src/kinds.ts');
     expect(withRegistry).toContain('controllers/certificate-authority.ts');
     expect(withRegistry).toContain('src/pki/ca-lifecycle.ts');
+  });
+});
+
+describe('the wire contract shared by server and CLI', () => {
+  it('src/contract/ imports nothing at all (types and pure helpers only)', () => {
+    const files = tsFilesUnder(join(ROOT, 'src', 'contract'));
+    expect(files.length).toBeGreaterThan(2);
+    for (const file of files)
+      expect(readFileSync(file, 'utf8')).not.toMatch(/^\s*(import|export)[^;]*from\s+'/m);
+  });
+
+  it('the CLI loads no server module: only src/cli/ and src/contract/', () => {
+    const graph = moduleGraph(tsFilesUnder(join(ROOT, 'src', 'cli')));
+    expect(graph).toContain('src/contract/discovery.ts');
+    expect(
+      [...graph].filter((path) => !path.startsWith('src/cli/') && !path.startsWith('src/contract/')),
+    ).toEqual([]);
   });
 });
