@@ -10,7 +10,7 @@
  * (no TypeScript runtime) and quick: it does nothing when every output is newer than every schema
  * and this script, which is what a repeated `npm run typecheck` sees.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -89,5 +89,12 @@ if (!upToDate(files)) {
     });
     mkdirSync(dirname(file.target), { recursive: true });
     writeFileSync(file.target, text);
+  }
+  // A kind removed or renamed must not leave types behind for a controller to compile against.
+  const targets = new Set(files.map((file) => file.target));
+  for (const version of existsSync(outDir) ? readdirSync(outDir) : []) {
+    for (const name of readdirSync(join(outDir, version))) {
+      if (!targets.has(join(outDir, version, name))) rmSync(join(outDir, version, name));
+    }
   }
 }
