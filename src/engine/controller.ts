@@ -167,9 +167,10 @@ export interface Controller<
 
 /**
  * A controller of any kind, as the engine holds them. The engine hands each controller the
- * resources of its kind only, which the kind's schema validated on the way in.
+ * resources of its kind only, which the kind's schema validated on the way in. (Methods are
+ * compared bivariantly, so every Controller<Spec, Status, Observation, Action> is an AnyController
+ * without a cast.)
  */
-// Methods are compared bivariantly, so every Controller<Spec, Status, Observation, Action> is one.
 export type AnyController = Controller<unknown, object, unknown, unknown>;
 
 /** The condition every kind reports. */
