@@ -4,14 +4,18 @@
  */
 import type { Controller, ReconcileResult } from '../src/engine/controller.js';
 import { ready } from '../src/engine/controller.js';
+import type { ArtifactSpec, ArtifactStatus } from '../src/kinds/generated/v1/artifact.js';
 
 export const ArtifactReason = {
   MetadataComplete: 'MetadataComplete',
   MetadataIncomplete: 'MetadataIncomplete',
 } as const;
 
-/** Which required metadata is missing or malformed (empty: complete). Pure. */
-export function missingMetadata(spec: Record<string, unknown>): string[] {
+/**
+ * Which required metadata is missing or malformed (empty: complete). The schema checks the same on
+ * apply; this guards rows stored before a schema change. Pure.
+ */
+export function missingMetadata(spec: Partial<ArtifactSpec>): string[] {
   const missing: string[] = [];
   if (typeof spec.version !== 'string' || spec.version === '') missing.push('version');
   if (typeof spec.digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(spec.digest)) missing.push('digest');
@@ -20,7 +24,7 @@ export function missingMetadata(spec: Record<string, unknown>): string[] {
   return missing;
 }
 
-export function decideArtifact(spec: Record<string, unknown>): ReconcileResult {
+export function decideArtifact(spec: Partial<ArtifactSpec>): ReconcileResult<ArtifactStatus> {
   const missing = missingMetadata(spec);
   if (missing.length > 0)
     return {
@@ -35,9 +39,8 @@ export function decideArtifact(spec: Record<string, unknown>): ReconcileResult {
   };
 }
 
-export const artifactController: Controller = {
+export const artifactController: Controller<ArtifactSpec, ArtifactStatus> = {
   kind: 'Artifact',
-  async reconcile(artifact) {
-    return decideArtifact(artifact.spec);
-  },
+  async observe() {},
+  plan: (artifact) => decideArtifact(artifact.spec),
 };

@@ -7,31 +7,31 @@
  * half-acting), and reports. Its finalizer refuses deletion while devices, intermediates or
  * unexpired certificates still depend on the CA, then retires its material.
  *
- * The controller needs the PKI's services, which the composition root builds: `KINDS` names the
- * unbound `certificateAuthorityController`, and `bindCertificateAuthorityController` swaps in the
- * bound one before the engine starts.
+ * The controller needs the PKI's services: its registry line (src/kinds.ts) builds it from the CA
+ * lifecycle the composition root made.
  */
-import type {
-  Controller,
-  ControllerToolbox,
-  FinalizeResult,
-  ReconcileResult,
-} from '../src/engine/controller.js';
+import type { Controller, FinalizeResult, Plan, ReconcileResult } from '../src/engine/controller.js';
 import { isReady, ready } from '../src/engine/controller.js';
 import { controllerActor } from '../src/engine/reconciler.js';
 import { systemContext } from '../src/context.js';
 import { InvalidError, TerminalError } from '../src/errors.js';
-import type { KindNames } from '../src/resources/kind.js';
+import type {
+  CertificateAuthoritySpec,
+  CertificateAuthorityStatus,
+} from '../src/kinds/generated/v1/certificateauthority.js';
 import type { StoredResource } from '../src/resources/model.js';
-import type { CaLifecycle, CaObservation } from '../src/pki/ca-lifecycle.js';
-import { type CaPlan, type CaPlanSpec, planCertificateAuthority } from '../src/pki/ca-plan.js';
+import type { CaLifecycle, CaObservation, CertifyingPlan } from '../src/pki/ca-lifecycle.js';
+import {
+  type CaPlan,
+  type CaPlanSpec,
+  type ParentCaState,
+  planCertificateAuthority,
+} from '../src/pki/ca-plan.js';
 import { crlRefreshAt, crlRefreshDue } from '../src/pki/crl-publisher.js';
 import { CA_KIND } from '../src/pki/pki-journal.js';
 import { formatSubject } from '../src/pki/subject.js';
 
 export const CertificateAuthorityReason = {
-  /** The controller runs without the PKI's services (a composition error). */
-  KeyStoreNotAvailable: 'KeyStoreNotAvailable',
   InvalidSpec: 'InvalidSpec',
   /** Finalizer: devices, intermediates or unexpired certificates still depend on this CA. */
   InUse: 'InUse',
@@ -54,16 +54,15 @@ const WAIT_FOR_PARENT_RETRY_MS = 10_000;
  * The plan's spec from the stored spec. Pure.
  * @throws TerminalError InvalidSpec for what the schema cannot express (a CA that is its own parent).
  */
-export function planSpecOf(name: string, spec: Record<string, unknown>): CaPlanSpec {
-  const parentRef = spec.parentRef as { name?: string } | undefined;
+export function planSpecOf(name: string, spec: CertificateAuthoritySpec): CaPlanSpec {
   const planSpec: CaPlanSpec = {
-    type: spec.type as CaPlanSpec['type'],
-    parentRef: parentRef?.name,
-    subject: spec.subject as CaPlanSpec['subject'],
-    keyAlgorithm: spec.keyAlgorithm as CaPlanSpec['keyAlgorithm'],
-    validity: spec.validity as string | undefined,
-    renewBefore: spec.renewBefore as string | undefined,
-    maxPathLen: spec.maxPathLen as number | undefined,
+    type: spec.type,
+    parentRef: spec.parentRef?.name,
+    subject: spec.subject,
+    keyAlgorithm: spec.keyAlgorithm,
+    validity: spec.validity,
+    renewBefore: spec.renewBefore,
+    maxPathLen: spec.maxPathLen,
     rotateKeyOnRenewal: spec.rotateKeyOnRenewal === true,
   };
   if (planSpec.type === 'intermediate' && planSpec.parentRef === name)
@@ -75,7 +74,10 @@ export function planSpecOf(name: string, spec: Record<string, unknown>): CaPlanS
 }
 
 /** The status fields of a CA: its current certificate, public parts only (never the key). Pure. */
-export function caStatusFields(current: CaObservation['current'], renewAt?: Date): Record<string, unknown> {
+export function caStatusFields(
+  current: CaObservation['current'],
+  renewAt?: Date,
+): CertificateAuthorityStatus {
   if (!current) return {};
   return {
     serial: current.serial,
@@ -95,7 +97,11 @@ export function caStatusFields(current: CaObservation['current'], renewAt?: Date
  * stays Ready; one waiting to get its first certificate, or a new one for a changed spec, is not.
  * Requeued at the earliest of renewal, expiry and the CRL's refresh time (capped at a day). Pure.
  */
-export function reportCa(plan: CaPlan, observation: CaObservation, now: Date): ReconcileResult {
+export function reportCa(
+  plan: CaPlan,
+  observation: CaObservation,
+  now: Date,
+): ReconcileResult<CertificateAuthorityStatus> {
   const current = observation.current;
   const usable = !!current && now.getTime() < current.notAfter.getTime();
   const waits: number[] = [];
@@ -156,60 +162,79 @@ export function decideRelease(
 }
 
 /** InvalidError (an unparsable duration, a subject the builders refuse) made terminal: retrying cannot fix a spec. */
-async function terminalOnInvalid<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof InvalidError)
-      throw new TerminalError(CertificateAuthorityReason.InvalidSpec, error.message, { cause: error });
-    throw error;
-  }
+function terminalOnInvalid(error: unknown): unknown {
+  return error instanceof InvalidError
+    ? new TerminalError(CertificateAuthorityReason.InvalidSpec, error.message, { cause: error })
+    : error;
 }
 
-function contextFor(ca: StoredResource) {
+/** What a CA's plan compares its spec with: its material, its CRL and its parent's state. */
+export interface CaObserved extends CaObservation {
+  spec: CaPlanSpec;
+  /** Intermediates only. */
+  parentState?: ParentCaState;
+}
+
+/** The CA's actions: one transaction each (see CaLifecycle), so a crash repeats the plan. */
+export type CaAction = { type: 'certify'; spec: CaPlanSpec; plan: CertifyingPlan } | { type: 'refreshCrl' };
+
+/**
+ * The decision: make a certificate when the PKI plan says so, else refresh a CRL that is due,
+ * else report. The engine observes again after each action, so the report always describes the
+ * CA as it is after acting. Pure.
+ * @throws TerminalError InvalidSpec for a spec the plan cannot read (an unparsable duration).
+ */
+export function planCa(observed: CaObserved, now: Date): Plan<CertificateAuthorityStatus, CaAction> {
+  let plan: CaPlan;
+  try {
+    plan = planCertificateAuthority(observed.spec, observed.material, observed.parentState, now);
+  } catch (error) {
+    throw terminalOnInvalid(error);
+  }
+  if (plan.action === 'generateKeyAndCertificate' || plan.action === 'renew' || plan.action === 'reissue')
+    return { act: { type: 'certify', spec: observed.spec, plan } };
+  if (observed.current && crlRefreshDue(observed.crl, observed.current.fingerprint, now))
+    return { act: { type: 'refreshCrl' } };
+  return reportCa(plan, observed, now);
+}
+
+function contextFor(ca: StoredResource<unknown, object>) {
   return systemContext(ca.tenant, controllerActor(CA_KIND), `reconcile-${ca.uid}`);
 }
 
 /** The controller, bound to the PKI's CA lifecycle. */
-export function createCertificateAuthorityController(lifecycle: CaLifecycle): Controller {
+export function createCertificateAuthorityController(
+  lifecycle: CaLifecycle,
+): Controller<CertificateAuthoritySpec, CertificateAuthorityStatus, CaObserved, CaAction> {
   return {
     kind: CA_KIND,
     references: [{ path: PARENT_REF, kind: CA_KIND }],
     // When a referencing device or intermediate is removed, the engine queues the targets of its
     // references, so a CA waiting in its finalizer is asked again at once.
     finalizer: CA_FINALIZER,
-    reconcile(ca: StoredResource, { read, now }: ControllerToolbox) {
-      return terminalOnInvalid(async () => {
-        const at = now();
-        const spec = planSpecOf(ca.name, ca.spec);
-        const parentState =
-          spec.type === 'intermediate' && spec.parentRef
-            ? await lifecycle.parentState(
-                ca.tenant,
-                spec.parentRef,
-                isReady(await read.get(CA_KIND, spec.parentRef)),
-              )
-            : undefined;
-        let observation = await lifecycle.observe(ca.tenant, ca.name);
-        let plan = planCertificateAuthority(spec, observation.material, parentState, at);
-        if (
-          plan.action === 'generateKeyAndCertificate' ||
-          plan.action === 'renew' ||
-          plan.action === 'reissue'
-        ) {
-          await lifecycle.certify(contextFor(ca), ca, spec, plan, at);
-          observation = await lifecycle.observe(ca.tenant, ca.name);
-          plan = planCertificateAuthority(spec, observation.material, parentState, at);
-        } else if (
-          observation.current &&
-          crlRefreshDue(observation.crl, observation.current.fingerprint, at)
-        ) {
-          observation.crl = await lifecycle.refreshCrl(ca.tenant, ca.name, at);
-        }
-        return reportCa(plan, observation, at);
-      });
+    async observe(ca, { read }) {
+      const spec = planSpecOf(ca.name, ca.spec);
+      const parentState =
+        spec.type === 'intermediate' && spec.parentRef
+          ? await lifecycle.parentState(
+              ca.tenant,
+              spec.parentRef,
+              isReady(await read.get(CA_KIND, spec.parentRef)),
+            )
+          : undefined;
+      return { ...(await lifecycle.observe(ca.tenant, ca.name)), spec, parentState };
     },
-    async finalize(ca: StoredResource, { read, now }: ControllerToolbox) {
+    plan: (_ca, observed, now) => planCa(observed, now),
+    async act(ca, action, { now }) {
+      try {
+        if (action.type === 'certify')
+          await lifecycle.certify(contextFor(ca), ca, action.spec, action.plan, now());
+        else await lifecycle.refreshCrl(ca.tenant, ca.name, now());
+      } catch (error) {
+        throw terminalOnInvalid(error);
+      }
+    },
+    async finalize(ca, { read, now }) {
       const at = now();
       const devices = await read.referrers('Device', CA_KIND, ca.name);
       const intermediates = await read.referrers(CA_KIND, CA_KIND, ca.name);
@@ -223,30 +248,4 @@ export function createCertificateAuthorityController(lifecycle: CaLifecycle): Co
       return decision;
     },
   };
-}
-
-/**
- * Stands in the registry (src/kinds.ts) until the composition root binds the real one; reconciling
- * with it means the PKI was not composed, which is terminal for every CA.
- */
-export const certificateAuthorityController: Controller = {
-  kind: CA_KIND,
-  references: [{ path: PARENT_REF, kind: CA_KIND }],
-  async reconcile() {
-    throw new TerminalError(
-      CertificateAuthorityReason.KeyStoreNotAvailable,
-      'the CertificateAuthority controller runs without the PKI services (composition error)',
-    );
-  },
-};
-
-/** The registry with the CertificateAuthority line bound to `lifecycle`. Pure. */
-export function bindCertificateAuthorityController(
-  kinds: readonly KindNames[],
-  lifecycle: CaLifecycle,
-): KindNames[] {
-  const bound = createCertificateAuthorityController(lifecycle);
-  return kinds.map((kind) =>
-    kind.controller === certificateAuthorityController ? { ...kind, controller: bound } : kind,
-  );
 }

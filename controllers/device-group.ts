@@ -10,7 +10,7 @@
  */
 import type { Controller, ReconcileResult } from '../src/engine/controller.js';
 import { ready } from '../src/engine/controller.js';
-import type { LabelSelector } from '../src/resources/selector.js';
+import type { DeviceGroupSpec, DeviceGroupStatus } from '../src/kinds/generated/v1/devicegroup.js';
 import { selectorRequirements } from '../src/resources/selector.js';
 
 export const DeviceGroupReason = {
@@ -18,7 +18,7 @@ export const DeviceGroupReason = {
 } as const;
 
 /** The status of a group with `count` members. Pure. */
-export function groupStatus(count: number): ReconcileResult {
+export function groupStatus(count: number): ReconcileResult<DeviceGroupStatus> {
   return {
     status: { count },
     conditions: [
@@ -31,7 +31,8 @@ export function groupStatus(count: number): ReconcileResult {
   };
 }
 
-export const deviceGroupController: Controller = {
+/** Observes the member count. */
+export const deviceGroupController: Controller<DeviceGroupSpec, DeviceGroupStatus, number> = {
   kind: 'DeviceGroup',
   watches: [
     {
@@ -40,9 +41,6 @@ export const deviceGroupController: Controller = {
       map: (changed, lookup) => lookup.allOf('DeviceGroup', [...new Set(changed.map((key) => key.tenant))]),
     },
   ],
-  async reconcile(group, { read }) {
-    const selector = (group.spec.selector ?? {}) as LabelSelector;
-    const count = await read.count('Device', selectorRequirements(selector));
-    return groupStatus(count);
-  },
+  observe: (group, { read }) => read.count('Device', selectorRequirements(group.spec.selector)),
+  plan: (_group, count) => groupStatus(count),
 };

@@ -5,6 +5,7 @@
  */
 import type { Controller, ReconcileResult } from '../src/engine/controller.js';
 import { isReady, ready } from '../src/engine/controller.js';
+import type { DeviceSpec, DeviceStatus } from '../src/kinds/generated/v1/device.js';
 import type { StoredResource } from '../src/resources/model.js';
 
 export const DeviceReason = {
@@ -17,7 +18,10 @@ export const DeviceReason = {
 const CA_REF = ['spec', 'identity', 'caRef', 'name'] as const;
 
 /** The decision, from the CA reference and the CA as stored (null: missing). Pure. */
-export function decideDevice(caName: string | undefined, ca: StoredResource | null): ReconcileResult {
+export function decideDevice(
+  caName: string | undefined,
+  ca: StoredResource | null,
+): ReconcileResult<DeviceStatus> {
   if (caName !== undefined && ca === null)
     return {
       conditions: [
@@ -49,13 +53,13 @@ export function decideDevice(caName: string | undefined, ca: StoredResource | nu
   };
 }
 
-export const deviceController: Controller = {
+/** Observes its identity CA (null: none named, or missing). */
+export const deviceController: Controller<DeviceSpec, DeviceStatus, StoredResource | null> = {
   kind: 'Device',
   references: [{ path: CA_REF, kind: 'CertificateAuthority' }],
-  async reconcile(device, { read }) {
-    const identity = device.spec.identity as { caRef?: { name?: string } } | undefined;
-    const caName = identity?.caRef?.name;
-    const ca = caName === undefined ? null : await read.get('CertificateAuthority', caName);
-    return decideDevice(caName, ca);
+  async observe(device, { read }) {
+    const caName = device.spec.identity?.caRef.name;
+    return caName === undefined ? null : read.get('CertificateAuthority', caName);
   },
+  plan: (device, ca) => decideDevice(device.spec.identity?.caRef.name, ca),
 };

@@ -4,6 +4,7 @@
  */
 import type { Controller, ReconcileResult } from '../src/engine/controller.js';
 import { isReady, ready } from '../src/engine/controller.js';
+import type { RolloutSpec, RolloutStatus } from '../src/kinds/generated/v1/rollout.js';
 import type { StoredResource } from '../src/resources/model.js';
 
 export const RolloutReason = {
@@ -26,7 +27,7 @@ export interface RolloutObservation {
 }
 
 /** Pure. */
-export function decideRollout(observed: RolloutObservation): ReconcileResult {
+export function decideRollout(observed: RolloutObservation): ReconcileResult<RolloutStatus> {
   if (observed.artifact === null)
     return {
       conditions: [
@@ -60,21 +61,21 @@ export function decideRollout(observed: RolloutObservation): ReconcileResult {
   };
 }
 
-export const rolloutController: Controller = {
+export const rolloutController: Controller<RolloutSpec, RolloutStatus, RolloutObservation> = {
   kind: 'Rollout',
   references: [
     { path: ARTIFACT_REF, kind: 'Artifact' },
     { path: GROUP_REF, kind: 'DeviceGroup' },
   ],
-  async reconcile(rollout, { read }) {
-    const spec = rollout.spec as { artifactRef: { name: string }; target: { groupRef?: { name: string } } };
-    const artifactName = spec.artifactRef.name;
-    const groupName = spec.target.groupRef?.name;
-    return decideRollout({
+  async observe(rollout, { read }) {
+    const artifactName = rollout.spec.artifactRef.name;
+    const groupName = rollout.spec.target.groupRef?.name;
+    return {
       artifactName,
       artifact: await read.get('Artifact', artifactName),
       groupName,
       group: groupName === undefined ? null : await read.get('DeviceGroup', groupName),
-    });
+    };
   },
+  plan: (_rollout, observed) => decideRollout(observed),
 };

@@ -4,6 +4,7 @@
  */
 import type { Controller, ReconcileResult } from '../src/engine/controller.js';
 import { ready } from '../src/engine/controller.js';
+import type { TrustPolicySpec, TrustPolicyStatus } from '../src/kinds/generated/v1/trustpolicy.js';
 
 export const TrustPolicyReason = {
   /** The issuer's JWKS has not been discovered (discovery is not built yet). */
@@ -13,7 +14,7 @@ export const TrustPolicyReason = {
 export const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 
 /** Pure. */
-export function decideTrustPolicy(issuer: string): ReconcileResult {
+export function decideTrustPolicy(issuer: string): ReconcileResult<TrustPolicyStatus> {
   return {
     conditions: [
       ready(
@@ -25,9 +26,8 @@ export function decideTrustPolicy(issuer: string): ReconcileResult {
   };
 }
 
-export const trustPolicyController: Controller = {
+export const trustPolicyController: Controller<TrustPolicySpec, TrustPolicyStatus> = {
   kind: 'TrustPolicy',
-  async reconcile(policy) {
-    return decideTrustPolicy(typeof policy.spec.issuer === 'string' ? policy.spec.issuer : DEFAULT_ISSUER);
-  },
+  async observe() {},
+  plan: (policy) => decideTrustPolicy(policy.spec.issuer ?? DEFAULT_ISSUER),
 };

@@ -4,18 +4,9 @@
  * imports HTTP exceptions.
  */
 
-/** One problem with one field of one document; every problem of a request is reported at once. */
-export interface FieldProblem {
-  /** Index of the document in the request (0-based), when the request carried several. */
-  document?: number;
-  /** JSON pointer to the offending field ('' for the whole document). */
-  pointer: string;
-  message: string;
-  /** Where the document came from and the 1-based position, when the input was YAML. */
-  source?: string;
-  line?: number;
-  column?: number;
-}
+import type { FieldProblem } from './contract/status.js';
+
+export type { FieldProblem } from './contract/status.js';
 
 export interface StewardErrorOptions {
   cause?: unknown;

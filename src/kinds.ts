@@ -1,20 +1,54 @@
 import { artifactController } from '../controllers/artifact.js';
-import { certificateAuthorityController } from '../controllers/certificate-authority.js';
+import { createCertificateAuthorityController } from '../controllers/certificate-authority.js';
 import { deviceController } from '../controllers/device.js';
 import { deviceGroupController } from '../controllers/device-group.js';
 import { rolloutController } from '../controllers/rollout.js';
 import { trustPolicyController } from '../controllers/trust-policy.js';
-import { type KindNames, kindNames } from './resources/kind.js';
+import type { CaLifecycle } from './pki/ca-lifecycle.js';
+import { defineKind, type KindDefinition } from './resources/kind.js';
+
+/** The services the composition root offers reconcilers; a line takes what its controller needs. */
+export interface ControllerServices {
+  caLifecycle: CaLifecycle;
+}
+
+export type StewardKind = KindDefinition<ControllerServices>;
 
 /**
  * The registry of kinds: one line a kind. A kind is a schema (schemas/{version}/{singular}.json),
- * a reconciler (controllers/) and its line here; start-up checks that the three agree.
+ * a reconciler (controllers/) and its line here; start-up checks that the three agree. Only the
+ * composition root (src/app/compose.ts) imports this file: it loads every controller.
  */
-export const KINDS: readonly KindNames[] = [
-  { ...kindNames('CertificateAuthority', 'certificateauthorities', ['ca', 'cas']), controller: certificateAuthorityController },
-  { ...kindNames('Device', 'devices', ['dev']), controller: deviceController },
-  { ...kindNames('DeviceGroup', 'devicegroups', ['dg', 'group', 'groups']), controller: deviceGroupController },
-  { ...kindNames('Artifact', 'artifacts', ['art']), controller: artifactController },
-  { ...kindNames('Rollout', 'rollouts', ['ro']), controller: rolloutController },
-  { ...kindNames('TrustPolicy', 'trustpolicies', ['tp']), controller: trustPolicyController },
+export const KINDS: readonly StewardKind[] = [
+  defineKind({
+    kind: 'CertificateAuthority',
+    plural: 'certificateauthorities',
+    shortNames: ['ca', 'cas'],
+    controller: ({ caLifecycle }: ControllerServices) => createCertificateAuthorityController(caLifecycle),
+  }),
+  defineKind({ kind: 'Device', plural: 'devices', shortNames: ['dev'], controller: () => deviceController }),
+  defineKind({
+    kind: 'DeviceGroup',
+    plural: 'devicegroups',
+    shortNames: ['dg', 'group', 'groups'],
+    controller: () => deviceGroupController,
+  }),
+  defineKind({
+    kind: 'Artifact',
+    plural: 'artifacts',
+    shortNames: ['art'],
+    controller: () => artifactController,
+  }),
+  defineKind({
+    kind: 'Rollout',
+    plural: 'rollouts',
+    shortNames: ['ro'],
+    controller: () => rolloutController,
+  }),
+  defineKind({
+    kind: 'TrustPolicy',
+    plural: 'trustpolicies',
+    shortNames: ['tp'],
+    controller: () => trustPolicyController,
+  }),
 ];

@@ -14,6 +14,7 @@ import { CaPublication } from '../pki/ca-publication.js';
 import { IssuanceService } from '../pki/issuance-service.js';
 import { RevocationService } from '../pki/revocation-service.js';
 import { KindIndex } from '../resources/kind-index.js';
+import { ManifestValidator } from '../schema/validator.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
 import { Database } from '../store/database.js';
 import { publishOpenApiDocument } from './openapi/publish.js';
@@ -59,6 +60,7 @@ export class HttpModule {
     const values: Provider[] = [
       { provide: Database, useValue: services.db },
       { provide: KindIndex, useValue: services.kinds },
+      { provide: ManifestValidator, useValue: services.validator },
       { provide: ApplyService, useValue: services.applyService },
       { provide: ResourceQueries, useValue: services.queries },
       { provide: JournalService, useValue: services.journalService },

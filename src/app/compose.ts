@@ -2,20 +2,19 @@ import { ApplyService } from '../apply/apply-service.js';
 import { CredentialEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { createIdentityServices } from '../auth/identity-services.js';
+import { PermissionCatalogue } from '../auth/permissions.js';
 import type { StewardConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
-import { type EngineConfig, loadEngineConfig, loadKindExtension } from '../engine/engine-config.js';
+import { type EngineConfig, loadEngineConfig } from '../engine/engine-config.js';
 import { ReferenceEntity } from '../engine/reference-index.js';
 import type { Clock } from '../engine/queue/work-queue.js';
 import { JOURNAL_ENTITIES } from '../journal/journal-entity.js';
 import { ReadJournalingQueries } from '../journal/journal-reads.js';
 import { JournalService } from '../journal/journal-service.js';
 import { JournalWriter } from '../journal/journal-writer.js';
-import { bindCertificateAuthorityController } from '../../controllers/certificate-authority.js';
-import { KINDS } from '../kinds.js';
+import { KINDS, type StewardKind } from '../kinds.js';
 import { PKI_ENTITIES } from '../pki/pki-tables.js';
 import { openPki } from '../pki/pki-services.js';
-import type { KindNames } from '../resources/kind.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ManifestValidator } from '../schema/validator.js';
 import { ChangeFeed } from '../store/change-feed.js';
@@ -36,8 +35,8 @@ export const ENTITIES = [
 
 /** For tests and benchmarks: extra kinds (with their schema dir), engine settings, a clock. */
 export interface ComposeOptions {
-  /** Kinds added to the registry; their schemas must be in `schemaDir` with the production ones. */
-  extraKinds?: KindNames[];
+  /** Registry lines added to src/kinds.ts's; their schemas must be in `schemaDir` with the production ones. */
+  extraKinds?: readonly StewardKind[];
   schemaDir?: string;
   engine?: Partial<EngineConfig>;
   clock?: Clock;
@@ -49,11 +48,9 @@ export interface ComposeOptions {
  */
 export async function composeServices(config: StewardConfig, options: ComposeOptions = {}) {
   const engineConfig = { ...loadEngineConfig(), ...options.engine };
-  // STEWARD_EXTRA_KINDS (tests only): a module exporting more kinds and the schema dir holding all.
-  const extension = options.extraKinds ? undefined : await loadKindExtension(engineConfig.extraKindsModule);
-  const allKinds = [...KINDS, ...(options.extraKinds ?? extension?.kinds ?? [])];
+  const allKinds = [...KINDS, ...(options.extraKinds ?? [])];
   const kinds = new KindIndex(allKinds);
-  const validator = new ManifestValidator(allKinds, options.schemaDir ?? extension?.schemaDir);
+  const validator = new ManifestValidator(allKinds, options.schemaDir);
   const db = await Database.open(config.databaseUrl, ENTITIES);
   const store = new ResourceStore(db);
   const changes = new ChangeFeed();
@@ -65,6 +62,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   const authenticator = new Authenticator(
     db,
     journal,
+    new PermissionCatalogue(kinds),
     options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
   );
   const identity = createIdentityServices(db, authenticator, config.sessionTtlSeconds, clock);
@@ -89,7 +87,9 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     store,
     journal,
     changes,
-    kinds: bindCertificateAuthorityController(allKinds, pki.lifecycle),
+    kinds: allKinds,
+    // Each registry line builds its controller once, from the services built above.
+    controllers: allKinds.map((kind) => kind.controller({ caLifecycle: pki.lifecycle })),
     config: engineConfig,
     redisUrl: config.redisUrl,
     clock: options.clock,

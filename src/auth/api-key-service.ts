@@ -3,7 +3,7 @@ import type { OperationContext } from '../context.js';
 import { AlreadyExistsError, ForbiddenError, NotFoundError } from '../errors.js';
 import { fromJsonColumn, toJsonColumn } from '../store/database.js';
 import { type IdentityDeps, journalAs } from './identity-writes.js';
-import { ACTIONS, type ApiKeyType, type Role, refusedPermission } from './permissions.js';
+import { ACTIONS, type ApiKeyType, type Role } from './permissions.js';
 import { keyPermissions, type Principal } from './principal.js';
 import { newToken } from './tokens.js';
 
@@ -78,7 +78,7 @@ export class ApiKeyService {
       type,
       slot: row.slot,
       prefix: `stw_${row.id}`,
-      permissions: keyPermissions(type, chosen, role, row.tenant),
+      permissions: keyPermissions(this.deps.authenticator.permissions, type, chosen, role, row.tenant),
       owner: row.username ?? row.user_id,
       createdAt: row.created_at,
       lastRotatedAt: row.last_rotated_at,
@@ -136,7 +136,7 @@ export class ApiKeyService {
       context.authorize(ACTIONS.keysWrite);
       name = input.name as string;
       permissions = [...new Set(input.permissions ?? [])].sort();
-      const refused = refusedPermission(permissions, principal.permissions);
+      const refused = this.deps.authenticator.permissions.refused(permissions, principal.permissions);
       if (refused)
         throw new ForbiddenError(
           `permission "${refused.permission}" ${refused.why}: a key can never hold more than its creator`,

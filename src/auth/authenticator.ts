@@ -4,7 +4,7 @@ import { type Actor, systemContext } from '../context.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
 import { chunk, type Database, fromJsonColumn } from '../store/database.js';
-import type { ApiKeyType, Role } from './permissions.js';
+import type { ApiKeyType, PermissionCatalogue, Role } from './permissions.js';
 import { actorOf, keyPermissions, type Principal, rolePermissions } from './principal.js';
 import { FailureLimiter } from './rate-limit.js';
 import { hashSecret, parseToken, secretMatches } from './tokens.js';
@@ -79,6 +79,8 @@ export class Authenticator {
   constructor(
     private readonly db: Database,
     private readonly journal: JournalWriter,
+    /** The permissions of the kinds served (built by the composition root). */
+    readonly permissions: PermissionCatalogue,
     /** Epoch milliseconds (injectable for tests). */
     private readonly now: () => number = Date.now,
   ) {
@@ -208,7 +210,7 @@ export class Authenticator {
     if (!record) return undefined;
     return {
       record,
-      principal: principalOf(record),
+      principal: principalOf(this.permissions, record),
       expiresAtMs: record.expires_at ? Date.parse(record.expires_at) : Infinity,
     };
   }
@@ -272,12 +274,18 @@ export class Authenticator {
 }
 
 /** The permissions of a credential row, computed once per cache fill. Pure. */
-export function principalOf(record: CredentialRecord): Principal {
+export function principalOf(catalogue: PermissionCatalogue, record: CredentialRecord): Principal {
   const role = record.role as Role;
   const keyType = record.type === 'session' ? undefined : (record.type as ApiKeyType);
   const permissions = keyType
-    ? keyPermissions(keyType, fromJsonColumn<string[]>(record.permissions) ?? [], role, record.tenant)
-    : rolePermissions(role, record.tenant);
+    ? keyPermissions(
+        catalogue,
+        keyType,
+        fromJsonColumn<string[]>(record.permissions) ?? [],
+        role,
+        record.tenant,
+      )
+    : rolePermissions(catalogue, role, record.tenant);
   const principal: Omit<Principal, 'actor'> = {
     tenant: record.tenant,
     userId: record.user_id,

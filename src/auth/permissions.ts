@@ -1,10 +1,12 @@
-import { KINDS } from '../kinds.js';
-
 /**
  * The permission catalogue (DESIGN §4): `<area>:read|write` per kind plus named actions. Roles are
  * bundles of permissions; API keys are capped at operator level; administration of keys, users and
  * tenants needs a session. Pure data and pure functions.
+ *
+ * The kinds come in as an index built by the composition root, not from the registry: importing
+ * auth must not load every controller and the PKI behind them (test/auth/module-graph.test.ts).
  */
+
 export const ACTIONS = {
   rolloutsApprove: 'rollouts:approve',
   journalRead: 'journal:read',
@@ -21,35 +23,8 @@ export const ACTIONS = {
   metricsRead: 'metrics:read',
 } as const;
 
-export const KIND_READ = KINDS.map((kind) => `${kind.plural}:read`);
-export const KIND_WRITE = KINDS.map((kind) => `${kind.plural}:write`);
-
-export const ALL_PERMISSIONS: readonly string[] = [...KIND_READ, ...KIND_WRITE, ...Object.values(ACTIONS)];
-
 export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
-
-const VIEWER = [...KIND_READ, ACTIONS.journalRead, ACTIONS.metricsRead];
-const OPERATOR = [
-  ...VIEWER,
-  ...KIND_WRITE,
-  ACTIONS.rolloutsApprove,
-  ACTIONS.journalExport,
-  ACTIONS.keysWrite,
-];
-const ADMIN = [
-  ...OPERATOR,
-  ACTIONS.journalAdmin,
-  ACTIONS.keysAdmin,
-  ACTIONS.usersAdmin,
-  ACTIONS.tenantsAdmin,
-];
-
-export const ROLE_PERMISSIONS: Record<Role, readonly string[]> = {
-  viewer: VIEWER,
-  operator: OPERATOR,
-  admin: ADMIN,
-};
 
 /**
  * Permissions only a session may exercise: a leaked API key can never mint keys or users.
@@ -62,36 +37,68 @@ export const SESSION_ONLY: ReadonlySet<string> = new Set([
   ACTIONS.tenantsAdmin,
 ]);
 
-/** The most an API key may carry: operator level without the session-only permissions. */
-export const API_KEY_CEILING: readonly string[] = OPERATOR.filter(
-  (permission) => !SESSION_ONLY.has(permission),
-);
-
 export type ApiKeyType = 'admin' | 'readonly' | 'fine-grained';
 
-/** Permissions of the admin and read-only key slots. */
-export const KEY_TYPE_PERMISSIONS: Record<Exclude<ApiKeyType, 'fine-grained'>, readonly string[]> = {
-  admin: API_KEY_CEILING,
-  readonly: VIEWER,
-};
-
-export function isKnownPermission(permission: string): boolean {
-  return ALL_PERMISSIONS.includes(permission);
+/** What the catalogue needs of the kinds served: their plurals (a KindIndex is one). */
+export interface PermissionKinds {
+  readonly all: readonly { readonly plural: string }[];
 }
 
-/**
- * The permissions a fine-grained key may be given by a creator holding `creator`: returns the
- * first requested permission that is refused and why, or null when all may be granted. Pure.
- */
-export function refusedPermission(
-  requested: readonly string[],
-  creator: ReadonlySet<string>,
-): { permission: string; why: string } | null {
-  for (const permission of requested) {
-    if (!isKnownPermission(permission)) return { permission, why: 'is not a Steward permission' };
-    if (!API_KEY_CEILING.includes(permission))
-      return { permission, why: 'cannot be given to an API key (session only)' };
-    if (!creator.has(permission)) return { permission, why: 'is not held by the key creator' };
+/** The permissions of the kinds served, the role bundles and the API-key ceiling. Immutable. */
+export class PermissionCatalogue {
+  readonly kindRead: readonly string[];
+  readonly kindWrite: readonly string[];
+  readonly all: readonly string[];
+  readonly roles: Readonly<Record<Role, readonly string[]>>;
+  /** The most an API key may carry: operator level without the session-only permissions. */
+  readonly apiKeyCeiling: readonly string[];
+  /** Permissions of the admin and read-only key slots. */
+  readonly keyTypes: Readonly<Record<Exclude<ApiKeyType, 'fine-grained'>, readonly string[]>>;
+  private readonly known: ReadonlySet<string>;
+
+  constructor(kinds: PermissionKinds) {
+    this.kindRead = kinds.all.map((kind) => `${kind.plural}:read`);
+    this.kindWrite = kinds.all.map((kind) => `${kind.plural}:write`);
+    this.all = [...this.kindRead, ...this.kindWrite, ...Object.values(ACTIONS)];
+    this.known = new Set(this.all);
+    const viewer = [...this.kindRead, ACTIONS.journalRead, ACTIONS.metricsRead];
+    const operator = [
+      ...viewer,
+      ...this.kindWrite,
+      ACTIONS.rolloutsApprove,
+      ACTIONS.journalExport,
+      ACTIONS.keysWrite,
+    ];
+    const admin = [
+      ...operator,
+      ACTIONS.journalAdmin,
+      ACTIONS.keysAdmin,
+      ACTIONS.usersAdmin,
+      ACTIONS.tenantsAdmin,
+    ];
+    this.roles = { viewer, operator, admin };
+    this.apiKeyCeiling = operator.filter((permission) => !SESSION_ONLY.has(permission));
+    this.keyTypes = { admin: this.apiKeyCeiling, readonly: viewer };
   }
-  return null;
+
+  isKnown(permission: string): boolean {
+    return this.known.has(permission);
+  }
+
+  /**
+   * The permissions a fine-grained key may be given by a creator holding `creator`: returns the
+   * first requested permission that is refused and why, or null when all may be granted. Pure.
+   */
+  refused(
+    requested: readonly string[],
+    creator: ReadonlySet<string>,
+  ): { permission: string; why: string } | null {
+    for (const permission of requested) {
+      if (!this.isKnown(permission)) return { permission, why: 'is not a Steward permission' };
+      if (!this.apiKeyCeiling.includes(permission))
+        return { permission, why: 'cannot be given to an API key (session only)' };
+      if (!creator.has(permission)) return { permission, why: 'is not held by the key creator' };
+    }
+    return null;
+  }
 }

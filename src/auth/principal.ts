@@ -1,13 +1,6 @@
 import type { Actor, OperationContext } from '../context.js';
 import { ForbiddenError } from '../errors.js';
-import {
-  ACTIONS,
-  API_KEY_CEILING,
-  type ApiKeyType,
-  KEY_TYPE_PERMISSIONS,
-  ROLE_PERMISSIONS,
-  type Role,
-} from './permissions.js';
+import { ACTIONS, type ApiKeyType, type PermissionCatalogue, type Role } from './permissions.js';
 
 /** The tenant whose admins administer tenants; every other tenant's admins are confined to theirs. */
 export const SYSTEM_TENANT = 'default';
@@ -34,8 +27,8 @@ export interface Principal {
 const SYSTEM_ONLY: ReadonlySet<string> = new Set([ACTIONS.tenantsAdmin, ACTIONS.metricsRead]);
 
 /** What a user's role grants in a tenant (system-wide permissions only in the system tenant). Pure. */
-export function rolePermissions(role: Role, tenant: string): string[] {
-  const granted = ROLE_PERMISSIONS[role] ?? [];
+export function rolePermissions(catalogue: PermissionCatalogue, role: Role, tenant: string): string[] {
+  const granted = catalogue.roles[role] ?? [];
   return tenant === SYSTEM_TENANT ? [...granted] : granted.filter((p) => !SYSTEM_ONLY.has(p));
 }
 
@@ -44,14 +37,17 @@ export function rolePermissions(role: Role, tenant: string): string[] {
  * ceiling and never more than its creator holds today, so demoting a user demotes their keys. Pure.
  */
 export function keyPermissions(
+  catalogue: PermissionCatalogue,
   keyType: ApiKeyType,
   chosen: readonly string[],
   creatorRole: Role,
   tenant: string,
 ): string[] {
-  const creator = new Set(rolePermissions(creatorRole, tenant));
-  const wanted = keyType === 'fine-grained' ? chosen : KEY_TYPE_PERMISSIONS[keyType];
-  return wanted.filter((permission) => API_KEY_CEILING.includes(permission) && creator.has(permission));
+  const creator = new Set(rolePermissions(catalogue, creatorRole, tenant));
+  const wanted = keyType === 'fine-grained' ? chosen : catalogue.keyTypes[keyType];
+  return wanted.filter(
+    (permission) => catalogue.apiKeyCeiling.includes(permission) && creator.has(permission),
+  );
 }
 
 export function actorOf(principal: Omit<Principal, 'actor'>): Actor {

@@ -115,7 +115,7 @@ export class SessionService {
       userId: user.id,
       username,
       role: user.role as Role,
-      permissions: new Set(rolePermissions(user.role as Role, tenant)),
+      permissions: new Set(rolePermissions(authenticator.permissions, user.role as Role, tenant)),
       credential: { type: 'session', id: token.id, name: token.id, expiresAt },
     };
     return {

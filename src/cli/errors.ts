@@ -2,6 +2,9 @@
  * The CLI's failures, each carrying the lines to print and the exit code. Commands throw them;
  * main prints them, once, and never a stack trace.
  */
+import type { FieldProblem, Status } from '../contract/status.js';
+
+export type { Status } from '../contract/status.js';
 
 /** A failed operation: exit code 1 unless said otherwise. */
 export class CliError extends Error {
@@ -32,24 +35,7 @@ export class UsageError extends CliError {
 }
 
 /** One problem of a request as the server reports it (api-contract.md, Errors). */
-export interface StatusCause {
-  document?: number;
-  pointer: string;
-  message: string;
-  source?: string;
-  line?: number;
-  column?: number;
-}
-
-/** The server's error shape, the same on every route. */
-export interface Status {
-  apiVersion?: string;
-  kind: 'Status';
-  code: number;
-  reason: string;
-  message: string;
-  details?: { causes?: StatusCause[]; [key: string]: unknown };
-}
+export type StatusCause = FieldProblem;
 
 /** How a cause is shown: the default names the document; apply replaces it with file:line:col. */
 export type CauseFormatter = (cause: StatusCause) => string;

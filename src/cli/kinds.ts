@@ -1,3 +1,4 @@
+import { type ApiResourceList, kindAliases } from '../contract/discovery.js';
 import type { StewardClient } from './client.js';
 import { CliError } from './errors.js';
 import type { ApiResource } from './resource.js';
@@ -8,14 +9,13 @@ export class KindCatalog {
 
   constructor(readonly resources: readonly ApiResource[]) {
     for (const resource of resources) {
-      for (const name of [resource.kind, resource.plural, resource.singular, ...resource.shortNames])
-        this.byName.set(name.toLowerCase(), resource);
+      for (const name of kindAliases(resource)) this.byName.set(name, resource);
     }
   }
 
   /** Fetches discovery once; the catalog lives as long as the process. */
   static async fetch(client: StewardClient): Promise<KindCatalog> {
-    const list = await client.request<{ resources?: ApiResource[] }>('GET', '/api/v1');
+    const list = await client.request<Partial<ApiResourceList>>('GET', '/api/v1');
     return new KindCatalog(list?.resources ?? []);
   }
 

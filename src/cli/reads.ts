@@ -24,7 +24,7 @@ export async function listResources(
   kind: ApiResource,
   labelSelector?: string,
 ): Promise<ResourceList> {
-  const items: Resource[] = [];
+  const items: ResourceList['items'] = [];
   let listKind = `${kind.kind}List`;
   let token: string | undefined;
   do {

@@ -1,48 +1,11 @@
-/** The CLI's view of what the API returns: plain JSON, typed just enough to print it. */
+/** The CLI's view of what the API returns: the wire types of src/contract/, and reads over them. */
+import type { Condition, Manifest } from '../contract/resource.js';
 
-export interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastTransitionTime?: string;
-  observedGeneration?: number;
-}
+export type { ApiResource } from '../contract/discovery.js';
+export type { Condition, ResourceList } from '../contract/resource.js';
 
-export interface Resource {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    uid?: string;
-    generation?: number;
-    resourceVersion?: string;
-    createdAt?: string;
-    updatedAt?: string;
-    deletionTimestamp?: string;
-    finalizers?: string[];
-  };
-  spec?: Record<string, unknown>;
-  status?: { observedGeneration?: number; conditions?: Condition[]; [field: string]: unknown };
-}
-
-export interface ResourceList {
-  apiVersion?: string;
-  kind: string;
-  items: Resource[];
-  metadata?: { continue?: string };
-}
-
-/** One kind as discovery (`GET /api/v1`) describes it. */
-export interface ApiResource {
-  kind: string;
-  plural: string;
-  singular: string;
-  shortNames: string[];
-  versions: string[];
-}
+/** A resource as the CLI reads it: a manifest (sent back by the server, or read from a file). */
+export type Resource = Manifest;
 
 /** `device/laptop-042`: how kubectl names an object in its output. Pure. */
 export function objectRef(kind: string, name: string): string {

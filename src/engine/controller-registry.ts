@@ -1,30 +1,33 @@
 import { ConfigError } from '../errors.js';
 import type { KindNames } from '../resources/kind.js';
 import type { ResourceKey } from '../resources/model.js';
-import type { Controller, Watch } from './controller.js';
+import type { AnyController, Watch } from './controller.js';
 
 /**
- * The controllers of the registry's kinds, checked at start-up: a kind without a controller, or a
- * controller registered for another kind, fails the boot (the schema side is checked by the
- * validator: a kind is a schema, a reconciler and one registry line).
+ * The controllers of the registry's kinds, as the composition root bound them (one per line, from
+ * the line's factory), checked at start-up: a kind without a controller, or a controller built
+ * for another kind, fails the boot (the schema side is checked by the validator: a kind is a
+ * schema, a reconciler and one registry line).
  */
 export class ControllerRegistry {
-  private readonly byKind = new Map<string, Controller>();
+  private readonly byKind = new Map<string, AnyController>();
   /** Every watch, including those derived from declared references, by watched kind. */
   private readonly watchesByKind = new Map<string, Array<{ owner: string; watch: Watch }>>();
 
-  constructor(kinds: readonly KindNames[]) {
-    const missing = kinds.filter((kind) => !kind.controller).map((kind) => kind.kind);
+  constructor(kinds: readonly KindNames[], controllers: readonly AnyController[]) {
+    const served = new Set(kinds.map((kind) => kind.kind));
+    for (const controller of controllers) {
+      if (!served.has(controller.kind))
+        throw new ConfigError(`a controller was built for ${controller.kind}, which no registry line names`);
+      if (this.byKind.has(controller.kind))
+        throw new ConfigError(`kind ${controller.kind} has two controllers: one registry line a kind`);
+      this.byKind.set(controller.kind, controller);
+    }
+    const missing = kinds.filter((kind) => !this.byKind.has(kind.kind)).map((kind) => kind.kind);
     if (missing.length > 0)
       throw new ConfigError(
         `kind ${missing.join(', ')} has a schema and no controller: add controllers/<kind>.ts and name it on its line in src/kinds.ts`,
       );
-    for (const kind of kinds) {
-      const controller = kind.controller as Controller;
-      if (controller.kind !== kind.kind)
-        throw new ConfigError(`the registry line of ${kind.kind} names the controller of ${controller.kind}`);
-      this.byKind.set(kind.kind, controller);
-    }
     for (const controller of this.byKind.values()) {
       for (const watch of controller.watches ?? []) this.addWatch(controller.kind, watch);
       const referenced = new Set((controller.references ?? []).map((reference) => reference.kind));
@@ -36,7 +39,7 @@ export class ControllerRegistry {
     }
   }
 
-  get(kind: string): Controller | undefined {
+  get(kind: string): AnyController | undefined {
     return this.byKind.get(kind);
   }
 

@@ -2,11 +2,13 @@
  * The controller contract: what a kind's reconciler (controllers/<kind>.ts) gives the engine and
  * what the engine gives it. Stable: controllers of other kinds are written against this file.
  *
- * A controller is level-triggered: it receives the stored resource (never the event that woke it),
- * reads what it observes through its toolbox, decides with pure functions, acts idempotently, and
- * returns the status it observed. The engine does everything else: queueing, mutual exclusion per
- * key, retries with backoff, finalizers, the conditional status write, journaling condition
- * transitions and waking dependents.
+ * A controller is level-triggered and has the shape of crossplane-runtime's external clients: the
+ * engine runs `observe → plan → act` for every kind. `observe` reads what the kind compares its
+ * desired state with; `plan` is pure and either reports (status and conditions) or names one
+ * action; `act` performs that action idempotently, after which the engine observes and plans
+ * again. The engine does everything else: queueing, mutual exclusion per key, retries with
+ * backoff, finalizers, the conditional status write, journaling condition transitions and waking
+ * dependents. `Spec` and `Status` are generated from the kind's schema (`npm run generate`).
  */
 import type { Condition, ConditionStatus, ResourceKey, StoredResource } from '../resources/model.js';
 import type { Requirement } from '../resources/selector.js';
@@ -21,13 +23,13 @@ export interface ConditionInput {
   message: string;
 }
 
-/** What a reconcile observed and wants. */
-export interface ReconcileResult {
+/** What a reconcile observed and wants: the report a plan ends with. */
+export interface ReconcileResult<Status = Record<string, unknown>> {
   /**
    * Kind-specific status fields (e.g. `{count: 12}`). Replaces the previous kind-specific fields
    * as a whole; `observedGeneration` and `conditions` are the engine's and are ignored here.
    */
-  status?: Record<string, unknown>;
+  status?: Status;
   /** Conditions to set; conditions of other types already in status are kept. Include `Ready`. */
   conditions: ConditionInput[];
   /** Reconcile this key again after this many milliseconds (e.g. before a certificate expires). */
@@ -113,16 +115,36 @@ export interface Watch {
   map(changed: ResourceKey[], lookup: WatchLookup): Promise<ResourceKey[]>;
 }
 
+/** A plan that asks for an action: the engine calls `act` with it, then observes and plans again. */
+export interface ActPlan<Action> {
+  act: Action;
+}
+
+/** What `plan` decides: one action to take, or the report (the desired state is reached, or waits). */
+export type Plan<Status, Action> = ActPlan<Action> | ReconcileResult<Status>;
+
+/** True when the plan asks for an action. Pure. */
+export function asksToAct<Status, Action>(plan: Plan<Status, Action>): plan is ActPlan<Action> {
+  return 'act' in plan;
+}
+
 /**
- * One kind's reconciler. `reconcile` and `finalize`:
+ * One kind's reconciler. `observe`, `act` and `finalize`:
  * - are called with at most one call per key at a time, in any process;
- * - must be idempotent (a crash may repeat them) and must not write the resource: they return;
+ * - must be idempotent (a crash may repeat them) and must not write the resource: the status is
+ *   what `plan` reports;
  * - throw TerminalError (src/errors.ts) for what retrying cannot fix: recorded as `Ready=False`
  *   with its reason, and not retried with backoff (the next change to the resource, a dependency
  *   wake-up or resync runs it again);
  * - throw anything else for transient failures: retried with capped, jittered exponential backoff.
+ * `plan` is pure: the same resource, observation and time give the same plan.
  */
-export interface Controller {
+export interface Controller<
+  Spec = Record<string, unknown>,
+  Status = Record<string, unknown>,
+  Observation = unknown,
+  Action = never,
+> {
   /** The PascalCase kind this controller reconciles. */
   readonly kind: string;
   /** References its specs make (see ReferenceField); the engine indexes and watches them. */
@@ -134,9 +156,22 @@ export interface Controller {
    * reconcile and, once the resource is being deleted, calls `finalize` until it is done.
    */
   readonly finalizer?: string;
-  reconcile(resource: StoredResource, toolbox: ControllerToolbox): Promise<ReconcileResult>;
-  finalize?(resource: StoredResource, toolbox: ControllerToolbox): Promise<FinalizeResult>;
+  /** Reads what the desired state is compared with (dependencies, external material). Read-only. */
+  observe(resource: StoredResource<Spec, Status>, toolbox: ControllerToolbox): Promise<Observation>;
+  /** Compares desired and observed state. Pure. */
+  plan(resource: StoredResource<Spec, Status>, observation: Observation, now: Date): Plan<Status, Action>;
+  /** Performs one planned action. Idempotent; needed only by kinds whose plans act. */
+  act?(resource: StoredResource<Spec, Status>, action: Action, toolbox: ControllerToolbox): Promise<void>;
+  finalize?(resource: StoredResource<Spec, Status>, toolbox: ControllerToolbox): Promise<FinalizeResult>;
 }
+
+/**
+ * A controller of any kind, as the engine holds them. The engine hands each controller the
+ * resources of its kind only, which the kind's schema validated on the way in. (Methods are
+ * compared bivariantly, so every Controller<Spec, Status, Observation, Action> is an AnyController
+ * without a cast.)
+ */
+export type AnyController = Controller<unknown, object, unknown, unknown>;
 
 /** The condition every kind reports. */
 export const READY = 'Ready';
@@ -149,12 +184,15 @@ export function ready(status: ConditionStatus, reason: string, message: string):
 }
 
 /** Reads a condition of a stored resource (e.g. a dependency's Ready). Pure. */
-export function conditionOf(resource: StoredResource | null, type: string = READY): Condition | undefined {
+export function conditionOf(
+  resource: StoredResource<unknown, object> | null,
+  type: string = READY,
+): Condition | undefined {
   return resource?.status.conditions?.find((condition) => condition.type === type);
 }
 
 /** True when the resource exists, is not being deleted, and reports Ready=True for its current generation. Pure. */
-export function isReady(resource: StoredResource | null): boolean {
+export function isReady(resource: StoredResource<unknown, object> | null): boolean {
   const condition = conditionOf(resource);
   return (
     resource !== null &&
@@ -165,7 +203,10 @@ export function isReady(resource: StoredResource | null): boolean {
 }
 
 /** Reads a dotted reference (`['spec', 'parentRef', 'name']`) from a resource; undefined when absent. Pure. */
-export function referenceAt(resource: StoredResource, path: readonly string[]): string | undefined {
+export function referenceAt(
+  resource: StoredResource<unknown, object>,
+  path: readonly string[],
+): string | undefined {
   let value: unknown = resource;
   for (const segment of path) {
     if (value === null || typeof value !== 'object') return undefined;

@@ -1,7 +1,4 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
-import type { KindNames } from '../resources/kind.js';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.js';
 
 /** The engine's settings (environment variables documented in docs/engine.md). */
@@ -26,8 +23,6 @@ export interface EngineConfig {
   backoff: BackoffPolicy;
   /** Largest batch of status writes flushed in one transaction. */
   statusBatch: number;
-  /** STEWARD_EXTRA_KINDS: a module adding kinds (tests only). */
-  extraKindsModule?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -59,25 +54,5 @@ export function loadEngineConfig(env: Env = process.env): EngineConfig {
     lockSeconds: integer(env, 'STEWARD_QUEUE_LOCK_SECONDS', 30, 1, 3600),
     backoff: DEFAULT_BACKOFF,
     statusBatch: 1000,
-    extraKindsModule: env.STEWARD_EXTRA_KINDS || undefined,
   };
-}
-
-/** What a STEWARD_EXTRA_KINDS module exports. */
-export interface KindExtension {
-  kinds: KindNames[];
-  /** A schema directory holding every kind's schema, the production ones included. */
-  schemaDir: string;
-}
-
-/**
- * Loads the module named by STEWARD_EXTRA_KINDS, a hook for tests that run real Steward processes
- * with a test kind (never set in production).
- */
-export async function loadKindExtension(path: string | undefined): Promise<KindExtension | undefined> {
-  if (!path) return undefined;
-  const module = (await import(pathToFileURL(resolve(path)).href)) as Partial<KindExtension>;
-  if (!Array.isArray(module.kinds) || typeof module.schemaDir !== 'string')
-    throw new ConfigError(`STEWARD_EXTRA_KINDS: ${path} must export kinds and schemaDir`);
-  return { kinds: module.kinds, schemaDir: module.schemaDir };
 }

@@ -6,7 +6,7 @@ import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { jittered } from './backoff.js';
-import type { WatchLookup } from './controller.js';
+import type { AnyController, WatchLookup } from './controller.js';
 import { byKind, ControllerRegistry } from './controller-registry.js';
 import type { EngineConfig } from './engine-config.js';
 import { EngineMetrics } from './metrics.js';
@@ -24,6 +24,8 @@ export interface EngineDeps {
   journal: JournalWriter;
   changes: ChangeFeed;
   kinds: readonly KindNames[];
+  /** The controller of every kind, built once by the composition root from the registry lines. */
+  controllers: readonly AnyController[];
   config: EngineConfig;
   /** Set: BullMQ on this Redis; unset: the in-process queue. */
   redisUrl?: string;
@@ -55,7 +57,7 @@ export class Engine {
 
   constructor(private readonly deps: EngineDeps) {
     this.clock = deps.clock ?? SYSTEM_CLOCK;
-    this.registry = new ControllerRegistry(deps.kinds);
+    this.registry = new ControllerRegistry(deps.kinds, deps.controllers);
     this.refs = new ReferenceIndex(deps.db);
     // Disabled (STEWARD_ENGINE=off): nothing connects to Redis and nothing runs.
     this.queue =

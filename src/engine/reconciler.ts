@@ -8,8 +8,8 @@ import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import {
+  type AnyController,
   type ConditionInput,
-  type Controller,
   type ControllerToolbox,
   DELETING,
   type FinalizeResult,
@@ -19,6 +19,7 @@ import {
 import type { ControllerRegistry } from './controller-registry.js';
 import type { EngineMetrics, ReconcileOutcome } from './metrics.js';
 import type { HandlerOutcome } from './queue/work-queue.js';
+import { observePlanAct } from './reconcile-loop.js';
 import type { ReferenceIndex } from './reference-index.js';
 import type { ResourceLoader } from './resource-loader.js';
 import { composeStatus, statusChanged, transitionRecords, withoutConditions } from './status.js';
@@ -61,7 +62,7 @@ type Step = { outcome: ReconcileOutcome; requeueAfter?: number };
 
 /**
  * The generic reconcile of one key (DESIGN §8 "a reconcile"): load → index references → finalize
- * or reconcile → conditional status write with journaled transitions → wake dependents. Crash
+ * or observe → plan → act (reconcile-loop.ts) → conditional status write with journaled transitions → wake dependents. Crash
  * safety: every step is idempotent or conditional on resourceVersion, so a key handed out again
  * after a crash (or a stale lock) converges instead of double-acting.
  */
@@ -90,7 +91,7 @@ export class KeyReconciler {
     return { requeueAfter: step.requeueAfter };
   }
 
-  private async reconcileKey(key: ResourceKey, keyText: string, controller: Controller): Promise<Step> {
+  private async reconcileKey(key: ResourceKey, keyText: string, controller: AnyController): Promise<Step> {
     const resource = await this.deps.loader.load(key);
     if (!resource) {
       this.failures.delete(keyText);
@@ -124,8 +125,8 @@ export class KeyReconciler {
     let requeueAfter: number | undefined;
     let outcome: ReconcileOutcome = 'success';
     try {
-      const result = await controller.reconcile(current, toolbox);
-      fields = result.status ?? {};
+      const result = await observePlanAct(controller, current, toolbox);
+      fields = (result.status ?? {}) as Record<string, unknown>;
       conditions = result.conditions;
       requeueAfter = result.requeueAfter;
       if (requeueAfter !== undefined) outcome = 'requeue';
@@ -146,7 +147,7 @@ export class KeyReconciler {
   private async finalize(
     resource: StoredResource,
     keyText: string,
-    controller: Controller,
+    controller: AnyController,
     toolbox: ControllerToolbox,
   ): Promise<Step> {
     const finalizer = controller.finalizer;
@@ -194,7 +195,7 @@ export class KeyReconciler {
   }
 
   /** Deletes the row of a finalized resource, journaled as the controller's `delete`. */
-  private async removeRow(resource: StoredResource, controller: Controller): Promise<Step> {
+  private async removeRow(resource: StoredResource, controller: AnyController): Promise<Step> {
     const key = { tenant: resource.tenant, kind: resource.kind, name: resource.name };
     const removed = await this.deps.db.transaction(async (trx) => {
       if (!(await this.deps.store.removeIfVersion(resource, resource.resourceVersion, trx))) return false;
@@ -227,7 +228,7 @@ export class KeyReconciler {
   private async writeStatus(
     resource: StoredResource,
     next: ResourceStatus,
-    controller: Controller,
+    controller: AnyController,
   ): Promise<boolean> {
     if (!statusChanged(resource.status, next)) return true;
     const written = await this.deps.statusWriter.write({

@@ -1,3 +1,4 @@
+import { kindAliases } from '../contract/discovery.js';
 import { type FieldProblem, NotFoundError } from '../errors.js';
 import type { KindNames } from './kind.js';
 
@@ -9,8 +10,7 @@ export class KindIndex {
   constructor(readonly all: readonly KindNames[]) {
     for (const kind of all) {
       this.byKindName.set(kind.kind, kind);
-      for (const name of [kind.kind, kind.plural, kind.singular, ...kind.shortNames])
-        this.byName.set(name.toLowerCase(), kind);
+      for (const name of kindAliases(kind)) this.byName.set(name, kind);
     }
   }
 

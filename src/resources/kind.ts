@@ -1,4 +1,4 @@
-import type { Controller } from '../engine/controller.js';
+import type { AnyController } from '../engine/controller.js';
 
 /** What the server knows about a kind: its names (for routes and the CLI) and its versions. */
 export interface KindNames {
@@ -12,10 +12,30 @@ export interface KindNames {
   shortNames: string[];
   /** Served versions of the steward.dev group; the schema of each is schemas/{version}/{singular}.json. */
   versions: string[];
-  /** Its reconciler (controllers/<kind>.ts); start-up fails when a kind has none. */
-  controller?: Controller;
 }
 
 export function kindNames(kind: string, plural: string, shortNames: string[], versions = ['v1']): KindNames {
   return { kind, plural, singular: kind.toLowerCase(), shortNames, versions };
+}
+
+/**
+ * A registry line: a kind's names and the factory of its reconciler, given the services the
+ * composition root built (`Deps`). Called once per process, by the composition root only.
+ */
+export interface KindDefinition<Deps = unknown> extends KindNames {
+  controller(deps: Deps): AnyController;
+}
+
+/** Writes a registry line (src/kinds.ts; tests add theirs through ComposeOptions.extraKinds). Pure. */
+export function defineKind<Deps>(line: {
+  kind: string;
+  plural: string;
+  shortNames: string[];
+  versions?: string[];
+  controller: (deps: Deps) => AnyController;
+}): KindDefinition<Deps> {
+  return {
+    ...kindNames(line.kind, line.plural, line.shortNames, line.versions),
+    controller: line.controller,
+  };
 }

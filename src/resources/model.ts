@@ -1,51 +1,23 @@
 /** The resource model of DESIGN §1: what users send, what the store keeps, what the API returns. */
 
-export const API_GROUP = 'steward.dev';
+import type { Labels, ObjectMeta, ResourceStatus, ServedResource } from '../contract/resource.js';
 
-export type Labels = Record<string, string>;
+// The wire types live in src/contract/ (shared with the CLI); the server's code imports them here.
+export {
+  API_GROUP,
+  type Condition,
+  type ConditionStatus,
+  type Labels,
+  type Manifest,
+  type ObjectMeta,
+  type ResourceStatus,
+} from '../contract/resource.js';
 
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
-
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  /** PascalCase, machine-readable. */
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration: number;
-}
-
-export interface ResourceStatus {
-  observedGeneration?: number;
-  conditions?: Condition[];
-  [field: string]: unknown;
-}
-
-export interface ObjectMeta {
-  name: string;
-  labels?: Labels;
-  annotations?: Record<string, string>;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  createdAt?: string;
-  updatedAt?: string;
-  deletionTimestamp?: string;
-  finalizers?: string[];
-}
-
-/** A manifest as submitted: the server-set metadata fields are ignored on input. */
-export interface Manifest {
-  apiVersion: string;
-  kind: string;
-  metadata: ObjectMeta;
-  spec: Record<string, unknown>;
-  status?: ResourceStatus;
-}
-
-/** A stored resource: one row of the generic resource table. */
-export interface StoredResource {
+/**
+ * A stored resource: one row of the generic resource table. `Spec` and `Status` are a kind's
+ * generated types (src/kinds/generated/) where its controller reads them.
+ */
+export interface StoredResource<Spec = Record<string, unknown>, Status = Record<string, unknown>> {
   tenant: string;
   kind: string;
   name: string;
@@ -53,8 +25,8 @@ export interface StoredResource {
   apiVersion: string;
   labels: Labels;
   annotations: Record<string, string>;
-  spec: Record<string, unknown>;
-  status: ResourceStatus;
+  spec: Spec;
+  status: ResourceStatus & Partial<Status>;
   generation: number;
   /** Incremented on every write (spec, status or metadata); the API shows it as a string. */
   resourceVersion: number;
@@ -76,7 +48,7 @@ export function keyString(key: ResourceKey): string {
 }
 
 /** The manifest form of a stored resource, as the API returns it and `apply` accepts it back. */
-export function toManifest(resource: StoredResource): Manifest & { status: ResourceStatus } {
+export function toManifest(resource: StoredResource): ServedResource {
   const metadata: ObjectMeta = {
     name: resource.name,
     uid: resource.uid,

@@ -2,18 +2,14 @@ import type { OperationContext } from '../context.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { KindIndex } from './kind-index.js';
-import { type Manifest, type ResourceStatus, toManifest } from './model.js';
+import type { ResourceList, ServedResource } from '../contract/resource.js';
+import { toManifest } from './model.js';
 import { parseSelector } from './selector.js';
 
 export const DEFAULT_PAGE = 500;
 export const MAX_PAGE = 5000;
 
-export interface ResourceList {
-  apiVersion: string;
-  kind: string;
-  metadata: { continue?: string; remainingItemCount?: number };
-  items: Array<Manifest & { status: ResourceStatus }>;
-}
+export type { ResourceList } from '../contract/resource.js';
 
 /** The continue token is opaque to clients; it carries the last name served. */
 function encodeContinue(after: string): string {
@@ -50,11 +46,7 @@ export class ResourceQueries {
     private readonly kinds: KindIndex,
   ) {}
 
-  async get(
-    context: OperationContext,
-    plural: string,
-    name: string,
-  ): Promise<Manifest & { status: ResourceStatus }> {
+  async get(context: OperationContext, plural: string, name: string): Promise<ServedResource> {
     const kind = this.kinds.resolve(plural);
     context.authorize(`${kind.plural}:read`);
     const resource = await this.store.get({ tenant: context.tenant, kind: kind.kind, name });

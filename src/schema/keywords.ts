@@ -1,5 +1,6 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, SchemaValidateFunction } from 'ajv';
+import { PRINTER_COLUMNS, PRINTER_COLUMNS_META_SCHEMA } from './printer-columns.js';
 
 /**
  * The non-standard keywords Steward's schemas use, registered so that ajv's strict mode accepts
@@ -42,6 +43,8 @@ const nonDecreasing: SchemaValidateFunction = (field: unknown, data: unknown, _p
 /** Registers Steward's keywords on an ajv instance (once per instance). */
 export function addStewardKeywords(ajv: Ajv2020): void {
   for (const keyword of MESSAGE_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'string' });
+  // An annotation for the CLI, validated against its meta-schema but never against documents.
+  ajv.addKeyword({ keyword: PRINTER_COLUMNS, metaSchema: PRINTER_COLUMNS_META_SCHEMA });
   ajv.addKeyword({
     keyword: NON_DECREASING,
     type: 'array',

@@ -4,7 +4,9 @@ import formatsModule, { type FormatsPlugin } from 'ajv-formats';
 import { ConfigError, type FieldProblem, NotFoundError } from '../errors.js';
 import type { KindNames } from '../resources/kind.js';
 import { API_GROUP, type Manifest } from '../resources/model.js';
+import type { PrinterColumn } from '../contract/discovery.js';
 import { addStewardKeywords } from './keywords.js';
+import { printerColumnsOf } from './printer-columns.js';
 import { type SchemaProblem, translateErrors } from './problems.js';
 import {
   COMMON_SCHEMA_FILE,
@@ -125,6 +127,17 @@ export class ManifestValidator {
     const schema = this.schemas.get(schemaKey(kind, version));
     if (schema === undefined) throw new NotFoundError(`no schema for kind ${kind} ${version}`);
     return schema;
+  }
+
+  /**
+   * The printer columns (`x-steward-columns`) of a kind's newest version, for discovery; none for
+   * an unknown kind. Pure.
+   */
+  printerColumns(kind: string): PrinterColumn[] {
+    const versions = this.kinds.get(kind)?.versions ?? [];
+    const [newest] = [...versions].sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+    const schema = newest === undefined ? undefined : this.schemas.get(schemaKey(kind, newest));
+    return schema === undefined ? [] : printerColumnsOf(schema);
   }
 
   /**

@@ -111,7 +111,8 @@ describe('GET /api/v1/openapi.json', () => {
       if (!schema?.properties) continue;
       const path = route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
       const operation = document.paths[path]?.[route.method.toLowerCase()];
-      expect(operation?.requestBody?.content?.['application/json']?.schema, route.handler).toEqual(
+      const content = operation?.requestBody?.content as Record<string, { schema?: unknown }> | undefined;
+      expect(content?.['application/json']?.schema, route.handler).toEqual(
         JSON.parse(JSON.stringify(schema)),
       );
       validated++;

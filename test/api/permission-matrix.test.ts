@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/api/http.module.js';
 import { assertRoutesDeclarePermissions, type RouteEntry, routeTable } from '../../src/api/route-table.js';
 import { rolePermissions } from '../../src/auth/principal.js';
-import { API_KEY_CEILING, KEY_TYPE_PERMISSIONS, type Role } from '../../src/auth/permissions.js';
+import type { Role } from '../../src/auth/permissions.js';
 import type { StewardServer } from '../../src/server.js';
 import { freshSqlite, type TestDatabase } from '../support/databases.js';
 import { call, device, loginToken, startTestServer } from '../support/server.js';
@@ -39,6 +39,7 @@ interface Outcome {
 describe('permission matrix over every route', () => {
   let database: TestDatabase;
   let server: StewardServer;
+  const catalogue = () => server.services.authenticator.permissions;
   const sessions: Partial<Record<Role, string>> = {};
   let otherTenant: string;
   let readonlyKey: string;
@@ -200,11 +201,11 @@ describe('permission matrix over every route', () => {
       for (const role of ['viewer', 'operator', 'admin'] as const)
         await check(
           sessions[role],
-          sessionOnly || rolePermissions(role, 'default').includes(permission),
+          sessionOnly || rolePermissions(catalogue(), role, 'default').includes(permission),
           `${role} session`,
         );
-      await check(readonlyKey, KEY_TYPE_PERMISSIONS.readonly.includes(permission), 'read-only key');
-      await check(adminKey, KEY_TYPE_PERMISSIONS.admin.includes(permission), 'admin key');
+      await check(readonlyKey, catalogue().keyTypes.readonly.includes(permission), 'read-only key');
+      await check(adminKey, catalogue().keyTypes.admin.includes(permission), 'admin key');
 
       if (sessionOnly) await expectDenied(request(route, fineGrainedKey), 'fine-grained key');
       else if (!isPublic && !anyCredential) {
@@ -219,7 +220,7 @@ describe('permission matrix over every route', () => {
           token: sessions.admin,
           body: { type: 'fine-grained', name: `with-${table.indexOf(route)}`, permissions: [permission] },
         });
-        if (API_KEY_CEILING.includes(permission)) {
+        if (catalogue().apiKeyCeiling.includes(permission)) {
           expect(withIt.status).toBe(201);
           await expectAllowed(request(route, withIt.body.key), 'fine-grained key with the permission');
         } else {

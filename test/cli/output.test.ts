@@ -4,6 +4,9 @@ import { columnsFor, resourceRows } from '../../src/cli/output/columns.js';
 import { unifiedDiff } from '../../src/cli/output/diff.js';
 import { renderTable } from '../../src/cli/output/table.js';
 import type { Resource } from '../../src/cli/resource.js';
+import type { ConditionStatus } from '../../src/contract/resource.js';
+import { KINDS } from '../../src/kinds.js';
+import { ManifestValidator } from '../../src/schema/validator.js';
 import { conditionMet } from '../../src/cli/commands/wait.js';
 import { parseExpiryDays } from '../../src/cli/commands/keys.js';
 
@@ -78,7 +81,9 @@ describe('table layout', () => {
   });
 });
 
-describe('get columns, from one data table', () => {
+describe("get columns, from each kind's schema (x-steward-columns)", () => {
+  const validator = new ManifestValidator(KINDS);
+  const columns = (kind: string) => validator.printerColumns(kind);
   const now = new Date('2026-01-02T00:00:00Z');
   const ca: Resource = {
     apiVersion: 'steward.dev/v1',
@@ -87,12 +92,21 @@ describe('get columns, from one data table', () => {
     spec: { type: 'root' },
     status: {
       notAfter: '2036-01-01T00:00:00Z',
-      conditions: [{ type: 'Ready', status: 'True', reason: 'Issued' }],
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Issued',
+          message: '',
+          lastTransitionTime: '',
+          observedGeneration: 1,
+        },
+      ],
     },
   };
 
   it('puts NAME and READY first and AGE last around the kind columns', () => {
-    expect(columnsFor('Device', false).map((column) => column.header)).toEqual([
+    expect(columnsFor(columns('Device'), false).map((column) => column.header)).toEqual([
       'NAME',
       'READY',
       'REASON',
@@ -103,7 +117,7 @@ describe('get columns, from one data table', () => {
   });
 
   it('adds the wide-only columns with -o wide', () => {
-    expect(columnsFor('Device', true).map((column) => column.header)).toEqual([
+    expect(columnsFor(columns('Device'), true).map((column) => column.header)).toEqual([
       'NAME',
       'READY',
       'REASON',
@@ -116,11 +130,16 @@ describe('get columns, from one data table', () => {
   });
 
   it('gives a kind without its own columns NAME READY REASON AGE', () => {
-    expect(columnsFor('WifiProfile', false).map((column) => column.header)).toEqual(['NAME', 'READY', 'REASON', 'AGE']);
+    expect(columnsFor(columns('WifiProfile'), false).map((column) => column.header)).toEqual([
+      'NAME',
+      'READY',
+      'REASON',
+      'AGE',
+    ]);
   });
 
   it('fills defaults the server applies and <none> for unknown values', () => {
-    expect(resourceRows('CertificateAuthority', [ca], false, now).rows).toEqual([
+    expect(resourceRows(columns('CertificateAuthority'), [ca], false, now).rows).toEqual([
       ['root', 'True', 'Issued', 'root', 'ECDSA-P256', '2036-01-01T00:00:00Z', '1d'],
     ]);
   });
@@ -133,7 +152,7 @@ describe('get columns, from one data table', () => {
       spec: { artifactRef: { name: 'agent' }, strategy: { waves: [{}, {}, {}] } },
       status: { currentWave: 2 },
     };
-    expect(resourceRows('Rollout', [rollout], false, now).rows[0]).toEqual([
+    expect(resourceRows(columns('Rollout'), [rollout], false, now).rows[0]).toEqual([
       'r',
       'Unknown',
       '<none>',
@@ -149,9 +168,21 @@ describe('waiting for a condition', () => {
     apiVersion: 'steward.dev/v1',
     kind: 'Device',
     metadata: { name: 'd', generation },
+    spec: {},
     status: {
       observedGeneration: observed,
-      conditions: status ? [{ type: 'Ready', status, reason: 'Why', message: 'because' }] : [],
+      conditions: status
+        ? [
+            {
+              type: 'Ready',
+              status: status as ConditionStatus,
+              reason: 'Why',
+              message: 'because',
+              lastTransitionTime: '',
+              observedGeneration: observed ?? 0,
+            },
+          ]
+        : [],
     },
   });
 
@@ -191,5 +222,41 @@ describe('unified diff', () => {
       .split('\n')
       .filter((line) => line.startsWith('@@'));
     expect(hunks).toEqual(['@@ -1,5 +1,5 @@', '@@ -16,5 +16,5 @@']);
+  });
+});
+
+describe('every kind prints the columns it printed before they moved into the schemas', () => {
+  const validator = new ManifestValidator(KINDS);
+  const headers = (kind: string, wide: boolean) =>
+    columnsFor(validator.printerColumns(kind), wide)
+      .map((column) => column.header)
+      .slice(3, -1);
+  it.each([
+    ['Device', ['PLATFORM', 'IDENTIFIER'], ['PLATFORM', 'IDENTIFIER', 'USER', 'ASSURANCE']],
+    [
+      'CertificateAuthority',
+      ['TYPE', 'ALGORITHM', 'NOT AFTER'],
+      ['TYPE', 'ALGORITHM', 'NOT AFTER', 'PARENT'],
+    ],
+    ['Rollout', ['ARTIFACT', 'WAVE'], ['ARTIFACT', 'WAVE', 'PAUSED']],
+    ['DeviceGroup', ['DEVICES'], ['DEVICES']],
+    ['Artifact', ['VERSION'], ['VERSION', 'DIGEST']],
+    ['TrustPolicy', ['ISSUER'], ['ISSUER']],
+  ])('%s: %j, and with -o wide %j', (kind, table, wide) => {
+    expect(headers(kind, false)).toEqual(table);
+    expect(headers(kind, true)).toEqual(wide);
+  });
+
+  it('shows a wave without a strategy as the bare number, and no wave as <none>', () => {
+    const wave = columnsFor(validator.printerColumns('Rollout'), false).find((c) => c.header === 'WAVE');
+    const rollout = (status: Record<string, unknown>): Resource => ({
+      apiVersion: 'steward.dev/v1',
+      kind: 'Rollout',
+      metadata: { name: 'r' },
+      spec: {},
+      status,
+    });
+    expect(wave?.cell(rollout({ currentWave: 1 }), new Date())).toBe('1');
+    expect(wave?.cell(rollout({}), new Date())).toBeUndefined();
   });
 });

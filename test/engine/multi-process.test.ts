@@ -15,7 +15,8 @@ const TENANT = 'fleet';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function startSteward(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'src/main.ts'], {
+  const entry = 'test/engine/fixtures/steward-with-test-kinds.ts';
+  const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -78,7 +79,6 @@ describe('several Steward processes on PostgreSQL and Redis', () => {
       STEWARD_WORKERS: '4',
       STEWARD_QUEUE_LOCK_SECONDS: '2',
       STEWARD_RESYNC_SECONDS: '0',
-      STEWARD_EXTRA_KINDS: join(ROOT, 'test/engine/fixtures/test-kinds.ts'),
       STEWARD_TEST_SLOW_MS: '100',
       STEWARD_TEST_OVERLAP_REDIS: REDIS_URL,
     };

@@ -5,11 +5,12 @@ import { decideDevice } from '../../controllers/device.js';
 import { decideRollout } from '../../controllers/rollout.js';
 import { backoffDelay } from '../../src/engine/backoff.js';
 import { SYSTEM_CLOCK } from '../../src/engine/queue/work-queue.js';
-import { ready } from '../../src/engine/controller.js';
+import { type Controller, type ControllerToolbox, ready } from '../../src/engine/controller.js';
+import { MAX_ACTIONS_PER_RECONCILE, observePlanAct } from '../../src/engine/reconcile-loop.js';
 import { ControllerRegistry } from '../../src/engine/controller-registry.js';
 import { EngineMetrics } from '../../src/engine/metrics.js';
 import { composeStatus, mergeConditions, statusChanged, transitionRecords } from '../../src/engine/status.js';
-import { KINDS } from '../../src/kinds.js';
+import { type ControllerServices, KINDS } from '../../src/kinds.js';
 import { kindNames } from '../../src/resources/kind.js';
 import type { StoredResource } from '../../src/resources/model.js';
 
@@ -130,16 +131,23 @@ describe('backoff', () => {
 });
 
 describe('controller registry', () => {
+  // The factories only capture their services; the registry reads kinds, references and watches.
+  const controllers = KINDS.map((kind) => kind.controller({} as ControllerServices));
   it('has a controller for every production kind', () => {
-    expect(() => new ControllerRegistry(KINDS)).not.toThrow();
+    expect(() => new ControllerRegistry(KINDS, controllers)).not.toThrow();
   });
   it('refuses to boot when a kind has no controller', () => {
-    expect(() => new ControllerRegistry([kindNames('Orphan', 'orphans', [])])).toThrow(
+    expect(() => new ControllerRegistry([kindNames('Orphan', 'orphans', [])], [])).toThrow(
       /Orphan has a schema and no controller/,
     );
   });
+  it('refuses to boot when a controller is built for a kind no line names', () => {
+    expect(() => new ControllerRegistry(KINDS.slice(1), controllers)).toThrow(
+      /built for CertificateAuthority, which no registry line names/,
+    );
+  });
   it('derives a watch on every referenced kind', () => {
-    const registry = new ControllerRegistry(KINDS);
+    const registry = new ControllerRegistry(KINDS, controllers);
     expect(
       registry
         .watchesOf('CertificateAuthority')
@@ -166,7 +174,7 @@ describe('controllers decide', () => {
     expect(decideDevice('ca', readyCa).conditions[0].reason).toBe('AwaitingEnrollment');
   });
   it('an artifact with complete metadata is Ready', () => {
-    const spec = { version: '1', digest: `sha256:${'a'.repeat(64)}`, size: 1, platforms: ['linux'] };
+    const spec = { version: '1', digest: `sha256:${'a'.repeat(64)}`, size: 1, platforms: ['linux' as const] };
     expect(decideArtifact(spec).conditions[0]).toMatchObject({ status: 'True', reason: 'MetadataComplete' });
     expect(decideArtifact({ ...spec, digest: 'md5:x' }).conditions[0].reason).toBe('MetadataIncomplete');
   });
@@ -186,7 +194,12 @@ describe('controllers decide', () => {
   });
   it('a CA waiting for its parent before its first certificate is not Ready', () => {
     const waiting = reportCa(
-      { action: 'waitForParent', reason: 'ParentNotReady', pending: 'generateKeyAndCertificate', message: 'wait' },
+      {
+        action: 'waitForParent',
+        reason: 'ParentNotReady',
+        pending: 'generateKeyAndCertificate',
+        message: 'wait',
+      },
       { material: {} },
       new Date(),
     );
@@ -205,5 +218,62 @@ describe('metrics', () => {
     expect(text).toContain('steward_reconcile_retries_total{kind="Device"} 1');
     expect(text).toContain('steward_reconcile_duration_seconds_bucket{kind="Device",le="0.005"} 1');
     expect(text).toContain('steward_reconcile_duration_seconds_count{kind="Device"} 1');
+  });
+});
+
+describe('the engine loop: observe → plan → act', () => {
+  const toolbox = {
+    now: () => new Date(T0),
+    read: {} as ControllerToolbox['read'],
+    log: { debug() {}, info() {}, warn() {} },
+  };
+  /** A world of one counter: the plan wants it at `target`, one increment per action. */
+  function counter(target: number, withAct = true) {
+    const world = { value: 0, observed: [] as number[], actions: 0 };
+    const controller: Controller<Record<string, unknown>, { value: number }, number, 'increment'> = {
+      kind: 'Counter',
+      async observe() {
+        world.observed.push(world.value);
+        return world.value;
+      },
+      plan: (_resource, value) =>
+        value < target
+          ? { act: 'increment' }
+          : { status: { value }, conditions: [ready('True', 'Reached', `at ${value}`)] },
+      ...(withAct
+        ? {
+            async act() {
+              world.actions++;
+              world.value++;
+            },
+          }
+        : {}),
+    };
+    return { world, controller };
+  }
+
+  it('observes again after every action and reports what it saw after the last', async () => {
+    const { world, controller } = counter(2);
+    const result = await observePlanAct(controller, stored(), toolbox);
+    expect(result).toMatchObject({ status: { value: 2 }, conditions: [{ reason: 'Reached' }] });
+    expect(world.observed).toEqual([0, 1, 2]);
+  });
+  it('reports at once when the plan asks for nothing', async () => {
+    const { world, controller } = counter(0);
+    await observePlanAct(controller, stored(), toolbox);
+    expect(world).toMatchObject({ observed: [0], actions: 0 });
+  });
+  it('gives up for a backoff when the plan still asks to act after the bound', async () => {
+    const { world, controller } = counter(100);
+    await expect(observePlanAct(controller, stored(), toolbox)).rejects.toThrow(
+      `still asks to act after ${MAX_ACTIONS_PER_RECONCILE} actions`,
+    );
+    expect(world.actions).toBe(MAX_ACTIONS_PER_RECONCILE);
+  });
+  it('refuses a plan that asks to act for a kind that cannot', async () => {
+    const { controller } = counter(1, false);
+    await expect(observePlanAct(controller, stored(), toolbox)).rejects.toThrow(
+      'planned an action and has no act',
+    );
   });
 });

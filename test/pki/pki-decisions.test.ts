@@ -1,6 +1,6 @@
 /** The PKI's pure decisions and input checks, as tables. */
 import { describe, expect, it } from 'vitest';
-import { decideRelease, planSpecOf, reportCa } from '../../controllers/certificate-authority.js';
+import { decideRelease, planCa, planSpecOf, reportCa } from '../../controllers/certificate-authority.js';
 import { BadRequestError, InvalidError, TerminalError } from '../../src/errors.js';
 import type { CaObservation } from '../../src/pki/ca-lifecycle.js';
 import type { CaPlan } from '../../src/pki/ca-plan.js';
@@ -38,6 +38,24 @@ function observation(notAfter: Date, crlThisUpdate = now): CaObservation {
     },
   };
 }
+
+describe('planCa: the CA controller plan the engine runs (observe → plan → act)', () => {
+  const root = { type: 'root' as const, subject: { commonName: 'Root' } };
+  it('asks to certify a CA that has no key yet, carrying the PKI plan to act on', () => {
+    const plan = planCa({ material: {}, spec: root }, now);
+    expect(plan).toMatchObject({
+      act: { type: 'certify', spec: root, plan: { action: 'generateKeyAndCertificate' } },
+    });
+  });
+  it('reports an intermediate waiting for its parent instead of acting', () => {
+    const spec = { type: 'intermediate' as const, parentRef: 'root', subject: { commonName: 'Issuing' } };
+    const plan = planCa({ material: {}, spec, parentState: { ready: false } }, now);
+    expect(plan).not.toHaveProperty('act');
+    expect(plan).toMatchObject({
+      conditions: [{ type: 'Ready', status: 'False', reason: 'ParentNotReady' }],
+    });
+  });
+});
 
 describe('reportCa', () => {
   it.each<{ name: string; plan: CaPlan; observed: CaObservation; ready: string; requeueAfter?: number }>([

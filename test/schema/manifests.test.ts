@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { KINDS } from '../../src/kinds.js';
 import { validator } from './fixtures.js';
 
 const manifestsDir = fileURLToPath(new URL('../../manifests', import.meta.url));
@@ -16,10 +17,11 @@ function documentsOf(file: string): unknown[] {
 }
 
 describe('the sample fleet in manifests/', () => {
-  it('has every file the quickstart applies', () => {
-    expect(files.sort()).toEqual(
-      ['artifacts.yaml', 'devices.yaml', 'groups.yaml', 'pki.yaml', 'rollouts.yaml', 'trust.yaml'].sort(),
-    );
+  it('has a file for the quickstart to apply, each holding kinds of the registry', () => {
+    expect(files.length).toBeGreaterThan(0);
+    const known = new Set(KINDS.map((kind) => kind.kind));
+    for (const file of files)
+      for (const document of documentsOf(file)) expect(known).toContain((document as { kind: string }).kind);
   });
 
   it.each(files)('%s validates with no problem', (file) => {
@@ -43,5 +45,16 @@ describe('the sample fleet in manifests/', () => {
       (document) => (document as { spec: { platform: string } }).spec.platform,
     );
     expect(new Set(platforms)).toEqual(new Set(['apple', 'tpm', 'linux', 'android', 'windows']));
+  });
+});
+
+describe("the examples of each kind's schema", () => {
+  it.each(KINDS.map((kind) => kind.kind))('%s has examples, each a valid manifest of its kind', (kind) => {
+    const { examples } = validator.schemaFor(kind, 'v1') as { examples?: Array<{ kind?: string }> };
+    expect(examples?.length).toBeGreaterThan(0);
+    examples?.forEach((example, index) => {
+      expect(example.kind).toBe(kind);
+      expect(validator.validate(example, index).problems).toEqual([]);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,22 @@ describe('the registry and the schema files must agree', () => {
     expect(() => new ManifestValidator(KINDS, dir)).toThrow(
       /schema https:\/\/steward.dev\/schemas\/v1\/device.json does not compile/,
     );
+  });
+
+  it('a malformed x-steward-columns fails construction, naming the schema', () => {
+    const file = join(dir, 'v1', 'devicegroup.json');
+    const schema = JSON.parse(readFileSync(file, 'utf8'));
+    schema['x-steward-columns'] = [{ name: 'DEVICES', jsonPath: 'status.count' }];
+    writeFileSync(file, JSON.stringify(schema));
+    expect(() => new ManifestValidator(KINDS, dir)).toThrow(
+      /schema https:\/\/steward.dev\/schemas\/v1\/devicegroup.json does not compile: keyword "x-steward-columns" value is invalid.*jsonPath must match/,
+    );
+  });
+
+  it('serves the columns a schema declares, for discovery', () => {
+    expect(new ManifestValidator(KINDS, dir).printerColumns('DeviceGroup')).toEqual([
+      { name: 'DEVICES', jsonPath: '.status.count' },
+    ]);
   });
 
   it('a version without common.json fails construction', () => {

@@ -67,7 +67,12 @@ export const getCommand: CommandSpec = {
           session.err('No resources found.');
           break;
         }
-        const { headers, rows } = resourceRows(kind.kind, resources, format === 'wide', session.now());
+        const { headers, rows } = resourceRows(
+          kind.columns ?? [],
+          resources,
+          format === 'wide',
+          session.now(),
+        );
         out.write(renderTable(headers, rows));
       }
     }

@@ -1,3 +1,4 @@
+import type { PrinterColumn } from '../../contract/discovery.js';
 import { conditionOf, type Resource, valueAt } from '../resource.js';
 import { age } from './age.js';
 import { NONE } from './table.js';
@@ -10,11 +11,6 @@ export interface Column {
   wide?: boolean;
 }
 
-/** A cell from a dotted path, with a default for fields the server fills in when omitted. */
-function path(header: string, dotted: string, fallback?: string, wide = false): Column {
-  return { header, wide, cell: (resource) => text(valueAt(resource, dotted)) ?? fallback };
-}
-
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (Array.isArray(value)) return value.map((item) => text(item) ?? '').join(',');
@@ -22,43 +18,29 @@ function text(value: unknown): string | undefined {
   return String(value);
 }
 
-/** Rollout WAVE: the current wave out of the strategy's waves, `2/3`. */
-const rolloutWave: Column = {
-  header: 'WAVE',
-  cell: (resource) => {
-    const current = valueAt(resource, 'status.currentWave');
-    const waves = valueAt(resource, 'spec.strategy.waves');
-    if (current === undefined || current === null) return undefined;
-    return Array.isArray(waves) ? `${current}/${waves.length}` : String(current);
-  },
-};
+/** `.spec.platform` → the value there (the printer columns' JSONPath subset). */
+function at(resource: Resource, jsonPath: string): unknown {
+  return valueAt(resource, jsonPath.slice(1));
+}
 
 /**
- * The kind-specific columns, between READY and AGE. One table, data only: a new kind adds a row
- * here (or none, and shows NAME READY AGE).
+ * A column as a kind's schema declares it (`x-steward-columns`, served by discovery). With
+ * `outOf`, the cell is `value/N`, N the length of the array (or the number) at that path. Pure.
  */
-export const KIND_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
-  Device: [
-    path('PLATFORM', 'spec.platform'),
-    path('IDENTIFIER', 'spec.permanentIdentifier'),
-    path('USER', 'spec.user.email', undefined, true),
-    path('ASSURANCE', 'status.assurance', undefined, true),
-  ],
-  CertificateAuthority: [
-    path('TYPE', 'spec.type'),
-    path('ALGORITHM', 'spec.keyAlgorithm', 'ECDSA-P256'),
-    path('NOT AFTER', 'status.notAfter'),
-    path('PARENT', 'spec.parentRef.name', undefined, true),
-  ],
-  Rollout: [
-    path('ARTIFACT', 'spec.artifactRef.name'),
-    rolloutWave,
-    path('PAUSED', 'spec.paused', 'false', true),
-  ],
-  DeviceGroup: [path('DEVICES', 'status.count')],
-  Artifact: [path('VERSION', 'spec.version'), path('DIGEST', 'spec.digest', undefined, true)],
-  TrustPolicy: [path('ISSUER', 'spec.issuer', 'https://token.actions.githubusercontent.com')],
-};
+export function printerColumn(column: PrinterColumn): Column {
+  return {
+    header: column.name,
+    wide: column.priority === 1,
+    cell: (resource) => {
+      const value = at(resource, column.jsonPath);
+      if (column.outOf === undefined || value === undefined || value === null)
+        return text(value) ?? column.default;
+      const total = at(resource, column.outOf);
+      const count = Array.isArray(total) ? total.length : typeof total === 'number' ? total : undefined;
+      return count === undefined ? String(value) : `${value}/${count}`;
+    },
+  };
+}
 
 const NAME: Column = { header: 'NAME', cell: (resource) => resource.metadata.name };
 /** An absent Ready condition means nobody has reconciled the resource yet: Unknown, as in Kubernetes. */
@@ -73,19 +55,21 @@ const REASON: Column = {
 };
 const AGE: Column = { header: 'AGE', cell: (resource, now) => age(resource.metadata.createdAt, now) };
 
-/** The columns of a kind: NAME, READY, REASON, the kind's own, AGE. Pure. */
-export function columnsFor(kind: string, wide: boolean): Column[] {
-  return [NAME, READY, REASON, ...(KIND_COLUMNS[kind] ?? []), AGE].filter((column) => wide || !column.wide);
+/** The columns of a kind: NAME, READY, REASON, the kind's own (from discovery), AGE. Pure. */
+export function columnsFor(kindColumns: readonly PrinterColumn[], wide: boolean): Column[] {
+  return [NAME, READY, REASON, ...kindColumns.map(printerColumn), AGE].filter(
+    (column) => wide || !column.wide,
+  );
 }
 
 /** Headers and cells of resources of one kind, ready for renderTable. Pure. */
 export function resourceRows(
-  kind: string,
+  kindColumns: readonly PrinterColumn[],
   resources: readonly Resource[],
   wide: boolean,
   now: Date,
 ): { headers: string[]; rows: string[][] } {
-  const columns = columnsFor(kind, wide);
+  const columns = columnsFor(kindColumns, wide);
   return {
     headers: columns.map((column) => column.header),
     rows: resources.map((resource) => columns.map((column) => column.cell(resource, now) ?? NONE)),
