@@ -1,4 +1,4 @@
-import { canonicalJson } from '../resources/canonical.js';
+import { canonicalJson } from '../contract/canonical.js';
 import { GENESIS_HASH, sha256Hex } from './chain.js';
 import type { ChainAnchor } from './journal-rows.js';
 

@@ -4,7 +4,7 @@ import { csvField } from '../../src/journal/journal-export.js';
 import { parseJournalLimit, parseTimeBound } from '../../src/journal/journal-queries.js';
 import { REDACTED, redactChanges } from '../../src/journal/redact.js';
 import { verifyEntries, verifyExportLines } from '../../src/journal/verify.js';
-import { canonicalJson } from '../../src/resources/canonical.js';
+import { canonicalJson } from '../../src/contract/canonical.js';
 
 function makeChain(count: number, start = { seq: 0, hash: GENESIS_HASH }): JournalEntry[] {
   const entries: JournalEntry[] = [];

@@ -16,7 +16,7 @@ import { JournalVerifier } from '../../src/journal/journal-verifier.js';
 import { JOURNAL_SELECT, type JournalRecord, JournalWriter } from '../../src/journal/journal-writer.js';
 import { REDACTED, redactChanges, redactedChangesJson } from '../../src/journal/redact.js';
 import { chainEntries, encodeChanges } from '../../src/journal/seal.js';
-import { canonicalJson } from '../../src/resources/canonical.js';
+import { canonicalJson } from '../../src/contract/canonical.js';
 import type { FieldChange } from '../../src/resources/diff.js';
 import { Database } from '../../src/store/database.js';
 import { DIALECTS, type TestDatabase } from '../support/databases.js';
