@@ -30,14 +30,29 @@ export interface SealedAppend {
   entries: SealedEntry[];
 }
 
+/**
+ * The text as the database stores it: the drivers write UTF-8, in which a lone surrogate (a half
+ * of an emoji, from a JSON `\ud800` escape) becomes U+FFFD. Hashing the text as given would make
+ * such an entry fail verification forever, as edited. Well-formed text, the rest, is unchanged.
+ */
+function asStored(text: string): string;
+function asStored(text: string | null): string | null;
+function asStored(text: string | null): string | null {
+  return text === null ? null : (text as string & { toWellFormed(): string }).toWellFormed();
+}
+
 /** The fields every entry of an append shares, from the operation's context. Pure. */
 export function sharedFields(tenant: string, time: string, context: OperationContext): SharedFields {
   return {
-    tenant,
+    tenant: asStored(tenant),
     time,
-    actor: { type: context.actor.type, id: context.actor.id, name: context.actor.name },
-    requestId: context.requestId,
-    source: context.source ?? null,
+    actor: {
+      type: asStored(context.actor.type),
+      id: asStored(context.actor.id),
+      name: asStored(context.actor.name),
+    },
+    requestId: asStored(context.requestId),
+    source: asStored(context.source ?? null),
   };
 }
 
@@ -45,13 +60,13 @@ export function sharedFields(tenant: string, time: string, context: OperationCon
 export function ownFields(record: Omit<JournalRecord, 'changes'>, seq: number, prevHash: string): OwnFields {
   return {
     seq,
-    operation: record.operation,
-    kind: record.kind ?? null,
-    name: record.name ?? null,
+    operation: asStored(record.operation),
+    kind: asStored(record.kind ?? null),
+    name: asStored(record.name ?? null),
     generation: record.generation ?? null,
-    result: record.result,
-    reason: record.reason ?? null,
-    changeset: record.changeset ?? null,
+    result: asStored(record.result),
+    reason: asStored(record.reason ?? null),
+    changeset: asStored(record.changeset ?? null),
     prevHash,
   };
 }
