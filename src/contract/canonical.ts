@@ -17,4 +17,3 @@ export function canonicalJson(value: unknown): string {
   }
   return `{${members.join(',')}}`;
 }
-

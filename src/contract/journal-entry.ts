@@ -166,7 +166,10 @@ function valueExpression(field: EntryField, quote: (type: EntryFieldType) => str
 }
 
 /** The compiled concatenation for one set of fixed fields, given its literals and quotes. */
-type EncoderFactory = (literals: string[], quotes: Array<(value: unknown) => string>) => EntryTextEncoder<object>;
+type EncoderFactory = (
+  literals: string[],
+  quotes: Array<(value: unknown) => string>,
+) => EntryTextEncoder<object>;
 
 /** Compiled once per set of fixed fields (one for appends, one for single entries). */
 const factories = new Map<string, EncoderFactory>();
@@ -194,7 +197,8 @@ export function compileEntryText<Fixed extends Exclude<keyof JournalEntryFields,
     if (typeof piece === 'string') literal += piece;
     else if (isFixed(piece)) {
       const [top, member] = piece.path;
-      const value = member === undefined ? fixedValues[top] : (fixedValues[top] as Record<string, unknown>)[member];
+      const value =
+        member === undefined ? fixedValues[top] : (fixedValues[top] as Record<string, unknown>)[member];
       literal += encodeEntryValue(piece.type, value);
     } else {
       literals.push(literal);
