@@ -3,7 +3,7 @@ import { canonicalEntryText, type ChainedEntry, entryHash, GENESIS_HASH, type Jo
 import { csvField } from '../../src/journal/journal-export.js';
 import { parseJournalLimit, parseTimeBound } from '../../src/journal/journal-queries.js';
 import { REDACTED, redactChanges } from '../../src/journal/redact.js';
-import { verifyEntries, verifyExportLines } from '../../src/journal/verify.js';
+import { verifyEntries, verifyExportLines } from '../../src/journal/verify-entries.js';
 import { canonicalJson } from '../../src/contract/canonical.js';
 
 function makeChain(count: number, start = { seq: 0, hash: GENESIS_HASH }): JournalEntry[] {

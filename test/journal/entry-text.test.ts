@@ -13,9 +13,9 @@ import {
   sha256Hex,
 } from '../../src/journal/chain.js';
 import { JOURNAL_COLUMNS, journalRowValues } from '../../src/journal/journal-insert.js';
-import { entryColumn, JournalVerifier, SQLITE_PAGE } from '../../src/journal/journal-verifier.js';
+import { entryColumn, JournalVerifier, SQLITE_PAGE } from '../../src/journal/verify-stored.js';
 import { JournalWriter } from '../../src/journal/journal-writer.js';
-import { contentHash, verifyEntries } from '../../src/journal/verify.js';
+import { contentHash, verifyEntries } from '../../src/journal/verify-entries.js';
 import { Database } from '../../src/store/database.js';
 import { DIALECTS, freshSqlite, type TestDatabase } from '../support/databases.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainWorker } from '../../src/journal/chain-worker.js';
-import { verifyExportLines } from '../../src/journal/verify.js';
+import { verifyExportLines } from '../../src/journal/verify-entries.js';
 import type { StewardServer } from '../../src/server.js';
 import { DIALECTS, type TestDatabase } from '../support/databases.js';
 import { startTestServer } from '../support/server.js';

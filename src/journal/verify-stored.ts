@@ -1,3 +1,8 @@
+/**
+ * Verifying a tenant's journal as stored: a walk over the database in seq order. On SQLite the
+ * canonical texts are built in SQL, a page at a time; elsewhere (and for suspect rows) the rows
+ * are read and hashed here. The verdicts come from verify-entries.ts's ChainChecker.
+ */
 import { hash } from 'node:crypto';
 import type { OperationContext } from '../context.js';
 import { canonicalJson } from '../contract/canonical.js';
@@ -7,7 +12,7 @@ import { canonicalEntryText, GENESIS_HASH, HASH_LENGTH, sha256Hex } from './chai
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
 import { type ChainAnchor, type Checkpoint, checkpointOf, entriesAfter, headOf } from './journal-rows.js';
 import { JOURNAL_SELECT } from './journal-writer.js';
-import { ChainChecker, type VerifyResult } from './verify.js';
+import { ChainChecker, type VerifyResult } from './verify-entries.js';
 
 /** One entry as the walk sees it: its links, and whether its stored hash matches its content. */
 interface Link {

@@ -1,7 +1,12 @@
+/**
+ * Linking an append's records into the tenant's hash chain: each record becomes an entry with the
+ * next sequence, its redacted canonical changes, the previous entry's hash and its own. ("Seal"
+ * is kept for what the master key does to private keys, src/pki/master-key.ts.)
+ */
 import type { OperationContext } from '../context.js';
 import type { FieldChange } from '../resources/diff.js';
 import { entryTextEncoder, HASH_LENGTH, type OwnFields, type SharedFields, sha256Hex } from './chain.js';
-import type { SealedEntry } from './journal-insert.js';
+import type { LinkedEntry } from './journal-insert.js';
 import { redactedChangesJson } from './redact.js';
 
 /** What a caller records; the writer adds sequence, time, actor, request id and the chain. */
@@ -24,10 +29,10 @@ export interface LockedHead {
 }
 
 /** Entries chained onto a head, ready to be stored in the same transaction. */
-export interface SealedAppend {
+export interface LinkedAppend {
   head: LockedHead;
   shared: SharedFields;
-  entries: SealedEntry[];
+  entries: LinkedEntry[];
 }
 
 /**
@@ -88,8 +93,8 @@ function linkEntries(
   records: readonly ChainRecord[],
   changes: readonly string[],
   hashOf: (own: OwnFields, changesJson: string, index: number) => string,
-): SealedEntry[] {
-  const entries: SealedEntry[] = new Array(records.length);
+): LinkedEntry[] {
+  const entries: LinkedEntry[] = new Array(records.length);
   let prevHash = head.hash;
   for (let index = 0; index < records.length; index++) {
     const own = ownFields(records[index], head.seq + index + 1, prevHash);
@@ -109,7 +114,7 @@ export function chainEntries(
   shared: SharedFields,
   records: readonly ChainRecord[],
   changes: readonly string[],
-): SealedEntry[] {
+): LinkedEntry[] {
   const entryText = entryTextEncoder(shared);
   // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
   return linkEntries(head, records, changes, (own, changesJson) => sha256Hex(entryText(own, changesJson)));
@@ -121,17 +126,17 @@ export function entriesWithHashes(
   records: readonly ChainRecord[],
   changes: readonly string[],
   hashes: string,
-): SealedEntry[] {
+): LinkedEntry[] {
   return linkEntries(head, records, changes, (_own, _changes, index) =>
     hashes.slice(index * HASH_LENGTH, (index + 1) * HASH_LENGTH),
   );
 }
 
 /** Chains `records` onto `head`: encoded changes, sequences, links, hashes. Pure. */
-export function sealAll(
+export function linkRecords(
   head: LockedHead,
   shared: SharedFields,
   records: readonly JournalRecord[],
-): SealedEntry[] {
+): LinkedEntry[] {
   return chainEntries(head, shared, records, records.map(encodeChanges));
 }
