@@ -149,10 +149,10 @@ function rememberingQuote(type: EntryFieldType): (value: unknown) => string {
 }
 
 /** The JavaScript expression of a per-entry field's encoded value (`e` the entry, `c` the changes). */
-function valueExpression(field: EntryField, quote: (type: EntryFieldType) => string): string {
+function valueExpression(field: EntryField, nextQuote: () => string): string {
   const access = `e${field.path.map((name) => `[${JSON.stringify(name)}]`).join('')}`;
   if (field.type === 'canonicalJson') return 'c';
-  if (field.repeats) return `${quote(field.type)}(${access})`;
+  if (field.repeats) return `${nextQuote()}(${access})`;
   switch (field.type) {
     case 'string':
       return `JSON.stringify(${access})`;
