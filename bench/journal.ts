@@ -21,7 +21,7 @@ import { chainWorker } from '../src/journal/chain-worker.js';
 import { JournalService } from '../src/journal/journal-service.js';
 import { JOURNAL_COLUMNS, JournalWriter, journalRowValues } from '../src/journal/journal-writer.js';
 import { KINDS } from '../src/kinds.js';
-import { canonicalJson } from '../src/resources/canonical.js';
+import { canonicalJson } from '../src/contract/canonical.js';
 import { KindIndex } from '../src/resources/kind-index.js';
 import { Database } from '../src/store/database.js';
 import { benchLogin, startQuietServer } from './_http.js';

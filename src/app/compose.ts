@@ -9,7 +9,7 @@ import { type EngineConfig, loadEngineConfig } from '../engine/engine-config.js'
 import { ReferenceEntity } from '../engine/reference-index.js';
 import type { Clock } from '../engine/queue/work-queue.js';
 import { JOURNAL_ENTITIES } from '../journal/journal-entity.js';
-import { ReadJournalingQueries } from '../journal/journal-reads.js';
+import { ReadJournalingQueries } from '../journal/read-journaling.js';
 import { JournalService } from '../journal/journal-service.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { KINDS, type StewardKind } from '../kinds.js';

@@ -168,7 +168,7 @@ export class ApplyService {
         );
       }
       if (options.dryRun) return planned;
-      // The journal head is locked first; then the rows are written while the entries are sealed
+      // The journal head is locked first; then the rows are written while the entries are linked
       // (changes encoded here, hashes in the chain worker for a big apply) and stored as soon as
       // they are, so that the database stores them in the gaps while the driver binds the rows.
       const head = this.journal.disabled ? undefined : await this.journal.lockHead(trx, context.tenant);

@@ -1,24 +1,8 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../contract/canonical.js';
 
 /** The hash before a tenant's first journal entry. */
 export const GENESIS_HASH = '0'.repeat(64);
-
-/**
- * Canonical JSON as the server hashes journal entries: object keys sorted recursively, no
- * whitespace, undefined members dropped (undefined array items as null). Copied, not imported:
- * the CLI knows only the HTTP API, and the e2e test holds both to the same exported journal. Pure.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value))
-    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  const record = value as Record<string, unknown>;
-  const members = Object.keys(record)
-    .sort()
-    .filter((key) => record[key] !== undefined)
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
-  return `{${members.join(',')}}`;
-}
 
 /** SHA-256 (hex) over the canonical JSON of the entry without its own `hash`. Pure. */
 export function entryHash(entry: Record<string, unknown>): string {

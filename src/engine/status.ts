@@ -4,7 +4,7 @@
  * transitions, never resyncs.
  */
 import type { JournalRecord } from '../journal/journal-writer.js';
-import { canonicalJson } from '../resources/canonical.js';
+import { canonicalJson } from '../contract/canonical.js';
 import type { Condition, ResourceStatus, StoredResource } from '../resources/model.js';
 import type { ConditionInput } from './controller.js';
 

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { type ChainRequest, type ChainResponse, WORKER_READY } from './chain-worker.js';
 import { packEntries } from './journal-insert.js';
-import { chainEntries } from './seal.js';
+import { chainEntries } from './link.js';
 
 const port = parentPort;
 if (!port) throw new Error('chain-worker-body runs in a worker thread');

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SharedFields } from './chain.js';
 import type { OwnValue } from './journal-insert.js';
-import type { ChainRecord, LockedHead } from './seal.js';
+import type { ChainRecord, LockedHead } from './link.js';
 
 /** A packed SQLite INSERT (see packEntries), built by the worker. */
 export interface PackedInsert {

@@ -5,7 +5,7 @@ import { GENESIS_HASH, type JournalEntry } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
 import { type ChainAnchor, checkpointOf, headOf, rowToEntry } from './journal-rows.js';
 import { JOURNAL_SELECT } from './journal-writer.js';
-import type { JournalHeadLine } from './verify.js';
+import type { JournalHeadLine } from './verify-entries.js';
 
 export type ExportFormat = 'ndjson' | 'csv';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['ndjson', 'csv'];

@@ -3,7 +3,7 @@ import { chunk, type DialectName } from '../store/database.js';
 import { HASH_LENGTH, type OwnFields, type SharedFields } from './chain.js';
 
 /** An entry ready to be stored: its own fields, its changes as hashed (canonical JSON), its hash. */
-export interface SealedEntry {
+export interface LinkedEntry {
   own: OwnFields;
   changesJson: string;
   hash: string;
@@ -64,14 +64,14 @@ export function journalRowValues(
 
 /** The per-entry columns other than seq and the hashes, with how SQLite reads them back. */
 const OWN_COLUMNS = [
-  { column: 'operation', cast: 'TEXT', value: (entry: SealedEntry) => entry.own.operation },
-  { column: 'kind', cast: 'TEXT', value: (entry: SealedEntry) => entry.own.kind },
-  { column: 'name', cast: 'TEXT', value: (entry: SealedEntry) => entry.own.name },
-  { column: 'generation', cast: 'INTEGER', value: (entry: SealedEntry) => entry.own.generation },
-  { column: 'result', cast: 'TEXT', value: (entry: SealedEntry) => entry.own.result },
-  { column: 'reason', cast: 'TEXT', value: (entry: SealedEntry) => entry.own.reason },
-  { column: 'changeset', cast: 'TEXT', value: (entry: SealedEntry) => entry.own.changeset },
-  { column: 'changes', cast: 'TEXT', value: (entry: SealedEntry) => entry.changesJson },
+  { column: 'operation', cast: 'TEXT', value: (entry: LinkedEntry) => entry.own.operation },
+  { column: 'kind', cast: 'TEXT', value: (entry: LinkedEntry) => entry.own.kind },
+  { column: 'name', cast: 'TEXT', value: (entry: LinkedEntry) => entry.own.name },
+  { column: 'generation', cast: 'INTEGER', value: (entry: LinkedEntry) => entry.own.generation },
+  { column: 'result', cast: 'TEXT', value: (entry: LinkedEntry) => entry.own.result },
+  { column: 'reason', cast: 'TEXT', value: (entry: LinkedEntry) => entry.own.reason },
+  { column: 'changeset', cast: 'TEXT', value: (entry: LinkedEntry) => entry.own.changeset },
+  { column: 'changes', cast: 'TEXT', value: (entry: LinkedEntry) => entry.changesJson },
 ] as const;
 
 export type OwnValue = string | number | null;
@@ -80,7 +80,7 @@ export type OwnValue = string | number | null;
 const LENGTH_WIDTH = 10;
 
 /**
- * Stores sealed entries (consecutive seqs, all of one append) in the caller's transaction.
+ * Stores linked entries (consecutive seqs, all of one append) in the caller's transaction.
  *
  * On SQLite the rows are not bound value by value: node-sqlite3 converts every bound value on the
  * event loop (about 0.4 µs each), which made the 18 values of 10,000 entries cost more than the
@@ -96,7 +96,7 @@ export async function insertJournalEntries(
   dialect: DialectName,
   maxParameters: number,
   shared: SharedFields,
-  entries: SealedEntry[],
+  entries: LinkedEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
   const packed = dialect === 'sqlite' ? packEntries(shared, entries) : undefined;
@@ -204,7 +204,7 @@ function lengthBlob(lengths: number[], count: number): Buffer {
  */
 export function packEntries(
   shared: SharedFields,
-  entries: SealedEntry[],
+  entries: LinkedEntry[],
 ): { sql: string; bindings: Array<OwnValue | Buffer> } | undefined {
   const first = entries[0];
   const firstValues = OWN_COLUMNS.map((column) => column.value(first));

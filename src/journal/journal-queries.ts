@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
+import { parseDuration } from '../contract/duration.js';
 import { BadRequestError, isStewardError } from '../errors.js';
-import { DURATION_PATTERN, parseDuration } from '../resources/duration.js';
 import type { KindIndex } from '../resources/kind-index.js';
 import type { Database } from '../store/database.js';
 import type { JournalEntry } from './chain.js';
@@ -39,13 +39,9 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
 
 /** `since`/`until`: an RFC 3339 time, or a duration before `now`; answered as stored (ISO, UTC). Pure. */
 export function parseTimeBound(value: string, now: Date, parameter: string): string {
-  if (DURATION_PATTERN.test(value)) {
-    try {
-      return new Date(now.getTime() - parseDuration(value)).toISOString();
-    } catch (error) {
-      if (!isStewardError(error)) throw error;
-    }
-  } else if (RFC3339.test(value) && !Number.isNaN(Date.parse(value))) {
+  const ago = parseDuration(value);
+  if (ago !== undefined) return new Date(now.getTime() - ago).toISOString();
+  if (RFC3339.test(value) && !Number.isNaN(Date.parse(value))) {
     return new Date(Date.parse(value)).toISOString();
   }
   throw new BadRequestError(

@@ -4,9 +4,9 @@ import { GENESIS_HASH } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
 import { checkpointOf } from './journal-rows.js';
 import { retentionContext, type JournalSettingsStore } from './journal-settings.js';
-import { rowMatchesHash } from './journal-verifier.js';
+import { rowMatchesHash } from './verify-stored.js';
 import { JOURNAL_SELECT, type JournalWriter } from './journal-writer.js';
-import { ChainChecker } from './verify.js';
+import { ChainChecker } from './verify-entries.js';
 
 const DAY_MS = 86_400_000;
 /** Entries deleted per transaction: short enough not to hold SQLite's write lock for long. */

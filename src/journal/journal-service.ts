@@ -4,10 +4,10 @@ import { JournalBackground } from './journal-background.js';
 import { JournalExporter } from './journal-export.js';
 import { JournalFollower } from './journal-follow.js';
 import { JournalQueries } from './journal-queries.js';
-import { JournalReads } from './journal-reads.js';
+import { ReadRecorder } from './read-journaling.js';
 import { JournalRetention } from './journal-retention.js';
 import { JournalSettingsStore } from './journal-settings.js';
-import { JournalVerifier } from './journal-verifier.js';
+import { JournalVerifier } from './verify-stored.js';
 import type { JournalWriter } from './journal-writer.js';
 
 export interface JournalServiceOptions {
@@ -29,7 +29,7 @@ export class JournalService {
   readonly verifier: JournalVerifier;
   readonly settings: JournalSettingsStore;
   readonly retention: JournalRetention;
-  readonly reads: JournalReads;
+  readonly reads: ReadRecorder;
   readonly background: JournalBackground;
 
   constructor(db: Database, writer: JournalWriter, kinds: KindIndex, options: JournalServiceOptions = {}) {
@@ -40,7 +40,7 @@ export class JournalService {
     this.verifier = new JournalVerifier(db);
     this.settings = new JournalSettingsStore(db, writer, clock);
     this.retention = new JournalRetention(db, writer, this.settings, clock);
-    this.reads = new JournalReads(db, writer, this.settings, clock);
+    this.reads = new ReadRecorder(db, writer, this.settings, clock);
     this.background = new JournalBackground(this.retention, this.follower, options.pruneIntervalMs);
   }
 }

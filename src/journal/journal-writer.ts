@@ -9,7 +9,7 @@ import {
   insertPacked,
   JOURNAL_COLUMNS,
   type OwnValue,
-  type SealedEntry,
+  type LinkedEntry,
 } from './journal-insert.js';
 import {
   type ChainRecord,
@@ -18,13 +18,13 @@ import {
   entriesWithHashes,
   type JournalRecord,
   type LockedHead,
-  type SealedAppend,
-  sealAll,
+  type LinkedAppend,
+  linkRecords,
   sharedFields,
-} from './seal.js';
+} from './link.js';
 
 export { REDACTED, redactChanges } from './redact.js';
-export type { JournalRecord, LockedHead, SealedAppend } from './seal.js';
+export type { JournalRecord, LockedHead, LinkedAppend } from './link.js';
 
 /** Called after a transaction that appended to `tenant`'s journal committed, with its new head. */
 export type CommitListener = (tenant: string, headSeq: number) => void;
@@ -36,9 +36,9 @@ export const JOURNAL_SELECT: string[] = [...JOURNAL_COLUMNS];
 
 /** Entries inserted by one statement (the packed SQLite INSERT carries them as a few values). */
 const INSERT_BATCH = 5_000;
-/** Entries sealed between two turns of the event loop in a big append. */
-const SEAL_SLICE = 200;
-/** Entries of a big append handed to the database together, as soon as they are sealed. */
+/** Entries whose changes are encoded between two turns of the event loop in a big append. */
+const ENCODE_SLICE = 200;
+/** Entries of a big append handed to the database together, as soon as they are linked. */
 const STORE_CHUNK = 1_000;
 /** Appends at least this big are chained in the worker; for fewer, the round trip costs more. */
 const WORKER_MIN_RECORDS = 2_000;
@@ -89,7 +89,7 @@ export class JournalWriter {
     return () => this.listeners.delete(listener);
   }
 
-  /** Appends `records` in the caller's transaction: lockHead, seal, store. */
+  /** Appends `records` in the caller's transaction: lockHead, link, store. */
   async append(
     trx: Knex.Transaction,
     context: OperationContext,
@@ -97,7 +97,7 @@ export class JournalWriter {
   ): Promise<number[]> {
     if (this.disabled || records.length === 0) return [];
     const head = await this.lockHead(trx, context.tenant);
-    return this.store(trx, this.seal(head, context, records));
+    return this.store(trx, this.link(head, context, records));
   }
 
   /**
@@ -118,15 +118,15 @@ export class JournalWriter {
   /**
    * Chains `records` onto `head`: sequences, redacted canonical changes, hashes. Pure CPU work.
    */
-  seal(head: LockedHead, context: OperationContext, records: JournalRecord[]): SealedAppend {
+  link(head: LockedHead, context: OperationContext, records: JournalRecord[]): LinkedAppend {
     const shared = this.sharedFor(head, context);
-    return { head, shared, entries: sealAll(head, shared, records) };
+    return { head, shared, entries: linkRecords(head, shared, records) };
   }
 
   /**
    * lockHead's continuation for a big append that runs beside other database work (ApplyService
    * writes the rows meanwhile). The event loop only encodes the changes (it has the objects), a
-   * chunk at a time with a turn every SEAL_SLICE entries, because the driver needs the main thread
+   * chunk at a time with a turn every ENCODE_SLICE entries, because the driver needs the main thread
    * between its statements (node-sqlite3 binds values there); the chain worker hashes and packs
    * each chunk meanwhile; and each chunk goes to the database as soon as it is ready, so SQLite
    * stores it while the main thread prepares the next rows of the change instead of after them.
@@ -149,7 +149,7 @@ export class JournalWriter {
       const changes: string[] = new Array(chunk.length);
       for (let index = 0; index < chunk.length; index++) {
         // First turn included: statements the caller just started reach the driver before this.
-        if (index % SEAL_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (index % ENCODE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
         changes[index] = encodeChanges(chunk[index]);
       }
       // This chunk links to the last hash of the one before, which the worker may still hold.
@@ -200,7 +200,7 @@ export class JournalWriter {
     return { tenant: chain.tenant, seq: chain.seq + chunk.records.length, hash: last };
   }
 
-  private insert(trx: Knex.Transaction, shared: SharedFields, entries: SealedEntry[]): Promise<void> {
+  private insert(trx: Knex.Transaction, shared: SharedFields, entries: LinkedEntry[]): Promise<void> {
     return insertJournalEntries(trx, this.db.dialect, this.db.maxParameters, shared, entries);
   }
 
@@ -209,9 +209,9 @@ export class JournalWriter {
     return sharedFields(head.tenant, this.clock().toISOString(), context);
   }
 
-  /** Stores sealed entries and moves the head, in the transaction that locked it. */
-  async store(trx: Knex.Transaction, sealed: SealedAppend): Promise<number[]> {
-    const { head, shared, entries } = sealed;
+  /** Stores linked entries and moves the head, in the transaction that locked it. */
+  async store(trx: Knex.Transaction, append: LinkedAppend): Promise<number[]> {
+    const { head, shared, entries } = append;
     if (this.disabled || entries.length === 0) return [];
     for (let start = 0; start < entries.length; start += INSERT_BATCH)
       await insertJournalEntries(

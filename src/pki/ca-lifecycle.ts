@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { OperationContext } from '../context.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
-import { parseDuration } from '../resources/duration.js';
+import { requireDuration } from '../resources/duration.js';
 import type { Database } from '../store/database.js';
 import { createIntermediateCertificate, createRootCertificate } from './ca-certificate.js';
 import { loadCaCredentials } from './ca-credentials.js';
@@ -131,7 +131,7 @@ export class CaLifecycle {
       keyId = previous.keyId;
       privateKey = keyring.openKey(tenant, ca.name, keyId, previous.sealedKey);
     }
-    const validityMs = parseDuration(validity);
+    const validityMs = requireDuration(validity);
     const parentName = spec.type === 'intermediate' ? spec.parentRef : undefined;
     const parent = parentName ? await keyring.current(tenant, parentName) : undefined;
     if (parentName && !parent)

@@ -3,7 +3,7 @@
  * the CA material already stored, the parent's state and the time, say what to do next. The
  * reconciler gathers the inputs, calls planCertificateAuthority, and acts.
  */
-import { parseDuration } from '../resources/duration.js';
+import { requireDuration } from '../resources/duration.js';
 import { allowedPathLen } from './ca-certificate.js';
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm } from './key-algorithms.js';
 import { type SubjectSpec, sameSubject } from './subject.js';
@@ -162,7 +162,7 @@ function decideWithoutParent(
 ): Exclude<CaPlan, { action: 'waitForParent' }> {
   const keyAlgorithm = spec.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM;
   const validity = spec.validity ?? DEFAULT_CA_VALIDITY[spec.type];
-  const validityMs = parseDuration(validity);
+  const validityMs = requireDuration(validity);
   if (!material.key)
     return {
       action: 'generateKeyAndCertificate',
@@ -182,7 +182,7 @@ function decideWithoutParent(
   const madeFor = current.madeFor;
   if (!sameSubject(madeFor.subject, spec.subject))
     return reissue(CaPlanReason.SubjectChanged, false, 'the subject changed');
-  if (parseDuration(madeFor.validity) !== validityMs) {
+  if (requireDuration(madeFor.validity) !== validityMs) {
     return reissue(
       CaPlanReason.ValidityChanged,
       false,
@@ -234,7 +234,7 @@ function decideWithoutParent(
  */
 export function renewalTime(notBefore: Date, notAfter: Date, renewBefore?: string): Date {
   const lifetimeMs = notAfter.getTime() - notBefore.getTime();
-  const requested = renewBefore === undefined ? undefined : parseDuration(renewBefore);
+  const requested = renewBefore === undefined ? undefined : requireDuration(renewBefore);
   const renewBeforeMs =
     requested !== undefined && requested < lifetimeMs ? requested : Math.floor(lifetimeMs / 3);
   return new Date(notAfter.getTime() - renewBeforeMs);

@@ -7,9 +7,10 @@
 import type { KeyObject } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
+import { formatDuration } from '../contract/duration.js';
 import { ConflictError, type FieldProblem, InvalidError, NotFoundError, TerminalError } from '../errors.js';
 import type { JournalWriter } from '../journal/journal-writer.js';
-import { formatDuration, parseDuration } from '../resources/duration.js';
+import { requireDuration } from '../resources/duration.js';
 import type { StoredResource } from '../resources/model.js';
 import type { Database, Executor } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
@@ -176,7 +177,7 @@ export class IssuanceService {
 /** The CA's `spec.leafValidity` in ms: default and upper bound of its leaves' validity. */
 export function leafValidityOf(ca: StoredResource): number {
   const text = typeof ca.spec.leafValidity === 'string' ? ca.spec.leafValidity : DEFAULT_LEAF_VALIDITY;
-  return parseDuration(text);
+  return requireDuration(text);
 }
 
 function issueOne(

@@ -6,7 +6,7 @@
  *      profile?: client|server|device (default client), validity?: "720h", owner?: {kind, name}}
  */
 import { type FieldProblem, InvalidError } from '../errors.js';
-import { parseDuration } from '../resources/duration.js';
+import { requireDuration } from '../resources/duration.js';
 import { type SubjectAltNames, subjectAltNameProblems } from './extensions.js';
 import type { LeafIssueRequest } from './issuance-service.js';
 import { CERTIFICATE_PROFILES, type CertificateProfile } from './issuer.js';
@@ -91,7 +91,7 @@ export function parseLeafRequest(body: unknown): LeafIssueRequest {
   let validityMs: number | undefined;
   if (input.validity !== undefined) {
     try {
-      validityMs = parseDuration(input.validity as string);
+      validityMs = requireDuration(input.validity as string);
       if (validityMs < 1000) problems.push({ pointer: '/validity', message: 'validity must be at least 1s' });
     } catch (error) {
       problems.push({ pointer: '/validity', message: (error as Error).message });

@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../contract/canonical.js';
 
 /** One changed leaf: `old` absent means added, `new` absent means removed. */
 export interface FieldChange {

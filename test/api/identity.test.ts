@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/engine/queue/work-queue.js';
 import { type StewardServer, startServer } from '../../src/server.js';
-import { DIALECTS, freshSqlite, type TestDatabase } from '../support/databases.js';
-import { call, device, loginToken, startTestServer, TEST_ADMIN_PASSWORD } from '../support/server.js';
+import { DIALECTS, freshSqlite } from '../support/databases.js';
+import { call, device, loginToken, startTestServer, TEST_ADMIN_PASSWORD, useServer } from '../support/server.js';
 
 const PASSWORD = 'identity-password-1';
 const DAY_MS = 86_400_000;
@@ -108,35 +108,28 @@ describe('bootstrap', () => {
 });
 
 describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
-  let database: TestDatabase;
-  let server: StewardServer;
   const clock = manualClock(Date.parse('2026-06-01T00:00:00Z'));
+  const suite = useServer({ database: create, options: { clock } });
   let operator: string;
 
   beforeAll(async () => {
-    database = await create();
-    server = await startTestServer(database, {}, { clock });
-    const admin = await loginToken(server, 'admin', TEST_ADMIN_PASSWORD);
+    const admin = await loginToken(suite.server, 'admin', TEST_ADMIN_PASSWORD);
     for (const [username, role] of [
       ['olivia', 'operator'],
       ['victor', 'viewer'],
     ])
       expect(
         (
-          await call(server, 'POST', '/api/v1/users', {
+          await call(suite.server, 'POST', '/api/v1/users', {
             token: admin,
             body: { username, password: PASSWORD, role },
           })
         ).status,
       ).toBe(201);
-    operator = await loginToken(server, 'olivia', PASSWORD);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+    operator = await loginToken(suite.server, 'olivia', PASSWORD);
   });
 
-  const admin = () => loginToken(server, 'admin', TEST_ADMIN_PASSWORD);
+  const admin = () => loginToken(suite.server, 'admin', TEST_ADMIN_PASSWORD);
 
   it('opens a session with an httpOnly SameSite=Strict cookie and guards cookie writes against CSRF', async () => {
     const login = await call<{
@@ -145,7 +138,7 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       user: string;
       role: string;
       expiresAt: string;
-    }>(server, 'POST', '/api/v1/auth/login', {
+    }>(suite.server, 'POST', '/api/v1/auth/login', {
       token: null,
       body: { username: 'olivia', password: PASSWORD },
     });
@@ -162,14 +155,14 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     const csrfCookie = cookies.find((cookie) => cookie.startsWith('steward_csrf='));
     expect(csrfCookie).toBe(`steward_csrf=${login.body.csrfToken}; Max-Age=43200; Path=/; SameSite=Strict`);
     // Found among other cookies of the site, however the browser spaces them.
-    const me0 = await call(server, 'GET', '/api/v1/auth/me', {
+    const me0 = await call(suite.server, 'GET', '/api/v1/auth/me', {
       token: null,
       headers: { cookie: `theme=dark;steward_session=${login.body.sessionToken} ; lang=en` },
     });
     expect(me0.status).toBe(200);
     const cookie = `steward_session=${login.body.sessionToken}`;
 
-    const me = await call(server, 'GET', '/api/v1/auth/me', { token: null, headers: { cookie } });
+    const me = await call(suite.server, 'GET', '/api/v1/auth/me', { token: null, headers: { cookie } });
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({
       user: 'olivia',
@@ -181,7 +174,7 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(me.body.permissions).not.toContain('users:admin');
 
     const write = (headers: Record<string, string>) =>
-      call(server, 'POST', '/api/v1/apply', {
+      call(suite.server, 'POST', '/api/v1/apply', {
         token: null,
         headers: { cookie, ...headers },
         body: [device('csrf-dev')],
@@ -191,11 +184,11 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(refused.body.message).toMatch(/cross-site request refused.*X-CSRF-Token/);
     expect((await write({ 'x-csrf-token': 'not-the-token' })).status).toBe(403);
     expect(
-      (await call(server, 'GET', '/api/v1/devices/csrf-dev', { token: null, headers: { cookie } })).status,
+      (await call(suite.server, 'GET', '/api/v1/devices/csrf-dev', { token: null, headers: { cookie } })).status,
     ).toBe(404);
     expect((await write({ 'x-csrf-token': login.body.csrfToken })).status).toBe(200);
 
-    const logout = await call(server, 'POST', '/api/v1/auth/logout', {
+    const logout = await call(suite.server, 'POST', '/api/v1/auth/logout', {
       token: null,
       headers: { cookie, 'x-csrf-token': login.body.csrfToken },
       body: {},
@@ -205,7 +198,7 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       'steward_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict',
       'steward_csrf=; Max-Age=0; Path=/; SameSite=Strict',
     ]);
-    const after = await call(server, 'GET', '/api/v1/auth/me', { token: login.body.sessionToken });
+    const after = await call(suite.server, 'GET', '/api/v1/auth/me', { token: login.body.sessionToken });
     expect(after.status).toBe(401);
     expect(after.body.message).toContain('the session has ended');
     expect(after.headers['www-authenticate']).toBe('Bearer realm="steward"');
@@ -236,12 +229,12 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       { username: 'nobody', password: PASSWORD },
       { username: 'olivia', password: PASSWORD, tenant: 'no-such-tenant' },
     ]) {
-      const reply = await call(server, 'POST', '/api/v1/auth/login', { token: null, body });
+      const reply = await call(suite.server, 'POST', '/api/v1/auth/login', { token: null, body });
       expect(reply.status).toBe(401);
       expect(reply.body.message).toBe('invalid username or password');
     }
     const failures = await call<{ items: Array<{ actor: { name: string }; reason: string }> }>(
-      server,
+      suite.server,
       'GET',
       '/api/v1/journal?operation=auth.login&result=failure',
       { token: await admin() },
@@ -258,8 +251,8 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
   it('limits failed logins per user, with the limit and the wait in the answer', async () => {
     const body = { username: 'victor', password: 'not-his-password' };
     for (let attempt = 0; attempt < 5; attempt++)
-      expect((await call(server, 'POST', '/api/v1/auth/login', { token: null, body })).status).toBe(401);
-    const limited = await call(server, 'POST', '/api/v1/auth/login', {
+      expect((await call(suite.server, 'POST', '/api/v1/auth/login', { token: null, body })).status).toBe(401);
+    const limited = await call(suite.server, 'POST', '/api/v1/auth/login', {
       token: null,
       body: { username: 'victor', password: PASSWORD },
     });
@@ -269,17 +262,17 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     );
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Other users are not locked out by victor's attacker.
-    expect((await loginToken(server, 'olivia', PASSWORD)).startsWith('sts_')).toBe(true);
-    server.services.identity.sessions.userFailures.succeed('default/victor');
-    expect((await loginToken(server, 'victor', PASSWORD)).startsWith('sts_')).toBe(true);
+    expect((await loginToken(suite.server, 'olivia', PASSWORD)).startsWith('sts_')).toBe(true);
+    suite.server.services.identity.sessions.userFailures.succeed('default/victor');
+    expect((await loginToken(suite.server, 'victor', PASSWORD)).startsWith('sts_')).toBe(true);
   });
 
   it('limits failed logins per address across usernames', async () => {
-    const limiter = server.services.identity.sessions.addressFailures;
+    const limiter = suite.server.services.identity.sessions.addressFailures;
     let status = 0;
     for (let attempt = 0; attempt <= limiter.limit && status !== 429; attempt++)
       status = (
-        await call(server, 'POST', '/api/v1/auth/login', {
+        await call(suite.server, 'POST', '/api/v1/auth/login', {
           token: null,
           body: { username: `spray-${attempt}`, password: 'guess-guess-guess' },
         })
@@ -290,7 +283,7 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
 
   it('creates admin and read-only keys in slots, shows the plaintext once, rotates and revokes them', async () => {
     const token = await admin();
-    const created = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+    const created = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', {
       token,
       body: { type: 'readonly' },
     });
@@ -306,37 +299,37 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     const secret = plaintext.split('_').slice(2).join('_');
 
     // Only the SHA-256 of the secret is stored; lists and the journal never carry it.
-    const row = await server.services.db.knex('credentials').where({ id: created.body.id }).first();
+    const row = await suite.server.services.db.knex('credentials').where({ id: created.body.id }).first();
     expect(row.secret_hash).toBe(createHash('sha256').update(secret).digest('hex'));
-    expect(JSON.stringify(await server.services.db.knex('credentials').select('*'))).not.toContain(secret);
-    const listed = await call<{ items: KeyBody[] }>(server, 'GET', '/api/v1/keys', { token });
+    expect(JSON.stringify(await suite.server.services.db.knex('credentials').select('*'))).not.toContain(secret);
+    const listed = await call<{ items: KeyBody[] }>(suite.server, 'GET', '/api/v1/keys', { token });
     expect(listed.body.items.find((key) => key.id === created.body.id)).not.toHaveProperty('key');
     expect(JSON.stringify(listed.body)).not.toContain(secret);
 
-    expect((await call(server, 'GET', '/api/v1/devices', { token: plaintext })).status).toBe(200);
-    const write = await call(server, 'POST', '/api/v1/apply', { token: plaintext, body: [device('ro-dev')] });
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: plaintext })).status).toBe(200);
+    const write = await call(suite.server, 'POST', '/api/v1/apply', { token: plaintext, body: [device('ro-dev')] });
     expect(write.status).toBe(403);
     expect(write.body.message).toBe(
       `API key readonly-primary (${created.body.id}) lacks the permission "devices:write"`,
     );
-    await server.services.authenticator.flushLastUsed();
-    const used = await call<{ items: KeyBody[] }>(server, 'GET', '/api/v1/keys', { token });
+    await suite.server.services.authenticator.flushLastUsed();
+    const used = await call<{ items: KeyBody[] }>(suite.server, 'GET', '/api/v1/keys', { token });
     expect(used.body.items.find((key) => key.id === created.body.id)?.lastUsedAt).toBeTruthy();
 
-    const again = await call(server, 'POST', '/api/v1/keys', {
+    const again = await call(suite.server, 'POST', '/api/v1/keys', {
       token,
       body: { type: 'readonly', slot: 'primary' },
     });
     expect(again.status).toBe(409);
     expect(again.body.message).toContain(`rotate it with POST /api/v1/keys/${created.body.id}/rotate`);
-    const secondary = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+    const secondary = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', {
       token,
       body: { type: 'readonly', slot: 'secondary' },
     });
     expect(secondary.status).toBe(201);
 
     clock.advance(60_000);
-    const rotated = await call<KeyBody>(server, 'POST', `/api/v1/keys/${created.body.id}/rotate`, {
+    const rotated = await call<KeyBody>(suite.server, 'POST', `/api/v1/keys/${created.body.id}/rotate`, {
       token,
       body: {},
     });
@@ -344,22 +337,22 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(rotated.body.id).toBe(created.body.id);
     expect(rotated.body.key).not.toBe(plaintext);
     expect(Date.parse(rotated.body.lastRotatedAt)).toBeGreaterThan(Date.parse(created.body.lastRotatedAt));
-    const old = await call(server, 'GET', '/api/v1/devices', { token: plaintext });
+    const old = await call(suite.server, 'GET', '/api/v1/devices', { token: plaintext });
     expect(old.status).toBe(401);
     expect(old.body.message).toBe('authentication failed: invalid credential');
-    expect((await call(server, 'GET', '/api/v1/devices', { token: rotated.body.key })).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: rotated.body.key })).status).toBe(200);
     // The secondary slot is untouched by rotating the primary.
-    expect((await call(server, 'GET', '/api/v1/devices', { token: secondary.body.key })).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: secondary.body.key })).status).toBe(200);
 
-    expect((await call(server, 'DELETE', `/api/v1/keys/${created.body.id}`, { token })).status).toBe(200);
-    const revoked = await call(server, 'GET', '/api/v1/devices', { token: rotated.body.key });
+    expect((await call(suite.server, 'DELETE', `/api/v1/keys/${created.body.id}`, { token })).status).toBe(200);
+    const revoked = await call(suite.server, 'GET', '/api/v1/devices', { token: rotated.body.key });
     expect(revoked.status).toBe(401);
     expect(revoked.body.message).toMatch(
       /^authentication failed: API key "readonly-primary" was revoked at /,
     );
 
     const journal = await call<{ items: Array<{ operation: string }> }>(
-      server,
+      suite.server,
       'GET',
       '/api/v1/journal/export?format=ndjson',
       { token },
@@ -381,7 +374,7 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       [366, false],
       [1.5, false],
     ] as const) {
-      const reply = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+      const reply = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', {
         token: operator,
         body: {
           type: 'fine-grained',
@@ -402,13 +395,13 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
           ],
         });
     }
-    const defaulted = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+    const defaulted = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', {
       token: operator,
       body: { type: 'fine-grained', name: 'ci', permissions: ['devices:write', 'devices:read'] },
     });
     expect(Date.parse(defaulted.body.expiresAt as string) - clock.now()).toBe(30 * DAY_MS);
     expect(defaulted.body.permissions).toEqual(['devices:read', 'devices:write']);
-    const duplicate = await call(server, 'POST', '/api/v1/keys', {
+    const duplicate = await call(suite.server, 'POST', '/api/v1/keys', {
       token: operator,
       body: { type: 'fine-grained', name: 'ci', permissions: ['devices:read'] },
     });
@@ -416,36 +409,36 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
 
     const ci = defaulted.body.key;
     expect(
-      (await call(server, 'POST', '/api/v1/apply', { token: ci, body: [device('ci-dev')] })).status,
+      (await call(suite.server, 'POST', '/api/v1/apply', { token: ci, body: [device('ci-dev')] })).status,
     ).toBe(200);
-    const denied = await call(server, 'GET', '/api/v1/journal', { token: ci });
+    const denied = await call(suite.server, 'GET', '/api/v1/journal', { token: ci });
     expect(denied.status).toBe(403);
     expect(denied.body.message).toContain('"journal:read"');
 
-    const week = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+    const week = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', {
       token: operator,
       body: { type: 'fine-grained', name: 'week', permissions: ['devices:read'], expiresInDays: 7 },
     });
-    expect((await call(server, 'GET', '/api/v1/devices', { token: week.body.key })).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: week.body.key })).status).toBe(200);
     clock.advance(7 * DAY_MS + 1000);
-    const expired = await call(server, 'GET', '/api/v1/devices', { token: week.body.key });
+    const expired = await call(suite.server, 'GET', '/api/v1/devices', { token: week.body.key });
     expect(expired.status).toBe(401);
     expect(expired.body.message).toBe(
       `authentication failed: API key "week" expired at ${week.body.expiresAt}`,
     );
-    expect((await call(server, 'GET', '/api/v1/devices', { token: ci })).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: ci })).status).toBe(200);
   });
 
   it('refuses escalation: more than the creator, session-only permissions, keys administering keys', async () => {
     // The clock moved past the session's lifetime in the expiry test: log in anew.
-    operator = await loginToken(server, 'olivia', PASSWORD);
+    operator = await loginToken(suite.server, 'olivia', PASSWORD);
     for (const [permission, why] of [
       ['keys:admin', 'cannot be given to an API key (session only)'],
       ['users:admin', 'cannot be given to an API key (session only)'],
       ['journal:admin', 'cannot be given to an API key (session only)'],
       ['nonsense:read', 'is not a Steward permission'],
     ]) {
-      const reply = await call(server, 'POST', '/api/v1/keys', {
+      const reply = await call(suite.server, 'POST', '/api/v1/keys', {
         token: operator,
         body: { type: 'fine-grained', name: 'greedy', permissions: ['devices:read', permission] },
       });
@@ -455,12 +448,12 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       );
     }
     // An operator may not mint the tenant's admin or read-only slot keys.
-    const slot = await call(server, 'POST', '/api/v1/keys', { token: operator, body: { type: 'admin' } });
+    const slot = await call(suite.server, 'POST', '/api/v1/keys', { token: operator, body: { type: 'admin' } });
     expect(slot.status).toBe(403);
     expect(slot.body.message).toContain('"keys:admin"');
     // A viewer may not make keys at all.
-    const viewer = await loginToken(server, 'victor', PASSWORD);
-    const none = await call(server, 'POST', '/api/v1/keys', {
+    const viewer = await loginToken(suite.server, 'victor', PASSWORD);
+    const none = await call(suite.server, 'POST', '/api/v1/keys', {
       token: viewer,
       body: { type: 'fine-grained', name: 'v', permissions: ['devices:read'] },
     });
@@ -468,7 +461,7 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(none.body.message).toBe('user victor lacks the permission "keys:write"');
 
     // The most powerful key there is still cannot administer keys or users.
-    const adminKey = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+    const adminKey = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', {
       token: await admin(),
       body: { type: 'admin', slot: 'secondary' },
     });
@@ -489,12 +482,12 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       ],
       ['POST', `/api/v1/keys/${adminKey.body.id}/rotate`, {}, 'keys:write'],
     ] as const) {
-      const reply = await call(server, method, url, { token: adminKey.body.key, body });
+      const reply = await call(suite.server, method, url, { token: adminKey.body.key, body });
       expect(reply.status, url).toBe(403);
       expect(reply.body.message).toContain(`"${permission}"`);
     }
     const denials = await call<{ items: Array<{ actor: { type: string }; reason: string }> }>(
-      server,
+      suite.server,
       'GET',
       '/api/v1/journal?operation=auth.deny',
       { token: await admin() },
@@ -510,52 +503,52 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     const token = await admin();
     expect(
       (
-        await call(server, 'POST', '/api/v1/users', {
+        await call(suite.server, 'POST', '/api/v1/users', {
           token,
           body: { username: 'temp', password: PASSWORD, role: 'operator' },
         })
       ).status,
     ).toBe(201);
-    const session = await loginToken(server, 'temp', PASSWORD);
-    const key = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+    const session = await loginToken(suite.server, 'temp', PASSWORD);
+    const key = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', {
       token: session,
       body: { type: 'fine-grained', name: 'temp-key', permissions: ['devices:read'] },
     });
-    expect((await call(server, 'GET', '/api/v1/devices', { token: key.body.key })).status).toBe(200);
-    expect((await call(server, 'DELETE', '/api/v1/users/temp', { token })).status).toBe(204);
-    expect((await call(server, 'GET', '/api/v1/devices', { token: key.body.key })).status).toBe(401);
-    expect((await call(server, 'GET', '/api/v1/auth/me', { token: session })).status).toBe(401);
-    expect((await call(server, 'DELETE', '/api/v1/users/admin', { token })).status).toBe(409);
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: key.body.key })).status).toBe(200);
+    expect((await call(suite.server, 'DELETE', '/api/v1/users/temp', { token })).status).toBe(204);
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: key.body.key })).status).toBe(401);
+    expect((await call(suite.server, 'GET', '/api/v1/auth/me', { token: session })).status).toBe(401);
+    expect((await call(suite.server, 'DELETE', '/api/v1/users/admin', { token })).status).toBe(409);
   });
 
   it('changes a password, ending the other sessions', async () => {
-    const first = await loginToken(server, 'victor', PASSWORD);
-    const second = await loginToken(server, 'victor', PASSWORD);
-    const wrong = await call(server, 'POST', '/api/v1/auth/password', {
+    const first = await loginToken(suite.server, 'victor', PASSWORD);
+    const second = await loginToken(suite.server, 'victor', PASSWORD);
+    const wrong = await call(suite.server, 'POST', '/api/v1/auth/password', {
       token: first,
       body: { currentPassword: 'not-it-at-all', newPassword: 'a-new-password-2' },
     });
     expect(wrong.status).toBe(401);
-    const short = await call(server, 'POST', '/api/v1/auth/password', {
+    const short = await call(suite.server, 'POST', '/api/v1/auth/password', {
       token: first,
       body: { currentPassword: PASSWORD, newPassword: 'short' },
     });
     expect(short.status).toBe(422);
-    const changed = await call(server, 'POST', '/api/v1/auth/password', {
+    const changed = await call(suite.server, 'POST', '/api/v1/auth/password', {
       token: first,
       body: { currentPassword: PASSWORD, newPassword: 'a-new-password-2' },
     });
     expect(changed.status).toBe(204);
-    expect((await call(server, 'GET', '/api/v1/auth/me', { token: first })).status).toBe(200);
-    expect((await call(server, 'GET', '/api/v1/auth/me', { token: second })).status).toBe(401);
-    expect((await loginToken(server, 'victor', 'a-new-password-2')).startsWith('sts_')).toBe(true);
+    expect((await call(suite.server, 'GET', '/api/v1/auth/me', { token: first })).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/auth/me', { token: second })).status).toBe(401);
+    expect((await loginToken(suite.server, 'victor', 'a-new-password-2')).startsWith('sts_')).toBe(true);
 
     // Not with an API key, even one of the user's own that knows nothing else.
-    const key = await call<KeyBody>(server, 'POST', '/api/v1/keys', {
+    const key = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', {
       token: operator,
       body: { type: 'fine-grained', name: 'pw-key', permissions: ['devices:read'] },
     });
-    const byKey = await call(server, 'POST', '/api/v1/auth/password', {
+    const byKey = await call(suite.server, 'POST', '/api/v1/auth/password', {
       token: key.body.key,
       body: { currentPassword: PASSWORD, newPassword: 'stolen-password-1' },
     });
@@ -591,8 +584,7 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
 });
 
 describe('tenant isolation over every kind', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
+  const suite = useServer();
   let tenantB: string;
 
   const fleet = readdirSync('manifests')
@@ -602,49 +594,43 @@ describe('tenant isolation over every kind', () => {
     .join('\n---\n');
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-    const created = await call(server, 'POST', '/api/v1/tenants', {
+    const created = await call(suite.server, 'POST', '/api/v1/tenants', {
       body: { name: 'tenant-b', admin: { username: 'bea', password: PASSWORD } },
     });
     expect(created.status).toBe(201);
-    tenantB = await loginToken(server, 'bea', PASSWORD, 'tenant-b');
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+    tenantB = await loginToken(suite.server, 'bea', PASSWORD, 'tenant-b');
   });
 
   it("never shows or lets tenant B touch tenant A's resources, journal, keys or users", async () => {
     const applied = await call<{ items: Array<{ kind: string; name: string }> }>(
-      server,
+      suite.server,
       'POST',
       '/api/v1/apply',
       { yaml: fleet },
     );
     expect(applied.status).toBe(200);
     const kinds = new Set(applied.body.items.map((item) => item.kind));
-    expect(kinds.size).toBe(server.services.kinds.all.length);
-    const plural = (kind: string) => server.services.kinds.resolve(kind).plural;
+    expect(kinds.size).toBe(suite.server.services.kinds.all.length);
+    const plural = (kind: string) => suite.server.services.kinds.resolve(kind).plural;
 
     for (const { kind, name } of applied.body.items) {
       const path = `/api/v1/${plural(kind)}/${name}`;
-      const before = await call<{ metadata: { resourceVersion: string } }>(server, 'GET', path);
-      expect((await call(server, 'GET', path, { token: tenantB })).status, path).toBe(404);
-      expect((await call(server, 'GET', `${path}/history`, { token: tenantB })).status, path).toBe(404);
-      expect((await call(server, 'DELETE', path, { token: tenantB })).status, path).toBe(404);
-      const after = await call<{ metadata: { resourceVersion: string } }>(server, 'GET', path);
+      const before = await call<{ metadata: { resourceVersion: string } }>(suite.server, 'GET', path);
+      expect((await call(suite.server, 'GET', path, { token: tenantB })).status, path).toBe(404);
+      expect((await call(suite.server, 'GET', `${path}/history`, { token: tenantB })).status, path).toBe(404);
+      expect((await call(suite.server, 'DELETE', path, { token: tenantB })).status, path).toBe(404);
+      const after = await call<{ metadata: { resourceVersion: string } }>(suite.server, 'GET', path);
       expect(after.body.metadata.resourceVersion).toBe(before.body.metadata.resourceVersion);
     }
     for (const kind of kinds) {
-      const list = await call<{ items: unknown[] }>(server, 'GET', `/api/v1/${plural(kind)}`, {
+      const list = await call<{ items: unknown[] }>(suite.server, 'GET', `/api/v1/${plural(kind)}`, {
         token: tenantB,
       });
       expect(list.body.items, kind).toEqual([]);
     }
 
     // B may use the same names: its own objects, created, not configured.
-    const own = await call<{ items: Array<{ result: string }> }>(server, 'POST', '/api/v1/apply', {
+    const own = await call<{ items: Array<{ result: string }> }>(suite.server, 'POST', '/api/v1/apply', {
       yaml: fleet,
       token: tenantB,
     });
@@ -652,7 +638,7 @@ describe('tenant isolation over every kind', () => {
     expect(new Set(own.body.items.map((item) => item.result))).toEqual(new Set(['created']));
 
     const journalB = await call<{ items: Array<{ tenant: string; actor: { name: string } }> }>(
-      server,
+      suite.server,
       'GET',
       '/api/v1/journal?limit=5000',
       {
@@ -663,27 +649,27 @@ describe('tenant isolation over every kind', () => {
     expect(journalB.body.items.some((entry) => entry.actor.name === 'admin')).toBe(true); // its creation
     expect(journalB.body.items.filter((entry) => entry.actor.name === 'admin')).toHaveLength(1);
 
-    const keyA = await call<KeyBody>(server, 'POST', '/api/v1/keys', { body: { type: 'readonly' } });
-    expect((await call(server, 'GET', '/api/v1/keys', { token: tenantB })).body.items).toEqual([]);
-    expect((await call(server, 'DELETE', `/api/v1/keys/${keyA.body.id}`, { token: tenantB })).status).toBe(
+    const keyA = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', { body: { type: 'readonly' } });
+    expect((await call(suite.server, 'GET', '/api/v1/keys', { token: tenantB })).body.items).toEqual([]);
+    expect((await call(suite.server, 'DELETE', `/api/v1/keys/${keyA.body.id}`, { token: tenantB })).status).toBe(
       404,
     );
     expect(
-      (await call(server, 'POST', `/api/v1/keys/${keyA.body.id}/rotate`, { token: tenantB, body: {} }))
+      (await call(suite.server, 'POST', `/api/v1/keys/${keyA.body.id}/rotate`, { token: tenantB, body: {} }))
         .status,
     ).toBe(404);
-    const usersB = await call<{ items: Array<{ username: string }> }>(server, 'GET', '/api/v1/users', {
+    const usersB = await call<{ items: Array<{ username: string }> }>(suite.server, 'GET', '/api/v1/users', {
       token: tenantB,
     });
     expect(usersB.body.items.map((user) => user.username)).toEqual(['bea']);
-    expect((await call(server, 'DELETE', '/api/v1/users/admin', { token: tenantB })).status).toBe(404);
+    expect((await call(suite.server, 'DELETE', '/api/v1/users/admin', { token: tenantB })).status).toBe(404);
 
     // Tenants and metrics span every tenant: B's admin holds neither permission.
-    const tenants = await call(server, 'GET', '/api/v1/tenants', { token: tenantB });
+    const tenants = await call(suite.server, 'GET', '/api/v1/tenants', { token: tenantB });
     expect(tenants.status).toBe(403);
     expect(tenants.body.message).toContain('"tenants:admin"');
-    expect((await call(server, 'GET', '/metrics', { token: tenantB })).status).toBe(403);
-    const greedy = await call(server, 'POST', '/api/v1/keys', {
+    expect((await call(suite.server, 'GET', '/metrics', { token: tenantB })).status).toBe(403);
+    const greedy = await call(suite.server, 'POST', '/api/v1/keys', {
       token: tenantB,
       body: { type: 'fine-grained', name: 'scraper', permissions: ['metrics:read'] },
     });
@@ -692,7 +678,7 @@ describe('tenant isolation over every kind', () => {
       'permission "metrics:read" is not held by the key creator: a key can never hold more than its creator',
     );
     // A's read-only key works in A only.
-    const meA = await call(server, 'GET', '/api/v1/auth/me', { token: keyA.body.key });
+    const meA = await call(suite.server, 'GET', '/api/v1/auth/me', { token: keyA.body.key });
     expect(meA.body).toMatchObject({ tenant: 'default' });
   });
 });

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { call, startTestServer } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { call, useServer } from '../support/server.js';
 
 interface StatusBody {
   code: number;
@@ -22,25 +20,14 @@ spec:
 ${extra}`;
 
 describe('input safety', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-
-  beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database, {
-      STEWARD_BODY_LIMIT: String(64 * 1024),
-      STEWARD_MAX_DOCUMENTS: '50',
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+  const suite = useServer({
+    env: { STEWARD_BODY_LIMIT: String(64 * 1024), STEWARD_MAX_DOCUMENTS: '50' },
   });
 
   const applyYaml = (yaml: string) =>
-    call<StatusBody & { items: Array<{ result: string }> }>(server, 'POST', '/api/v1/apply', { yaml });
+    call<StatusBody & { items: Array<{ result: string }> }>(suite.server, 'POST', '/api/v1/apply', { yaml });
   const count = async () =>
-    (await call<{ items: unknown[] }>(server, 'GET', '/api/v1/devices')).body.items.length;
+    (await call<{ items: unknown[] }>(suite.server, 'GET', '/api/v1/devices')).body.items.length;
 
   it('applies a multi-document YAML stream', async () => {
     const response = await applyYaml(`${DEVICE_YAML('yaml-1')}---\n${DEVICE_YAML('yaml-2')}---\n`);
@@ -94,14 +81,14 @@ describe('input safety', () => {
     const yaml = await applyYaml(DEVICE_YAML('proto-yaml', '  __proto__:\n    polluted: true\n'));
     expect(yaml.status).toBe(400);
     expect(yaml.body.details?.causes?.[0]).toMatchObject({ pointer: '/spec/__proto__' });
-    const raw = await server.app.inject({
+    const raw = await suite.server.app.inject({
       method: 'POST',
       url: '/api/v1/apply',
       headers: { 'content-type': 'application/json' },
       payload: '{"kind":"Device","__proto__":{"polluted":true}}',
     });
     expect(raw.statusCode).toBe(400);
-    const nested = await server.app.inject({
+    const nested = await suite.server.app.inject({
       method: 'POST',
       url: '/api/v1/apply',
       headers: { 'content-type': 'application/json' },
@@ -124,7 +111,7 @@ describe('input safety', () => {
       metadata: { name: `many-${i}` },
       spec: { platform: 'linux', permanentIdentifier: `m-${i}` },
     }));
-    const response = await call<StatusBody>(server, 'POST', '/api/v1/apply', { body });
+    const response = await call<StatusBody>(suite.server, 'POST', '/api/v1/apply', { body });
     expect(response.status).toBe(413);
     expect(response.body.message).toContain('at most 50');
   });
@@ -138,11 +125,11 @@ describe('input safety', () => {
   });
 
   it('refuses prune instead of silently ignoring it', async () => {
-    const response = await call<StatusBody>(server, 'POST', '/api/v1/apply?prune=true&labelSelector=a%3Db', {
+    const response = await call<StatusBody>(suite.server, 'POST', '/api/v1/apply?prune=true&labelSelector=a%3Db', {
       yaml: DEVICE_YAML('prune-1'),
     });
     expect(response.status).toBe(400);
     expect(response.body.message).toContain('prune is not supported yet');
-    expect((await call(server, 'GET', '/api/v1/devices/prune-1')).status).toBe(404);
+    expect((await call(suite.server, 'GET', '/api/v1/devices/prune-1')).status).toBe(404);
   });
 });

@@ -1,12 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/api/http.module.js';
 import { assertRoutesDeclarePermissions, type RouteEntry, routeTable } from '../../src/api/route-table.js';
 import { rolePermissions } from '../../src/auth/principal.js';
 import type { Role } from '../../src/auth/permissions.js';
-import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { call, device, loginToken, startTestServer } from '../support/server.js';
+import { call, device, loginToken, useServer } from '../support/server.js';
 
 /**
  * The permission matrix, generated from the route table: every route × every kind of credential,
@@ -37,9 +35,8 @@ interface Outcome {
 }
 
 describe('permission matrix over every route', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-  const catalogue = () => server.services.authenticator.permissions;
+  const suite = useServer();
+  const catalogue = () => suite.server.services.authenticator.permissions;
   const sessions: Partial<Record<Role, string>> = {};
   let otherTenant: string;
   let readonlyKey: string;
@@ -58,7 +55,7 @@ describe('permission matrix over every route', () => {
       headers['content-type'] = 'application/json';
       body = '{}';
     }
-    const response = await fetch(`${server.url}${urlOf(route)}`, {
+    const response = await fetch(`${suite.server.url}${urlOf(route)}`, {
       method: route.method,
       headers,
       body,
@@ -79,12 +76,12 @@ describe('permission matrix over every route', () => {
 
   async function loginAll(): Promise<void> {
     for (const role of ['viewer', 'operator', 'admin'] as const)
-      sessions[role] = await loginToken(server, `matrix-${role}`, PASSWORD);
-    otherTenant = await loginToken(server, 'b-admin', PASSWORD, 'tenant-b');
+      sessions[role] = await loginToken(suite.server, `matrix-${role}`, PASSWORD);
+    otherTenant = await loginToken(suite.server, 'b-admin', PASSWORD, 'tenant-b');
   }
 
   async function key(body: Record<string, unknown>): Promise<{ key: string; id: string }> {
-    const created = await call<{ key: string; id: string }>(server, 'POST', '/api/v1/keys', {
+    const created = await call<{ key: string; id: string }>(suite.server, 'POST', '/api/v1/keys', {
       body,
       token: sessions.admin,
     });
@@ -93,31 +90,29 @@ describe('permission matrix over every route', () => {
   }
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
     for (const role of ['viewer', 'operator', 'admin'])
       expect(
         (
-          await call(server, 'POST', '/api/v1/users', {
+          await call(suite.server, 'POST', '/api/v1/users', {
             body: { username: `matrix-${role}`, password: PASSWORD, role },
           })
         ).status,
       ).toBe(201);
     expect(
       (
-        await call(server, 'POST', '/api/v1/tenants', {
+        await call(suite.server, 'POST', '/api/v1/tenants', {
           body: { name: 'tenant-b', admin: { username: 'b-admin', password: PASSWORD } },
         })
       ).status,
     ).toBe(201);
     await loginAll();
-    expect((await call(server, 'POST', '/api/v1/apply', { body: [device(NAME)] })).status).toBe(200);
+    expect((await call(suite.server, 'POST', '/api/v1/apply', { body: [device(NAME)] })).status).toBe(200);
     readonlyKey = (await key({ type: 'readonly' })).key;
     fineGrainedKey = (await key({ type: 'fine-grained', name: 'plain', permissions: ['devices:read'] })).key;
     adminKey = (await key({ type: 'admin' })).key;
     const revoked = await key({ type: 'fine-grained', name: 'revoked', permissions: ['devices:read'] });
     expect(
-      (await call(server, 'DELETE', `/api/v1/keys/${revoked.id}`, { token: sessions.admin })).status,
+      (await call(suite.server, 'DELETE', `/api/v1/keys/${revoked.id}`, { token: sessions.admin })).status,
     ).toBe(200);
     revokedKey = revoked.key;
     // Expiry is simulated by moving the stored expiry into the past (the clock test is in identity.test.ts).
@@ -127,16 +122,12 @@ describe('permission matrix over every route', () => {
       permissions: ['devices:read'],
       expiresInDays: 7,
     });
-    await server.services.db
+    await suite.server.services.db
       .knex('credentials')
       .where({ id: expired.id })
       .update({ expires_at: '2000-01-01T00:00:00.000Z' });
-    server.services.authenticator.invalidate({ credentialId: expired.id });
+    suite.server.services.authenticator.invalidate({ credentialId: expired.id });
     expiredKey = expired.key;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
   });
 
   it('refuses to start with a route that declares no permission', () => {
@@ -186,7 +177,7 @@ describe('permission matrix over every route', () => {
           : expectDenied(request(route, token), who);
 
       // This file fails authentication on purpose far more often than the per-address limit allows.
-      server.services.authenticator.failures.succeed('127.0.0.1');
+      suite.server.services.authenticator.failures.succeed('127.0.0.1');
       if (isPublic) await expectAllowed(request(route, undefined), 'no credential');
       else {
         await expectUnauthenticated(request(route, undefined), 'no credential', /authentication required/);
@@ -216,7 +207,7 @@ describe('permission matrix over every route', () => {
           permissions: [other],
         });
         await expectDenied(request(route, without.key), 'fine-grained key without the permission');
-        const withIt = await call<{ key: string; message: string }>(server, 'POST', '/api/v1/keys', {
+        const withIt = await call<{ key: string; message: string }>(suite.server, 'POST', '/api/v1/keys', {
           token: sessions.admin,
           body: { type: 'fine-grained', name: `with-${table.indexOf(route)}`, permissions: [permission] },
         });

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StewardServer } from '../../src/server.js';
-import { DIALECTS, type TestDatabase } from '../support/databases.js';
-import { call, device, startTestServer } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { DIALECTS } from '../support/databases.js';
+import { call, device, useServer } from '../support/server.js';
 
 interface ApplyBody {
   items: Array<{ kind: string; name: string; result: string; generation: number; resourceVersion: string }>;
@@ -26,21 +25,11 @@ interface StatusBody {
 }
 
 describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
-  let database: TestDatabase;
-  let server: StewardServer;
-
-  beforeAll(async () => {
-    database = await create();
-    server = await startTestServer(database);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useServer({ database: create });
 
   const apply = (body: unknown, query = '') =>
-    call<ApplyBody & StatusBody>(server, 'POST', `/api/v1/apply${query}`, { body });
-  const list = (query = '') => call<ListBody>(server, 'GET', `/api/v1/devices${query}`);
+    call<ApplyBody & StatusBody>(suite.server, 'POST', `/api/v1/apply${query}`, { body });
+  const list = (query = '') => call<ListBody>(suite.server, 'GET', `/api/v1/devices${query}`);
 
   it('creates, then reports unchanged, then configured with a new generation', async () => {
     const created = await apply([device('gen-a', { team: 'infra' })]);
@@ -79,7 +68,7 @@ describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
     (manifest.metadata as Record<string, unknown>).uid = 'forged';
     await apply([manifest]);
     const stored = await call<ListBody['items'][0] & { metadata: { uid: string } }>(
-      server,
+      suite.server,
       'GET',
       '/api/v1/devices/status-ignored',
     );
@@ -100,7 +89,7 @@ describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
       document: 0,
       pointer: '/metadata/resourceVersion',
     });
-    const stored = await call<ListBody['items'][0]>(server, 'GET', '/api/v1/devices/rv-a');
+    const stored = await call<ListBody['items'][0]>(suite.server, 'GET', '/api/v1/devices/rv-a');
     expect(stored.body.spec.displayName).toBe('v2');
 
     const fresh = device('rv-a', {}, { displayName: 'v3' });
@@ -133,13 +122,13 @@ describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
     const response = await apply([device('dup-a'), device('dup-a', {}, { displayName: 'again' })]);
     expect(response.status).toBe(422);
     expect(response.body.details?.causes?.[0]).toMatchObject({ document: 1, pointer: '/metadata/name' });
-    expect((await call(server, 'GET', '/api/v1/devices/dup-a')).status).toBe(404);
+    expect((await call(suite.server, 'GET', '/api/v1/devices/dup-a')).status).toBe(404);
   });
 
   it('answers a dry run with the same results and writes nothing', async () => {
     const response = await apply([device('dry-a')], '?dryRun=true');
     expect(response.body).toMatchObject({ dryRun: true, items: [{ name: 'dry-a', result: 'created' }] });
-    expect((await call(server, 'GET', '/api/v1/devices/dry-a')).status).toBe(404);
+    expect((await call(suite.server, 'GET', '/api/v1/devices/dry-a')).status).toBe(404);
   });
 
   it('evaluates every label selector form in the database', async () => {
@@ -183,7 +172,7 @@ describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
   });
 
   it('answers unknown names and types with a Status and a request id', async () => {
-    const missing = await call<StatusBody>(server, 'GET', '/api/v1/devices/nope', {
+    const missing = await call<StatusBody>(suite.server, 'GET', '/api/v1/devices/nope', {
       headers: { 'x-request-id': 'req-123' },
     });
     expect(missing.status).toBe(404);
@@ -195,20 +184,20 @@ describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
       message: 'Device "nope" not found',
     });
     expect(missing.headers['x-request-id']).toBe('req-123');
-    const unknown = await call<StatusBody>(server, 'GET', '/api/v1/widgets');
+    const unknown = await call<StatusBody>(suite.server, 'GET', '/api/v1/widgets');
     expect(unknown.status).toBe(404);
     expect(unknown.body.message).toContain('unknown resource type "widgets"');
-    expect((await call(server, 'GET', '/healthz')).headers['x-request-id']).toBeTruthy();
+    expect((await call(suite.server, 'GET', '/healthz')).headers['x-request-id']).toBeTruthy();
   });
 
   it('deletes by name and by manifests', async () => {
     await apply([device('del-1'), device('del-2'), device('del-3')]);
-    const one = await call<{ items: Array<{ result: string }> }>(server, 'DELETE', '/api/v1/devices/del-1');
+    const one = await call<{ items: Array<{ result: string }> }>(suite.server, 'DELETE', '/api/v1/devices/del-1');
     expect(one.body.items[0].result).toBe('deleted');
-    expect((await call(server, 'GET', '/api/v1/devices/del-1')).status).toBe(404);
-    expect((await call(server, 'DELETE', '/api/v1/devices/del-1')).status).toBe(404);
+    expect((await call(suite.server, 'GET', '/api/v1/devices/del-1')).status).toBe(404);
+    expect((await call(suite.server, 'DELETE', '/api/v1/devices/del-1')).status).toBe(404);
     const many = await call<{ items: Array<{ name: string; result: string }> }>(
-      server,
+      suite.server,
       'POST',
       '/api/v1/delete',
       { body: [device('del-2'), device('del-3'), device('del-never')] },
@@ -217,43 +206,37 @@ describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
   });
 
   it('reports /healthz and /readyz', async () => {
-    expect((await call(server, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
-    expect((await call(server, 'GET', '/readyz')).body).toMatchObject({ status: 'ready' });
+    expect((await call(suite.server, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
+    expect((await call(suite.server, 'GET', '/readyz')).body).toMatchObject({ status: 'ready' });
   });
 });
 
 describe('the SQLite read cache never serves a stale resource', () => {
+  const suite = useServer();
+
   it('reflects applies, status writes and deletes on the very next read', async () => {
-    const { freshSqlite } = await import('../support/databases.js');
-    const database = freshSqlite();
-    const server = await startTestServer(database);
-    try {
-      const read = () =>
-        call<{
-          spec: Record<string, unknown>;
-          status: Record<string, unknown>;
-          metadata: { resourceVersion: string };
-        }>(server, 'GET', '/api/v1/devices/cached');
-      expect((await read()).status).toBe(404);
-      await call(server, 'POST', '/api/v1/apply', { body: [device('cached', {}, { displayName: 'one' })] });
-      expect((await read()).body.spec.displayName).toBe('one');
-      expect((await read()).body.spec.displayName).toBe('one');
-      await call(server, 'POST', '/api/v1/apply', { body: [device('cached', {}, { displayName: 'two' })] });
-      const second = await read();
-      expect(second.body.spec.displayName).toBe('two');
-      const stored = await server.services.store.get({ tenant: 'default', kind: 'Device', name: 'cached' });
-      await server.services.store.writeStatus(
-        stored!.uid,
-        { observedGeneration: 2 },
-        stored!.resourceVersion,
-        new Date().toISOString(),
-      );
-      expect((await read()).body.status).toEqual({ observedGeneration: 2 });
-      await call(server, 'DELETE', '/api/v1/devices/cached');
-      expect((await read()).status).toBe(404);
-    } finally {
-      await server.close();
-      await database.drop();
-    }
+    const read = () =>
+      call<{
+        spec: Record<string, unknown>;
+        status: Record<string, unknown>;
+        metadata: { resourceVersion: string };
+      }>(suite.server, 'GET', '/api/v1/devices/cached');
+    expect((await read()).status).toBe(404);
+    await call(suite.server, 'POST', '/api/v1/apply', { body: [device('cached', {}, { displayName: 'one' })] });
+    expect((await read()).body.spec.displayName).toBe('one');
+    expect((await read()).body.spec.displayName).toBe('one');
+    await call(suite.server, 'POST', '/api/v1/apply', { body: [device('cached', {}, { displayName: 'two' })] });
+    const second = await read();
+    expect(second.body.spec.displayName).toBe('two');
+    const stored = await suite.server.services.store.get({ tenant: 'default', kind: 'Device', name: 'cached' });
+    await suite.server.services.store.writeStatus(
+      stored!.uid,
+      { observedGeneration: 2 },
+      stored!.resourceVersion,
+      new Date().toISOString(),
+    );
+    expect((await read()).body.status).toEqual({ observedGeneration: 2 });
+    await call(suite.server, 'DELETE', '/api/v1/devices/cached');
+    expect((await read()).status).toBe(404);
   });
 });

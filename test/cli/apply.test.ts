@@ -1,23 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StewardServer } from '../../src/server.js';
-import type { TestDatabase } from '../support/databases.js';
-import { deviceYaml, runCli, startCliServer, writeTree } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { deviceYaml, runCli, useCliServer, writeTree } from './harness.js';
 
 describe('steward apply and diff against a running server', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-  let env: Record<string, string>;
-  const cli = (argv: string[], stdin?: string) => runCli(argv, { env, stdin });
-
-  beforeAll(async () => {
-    ({ database, server, env } = await startCliServer());
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useCliServer();
+  const cli = (argv: string[], stdin?: string) => runCli(argv, { env: suite.env, stdin });
 
   it('applies a directory recursively, in file order, and prints one line per document', async () => {
     const root = writeTree({

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { packagePath } from '../../src/package-root.js';
-import type { StewardServer } from '../../src/server.js';
 import { ensureBuild } from '../support/build.js';
-import type { TestDatabase } from '../support/databases.js';
-import { deviceYaml, runCli, spawnCli, startCliServer } from './harness.js';
+import { deviceYaml, runCli, spawnCli, useCliServer } from './harness.js';
 
 /** What `node --import` needs to run TypeScript; none may be a production dependency. */
 const TYPESCRIPT_RUNTIMES = ['tsx', '@swc-node/register', '@swc/core', 'typescript', 'ts-node'];
@@ -16,33 +14,24 @@ function importedModules(stderr: string): string[] {
 
 /** The real binary (bin/steward.js on the compiled dist/) as a child process: a few smoke cases. */
 describe('the steward binary', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    ensureBuild();
-    ({ database, server, env } = await startCliServer());
-  }, 300_000);
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  // The bin runs dist/: build it first when it is missing or older than the sources.
+  beforeAll(() => ensureBuild(), 300_000);
+  const suite = useCliServer();
 
   it('prints its version and exits 0', async () => {
-    expect(await spawnCli(['--version'], env)).toMatchObject({ code: 0, stdout: 'steward 0.1.0\n' });
-    expect(await spawnCli(['version'], env)).toMatchObject({ code: 0, stdout: 'steward 0.1.0\n' });
+    expect(await spawnCli(['--version'], suite.env)).toMatchObject({ code: 0, stdout: 'steward 0.1.0\n' });
+    expect(await spawnCli(['version'], suite.env)).toMatchObject({ code: 0, stdout: 'steward 0.1.0\n' });
   });
 
   it('prints the same help as the CLI run in-process from source', async () => {
     const fromSource = await runCli(['--help']);
     expect(fromSource.code).toBe(0);
-    expect(await spawnCli(['--help'], env)).toEqual(fromSource);
+    expect(await spawnCli(['--help'], suite.env)).toEqual(fromSource);
   });
 
   it('runs compiled JavaScript, and --help and version load no package and no command module', async () => {
     for (const argv of [['--help'], ['version']]) {
-      const run = await spawnCli(argv, env, undefined, [
+      const run = await spawnCli(argv, suite.env, undefined, [
         '--import',
         packagePath('test/support/trace-imports.mjs'),
       ]);
@@ -59,7 +48,7 @@ describe('the steward binary', () => {
     const times: number[] = [];
     for (let run = 0; run < 5; run++) {
       const started = performance.now();
-      expect((await spawnCli(['--help'], env)).code).toBe(0);
+      expect((await spawnCli(['--help'], suite.env)).code).toBe(0);
       times.push(performance.now() - started);
     }
     // The median, so one run slowed by the busy machine does not fail the suite; the precise
@@ -77,9 +66,9 @@ describe('the steward binary', () => {
   });
 
   it('applies from stdin and lists what it applied', async () => {
-    const applied = await spawnCli(['apply', '-f', '-'], env, deviceYaml('bin-a', { team: 'infra' }));
+    const applied = await spawnCli(['apply', '-f', '-'], suite.env, deviceYaml('bin-a', { team: 'infra' }));
     expect(applied).toMatchObject({ code: 0, stdout: 'device/bin-a created\n', stderr: '' });
-    const listed = await spawnCli(['get', 'dev', '-l', 'team=infra'], env);
+    const listed = await spawnCli(['get', 'dev', '-l', 'team=infra'], suite.env);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(
       /^NAME\s+READY\s+REASON\s+PLATFORM\s+IDENTIFIER\s+AGE\nbin-a\s+Unknown\s+<none>\s+linux\s+machine-bin-a\s+\d+s\n$/,
@@ -87,12 +76,12 @@ describe('the steward binary', () => {
   });
 
   it('exits 1 with the server error and 2 on a usage error, without a stack trace', async () => {
-    const missing = await spawnCli(['get', 'dev', 'nope'], env);
+    const missing = await spawnCli(['get', 'dev', 'nope'], suite.env);
     expect(missing).toMatchObject({
       code: 1,
       stderr: 'Error from server (NotFound): Device "nope" not found\n',
     });
-    const usage = await spawnCli(['get'], env);
+    const usage = await spawnCli(['get'], suite.env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).not.toMatch(/\n\s+at /);
   });

@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/pki/key-algorithms.js';
 import { toPem } from '../../src/pki/pem.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
 import { openssl, type ScratchDirectory, scratchDirectory } from '../pki/openssl.js';
-import { isReadyNow, type PkiServer, startPkiServer, waitFor } from '../pki/pki-server.js';
+import { isReadyNow, usePkiServer, waitFor } from '../pki/pki-server.js';
 import { runCli } from './harness.js';
 
 const CAS = `apiVersion: steward.dev/v1
@@ -34,28 +33,23 @@ spec:
 `;
 
 describe('steward and certificate authorities', () => {
-  let database: TestDatabase;
-  let pki: PkiServer;
+  const pki = usePkiServer();
   let scratch: ScratchDirectory;
   let env: Record<string, string>;
   const cli = (argv: string[], stdin?: string) => runCli(argv, { env, stdin });
 
   beforeAll(async () => {
-    database = freshSqlite();
-    pki = await startPkiServer(database);
     scratch = await scratchDirectory();
     env = {
       STEWARD_URL: pki.server.url,
       STEWARD_TOKEN: pki.token,
-      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
+      STEWARD_CONFIG: join(pki.database.dataDir, 'cli-config'),
     };
     const applied = await cli(['apply', '-f', '-'], CAS);
     expect(applied.code, applied.stderr).toBe(0);
     await waitFor(pki, 'cli-issuing', isReadyNow);
   });
   afterAll(async () => {
-    await pki?.close();
-    await database?.drop();
     await scratch?.remove();
   });
 

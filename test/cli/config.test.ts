@@ -2,12 +2,10 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type CliConfig, resolveConnection } from '../../src/cli/config-file.js';
-import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { adminToken, startTestServer } from '../support/server.js';
+import { adminToken, useServer } from '../support/server.js';
 import { runCli, writeTree } from './harness.js';
 
 /** A port nothing listens on: bound once, then released. */
@@ -76,24 +74,14 @@ describe('which server and token the CLI uses', () => {
 });
 
 describe('steward config and connection errors', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-
-  beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useServer();
 
   it('creates the config file 0600 in a 0700 directory and manages contexts', async () => {
     const home = writeTree({});
     const path = join(home, '.steward', 'config');
-    const env = { HOME: home, STEWARD_TOKEN: adminToken(server) };
+    const env = { HOME: home, STEWARD_TOKEN: adminToken(suite.server) };
     const created = await runCli(
-      ['config', 'set-context', 'local', '--server', server.url, '--tenant', 'acme'],
+      ['config', 'set-context', 'local', '--server', suite.server.url, '--tenant', 'acme'],
       { env },
     );
     expect(created).toMatchObject({ code: 0, stdout: 'Context "local" created.\n' });
@@ -101,14 +89,14 @@ describe('steward config and connection errors', () => {
     expect(statSync(join(home, '.steward')).mode & 0o777).toBe(0o700);
     expect(parse(await readFile(path, 'utf8'))).toEqual({
       currentContext: 'local',
-      contexts: [{ name: 'local', server: server.url, tenant: 'acme' }],
+      contexts: [{ name: 'local', server: suite.server.url, tenant: 'acme' }],
     });
 
     await runCli(['config', 'set-context', 'elsewhere', '--server', 'http://127.0.0.1:9'], { env });
     const listed = await runCli(['config', 'get-contexts'], { env });
     expect(listed.stdout.split('\n').map((line) => line.split(/\s+/).filter(Boolean))).toEqual([
       ['CURRENT', 'NAME', 'SERVER', 'TENANT', 'CREDENTIAL'],
-      ['*', 'local', server.url, 'acme', 'no'],
+      ['*', 'local', suite.server.url, 'acme', 'no'],
       ['elsewhere', 'http://127.0.0.1:9', 'no'],
       [],
     ]);
@@ -119,7 +107,7 @@ describe('steward config and connection errors', () => {
     );
     expect((await runCli(['config', 'current-context'], { env })).stdout).toBe('elsewhere\n');
     // ...and STEWARD_URL overrides it.
-    expect((await runCli(['get', 'devices'], { env: { ...env, STEWARD_URL: server.url } })).code).toBe(0);
+    expect((await runCli(['get', 'devices'], { env: { ...env, STEWARD_URL: suite.server.url } })).code).toBe(0);
     expect(statSync(path).mode & 0o777).toBe(0o600);
 
     expect((await runCli(['config', 'use-context', 'missing'], { env })).code).toBe(1);
@@ -129,7 +117,7 @@ describe('steward config and connection errors', () => {
   it('explains a refused connection instead of printing a stack', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const result = await runCli(['get', 'devices'], {
-      env: { STEWARD_URL: url, STEWARD_CONFIG: join(database.dataDir, 'none') },
+      env: { STEWARD_URL: url, STEWARD_CONFIG: join(suite.database.dataDir, 'none') },
     });
     expect(result).toMatchObject({
       code: 1,

@@ -1,9 +1,7 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { StewardServer } from '../../src/server.js';
-import type { TestDatabase } from '../support/databases.js';
-import { deviceYaml, runCli, startCliServer, writeTree } from './harness.js';
+import { deviceYaml, runCli, useCliServer, writeTree } from './harness.js';
 
 const CA_YAML = `apiVersion: steward.dev/v1
 kind: CertificateAuthority
@@ -17,17 +15,15 @@ spec:
 `;
 
 describe('steward get, describe, delete and wait against a running server', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-  let env: Record<string, string>;
-  const cli = (argv: string[], stdin?: string) => runCli(argv, { env, stdin });
+  const suite = useCliServer();
+  const cli = (argv: string[], stdin?: string) => runCli(argv, { env: suite.env, stdin });
 
   /** What a reconciler would write: a status with a Ready condition for the current generation. */
   async function markReady(kind: string, name: string, status: 'True' | 'False', reason: string) {
-    const stored = await server.services.store.get({ tenant: 'default', kind, name });
+    const stored = await suite.server.services.store.get({ tenant: 'default', kind, name });
     if (!stored) throw new Error(`${kind} ${name} missing`);
     const now = new Date().toISOString();
-    await server.services.store.writeStatus(
+    await suite.server.services.store.writeStatus(
       stored.uid,
       {
         observedGeneration: stored.generation,
@@ -48,7 +44,6 @@ describe('steward get, describe, delete and wait against a running server', () =
   }
 
   beforeAll(async () => {
-    ({ database, server, env } = await startCliServer());
     const applied = await cli(
       ['apply', '-f', '-'],
       [
@@ -60,10 +55,6 @@ describe('steward get, describe, delete and wait against a running server', () =
     );
     expect(applied.code).toBe(0);
     await markReady('Device', 'gw-1', 'True', 'Issued');
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
   });
 
   it('lists a kind as an aligned table with NAME first, READY, kind columns and AGE', async () => {

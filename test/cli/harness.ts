@@ -6,8 +6,8 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { adminToken, startTestServer } from '../support/server.js';
+import type { TestDatabase } from '../support/databases.js';
+import { adminToken, type RunningServer, useServer } from '../support/server.js';
 
 export interface CliRun {
   code: number;
@@ -101,18 +101,27 @@ export function deviceYaml(name: string, labels: Record<string, string> = {}, ex
   ].join('\n');
 }
 
-/** A test server on a fresh SQLite database, and the env pointing the CLI at it as its admin. */
-export async function startCliServer(): Promise<{
-  database: TestDatabase;
-  server: StewardServer;
-  env: Record<string, string>;
-}> {
-  const database = freshSqlite();
-  const server = await startTestServer(database);
-  const env = {
+/** The env that points the CLI at a test server as its bootstrap admin. */
+export function cliEnv(server: StewardServer, database: TestDatabase): Record<string, string> {
+  return {
     STEWARD_URL: server.url,
     STEWARD_TOKEN: adminToken(server),
     STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
   };
-  return { database, server, env };
+}
+
+/** useServer() on a fresh SQLite database, with the env pointing the CLI at it as its admin. */
+export function useCliServer(): RunningServer & { readonly env: Record<string, string> } {
+  const suite = useServer();
+  return {
+    get server() {
+      return suite.server;
+    },
+    get database() {
+      return suite.database;
+    },
+    get env() {
+      return cliEnv(suite.server, suite.database);
+    },
+  };
 }

@@ -1,16 +1,13 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { startTestServer, TEST_ADMIN_PASSWORD } from '../support/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TEST_ADMIN_PASSWORD, useServer } from '../support/server.js';
 import { deviceYaml, runCli, writeTree } from './harness.js';
 
 /** login, whoami, keys, passwd and logout through the CLI against the real server. */
 describe('steward identity commands against the real server', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
+  const suite = useServer();
   let env: Record<string, string>;
   let configFile: string;
   const cli = (argv: string[], options: { stdin?: string; token?: string } = {}) =>
@@ -20,15 +17,9 @@ describe('steward identity commands against the real server', () => {
     });
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
     const home = writeTree({});
     configFile = join(home, '.steward', 'config');
-    env = { HOME: home, STEWARD_URL: server.url };
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+    env = { HOME: home, STEWARD_URL: suite.server.url };
   });
 
   it('walks a whole session: refused, login, keys, passwd, logout', async () => {

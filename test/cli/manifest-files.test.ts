@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson as serverCanonicalJson } from '../../src/resources/canonical.js';
 import { EventStreamParser } from '../../src/cli/commands/journal-format.js';
-import { canonicalJson, verifyExport } from '../../src/cli/journal-chain.js';
+import { verifyExport } from '../../src/cli/journal-chain.js';
 import { parseManifests, positionIn } from '../../src/cli/manifest-files.js';
 import { pointerSegments } from '../../src/cli/manifest-positions.js';
 import { chainedJournal } from './contract-server.js';
@@ -73,17 +72,6 @@ describe('reading manifests with their positions', () => {
   it('unescapes RFC 6901 pointer segments', () => {
     expect(pointerSegments('/a~1b/c~0d/0')).toEqual(['a/b', 'c~d', '0']);
     expect(pointerSegments('')).toEqual([]);
-  });
-});
-
-describe("the CLI's copy of canonical JSON", () => {
-  it.each([
-    ['sorts keys recursively', { b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } }],
-    ['drops undefined members and writes undefined array items as null', { a: undefined, b: [undefined, 1] }],
-    ['escapes strings like JSON.stringify', { 'k"ey': 'line\nbreak ü \u2028' }],
-    ['keeps numbers and booleans as JSON does', [0, -1.5, 1e21, true, false]],
-  ])("%s, exactly as the server's", (_name, value) => {
-    expect(canonicalJson(value)).toBe(serverCanonicalJson(value));
   });
 });
 

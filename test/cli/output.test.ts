@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/cli/output/age.js';
+import { formatDuration } from '../../src/cli/output/age.js';
 import { columnsFor, resourceRows } from '../../src/cli/output/columns.js';
 import { unifiedDiff } from '../../src/cli/output/diff.js';
 import { renderTable } from '../../src/cli/output/table.js';
@@ -7,7 +7,7 @@ import type { Resource } from '../../src/cli/resource.js';
 import type { ConditionStatus } from '../../src/contract/resource.js';
 import { KINDS } from '../../src/kinds.js';
 import { ManifestValidator } from '../../src/schema/validator.js';
-import { conditionMet } from '../../src/cli/commands/wait.js';
+import { conditionMet, timeoutOf } from '../../src/cli/commands/wait.js';
 import { parseExpiryDays } from '../../src/cli/commands/keys.js';
 
 const S = 1000;
@@ -31,10 +31,14 @@ describe('ages, as kubectl prints them', () => {
   });
 });
 
-describe('durations given on the command line', () => {
+describe('wait --timeout', () => {
   it.each([
     ['500ms is half a second', '500ms', 500],
     ['a bare number is seconds', '60', 60 * S],
+    ['a bare fraction is seconds', '1.5', 1.5 * S],
+    ['spaces around it are ignored', ' 5m ', 5 * M],
+    ['1.5h is an hour and a half', '1.5h', 1.5 * H],
+    ['1h30m is an hour and a half', '1h30m', 1.5 * H],
     ['60s is a minute', '60s', M],
     ['5m is five minutes', '5m', 5 * M],
     ['1h is an hour', '1h', H],
@@ -42,7 +46,7 @@ describe('durations given on the command line', () => {
     ['a word is refused', 'soon', undefined],
     ['a negative number is refused', '-5s', undefined],
   ])('%s', (_name, text, expected) => {
-    expect(parseDuration(text)).toBe(expected);
+    expect(timeoutOf(text)).toBe(expected);
   });
 
   it.each([

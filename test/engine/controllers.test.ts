@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { call, device, startTestServer } from '../support/server.js';
-import type { StewardServer } from '../../src/server.js';
+import { call, device, useServer } from '../support/server.js';
 import { type EngineHarness, startEngine } from './harness.js';
 
 const reason = (resource: { status: { conditions?: Array<{ type: string; reason: string }> } } | null) =>
@@ -69,20 +68,11 @@ describe('the production controllers', () => {
 });
 
 describe('GET /metrics', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-  beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useServer();
 
   it('serves the Prometheus text format to a metrics:read credential, and nothing without one', async () => {
-    expect((await call(server, 'GET', '/metrics', { token: null })).status).toBe(401);
-    const response = await call(server, 'GET', '/metrics');
+    expect((await call(suite.server, 'GET', '/metrics', { token: null })).status).toBe(401);
+    const response = await call(suite.server, 'GET', '/metrics');
     expect(response.status).toBe(200);
     expect(String(response.headers['content-type'])).toContain('text/plain');
     expect(String(response.body)).toContain('steward_queue_depth{backend="in-process",state="waiting"}');

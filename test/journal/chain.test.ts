@@ -3,8 +3,8 @@ import { canonicalEntryText, type ChainedEntry, entryHash, GENESIS_HASH, type Jo
 import { csvField } from '../../src/journal/journal-export.js';
 import { parseJournalLimit, parseTimeBound } from '../../src/journal/journal-queries.js';
 import { REDACTED, redactChanges } from '../../src/journal/redact.js';
-import { verifyEntries, verifyExportLines } from '../../src/journal/verify.js';
-import { canonicalJson } from '../../src/resources/canonical.js';
+import { verifyEntries, verifyExportLines } from '../../src/journal/verify-entries.js';
+import { canonicalJson } from '../../src/contract/canonical.js';
 
 function makeChain(count: number, start = { seq: 0, hash: GENESIS_HASH }): JournalEntry[] {
   const entries: JournalEntry[] = [];
@@ -136,6 +136,7 @@ describe('query parameters', () => {
     ['30m', '2024-05-01T11:30:00.000Z'],
     ['7d', '2024-04-24T12:00:00.000Z'],
     ['1h30m', '2024-05-01T10:30:00.000Z'],
+    ['1.5h', '2024-05-01T10:30:00.000Z'],
     ['2024-04-30T10:00:00Z', '2024-04-30T10:00:00.000Z'],
     ['2024-04-30T12:00:00.5+02:00', '2024-04-30T10:00:00.500Z'],
   ])('reads the time bound %s as %s', (text, expected) => {

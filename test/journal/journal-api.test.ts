@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { chainWorker } from '../../src/journal/chain-worker.js';
-import { verifyExportLines } from '../../src/journal/verify.js';
-import type { StewardServer } from '../../src/server.js';
-import { DIALECTS, type TestDatabase } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { verifyExportLines } from '../../src/journal/verify-entries.js';
+import { DIALECTS } from '../support/databases.js';
+import { useServer } from '../support/server.js';
 import {
   allEntries,
   apply,
@@ -16,32 +15,22 @@ import {
 } from './support.js';
 
 describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
-  let database: TestDatabase;
-  let server: StewardServer;
-
-  beforeAll(async () => {
-    database = await create();
-    // The engine off: these suites assert the exact entries of the operations they make.
-    server = await startTestServer(database, { STEWARD_ENGINE: 'off' });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  // The engine off: these suites assert the exact entries of the operations they make.
+  const suite = useServer({ database: create, env: { STEWARD_ENGINE: 'off' } });
 
   it('records every apply result and delete with actor, request id, changeset and changes', async () => {
-    const created = await call<{ changeset: string }>(server, 'POST', '/api/v1/apply', {
+    const created = await call<{ changeset: string }>(suite.server, 'POST', '/api/v1/apply', {
       body: [device('rec-a', { team: 'infra' }), device('rec-b')],
       headers: { 'x-request-id': 'req-journal-1' },
     });
-    const again = await apply(server, [
+    const again = await apply(suite.server, [
       device('rec-a', { team: 'infra' }),
       device('rec-b', {}, { displayName: 'B' }),
     ]);
-    const deleted = await call(server, 'DELETE', '/api/v1/devices/rec-a');
+    const deleted = await call(suite.server, 'DELETE', '/api/v1/devices/rec-a');
     expect(deleted.status).toBe(200);
 
-    const entries = (await journal(server, '?kind=Device&limit=20')).body.items;
+    const entries = (await journal(suite.server, '?kind=Device&limit=20')).body.items;
     const rec = entries
       .filter((entry) => entry.name?.startsWith('rec-') && entry.operation !== 'status')
       .reverse();
@@ -75,25 +64,25 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
   });
 
   it('writes no entry when the change fails (conflict, invalid document, dry run)', async () => {
-    await apply(server, [device('atomic-j')]);
-    const before = await entryCount(server);
+    await apply(suite.server, [device('atomic-j')]);
+    const before = await entryCount(suite.server);
     const stale = device('atomic-j', {}, { displayName: 'v2' });
     (stale.metadata as Record<string, unknown>).resourceVersion = '99';
-    const conflict = await apply(server, [device('atomic-j-new'), stale]);
+    const conflict = await apply(suite.server, [device('atomic-j-new'), stale]);
     expect(conflict.status).toBe(409);
-    const invalid = await apply(server, [device('atomic-j-2'), { ...device('x'), spec: { bogus: true } }]);
+    const invalid = await apply(suite.server, [device('atomic-j-2'), { ...device('x'), spec: { bogus: true } }]);
     expect(invalid.status).toBe(422);
-    const dry = await apply(server, [device('atomic-j-dry')], '?dryRun=true');
+    const dry = await apply(suite.server, [device('atomic-j-dry')], '?dryRun=true');
     expect(dry.status).toBe(200);
-    const missing = await call(server, 'DELETE', '/api/v1/devices/never-was');
+    const missing = await call(suite.server, 'DELETE', '/api/v1/devices/never-was');
     expect(missing.status).toBe(404);
-    expect(await entryCount(server)).toBe(before);
+    expect(await entryCount(suite.server)).toBe(before);
   });
 
   it('writes no entry and no row when a big apply fails in the database while its entries are being stored', async () => {
     // 2,500 documents: chunks of entries are chained by the worker and stored beside the rows.
     expect(await chainWorker.whenReady()).toBe(true);
-    const db = server.services.db;
+    const db = suite.server.services.db;
     const refuse =
       db.dialect === 'sqlite'
         ? [
@@ -108,21 +97,21 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
           ];
     for (const sql of refuse) await db.knex.raw(sql);
     try {
-      const before = await entryCount(server);
+      const before = await entryCount(suite.server);
       const chunksBefore = chainWorker.chained;
       const failed = await apply(
-        server,
+        suite.server,
         Array.from({ length: 2_500 }, (_, index) => device(`big-${index}`)),
       );
       expect(failed.status).toBe(500);
       expect(chainWorker.chained).toBeGreaterThan(chunksBefore);
-      expect(await entryCount(server)).toBe(before);
-      expect((await call(server, 'GET', '/api/v1/devices/big-0')).status).toBe(404);
+      expect(await entryCount(suite.server)).toBe(before);
+      expect((await call(suite.server, 'GET', '/api/v1/devices/big-0')).status).toBe(404);
     } finally {
       await db.knex.raw('DROP TRIGGER refuse_big' + (db.dialect === 'sqlite' ? '' : ' ON resources'));
       if (db.dialect !== 'sqlite') await db.knex.raw('DROP FUNCTION refuse_big()');
     }
-    expect((await call(server, 'GET', '/api/v1/journal/verify')).body).toMatchObject({ ok: true });
+    expect((await call(suite.server, 'GET', '/api/v1/journal/verify')).body).toMatchObject({ ok: true });
   });
 
   it('keeps secrets out: redacted in the entry, absent from every stored row', async () => {
@@ -134,12 +123,12 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
       'example.com/mirror': `https://admin:${secret}-3@mirror.example.com/repo`,
       note: 'harmless',
     };
-    expect((await apply(server, [manifest])).status).toBe(200);
+    expect((await apply(suite.server, [manifest])).status).toBe(200);
     const changed = device('secretive', {}, { displayName: 'box' });
     (changed.metadata as Record<string, unknown>).annotations = { password: `${secret}-4`, note: 'harmless' };
-    expect((await apply(server, [changed])).status).toBe(200);
+    expect((await apply(suite.server, [changed])).status).toBe(200);
 
-    const [configured, created] = (await journal(server, '?name=secretive&operation=apply')).body.items;
+    const [configured, created] = (await journal(suite.server, '?name=secretive&operation=apply')).body.items;
     const annotations = (created.changes[0].new as { metadata: { annotations: Record<string, string> } })
       .metadata.annotations;
     expect(annotations).toEqual({
@@ -153,21 +142,21 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
       old: '[REDACTED]',
       new: '[REDACTED]',
     });
-    const rows = await server.services.db.knex('journal_entries').select('*');
+    const rows = await suite.server.services.db.knex('journal_entries').select('*');
     for (const row of rows) expect(JSON.stringify(row)).not.toContain(secret);
-    expect((await call(server, 'GET', '/api/v1/journal/verify')).body).toMatchObject({ ok: true });
+    expect((await call(suite.server, 'GET', '/api/v1/journal/verify')).body).toMatchObject({ ok: true });
   });
 
   it('filters by kind, name, actor, operation, result and time, newest first, and pages', async () => {
     await apply(
-      server,
+      suite.server,
       Array.from({ length: 12 }, (_, i) => device(`filt-${String(i).padStart(2, '0')}`)),
     );
-    await call(server, 'DELETE', '/api/v1/devices/filt-03');
+    await call(suite.server, 'DELETE', '/api/v1/devices/filt-03');
     const names = async (query: string) =>
-      (await journal(server, query)).body.items.map((entry) => entry.name);
+      (await journal(suite.server, query)).body.items.map((entry) => entry.name);
 
-    const filt03 = (await journal(server, '?kind=Device&name=filt-03')).body.items;
+    const filt03 = (await journal(suite.server, '?kind=Device&name=filt-03')).body.items;
     expect(filt03.every((entry) => entry.name === 'filt-03')).toBe(true);
     expect(filt03.map((entry) => entry.result)).toEqual(expect.arrayContaining(['deleted', 'created']));
     expect(await names('?kind=devices&name=filt-03&operation=delete')).toEqual(['filt-03']);
@@ -184,7 +173,7 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     let token: string | undefined;
     do {
       const page = await journal(
-        server,
+        suite.server,
         `?operation=apply&result=created&limit=5${token ? `&continue=${token}` : ''}`,
       );
       expect(page.body.kind).toBe('JournalEntryList');
@@ -194,38 +183,38 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     } while (token);
     expect(seen).toEqual([...seen].sort((a, b) => b - a));
     expect(new Set(seen).size).toBe(seen.length);
-    const all = await allEntries(server);
+    const all = await allEntries(suite.server);
     expect(seen.length).toBe(
       all.filter((entry) => entry.operation === 'apply' && entry.result === 'created').length,
     );
 
-    expect((await journal(server, '?limit=0')).status).toBe(400);
-    expect((await journal(server, '?continue=garbage')).status).toBe(400);
-    expect((await journal(server, '?since=yesterday')).status).toBe(400);
-    expect((await journal(server, '?kind=a&kind=b')).status).toBe(400);
+    expect((await journal(suite.server, '?limit=0')).status).toBe(400);
+    expect((await journal(suite.server, '?continue=garbage')).status).toBe(400);
+    expect((await journal(suite.server, '?since=yesterday')).status).toBe(400);
+    expect((await journal(suite.server, '?kind=a&kind=b')).status).toBe(400);
     // Above the maximum the page is capped, not refused: clients page on with `continue`.
-    expect((await journal(server, '?limit=5000')).status).toBe(200);
+    expect((await journal(suite.server, '?limit=5000')).status).toBe(200);
   });
 
   it('answers the history of a resource, deleted ones included', async () => {
-    await apply(server, [device('hist-a')]);
-    await apply(server, [device('hist-a', {}, { displayName: 'second' })]);
-    await call(server, 'DELETE', '/api/v1/devices/hist-a');
-    expect((await call(server, 'GET', '/api/v1/devices/hist-a')).status).toBe(404);
-    const history = await call<EntryList>(server, 'GET', '/api/v1/devices/hist-a/history');
+    await apply(suite.server, [device('hist-a')]);
+    await apply(suite.server, [device('hist-a', {}, { displayName: 'second' })]);
+    await call(suite.server, 'DELETE', '/api/v1/devices/hist-a');
+    expect((await call(suite.server, 'GET', '/api/v1/devices/hist-a')).status).toBe(404);
+    const history = await call<EntryList>(suite.server, 'GET', '/api/v1/devices/hist-a/history');
     expect(history.status).toBe(200);
     expect(history.body.kind).toBe('JournalEntryList');
     expect(
       history.body.items.filter((entry) => entry.operation !== 'status').map((entry) => entry.result),
     ).toEqual(['deleted', 'configured', 'created']);
-    const paged = await call<EntryList>(server, 'GET', '/api/v1/devices/hist-a/history?limit=2');
+    const paged = await call<EntryList>(suite.server, 'GET', '/api/v1/devices/hist-a/history?limit=2');
     expect(paged.body.items).toHaveLength(2);
     expect(paged.body.metadata.continue).toBeTruthy();
-    expect((await call(server, 'GET', '/api/v1/widgets/x/history')).status).toBe(404);
+    expect((await call(suite.server, 'GET', '/api/v1/widgets/x/history')).status).toBe(404);
   });
 
   it('exports NDJSON that verifies offline, and CSV with a header and a head line', async () => {
-    const response = await call<string>(server, 'GET', '/api/v1/journal/export?format=ndjson');
+    const response = await call<string>(suite.server, 'GET', '/api/v1/journal/export?format=ndjson');
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toContain('application/x-ndjson');
     expect(response.headers['x-request-id']).toBeTruthy();
@@ -242,7 +231,7 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     );
     expect(verifyExportLines(edited)).toMatchObject({ ok: false, firstBrokenSeq: applyIndex + 1 });
 
-    const csv = await call<string>(server, 'GET', '/api/v1/journal/export?format=csv');
+    const csv = await call<string>(suite.server, 'GET', '/api/v1/journal/export?format=csv');
     expect(csv.headers['content-type']).toContain('text/csv');
     const csvLines = String(csv.body).trimEnd().split('\n');
     expect(csvLines[0]).toBe(
@@ -255,24 +244,24 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
     expect(firstApply).toContain(',"[{""new"":{');
     expect(csvLines[csvLines.length - 1]).toBe(`# ${lines[lines.length - 1]}`);
     expect(csvLines).toHaveLength(lines.length + 1);
-    const bad = await call<StatusBody>(server, 'GET', '/api/v1/journal/export?format=xml');
+    const bad = await call<StatusBody>(suite.server, 'GET', '/api/v1/journal/export?format=xml');
     expect(bad.status).toBe(400);
     expect(bad.body.kind).toBe('Status');
   });
 
   it('verifies the chain online', async () => {
     const verify = await call<{ ok: boolean; checked: number; message: string }>(
-      server,
+      suite.server,
       'GET',
       '/api/v1/journal/verify',
     );
     expect(verify.body.ok).toBe(true);
-    const all = Number((await server.services.db.knex('journal_entries').count({ n: '*' }).first())?.n);
+    const all = Number((await suite.server.services.db.knex('journal_entries').count({ n: '*' }).first())?.n);
     expect(verify.body.checked).toBe(all);
   });
 
   it('serves and changes the settings, journaling the change', async () => {
-    const initial = await call(server, 'GET', '/api/v1/journal/settings');
+    const initial = await call(suite.server, 'GET', '/api/v1/journal/settings');
     expect(initial.body).toEqual({
       apiVersion: 'steward.dev/v1',
       kind: 'JournalSettings',
@@ -280,7 +269,7 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
       retentionDays: 365,
       readJournaling: 'none',
     });
-    const invalid = await call<StatusBody>(server, 'PUT', '/api/v1/journal/settings', {
+    const invalid = await call<StatusBody>(suite.server, 'PUT', '/api/v1/journal/settings', {
       body: { retentionDays: 0, readJournaling: 'everything', color: 'blue' },
     });
     expect(invalid.status).toBe(422);
@@ -289,9 +278,9 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
       '/readJournaling',
       '/color',
     ]);
-    const changed = await call(server, 'PUT', '/api/v1/journal/settings', { body: { retentionDays: 30 } });
+    const changed = await call(suite.server, 'PUT', '/api/v1/journal/settings', { body: { retentionDays: 30 } });
     expect(changed.body).toMatchObject({ retentionDays: 30, readJournaling: 'none' });
-    const [entry] = (await journal(server, '?operation=journal.settings')).body.items;
+    const [entry] = (await journal(suite.server, '?operation=journal.settings')).body.items;
     expect(entry).toMatchObject({
       operation: 'journal.settings',
       result: 'configured',
@@ -300,21 +289,21 @@ describe.each(DIALECTS)('the journal API on $dialect', ({ create }) => {
   });
 
   it('journals reads of resources when the tenant level is metadata', async () => {
-    await apply(server, [device('read-me')]);
-    await call(server, 'GET', '/api/v1/devices/read-me');
-    expect((await journal(server, '?operation=read')).body.items).toEqual([]);
+    await apply(suite.server, [device('read-me')]);
+    await call(suite.server, 'GET', '/api/v1/devices/read-me');
+    expect((await journal(suite.server, '?operation=read')).body.items).toEqual([]);
 
-    await call(server, 'PUT', '/api/v1/journal/settings', { body: { readJournaling: 'metadata' } });
-    expect((await call(server, 'GET', '/api/v1/devices/read-me')).status).toBe(200);
-    expect((await call(server, 'GET', '/api/v1/devices?limit=1')).status).toBe(200);
-    expect((await call(server, 'GET', '/api/v1/devices/nobody')).status).toBe(404);
-    const reads = (await journal(server, '?operation=read')).body.items;
+    await call(suite.server, 'PUT', '/api/v1/journal/settings', { body: { readJournaling: 'metadata' } });
+    expect((await call(suite.server, 'GET', '/api/v1/devices/read-me')).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/devices?limit=1')).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/devices/nobody')).status).toBe(404);
+    const reads = (await journal(suite.server, '?operation=read')).body.items;
     expect(reads.map((entry) => [entry.kind, entry.name, entry.result])).toEqual([
       ['Device', null, 'ok'],
       ['Device', 'read-me', 'ok'],
     ]);
-    await call(server, 'PUT', '/api/v1/journal/settings', { body: { readJournaling: 'none' } });
-    await call(server, 'GET', '/api/v1/devices/read-me');
-    expect((await journal(server, '?operation=read')).body.items).toHaveLength(2);
+    await call(suite.server, 'PUT', '/api/v1/journal/settings', { body: { readJournaling: 'none' } });
+    await call(suite.server, 'GET', '/api/v1/devices/read-me');
+    expect((await journal(suite.server, '?operation=read')).body.items).toHaveLength(2);
   });
 });

@@ -6,7 +6,7 @@ import type { FollowEvent } from '../../src/journal/journal-follow.js';
 import { JournalRetention } from '../../src/journal/journal-retention.js';
 import { JournalService } from '../../src/journal/journal-service.js';
 import { JournalWriter } from '../../src/journal/journal-writer.js';
-import { verifyExportLines } from '../../src/journal/verify.js';
+import { verifyExportLines } from '../../src/journal/verify-entries.js';
 import { KINDS } from '../../src/kinds.js';
 import { KindIndex } from '../../src/resources/kind-index.js';
 import { Database } from '../../src/store/database.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES } from '../../src/app/compose.js';
 import { systemContext } from '../../src/context.js';
-import { JournalVerifier, parseSqlitePage, SQLITE_PAGE } from '../../src/journal/journal-verifier.js';
+import { JournalVerifier, parseSqlitePage, SQLITE_PAGE } from '../../src/journal/verify-stored.js';
 import { JournalWriter } from '../../src/journal/journal-writer.js';
 import { Database } from '../../src/store/database.js';
 import { freshSqlite, type TestDatabase } from '../support/databases.js';

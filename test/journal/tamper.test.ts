@@ -1,37 +1,26 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemContext } from '../../src/context.js';
 import { entryHash, type JournalEntry } from '../../src/journal/chain.js';
 import type { JournalRow } from '../../src/journal/journal-entity.js';
 import { rowToEntry } from '../../src/journal/journal-rows.js';
 import { JOURNAL_COLUMNS } from '../../src/journal/journal-writer.js';
-import type { StewardServer } from '../../src/server.js';
-import { DIALECTS, type TestDatabase } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { DIALECTS } from '../support/databases.js';
+import { useServer } from '../support/server.js';
 import { apply, call, device } from './support.js';
 
 /** Every stored column but the sequence: what moving an entry to another row carries. */
 const PAYLOAD = JOURNAL_COLUMNS.filter((column) => column !== 'seq');
 
 describe.each(DIALECTS)('chain verification detects tampering on $dialect', ({ create }) => {
-  let database: TestDatabase;
-  let server: StewardServer;
-  const knex = () => server.services.db.knex;
-
-  beforeAll(async () => {
-    database = await create();
-    // The engine off: these suites assert the exact entries of the operations they make.
-    server = await startTestServer(database, { STEWARD_ENGINE: 'off' });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  // The engine off: these suites assert the exact entries of the operations they make.
+  const suite = useServer({ database: create, env: { STEWARD_ENGINE: 'off' } });
+  const knex = () => suite.server.services.db.knex;
 
   /** A tenant of its own with `count` entries, so every scenario starts from an intact chain. */
   async function chain(tenant: string, count = 6): Promise<void> {
     const context = systemContext(tenant, { type: 'system', id: 'test', name: 'test' }, `req-${tenant}`);
-    await server.services.db.transaction((trx) =>
-      server.services.journal.append(
+    await suite.server.services.db.transaction((trx) =>
+      suite.server.services.journal.append(
         trx,
         context,
         Array.from({ length: count }, (_, i) => ({
@@ -47,7 +36,7 @@ describe.each(DIALECTS)('chain verification detects tampering on $dialect', ({ c
     expect(await verify(tenant)).toMatchObject({ ok: true, checked: count });
   }
 
-  const verify = (tenant: string) => server.services.journalService.verifier.verifyTenant(tenant);
+  const verify = (tenant: string) => suite.server.services.journalService.verifier.verifyTenant(tenant);
   const row = async (tenant: string, seq: number) =>
     (await knex()<JournalRow>('journal_entries').where({ tenant, seq }).first()) as JournalRow;
 
@@ -134,12 +123,12 @@ describe.each(DIALECTS)('chain verification detects tampering on $dialect', ({ c
   });
 
   it('answers the verdict over HTTP for the request tenant', async () => {
-    await apply(server, [device('v-1'), device('v-2'), device('v-3')]);
-    const intact = await call<{ ok: boolean; checked: number }>(server, 'GET', '/api/v1/journal/verify');
+    await apply(suite.server, [device('v-1'), device('v-2'), device('v-3')]);
+    const intact = await call<{ ok: boolean; checked: number }>(suite.server, 'GET', '/api/v1/journal/verify');
     expect(intact.body.ok).toBe(true);
     expect(intact.body.checked).toBeGreaterThanOrEqual(3);
     await knex().raw("UPDATE journal_entries SET name = 'v-9' WHERE tenant = 'default' AND seq = 2");
-    const broken = await call(server, 'GET', '/api/v1/journal/verify');
+    const broken = await call(suite.server, 'GET', '/api/v1/journal/verify');
     expect(broken.status).toBe(200);
     expect(broken.body).toMatchObject({ ok: false, checked: 1, firstBrokenSeq: 2 });
   });

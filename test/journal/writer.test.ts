@@ -10,13 +10,13 @@ import {
 } from '../../src/journal/chain.js';
 import type { JournalRow } from '../../src/journal/journal-entity.js';
 import { ChainWorker, chainWorker } from '../../src/journal/chain-worker.js';
-import { insertJournalEntries, packEntries, type SealedEntry } from '../../src/journal/journal-insert.js';
+import { insertJournalEntries, packEntries, type LinkedEntry } from '../../src/journal/journal-insert.js';
 import { rowToEntry } from '../../src/journal/journal-rows.js';
-import { JournalVerifier } from '../../src/journal/journal-verifier.js';
+import { JournalVerifier } from '../../src/journal/verify-stored.js';
 import { JOURNAL_SELECT, type JournalRecord, JournalWriter } from '../../src/journal/journal-writer.js';
 import { REDACTED, redactChanges, redactedChangesJson } from '../../src/journal/redact.js';
-import { chainEntries, encodeChanges } from '../../src/journal/seal.js';
-import { canonicalJson } from '../../src/resources/canonical.js';
+import { chainEntries, encodeChanges } from '../../src/journal/link.js';
+import { canonicalJson } from '../../src/contract/canonical.js';
 import type { FieldChange } from '../../src/resources/diff.js';
 import { Database } from '../../src/store/database.js';
 import { DIALECTS, type TestDatabase } from '../support/databases.js';
@@ -131,10 +131,10 @@ describe('packing a batch for SQLite', () => {
     requestId: 'r',
     source: null,
   };
-  function sealed(
+  function linked(
     count: number,
     change: (own: OwnFields, index: number) => void = () => undefined,
-  ): SealedEntry[] {
+  ): LinkedEntry[] {
     let prevHash = GENESIS_HASH;
     return Array.from({ length: count }, (_, index) => {
       const own: OwnFields = {
@@ -156,23 +156,23 @@ describe('packing a batch for SQLite', () => {
   }
 
   it('packs only what differs, and binds the rest once', () => {
-    const packed = packEntries(shared, sealed(3));
+    const packed = packEntries(shared, linked(3));
     expect(packed?.sql).toContain('WITH RECURSIVE packed(r, p, l0)');
     // name is the only own column that differs: one length per entry.
     expect(packed?.bindings.filter((binding) => Buffer.isBuffer(binding))).toHaveLength(5);
   });
 
   it('refuses what it could not store faithfully (the caller then binds value by value)', () => {
-    const gap = sealed(3, (own, index) => {
+    const gap = linked(3, (own, index) => {
       if (index === 2) own.seq = 9;
     });
     expect(packEntries(shared, gap)).toBeUndefined();
-    const relinked = sealed(3, (own, index) => {
+    const relinked = linked(3, (own, index) => {
       if (index === 1) own.prevHash = GENESIS_HASH;
     });
     expect(packEntries(shared, relinked)).toBeUndefined();
     // A lone surrogate at the seam of two texts encodes differently once they are joined.
-    const seam = sealed(2, (own, index) => {
+    const seam = linked(2, (own, index) => {
       own.name = index === 0 ? 'a\ud83c' : '\udf89b';
     });
     expect(packEntries(shared, seam)).toBeUndefined();

@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportPrivateKey, KEY_ALGORITHMS, type KeyAlgorithm } from '../../src/pki/key-algorithms.js';
 import { toPem } from '../../src/pki/pem.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
 import { call } from '../support/server.js';
 import { cachedKeyPair } from './chain-fixture.js';
 import { openssl, type ScratchDirectory, scratchDirectory } from './openssl.js';
@@ -18,25 +17,19 @@ import {
   getBytes,
   intermediateSpec,
   isReadyNow,
-  type PkiServer,
   PUBLIC_URL,
   rootSpec,
-  startPkiServer,
+  usePkiServer,
   waitFor,
 } from './pki-server.js';
 
-let database: TestDatabase;
-let pki: PkiServer;
+const pki = usePkiServer();
 let scratch: ScratchDirectory;
 
 beforeAll(async () => {
-  database = freshSqlite();
-  pki = await startPkiServer(database);
   scratch = await scratchDirectory();
 });
 afterAll(async () => {
-  await pki?.close();
-  await database?.drop();
   await scratch?.remove();
 });
 

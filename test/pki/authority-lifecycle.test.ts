@@ -10,7 +10,7 @@ import { systemContext } from '../../src/context.js';
 import { parseMasterKey } from '../../src/pki/master-key.js';
 import { generateKeyPair } from '../../src/pki/key-algorithms.js';
 import { toPem } from '../../src/pki/pem.js';
-import { DIALECTS, type TestDatabase } from '../support/databases.js';
+import { DIALECTS } from '../support/databases.js';
 import { call, device, loginToken } from '../support/server.js';
 import { openssl, type ScratchDirectory, scratchDirectory } from './openssl.js';
 import {
@@ -19,10 +19,9 @@ import {
   getBytes,
   intermediateSpec,
   isReadyNow,
-  type PkiServer,
   readyOf,
   rootSpec,
-  startPkiServer,
+  usePkiServer,
   waitFor,
 } from './pki-server.js';
 
@@ -30,8 +29,7 @@ const PASSWORD = 'tenant-b-password-1';
 const ADMIN = { type: 'user' as const, id: 'tester', name: 'tester' };
 
 describe.each(DIALECTS)('CertificateAuthority lifecycle on $dialect', ({ create }) => {
-  let database: TestDatabase;
-  let pki: PkiServer;
+  const pki = usePkiServer({ database: create });
   let scratch: ScratchDirectory;
   const responses: string[] = [];
 
@@ -54,13 +52,9 @@ describe.each(DIALECTS)('CertificateAuthority lifecycle on $dialect', ({ create 
     );
 
   beforeAll(async () => {
-    database = await create();
-    pki = await startPkiServer(database);
     scratch = await scratchDirectory();
   });
   afterAll(async () => {
-    await pki?.close();
-    await database?.drop();
     await scratch?.remove();
   });
 
@@ -345,7 +339,7 @@ describe.each(DIALECTS)('CertificateAuthority lifecycle on $dialect', ({ create 
   });
 
   it('never shows a private key in any response or journal entry', async () => {
-    const masterKey = parseMasterKey(await readFile(join(database.dataDir, 'master.key'), 'utf8'), 'test');
+    const masterKey = parseMasterKey(await readFile(join(pki.database.dataDir, 'master.key'), 'utf8'), 'test');
     const keys = await pki.server.services.db
       .knex('pki_keys')
       .select('id', 'tenant', 'ca_name', 'sealed_key');

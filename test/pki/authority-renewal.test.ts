@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemContext } from '../../src/context.js';
 import { generateKeyPair } from '../../src/pki/key-algorithms.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
 import { call } from '../support/server.js';
 import { ManualClock } from '../engine/manual-clock.js';
 import { openssl, type ScratchDirectory, scratchDirectory } from './openssl.js';
@@ -14,16 +13,14 @@ import {
   caManifest,
   intermediateSpec,
   isReadyNow,
-  type PkiServer,
   rootSpec,
-  startPkiServer,
+  usePkiServer,
   waitFor,
 } from './pki-server.js';
 
 const HOUR = 3_600_000;
 const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
-let database: TestDatabase;
-let pki: PkiServer & { relogin(): Promise<void> };
+const pki = usePkiServer({ clock });
 let scratch: ScratchDirectory;
 
 interface CaCertificateRow {
@@ -78,8 +75,6 @@ const verifyAt = (at: number, root: string, intermediate: string, leaf: string) 
   ]);
 
 beforeAll(async () => {
-  database = freshSqlite();
-  pki = await startPkiServer(database, { clock });
   scratch = await scratchDirectory();
   await apply(pki, [
     caManifest('renew-root', rootSpec('Renew Root')),
@@ -98,8 +93,6 @@ beforeAll(async () => {
   await settle();
 });
 afterAll(async () => {
-  await pki?.close();
-  await database?.drop();
   await scratch?.remove();
 });
 

@@ -4,7 +4,7 @@ import type { Clock } from '../../src/engine/queue/work-queue.js';
 import type { StoredResource } from '../../src/resources/model.js';
 import type { StewardServer } from '../../src/server.js';
 import type { TestDatabase } from '../support/databases.js';
-import { adminToken, call, loginToken, startTestServer, TEST_ADMIN_PASSWORD } from '../support/server.js';
+import { adminToken, call, loginToken, TEST_ADMIN_PASSWORD, useServer } from '../support/server.js';
 
 // Engine warnings (expected refusals in these tests) stay out of the test output.
 Logger.overrideLogger(false);
@@ -15,31 +15,39 @@ export interface PkiServer {
   server: StewardServer;
   /** The admin's session token of tenant default. */
   token: string;
-  close(): Promise<void>;
 }
 
 /**
- * Starts Steward with the engine on. With a clock (ManualClock), login sessions age with it: call
- * `relogin` after moving it far.
+ * useServer() with the engine on, for the suite that calls it. With a clock (ManualClock), login
+ * sessions age with it: call `relogin` after moving it far.
  */
-export async function startPkiServer(
-  database: TestDatabase,
-  options: { clock?: Clock; env?: Record<string, string> } = {},
-): Promise<PkiServer & { relogin(): Promise<void> }> {
-  const server = await startTestServer(
-    database,
-    { STEWARD_PUBLIC_URL: PUBLIC_URL, STEWARD_ENGINE: 'on', ...options.env },
-    { clock: options.clock, engine: { resyncSeconds: 0 } },
-  );
-  const handle = {
-    server,
-    token: adminToken(server),
-    async relogin() {
-      handle.token = await loginToken(server, 'admin', TEST_ADMIN_PASSWORD);
+export function usePkiServer(
+  options: {
+    database?: () => TestDatabase | Promise<TestDatabase>;
+    clock?: Clock;
+    env?: Record<string, string>;
+  } = {},
+): PkiServer & { readonly database: TestDatabase; relogin(): Promise<void> } {
+  const suite = useServer({
+    database: options.database,
+    env: { STEWARD_PUBLIC_URL: PUBLIC_URL, STEWARD_ENGINE: 'on', ...options.env },
+    options: { clock: options.clock, engine: { resyncSeconds: 0 } },
+  });
+  let token: string | undefined;
+  return {
+    get server() {
+      return suite.server;
     },
-    close: () => server.close(),
+    get database() {
+      return suite.database;
+    },
+    get token() {
+      return token ?? adminToken(suite.server);
+    },
+    async relogin() {
+      token = await loginToken(suite.server, 'admin', TEST_ADMIN_PASSWORD);
+    },
   };
-  return handle;
 }
 
 /** A CertificateAuthority manifest. */

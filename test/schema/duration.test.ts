@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../src/contract/duration.js';
 import { InvalidError } from '../../src/errors.js';
-import { formatDuration, parseDuration } from '../../src/resources/duration.js';
+import { requireDuration } from '../../src/resources/duration.js';
+import common from '../../schemas/v1/common.json' with { type: 'json' };
 
 const HOUR = 3_600_000;
 
+/** One grammar for manifests, journal query bounds and CLI flags (src/contract/duration.ts). */
 describe('parseDuration', () => {
   it.each([
     ['8760h is a year of hours', '8760h', 8760 * HOUR],
@@ -13,8 +16,17 @@ describe('parseDuration', () => {
     ['5m500ms mixes minutes and milliseconds', '5m500ms', 300_500],
     ['parts may come in any order', '30m1h', 1.5 * HOUR],
     ['zero is a duration', '0s', 0],
+    ['a part may have a fraction (as the CLI always took)', '1.5h', 1.5 * HOUR],
+    ['fractions add up like whole parts', '0.5d1.5h', 13.5 * HOUR],
+    ['a fraction of a millisecond is rounded', '1.5ms', 2],
+    [
+      'the largest safe number of milliseconds is a duration',
+      `${Number.MAX_SAFE_INTEGER}ms`,
+      Number.MAX_SAFE_INTEGER,
+    ],
   ])('%s', (_name, text, ms) => {
     expect(parseDuration(text)).toBe(ms);
+    expect(requireDuration(text)).toBe(ms);
   });
 
   it.each([
@@ -22,12 +34,28 @@ describe('parseDuration', () => {
     ['a number without unit is refused', '90'],
     ['an unknown unit is refused', '3w'],
     ['a negative duration is refused', '-1h'],
-    ['a fraction is refused', '1.5h'],
+    ['a fraction without digits before its point is refused', '.5h'],
+    ['a point without digits after it is refused', '1.h'],
     ['spaces are refused', '1h 30m'],
+    ['spaces around it are refused', ' 1h'],
     ['upper-case units are refused', '1H'],
+    ['a word is refused', 'soon'],
     ['a duration past the safe integer range is refused', '99999999999999999d'],
   ])('%s', (_name, text) => {
-    expect(() => parseDuration(text)).toThrow(InvalidError);
+    expect(parseDuration(text)).toBeUndefined();
+    expect(() => requireDuration(text)).toThrow(InvalidError);
+  });
+
+  it('parses everything the manifests schema accepts: its pattern is a subset of the grammar', () => {
+    const schema = common.$defs.duration;
+    const manifestPattern = new RegExp(schema.pattern);
+    for (const example of schema.examples) {
+      expect(manifestPattern.test(example)).toBe(true);
+      expect(DURATION_PATTERN.test(example)).toBe(true);
+    }
+    // Whole parts only in manifests: a manifest's duration reads the same to every tool.
+    expect(manifestPattern.test('1.5h')).toBe(false);
+    expect(schema.pattern.replace('[0-9]+', '[0-9]+(\\.[0-9]+)?')).toBe(DURATION_PATTERN.source);
   });
 });
 

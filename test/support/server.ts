@@ -1,7 +1,8 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { ComposeOptions } from '../../src/app/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { type StewardServer, startServer } from '../../src/server.js';
-import type { TestDatabase } from './databases.js';
+import { freshSqlite, type TestDatabase } from './databases.js';
 
 /**
  * Starts Steward on a test database and an ephemeral port, quietly. The engine is off unless
@@ -27,6 +28,51 @@ export async function startTestServer(
   });
   tokens.set(server, await loginToken(server, 'admin', config.adminPassword ?? TEST_ADMIN_PASSWORD));
   return server;
+}
+
+/** What useServer starts: the database to create, and startTestServer's env and options. */
+export interface ServerSetup {
+  /** Creates the suite's database; default a fresh SQLite file. */
+  database?: () => TestDatabase | Promise<TestDatabase>;
+  env?: Record<string, string>;
+  options?: ComposeOptions;
+}
+
+/** A suite's running server and its database, readable once the suite's first hook has run. */
+export interface RunningServer {
+  readonly server: StewardServer;
+  readonly database: TestDatabase;
+}
+
+/**
+ * A server for the tests of the enclosing `describe`: a fresh database and startTestServer before
+ * them, and after them the server closed (which ends open streams) and the database dropped, even
+ * when the start failed half-way. Hooks the suite registers after this call run after the start
+ * and before the close, so they can prepare data and clean up with the server up.
+ */
+export function useServer(setup: ServerSetup = {}): RunningServer {
+  let database: TestDatabase | undefined;
+  let server: StewardServer | undefined;
+  beforeAll(async () => {
+    database = await (setup.database ?? freshSqlite)();
+    server = await startTestServer(database, setup.env, setup.options);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useServer: the server is read before its beforeAll has run');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get database() {
+      return started(database);
+    },
+  };
 }
 
 /** The bootstrap admin's password on test servers (unless a test sets STEWARD_ADMIN_PASSWORD). */

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { parseDuration } from '../../contract/duration.js';
 import type { StewardClient } from '../client.js';
 import type { CommandSpec, ParsedArgs } from '../command.js';
 import { CliError } from '../errors.js';
 import { verifyExport, type VerifyResult } from '../journal-chain.js';
-import { parseDuration } from '../output/age.js';
 import type { Session } from '../session.js';
 import {
   EventStreamParser,
@@ -21,10 +21,10 @@ interface JournalList {
 
 const FILTERS = ['kind', 'name', 'actor', 'operation', 'result'] as const;
 
-/** `1h`, `30m`, `2d` ago, or an RFC 3339 time as is. */
+/** A duration ago (`1h`, `30m`, `1h30m`), or an RFC 3339 time as is. */
 function timeBound(value: string | undefined, now: Date, flag: string, args: ParsedArgs): string | undefined {
   if (value === undefined) return undefined;
-  const relative = /^\d+(ms|s|m|h|d)$/.test(value) ? parseDuration(value) : undefined;
+  const relative = parseDuration(value);
   if (relative !== undefined) return new Date(now.getTime() - relative).toISOString();
   if (Number.isNaN(Date.parse(value)))
     throw args.usage(`--${flag} takes a duration (1h, 30m, 7d) or an RFC 3339 time`);

@@ -1,6 +1,6 @@
+import { parseDuration } from '../../contract/duration.js';
 import type { CommandSpec } from '../command.js';
 import { CliError } from '../errors.js';
-import { parseDuration } from '../output/age.js';
 import { conditionOf, objectRef, type Resource } from '../resource.js';
 
 const DEFAULT_POLL_MS = 500;
@@ -23,6 +23,15 @@ export function conditionMet(
       why: `${detail}, but status.observedGeneration ${observed} < metadata.generation ${generation} (not reconciled yet)`,
     };
   return { met: true };
+}
+
+/**
+ * `--timeout`: a duration; a bare number is seconds, as this flag took before durations had one
+ * grammar (`--timeout 90`), and spaces around it are ignored. Undefined when malformed. Pure.
+ */
+export function timeoutOf(text: string): number | undefined {
+  const trimmed = text.trim();
+  return parseDuration(/^[0-9]+(\.[0-9]+)?$/.test(trimmed) ? `${trimmed}s` : trimmed);
 }
 
 /** `condition=Ready` or `condition=Ready=False`. */
@@ -55,7 +64,7 @@ export const waitCommand: CommandSpec = {
   async run(session, args) {
     const wanted = parseFor(args.string('for'));
     if (!wanted) throw args.usage('--for=condition=TYPE is required, e.g. --for=condition=Ready');
-    const timeoutMs = parseDuration(args.string('timeout') ?? '60s');
+    const timeoutMs = timeoutOf(args.string('timeout') ?? '60s');
     if (timeoutMs === undefined) throw args.usage('--timeout takes a duration such as 30s, 5m or 1h');
     const [kindName, name] = args.positionals;
     const kind = (await session.kinds()).resolve(kindName);

@@ -24,12 +24,3 @@ export function age(timestamp: string | undefined, now: Date): string | undefine
   const time = Date.parse(timestamp);
   return Number.isNaN(time) ? undefined : formatDuration(now.getTime() - time);
 }
-
-const UNITS: Record<string, number> = { ms: 1, s: SECOND, m: MINUTE, h: HOUR, d: DAY };
-
-/** `500ms`, `60s`, `5m`, `1h`, `7d`, or a bare number of seconds → milliseconds; undefined if malformed. Pure. */
-export function parseDuration(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  if (!match) return undefined;
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? 's']);
-}

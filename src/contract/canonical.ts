@@ -1,6 +1,9 @@
 /**
- * Canonical JSON: object keys sorted, no whitespace. Two values are equal as documents exactly
- * when their canonical forms are equal, and the journal hashes this form. Pure.
+ * Canonical JSON: object keys sorted (by UTF-16 code units, as Array.prototype.sort), no
+ * whitespace, members whose value is undefined left out, undefined array items written as null.
+ * Two values are equal as documents exactly when their canonical forms are equal, and the journal
+ * hashes this form, so the server and the CLI must agree on it to the byte: both import this file
+ * (dependency-free, like all of src/contract). Pure.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -13,8 +16,4 @@ export function canonicalJson(value: unknown): string {
     members.push(`${JSON.stringify(key)}:${canonicalJson(record[key])}`);
   }
   return `{${members.join(',')}}`;
-}
-
-export function sameDocument(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
 }

@@ -1,3 +1,7 @@
+/**
+ * Read journaling: reads of resources recorded in the journal for tenants whose level asks for it,
+ * and the resource queries that record them.
+ */
 import type { OperationContext } from '../context.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
 import type { KindIndex } from '../resources/kind-index.js';
@@ -16,7 +20,7 @@ const LEVEL_TTL_MS = 5_000;
  * cached lookup. A read that cannot be journaled fails: an auditor must be able to trust that
  * every served read is in the journal.
  */
-export class JournalReads {
+export class ReadRecorder {
   private readonly levels = new Map<string, { level: ReadJournaling; until: number }>();
 
   constructor(
@@ -60,7 +64,7 @@ export class ReadJournalingQueries extends ResourceQueries {
   constructor(
     store: ResourceStore,
     private readonly kindIndex: KindIndex,
-    private readonly reads: JournalReads,
+    private readonly reads: ReadRecorder,
   ) {
     super(store, kindIndex);
   }

@@ -1,4 +1,8 @@
-import { canonicalJson } from '../resources/canonical.js';
+/**
+ * Verifying a chain given as entries, in JavaScript: the checker every verification feeds, and the
+ * verification of pages and NDJSON exports, online or offline. Pure; no database.
+ */
+import { canonicalJson } from '../contract/canonical.js';
 import { GENESIS_HASH, sha256Hex } from './chain.js';
 import type { ChainAnchor } from './journal-rows.js';
 

@@ -1,12 +1,18 @@
+/**
+ * Verifying a tenant's journal as stored: a walk over the database in seq order. On SQLite the
+ * canonical texts are built in SQL, a page at a time; elsewhere (and for suspect rows) the rows
+ * are read and hashed here. The verdicts come from verify-entries.ts's ChainChecker.
+ */
 import { hash } from 'node:crypto';
 import type { OperationContext } from '../context.js';
-import { canonicalJson } from '../resources/canonical.js';
+import { canonicalJson } from '../contract/canonical.js';
+import { type EntryField, entryTemplate } from '../contract/journal-entry.js';
 import type { Database } from '../store/database.js';
 import { canonicalEntryText, GENESIS_HASH, HASH_LENGTH, sha256Hex } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
 import { type ChainAnchor, type Checkpoint, checkpointOf, entriesAfter, headOf } from './journal-rows.js';
 import { JOURNAL_SELECT } from './journal-writer.js';
-import { ChainChecker, type VerifyResult } from './verify.js';
+import { ChainChecker, type VerifyResult } from './verify-entries.js';
 
 /** One entry as the walk sees it: its links, and whether its stored hash matches its content. */
 interface Link {
@@ -16,18 +22,54 @@ interface Link {
   matches: boolean;
 }
 
+/** The journal_entries column of a field of the entry table: `requestId` → request_id, actor.id → actor_id. */
+export function entryColumn(field: EntryField): string {
+  return field.path.join('_').replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** The SQL value and printf conversion that write a field as canonicalEntryText does. */
+function sqliteValue(field: EntryField): { conversion: string; value: string } {
+  const column = entryColumn(field);
+  switch (field.type) {
+    case 'string':
+    case 'nullableString':
+      // json_quote escapes exactly as JSON.stringify does, and quotes NULL as null.
+      return { conversion: '%s', value: `json_quote(${column})` };
+    case 'integer':
+      return { conversion: '%d', value: column };
+    case 'nullableInteger':
+      return { conversion: '%s', value: `coalesce(${column}, 'null')` };
+    case 'canonicalJson':
+      return { conversion: '%s', value: column };
+  }
+}
+
 /**
- * The canonical text of chain.ts's canonicalEntryText, built by SQLite (json_quote escapes exactly
- * as JSON.stringify does; a test holds the two together), one line per entry prefixed with seq,
- * hash and prevHash, and a whole page in one BLOB: a million entries cost a hundred rows to the
- * driver instead of a million objects of eighteen strings, which is what makes verify take seconds.
+ * canonicalEntryText as an SQLite expression over a journal_entries row, generated from the same
+ * field table (a test holds the two together over tricky texts). Pure.
+ */
+export function sqliteEntryText(): string {
+  let format = '';
+  const values: string[] = [];
+  for (const piece of entryTemplate()) {
+    if (typeof piece === 'string') format += piece.replaceAll('%', '%%');
+    else {
+      const { conversion, value } = sqliteValue(piece);
+      format += conversion;
+      values.push(value);
+    }
+  }
+  return `printf('${format.replaceAll("'", "''")}', ${values.join(', ')})`;
+}
+
+/**
+ * The canonical text of every entry of a page, built by SQLite, one line per entry prefixed with
+ * seq, hash and prevHash, and the whole page in one BLOB: a million entries cost a hundred rows to
+ * the driver instead of a million objects of eighteen strings, which is what makes verify take
+ * seconds.
  */
 export const SQLITE_PAGE = `SELECT count(*) AS n, max(seq) AS last, CAST(group_concat(line, char(10)) AS BLOB) AS lines FROM (
-  SELECT seq, printf('%d %s %s %s', seq, hash, prev_hash, printf('{"actor":{"id":%s,"name":%s,"type":%s},"changes":%s,"changeset":%s,"generation":%s,"kind":%s,"name":%s,"operation":%s,"prevHash":%s,"reason":%s,"requestId":%s,"result":%s,"seq":%d,"source":%s,"tenant":%s,"time":%s}',
-    json_quote(actor_id), json_quote(actor_name), json_quote(actor_type), changes, json_quote(changeset),
-    coalesce(generation, 'null'), json_quote(kind), json_quote(name), json_quote(operation), json_quote(prev_hash),
-    json_quote(reason), json_quote(request_id), json_quote(result), seq, json_quote(source), json_quote(tenant),
-    json_quote(time))) AS line
+  SELECT seq, printf('%d %s %s %s', seq, hash, prev_hash, ${sqliteEntryText()}) AS line
   FROM journal_entries WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?)`;
 
 /**

@@ -1,7 +1,12 @@
+/**
+ * Linking an append's records into the tenant's hash chain: each record becomes an entry with the
+ * next sequence, its redacted canonical changes, the previous entry's hash and its own. ("Seal"
+ * is kept for what the master key does to private keys, src/pki/master-key.ts.)
+ */
 import type { OperationContext } from '../context.js';
 import type { FieldChange } from '../resources/diff.js';
 import { entryTextEncoder, HASH_LENGTH, type OwnFields, type SharedFields, sha256Hex } from './chain.js';
-import type { SealedEntry } from './journal-insert.js';
+import type { LinkedEntry } from './journal-insert.js';
 import { redactedChangesJson } from './redact.js';
 
 /** What a caller records; the writer adds sequence, time, actor, request id and the chain. */
@@ -24,20 +29,35 @@ export interface LockedHead {
 }
 
 /** Entries chained onto a head, ready to be stored in the same transaction. */
-export interface SealedAppend {
+export interface LinkedAppend {
   head: LockedHead;
   shared: SharedFields;
-  entries: SealedEntry[];
+  entries: LinkedEntry[];
+}
+
+/**
+ * The text as the database stores it: the drivers write UTF-8, in which a lone surrogate (a half
+ * of an emoji, from a JSON `\ud800` escape) becomes U+FFFD. Hashing the text as given would make
+ * such an entry fail verification forever, as edited. Well-formed text, the rest, is unchanged.
+ */
+function asStored(text: string): string;
+function asStored(text: string | null): string | null;
+function asStored(text: string | null): string | null {
+  return text === null ? null : (text as string & { toWellFormed(): string }).toWellFormed();
 }
 
 /** The fields every entry of an append shares, from the operation's context. Pure. */
 export function sharedFields(tenant: string, time: string, context: OperationContext): SharedFields {
   return {
-    tenant,
+    tenant: asStored(tenant),
     time,
-    actor: { type: context.actor.type, id: context.actor.id, name: context.actor.name },
-    requestId: context.requestId,
-    source: context.source ?? null,
+    actor: {
+      type: asStored(context.actor.type),
+      id: asStored(context.actor.id),
+      name: asStored(context.actor.name),
+    },
+    requestId: asStored(context.requestId),
+    source: asStored(context.source ?? null),
   };
 }
 
@@ -45,13 +65,13 @@ export function sharedFields(tenant: string, time: string, context: OperationCon
 export function ownFields(record: Omit<JournalRecord, 'changes'>, seq: number, prevHash: string): OwnFields {
   return {
     seq,
-    operation: record.operation,
-    kind: record.kind ?? null,
-    name: record.name ?? null,
+    operation: asStored(record.operation),
+    kind: asStored(record.kind ?? null),
+    name: asStored(record.name ?? null),
     generation: record.generation ?? null,
-    result: record.result,
-    reason: record.reason ?? null,
-    changeset: record.changeset ?? null,
+    result: asStored(record.result),
+    reason: asStored(record.reason ?? null),
+    changeset: asStored(record.changeset ?? null),
     prevHash,
   };
 }
@@ -73,8 +93,8 @@ function linkEntries(
   records: readonly ChainRecord[],
   changes: readonly string[],
   hashOf: (own: OwnFields, changesJson: string, index: number) => string,
-): SealedEntry[] {
-  const entries: SealedEntry[] = new Array(records.length);
+): LinkedEntry[] {
+  const entries: LinkedEntry[] = new Array(records.length);
   let prevHash = head.hash;
   for (let index = 0; index < records.length; index++) {
     const own = ownFields(records[index], head.seq + index + 1, prevHash);
@@ -94,7 +114,7 @@ export function chainEntries(
   shared: SharedFields,
   records: readonly ChainRecord[],
   changes: readonly string[],
-): SealedEntry[] {
+): LinkedEntry[] {
   const entryText = entryTextEncoder(shared);
   // Stored in canonical form: the verifier hashes the column's text as it is (fast path).
   return linkEntries(head, records, changes, (own, changesJson) => sha256Hex(entryText(own, changesJson)));
@@ -106,17 +126,17 @@ export function entriesWithHashes(
   records: readonly ChainRecord[],
   changes: readonly string[],
   hashes: string,
-): SealedEntry[] {
+): LinkedEntry[] {
   return linkEntries(head, records, changes, (_own, _changes, index) =>
     hashes.slice(index * HASH_LENGTH, (index + 1) * HASH_LENGTH),
   );
 }
 
 /** Chains `records` onto `head`: encoded changes, sequences, links, hashes. Pure. */
-export function sealAll(
+export function linkRecords(
   head: LockedHead,
   shared: SharedFields,
   records: readonly JournalRecord[],
-): SealedEntry[] {
+): LinkedEntry[] {
   return chainEntries(head, shared, records, records.map(encodeChanges));
 }
