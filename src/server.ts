@@ -1,23 +1,20 @@
 import { chainWorker } from './journal/chain-worker.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { LogLevel } from '@nestjs/common';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { HttpModule } from './api/http.module.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
+import { AccessLog } from './observability/access-log.js';
+import { createLogger, type Logger, runWithLogger, setProcessLogger } from './observability/log.js';
+import { PinoNestLogger } from './observability/nest-logger.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-const NEST_LEVELS: Record<StewardConfig['logLevel'], LogLevel[] | false> = {
-  silent: false,
-  error: ['error', 'fatal'],
-  info: ['error', 'fatal', 'warn', 'log'],
-  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
-};
 
 export interface StewardServer {
   app: NestFastifyApplication;
@@ -27,11 +24,20 @@ export interface StewardServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions extends ComposeOptions {
+  /** Where log lines go instead of stdout (tests read them; benchmarks write a file). */
+  logDestination?: DestinationStream;
+}
+
 /** Builds and starts Steward: services, HTTP surface, and the reconcile engine. */
 export async function startServer(
   config: StewardConfig,
-  options: ComposeOptions = {},
+  options: ServerOptions = {},
 ): Promise<StewardServer> {
+  const logger = createLogger(config, options.logDestination);
+  // Before anything logs: Nest's `Logger`, used across Steward, writes through pino from here on.
+  setProcessLogger(logger);
+  NestLogger.overrideLogger(new PinoNestLogger());
   const services = await composeServices(config, options);
   const boot = await services.identity.bootstrap(config.adminPassword);
   if (boot.generatedPassword)
@@ -43,6 +49,8 @@ export async function startServer(
   // Loads in the background, so that the first big apply finds it ready (see chain-worker.ts).
   chainWorker.start();
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new AccessLog(logger, services.metrics),
     bodyLimit: config.bodyLimit,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
@@ -54,7 +62,7 @@ export async function startServer(
     onConstructorPoisoning: 'error',
   });
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
-    logger: NEST_LEVELS[config.logLevel],
+    logger: new PinoNestLogger(),
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser(
@@ -68,6 +76,9 @@ export async function startServer(
     reply.header('x-request-id', request.id);
     done();
   });
+  // After the body is read (its stream events run outside the request's async context): the guard,
+  // the handler and the error filter log through the request's logger, request id included.
+  fastify.addHook('preHandler', (request, _reply, done) => runWithLogger(request.log as Logger, done));
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   await services.engine.start();

@@ -1,0 +1,72 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
+import type { StewardConfig } from '../config.js';
+
+export type { Logger } from 'pino';
+
+/**
+ * Where credentials could appear if a header object were ever logged. Nothing in Steward logs
+ * headers or bodies; this is the second line, so that a future `log.info({req})` cannot leak.
+ */
+const REDACTED = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+];
+
+/**
+ * The process's logger: JSON lines (pino) or, for a terminal, pino-pretty. `destination` replaces
+ * stdout (tests capture lines; benchmarks write a file).
+ */
+export function createLogger(
+  config: Pick<StewardConfig, 'logLevel' | 'logFormat'>,
+  destination?: DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
+    level: config.logLevel,
+    redact: { paths: REDACTED, censor: '[redacted]' },
+    // Names rather than pino's numbers: `"level":"warn"` is what people grep for.
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  if (destination) return pino(options, destination);
+  if (config.logFormat === 'pretty')
+    return pino(
+      options,
+      pinoPretty({
+        colorize: process.stdout.isTTY === true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname',
+        sync: true,
+      }),
+    );
+  // Asynchronous writes: under load, lines written while one write is in flight go out together,
+  // so a busy server makes one write(2) per batch rather than per request. pino flushes on exit.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
+}
+
+/**
+ * The logger of the work in progress: a request's (bound to its request id) or a reconcile's
+ * (bound to its key), so that lines written by code that knows neither still carry them.
+ */
+const scope = new AsyncLocalStorage<Logger>();
+let processLogger: Logger = pino({ level: 'silent' });
+
+/** Makes `logger` the one used outside any request or reconcile (the last server started wins). */
+export function setProcessLogger(logger: Logger): void {
+  processLogger = logger;
+}
+
+/** The logger of the current request or reconcile, else the process's. */
+export function currentLogger(): Logger {
+  return scope.getStore() ?? processLogger;
+}
+
+/** Runs `work` with `logger` as the current logger of everything it calls, awaits included. */
+export function runWithLogger<T>(logger: Logger, work: () => T): T {
+  return scope.run(logger, work);
+}
