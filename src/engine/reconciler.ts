@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { type Actor, systemContext } from '../context.js';
 import { TerminalError } from '../errors.js';
 import type { JournalWriter } from '../journal/journal-writer.js';
+import { type Logger as PinoLogger, processLogger, runWithLogger } from '../observability/log.js';
 import type { ResourceKey, ResourceStatus, StoredResource } from '../resources/model.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
@@ -79,18 +80,27 @@ export class KeyReconciler {
       this.logger.warn(`dropping key "${keyText}": no controller`);
       return {};
     }
-    const started = performance.now();
-    let step: Step;
-    try {
-      step = await this.reconcileKey(key, keyText, controller);
-    } catch (error) {
-      step = this.transientFailure(keyText, key, error);
-    }
-    this.deps.metrics.recordReconcile(key.kind, step.outcome, (performance.now() - started) / 1000);
-    return { requeueAfter: step.requeueAfter };
+    // Every line logged during this reconcile, the controller's included, names the key.
+    const log = processLogger().child({ key: keyText, kind: key.kind });
+    return runWithLogger(log, async () => {
+      const started = performance.now();
+      let step: Step;
+      try {
+        step = await this.reconcileKey(key, keyText, controller, log);
+      } catch (error) {
+        step = this.transientFailure(keyText, key, error);
+      }
+      this.deps.metrics.recordReconcile(key.kind, step.outcome, (performance.now() - started) / 1000);
+      return { requeueAfter: step.requeueAfter };
+    });
   }
 
-  private async reconcileKey(key: ResourceKey, keyText: string, controller: Controller): Promise<Step> {
+  private async reconcileKey(
+    key: ResourceKey,
+    keyText: string,
+    controller: Controller,
+    log: PinoLogger,
+  ): Promise<Step> {
     const resource = await this.deps.loader.load(key);
     if (!resource) {
       this.failures.delete(keyText);
@@ -101,6 +111,7 @@ export class KeyReconciler {
       await this.deps.forget(keyText);
       return { outcome: 'gone' };
     }
+    log.setBindings({ generation: resource.generation });
     // Before the controller reads its dependencies: see ReferenceIndex for why this order.
     if (controller.references?.length) await this.deps.refs.sync(resource, controller.references);
     const toolbox = this.toolbox(resource, keyText);

@@ -54,16 +54,24 @@ export function createLogger(
  * (bound to its key), so that lines written by code that knows neither still carry them.
  */
 const scope = new AsyncLocalStorage<Logger>();
-let processLogger: Logger = pino({ level: 'silent' });
+let processWide: Logger = pino({ level: 'silent' });
 
 /** Makes `logger` the one used outside any request or reconcile (the last server started wins). */
 export function setProcessLogger(logger: Logger): void {
-  processLogger = logger;
+  processWide = logger;
+}
+
+/**
+ * The process's logger, whatever runs now: the parent of work that must not inherit the request
+ * it happens to be started from (a queue worker woken by an apply serves every key after it).
+ */
+export function processLogger(): Logger {
+  return processWide;
 }
 
 /** The logger of the current request or reconcile, else the process's. */
 export function currentLogger(): Logger {
-  return scope.getStore() ?? processLogger;
+  return scope.getStore() ?? processWide;
 }
 
 /** Runs `work` with `logger` as the current logger of everything it calls, awaits included. */

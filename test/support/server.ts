@@ -1,6 +1,5 @@
-import type { ComposeOptions } from '../../src/app/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { type StewardServer, startServer } from '../../src/server.js';
+import { type ServerOptions, type StewardServer, startServer } from '../../src/server.js';
 import type { TestDatabase } from './databases.js';
 
 /**
@@ -11,7 +10,7 @@ import type { TestDatabase } from './databases.js';
 export async function startTestServer(
   database: TestDatabase,
   env: Record<string, string> = {},
-  options: ComposeOptions = {},
+  options: ServerOptions = {},
 ): Promise<StewardServer> {
   const config = loadConfig({
     STEWARD_DATABASE_URL: database.url,
