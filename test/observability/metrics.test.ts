@@ -102,10 +102,10 @@ describe('GET /metrics', () => {
 
   it('counts each server’s requests in its own registry', async () => {
     const route = { route: '/api/v1/:plural/:name' };
-    const before = [count(await scrape(server), 'http_request_duration_seconds', route), 0];
-    before[1] = count(await scrape(other), 'http_request_duration_seconds', route);
+    const mine = count(await scrape(server), 'http_request_duration_seconds', route);
+    const theirs = count(await scrape(other), 'http_request_duration_seconds', route);
     await call(server, 'GET', '/api/v1/devices/metered');
-    expect(count(await scrape(server), 'http_request_duration_seconds', route)).toBe(before[0] + 1);
-    expect(count(await scrape(other), 'http_request_duration_seconds', route)).toBe(before[1]);
+    expect(count(await scrape(server), 'http_request_duration_seconds', route)).toBe(mine + 1);
+    expect(count(await scrape(other), 'http_request_duration_seconds', route)).toBe(theirs);
   });
 });
