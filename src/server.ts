@@ -37,7 +37,8 @@ export async function startServer(
   const logger = createLogger(config, options.logDestination);
   // Before anything logs: Nest's `Logger`, used across Steward, writes through pino from here on.
   setProcessLogger(logger);
-  NestLogger.overrideLogger(new PinoNestLogger());
+  const nestLogger = new PinoNestLogger();
+  NestLogger.overrideLogger(nestLogger);
   const services = await composeServices(config, options);
   const boot = await services.identity.bootstrap(config.adminPassword);
   if (boot.generatedPassword)
@@ -62,7 +63,7 @@ export async function startServer(
     onConstructorPoisoning: 'error',
   });
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
-    logger: new PinoNestLogger(),
+    logger: nestLogger,
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser(

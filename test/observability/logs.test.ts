@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { createLogger, setProcessLogger } from '../../src/observability/log.js';
 import { PinoNestLogger } from '../../src/observability/nest-logger.js';
 import type { StewardServer } from '../../src/server.js';
@@ -18,6 +19,17 @@ function capture() {
     },
   };
 }
+
+describe('STEWARD_LOG_FORMAT', () => {
+  it('defaults to pretty on a terminal and to json otherwise, and refuses anything else by name', () => {
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ STEWARD_LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(() => loadConfig({ STEWARD_LOG_FORMAT: 'yaml' })).toThrow(
+      'STEWARD_LOG_FORMAT must be json or pretty; got "yaml"',
+    );
+  });
+});
 
 describe('the server’s log', () => {
   let database: TestDatabase;
