@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { loadConfig } from '../src/config.js';
+import { logDestination } from '../src/observability/log.js';
 import { type StewardServer, startServer } from '../src/server.js';
 
 export const DEVICES = 1_000;
@@ -133,7 +133,7 @@ export async function startQuietServer(
     }),
     {
       engine: { enabled: false },
-      logDestination: logFile ? pino.destination({ dest: logFile, sync: false }) : undefined,
+      logDestination: logFile ? logDestination(logFile) : undefined,
     },
   );
   return {

@@ -44,9 +44,43 @@ export function createLogger(
         sync: true,
       }),
     );
-  // Asynchronous writes: under load, lines written while one write is in flight go out together,
-  // so a busy server makes one write(2) per batch rather than per request. pino flushes on exit.
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  return pino(options, logDestination(1));
+}
+
+const destinations = new Map<number | string, { stream: DestinationStream; flush(): void }>();
+
+/**
+ * The JSON lines' destination, stdout (fd 1) or a file, one per process however many servers it
+ * runs: the lines of one event-loop turn are written together, after it, by one synchronous write
+ * (pino's own default is a write per line). Under load a turn completes dozens of requests, and a
+ * write per line cost more than formatting it; a line waits at most until its turn ends, and the
+ * process's exit writes what is pending.
+ */
+export function logDestination(dest: number | string): DestinationStream {
+  let destination = destinations.get(dest);
+  if (!destination) {
+    if (destinations.size === 0)
+      process.once('exit', () => {
+        for (const { flush } of destinations.values()) flush();
+      });
+    const target = pino.destination({ dest, sync: true });
+    let pending = '';
+    const flush = () => {
+      if (pending === '') return;
+      const batch = pending;
+      pending = '';
+      target.write(batch);
+    };
+    const stream = {
+      write(line: string) {
+        if (pending === '') setImmediate(flush);
+        pending += line;
+      },
+    };
+    destination = { stream, flush };
+    destinations.set(dest, destination);
+  }
+  return destination.stream;
 }
 
 /**
