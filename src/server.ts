@@ -5,12 +5,17 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
-import type { DestinationStream } from 'pino';
 import { HttpModule } from './api/http.module.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
 import { AccessLog } from './observability/access-log.js';
-import { createLogger, type Logger, runWithLogger, setProcessLogger } from './observability/log.js';
+import {
+  createLogger,
+  type DestinationStream,
+  type Logger,
+  runWithLogger,
+  setProcessLogger,
+} from './observability/log.js';
 import { PinoNestLogger } from './observability/nest-logger.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];

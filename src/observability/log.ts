@@ -3,7 +3,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { StewardConfig } from '../config.js';
 
-export type { Logger } from 'pino';
+export type { DestinationStream, Logger } from 'pino';
 
 /**
  * Where credentials could appear if a header object were ever logged. Nothing in Steward logs

@@ -33,8 +33,6 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
-  readonly contentType = this.registry.contentType;
-
   constructor(private readonly others: readonly Registry[] = []) {
     runtimeRegistry();
   }
