@@ -9,13 +9,7 @@ import { HttpModule } from './api/http.module.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
 import { AccessLog } from './observability/access-log.js';
-import {
-  createLogger,
-  type DestinationStream,
-  type Logger,
-  runWithLogger,
-  setProcessLogger,
-} from './observability/log.js';
+import { createLogger, type DestinationStream, setProcessLogger } from './observability/log.js';
 import { PinoNestLogger } from './observability/nest-logger.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
@@ -82,9 +76,6 @@ export async function startServer(
     reply.header('x-request-id', request.id);
     done();
   });
-  // After the body is read (its stream events run outside the request's async context): the guard,
-  // the handler and the error filter log through the request's logger, request id included.
-  fastify.addHook('preHandler', (request, _reply, done) => runWithLogger(request.log as Logger, done));
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   await services.engine.start();

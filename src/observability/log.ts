@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { StewardConfig } from '../config.js';
@@ -83,32 +82,18 @@ export function logDestination(dest: number | string): DestinationStream {
   return destination.stream;
 }
 
-/**
- * The logger of the work in progress: a request's (bound to its request id) or a reconcile's
- * (bound to its key), so that lines written by code that knows neither still carry them.
- */
-const scope = new AsyncLocalStorage<Logger>();
 let processWide: Logger = pino({ level: 'silent' });
 
-/** Makes `logger` the one used outside any request or reconcile (the last server started wins). */
+/**
+ * Makes `logger` the process's: Nest's `Logger` and the engine write through it (the last server
+ * started wins). Lines of a request go through `request.log` instead, which adds the request id:
+ * no AsyncLocalStorage, whose promise hooks cost a sixth of a small request's CPU on Node 20.
+ */
 export function setProcessLogger(logger: Logger): void {
   processWide = logger;
 }
 
-/**
- * The process's logger, whatever runs now: the parent of work that must not inherit the request
- * it happens to be started from (a queue worker woken by an apply serves every key after it).
- */
+/** The process's logger (see setProcessLogger). */
 export function processLogger(): Logger {
   return processWide;
-}
-
-/** The logger of the current request or reconcile, else the process's. */
-export function currentLogger(): Logger {
-  return scope.getStore() ?? processWide;
-}
-
-/** Runs `work` with `logger` as the current logger of everything it calls, awaits included. */
-export function runWithLogger<T>(logger: Logger, work: () => T): T {
-  return scope.run(logger, work);
 }

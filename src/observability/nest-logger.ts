@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import { currentLogger } from './log.js';
+import { processLogger } from './log.js';
 
 /**
  * Nest's start-up narration ("Mapped {/api/v1/apply, POST} route", module initialisation): useful
@@ -16,9 +16,9 @@ const NARRATION = new Set([
 type Level = 'fatal' | 'error' | 'warn' | 'info' | 'debug';
 
 /**
- * Nest's `Logger` (used as `new Logger('engine')` across Steward) written through pino: every line
- * goes to the current request's or reconcile's logger, so it carries that request id or key.
- * Nest passes the `Logger`'s context as the last parameter, and an error's stack before it.
+ * Nest's `Logger` (used as `new Logger('engine')` across Steward) written through the process's
+ * pino logger, its context as `component`. Nest passes the context as the last parameter, and an
+ * error's stack before it.
  */
 export class PinoNestLogger implements LoggerService {
   log(message: unknown, ...rest: unknown[]): void {
@@ -41,7 +41,7 @@ export class PinoNestLogger implements LoggerService {
   }
 
   private write(level: Level, message: unknown, rest: unknown[]): void {
-    const logger = currentLogger();
+    const logger = processLogger();
     const component = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
     if (component && NARRATION.has(component) && level === 'info') level = 'debug';
     if (!logger.isLevelEnabled(level)) return;
