@@ -40,6 +40,8 @@ export function createLogger(
         colorize: process.stdout.isTTY === true,
         translateTime: 'SYS:HH:MM:ss.l',
         ignore: 'pid,hostname',
+        // One line per request, as in the JSON form: a terminal scrolls too fast for five.
+        singleLine: true,
         sync: true,
       }),
     );
