@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
+import { logDestination } from '../src/observability/log.js';
 import { type StewardServer, startServer } from '../src/server.js';
 
 export const DEVICES = 1_000;
@@ -119,14 +120,21 @@ export async function startQuietServer(
   prefix: string,
 ): Promise<{ server: StewardServer; cleanup(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  // STEWARD_BENCH_LOG=<file>: the server logs at info, as in production (JSON, an access line per
+  // request), into that file, so that logging's cost can be measured.
+  const logFile = process.env.STEWARD_BENCH_LOG;
   const server = await startServer(
     loadConfig({
       STEWARD_DATA_DIR: dataDir,
       STEWARD_PORT: '0',
-      STEWARD_LOG_LEVEL: 'silent',
+      STEWARD_LOG_LEVEL: logFile ? 'info' : 'silent',
+      STEWARD_LOG_FORMAT: 'json',
       STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     }),
-    { engine: { enabled: false } },
+    {
+      engine: { enabled: false },
+      logDestination: logFile ? logDestination(logFile) : undefined,
+    },
   );
   return {
     server,

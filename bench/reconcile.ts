@@ -56,7 +56,7 @@ async function run(label: string, database: TestDatabase, count: number, redis: 
         throw new Error(`${label}: only ${done}/${count} after 120 s`);
     }
     const total = performance.now() - started;
-    const reconciles = services.engine.metrics.reconcileCount('Widget');
+    const reconciles = await services.engine.metrics.reconcileCount('Widget');
     return {
       label,
       applyMs: Math.round(applied - started),

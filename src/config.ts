@@ -18,6 +18,8 @@ export interface StewardConfig {
   /** Most documents accepted in one apply or delete. */
   maxDocuments: number;
   logLevel: 'silent' | 'error' | 'info' | 'debug';
+  /** `json` (one object a line, for collectors) or `pretty` (for people at a terminal). */
+  logFormat: 'json' | 'pretty';
   /** Password of the bootstrap `admin` user on first start; generated and printed once when unset. */
   adminPassword?: string;
   /** Lifetime of a login session, seconds. */
@@ -64,8 +66,14 @@ function adminPassword(env: Env): string | undefined {
   return raw;
 }
 
-/** Reads and checks the configuration; throws ConfigError naming the variable at fault. */
-export function loadConfig(env: Env = process.env): StewardConfig {
+/**
+ * Reads and checks the configuration; throws ConfigError naming the variable at fault.
+ * `stdoutIsTTY` chooses the default log format: people read a terminal, collectors read a pipe.
+ */
+export function loadConfig(
+  env: Env = process.env,
+  stdoutIsTTY: boolean = process.stdout.isTTY === true,
+): StewardConfig {
   const dataDir = resolve(env.STEWARD_DATA_DIR || './data');
   const host = env.STEWARD_HOST || '127.0.0.1';
   const port = integer(env, 'STEWARD_PORT', 8080, 0, 65535);
@@ -75,6 +83,10 @@ export function loadConfig(env: Env = process.env): StewardConfig {
   const logLevel = env.STEWARD_LOG_LEVEL || 'info';
   if (!['silent', 'error', 'info', 'debug'].includes(logLevel)) {
     throw new ConfigError(`STEWARD_LOG_LEVEL must be one of silent, error, info, debug; got "${logLevel}"`);
+  }
+  const logFormat = env.STEWARD_LOG_FORMAT || (stdoutIsTTY ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError(`STEWARD_LOG_FORMAT must be json or pretty; got "${logFormat}"`);
   }
   return {
     host,
@@ -89,6 +101,7 @@ export function loadConfig(env: Env = process.env): StewardConfig {
     bodyLimit: integer(env, 'STEWARD_BODY_LIMIT', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxDocuments: integer(env, 'STEWARD_MAX_DOCUMENTS', 20_000, 1, 1_000_000),
     logLevel: logLevel as StewardConfig['logLevel'],
+    logFormat,
     adminPassword: adminPassword(env),
     sessionTtlSeconds: integer(env, 'STEWARD_SESSION_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
     // Its format is checked when the PKI opens (src/pki/master-key.ts), with a message that never echoes it.

@@ -2,7 +2,7 @@ import { chainWorker } from './journal/chain-worker.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import { type LogLevel, Logger } from '@nestjs/common';
+import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,17 +12,12 @@ import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-
 import { toStatus } from './api/status.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
+import { AccessLog } from './observability/access-log.js';
+import { createLogger, type DestinationStream, setProcessLogger } from './observability/log.js';
+import { PinoNestLogger } from './observability/nest-logger.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-const routerLogger = new Logger('api');
-
-const NEST_LEVELS: Record<StewardConfig['logLevel'], LogLevel[] | false> = {
-  silent: false,
-  error: ['error', 'fatal'],
-  info: ['error', 'fatal', 'warn', 'log'],
-  debug: ['error', 'fatal', 'warn', 'log', 'debug', 'verbose'],
-};
 
 export interface StewardServer {
   app: NestFastifyApplication;
@@ -32,11 +27,21 @@ export interface StewardServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions extends ComposeOptions {
+  /** Where log lines go instead of stdout (tests read them; benchmarks write a file). */
+  logDestination?: DestinationStream;
+}
+
 /** Builds and starts Steward: services, HTTP surface, and the reconcile engine. */
 export async function startServer(
   config: StewardConfig,
-  options: ComposeOptions = {},
+  options: ServerOptions = {},
 ): Promise<StewardServer> {
+  const logger = createLogger(config, options.logDestination);
+  // Before anything logs: Nest's `Logger`, used across Steward, writes through pino from here on.
+  setProcessLogger(logger);
+  const nestLogger = new PinoNestLogger();
+  NestLogger.overrideLogger(nestLogger);
   const services = await composeServices(config, options);
   const boot = await services.identity.tenants.bootstrap(config.adminPassword);
   if (boot.generatedPassword)
@@ -48,6 +53,8 @@ export async function startServer(
   // Loads in the background, so that the first big apply finds it ready (see chain-worker.ts).
   chainWorker.start();
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new AccessLog(logger, services.metrics),
     bodyLimit: config.bodyLimit,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
@@ -60,12 +67,12 @@ export async function startServer(
     // The router refuses a malformed percent-encoding or an over-long parameter before any route
     // or filter runs: answered in the one Status shape too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
-      const body = toStatus(error, config.bodyLimit, String(request.id), routerLogger);
+      const body = toStatus(error, config.bodyLimit, String(request.id), request.log);
       void reply.code(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
-    logger: NEST_LEVELS[config.logLevel],
+    logger: nestLogger,
   });
   // Cookies are parsed on demand (the session cookie, by the guard, when there is no Authorization
   // header), so bearer-authenticated requests (the hot path) never pay for parsing them.

@@ -13,6 +13,7 @@ import type { Services } from '../app/compose.js';
 import { CaPublication } from '../pki/ca-publication.js';
 import { IssuanceService } from '../pki/issuance-service.js';
 import { RevocationService } from '../pki/revocation-service.js';
+import { ServerMetrics } from '../observability/metrics.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ManifestValidator } from '../schema/validator.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
@@ -65,6 +66,7 @@ export class HttpModule {
       { provide: ResourceQueries, useValue: services.queries },
       { provide: JournalService, useValue: services.journalService },
       { provide: Engine, useValue: services.engine },
+      { provide: ServerMetrics, useValue: services.metrics },
       { provide: CaPublication, useValue: services.pki.publication },
       { provide: IssuanceService, useValue: services.pki.issuance },
       { provide: RevocationService, useValue: services.pki.revocation },

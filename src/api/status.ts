@@ -1,4 +1,4 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../context.js';
 import {
@@ -104,7 +104,7 @@ const FASTIFY_REASONS: Record<string, [number, string]> = {
  * error's message names files and keys); they are logged with the request id so an operator can
  * find them. A Steward server fault keeps its reason, which names no detail.
  */
-export function toStatus(error: unknown, bodyLimit: number, requestId: string, logger: Logger): Status {
+export function toStatus(error: unknown, bodyLimit: number, requestId: string, logger: { error(message: string): void }): Status {
   if (isStewardError(error)) {
     if (httpStatusOf(error) < 500) return clientErrorStatus(error);
     logger.error(`request ${requestId} failed: ${error.stack ?? error.message}`);
@@ -151,8 +151,6 @@ export interface RefusalRecorder {
  */
 @Catch()
 export class StatusFilter implements ExceptionFilter {
-  private readonly logger = new Logger('api');
-
   constructor(
     private readonly bodyLimit: number,
     private readonly refusals?: RefusalRecorder,
@@ -162,7 +160,8 @@ export class StatusFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const body = toStatus(error, this.bodyLimit, String(request.id), this.logger);
+    // The request's own logger: its lines carry the request id as a field.
+    const body = toStatus(error, this.bodyLimit, String(request.id), request.log);
     const retryAfter = body.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     if (body.code === 401) void reply.header('www-authenticate', 'Bearer realm="steward"');
@@ -177,7 +176,7 @@ export class StatusFilter implements ExceptionFilter {
         reason: `${request.method} ${request.url.split('?')[0]}: ${body.message}`,
       })
       .catch((journalError: unknown) =>
-        this.logger.error(
+        request.log.error(
           `request ${request.id}: the refusal could not be journaled: ${String(journalError)}`,
         ),
       )

@@ -13,6 +13,7 @@ import { ReadJournalingQueries } from '../journal/read-journaling.js';
 import { JournalService } from '../journal/journal-service.js';
 import { JournalWriter } from '../journal/journal-writer.js';
 import { KINDS, type StewardKind } from '../kinds.js';
+import { ServerMetrics } from '../observability/metrics.js';
 import { PKI_ENTITIES } from '../pki/pki-tables.js';
 import { openPki } from '../pki/pki-services.js';
 import { KindIndex } from '../resources/kind-index.js';
@@ -109,6 +110,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     queries,
     pki,
     engine,
+    metrics: new ServerMetrics([engine.metrics.registry]),
     async close() {
       await engine.stop();
       await authenticator.stop();

@@ -69,6 +69,7 @@ export class Engine {
             lockDurationMs: deps.config.lockSeconds * 1000,
           })
         : new InProcessQueue(deps.config.workers, this.clock);
+    this.metrics.observeQueue(this.queue);
     const statusWriter = new StatusWriter(deps.db, deps.store, deps.journal, deps.config.statusBatch);
     this.reconciler = new KeyReconciler({
       db: deps.db,
@@ -179,12 +180,6 @@ export class Engine {
       count += pending.length;
     }
     return count;
-  }
-
-  /** Prometheus text of the engine's metrics. */
-  async renderMetrics(): Promise<string> {
-    const depth = await this.queue.depth().catch(() => ({ waiting: 0, active: 0, delayed: 0 }));
-    return this.metrics.render(depth, this.queue.backend);
   }
 
   /**

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { type Actor, systemContext } from '../context.js';
 import { TerminalError } from '../errors.js';
 import type { JournalWriter } from '../journal/journal-writer.js';
+import { type Logger as PinoLogger, processLogger } from '../observability/log.js';
 import type { ResourceKey, ResourceStatus, StoredResource } from '../resources/model.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
@@ -10,6 +11,7 @@ import { type BackoffPolicy, backoffDelay } from './backoff.js';
 import {
   type AnyController,
   type ConditionInput,
+  type ControllerLogger,
   type ControllerToolbox,
   DELETING,
   type FinalizeResult,
@@ -80,18 +82,25 @@ export class KeyReconciler {
       this.logger.warn(`dropping key "${keyText}": no controller`);
       return {};
     }
+    // Every line of this reconcile, the controller's included, names the key (and the generation).
+    const log = processLogger().child({ component: 'engine', key: keyText, kind: key.kind });
     const started = performance.now();
     let step: Step;
     try {
-      step = await this.reconcileKey(key, keyText, controller);
+      step = await this.reconcileKey(key, keyText, controller, log);
     } catch (error) {
-      step = this.transientFailure(keyText, key, error);
+      step = this.transientFailure(keyText, key, error, log);
     }
     this.deps.metrics.recordReconcile(key.kind, step.outcome, (performance.now() - started) / 1000);
     return { requeueAfter: step.requeueAfter };
   }
 
-  private async reconcileKey(key: ResourceKey, keyText: string, controller: AnyController): Promise<Step> {
+  private async reconcileKey(
+    key: ResourceKey,
+    keyText: string,
+    controller: AnyController,
+    log: PinoLogger,
+  ): Promise<Step> {
     const resource = await this.deps.loader.load(key);
     if (!resource) {
       this.failures.delete(keyText);
@@ -102,9 +111,10 @@ export class KeyReconciler {
       await this.deps.forget(keyText);
       return { outcome: 'gone' };
     }
+    log.setBindings({ generation: resource.generation });
     // Before the controller reads its dependencies: see ReferenceIndex for why this order.
     if (controller.references?.length) await this.deps.refs.sync(resource, controller.references);
-    const toolbox = this.toolbox(resource, keyText);
+    const toolbox = this.toolbox(resource, log);
     if (resource.deletionTimestamp) return this.finalize(resource, keyText, controller, toolbox);
 
     let current = resource;
@@ -131,7 +141,8 @@ export class KeyReconciler {
       requeueAfter = result.requeueAfter;
       if (requeueAfter !== undefined) outcome = 'requeue';
     } catch (error) {
-      if (!(error instanceof TerminalError)) return this.transientFailure(keyText, key, error);
+      if (!(error instanceof TerminalError))
+        return this.transientFailure(keyText, key, error, toolbox.log);
       // Recorded and not retried: only a new event (a change, a dependency, resync) runs it again.
       conditions = [{ type: READY, status: 'False', reason: error.reason, message: error.message }];
       outcome = 'terminal';
@@ -160,7 +171,8 @@ export class KeyReconciler {
     try {
       result = controller.finalize ? await controller.finalize(resource, toolbox) : { done: true };
     } catch (error) {
-      if (!(error instanceof TerminalError)) return this.transientFailure(keyText, resource, error);
+      if (!(error instanceof TerminalError))
+        return this.transientFailure(keyText, resource, error, toolbox.log);
       result = { done: false, reason: error.reason, message: error.message };
     }
     this.failures.delete(keyText);
@@ -248,18 +260,18 @@ export class KeyReconciler {
     return written;
   }
 
-  private transientFailure(keyText: string, key: ResourceKey, error: unknown): Step {
+  private transientFailure(keyText: string, key: ResourceKey, error: unknown, log: ControllerLogger): Step {
     const failures = (this.failures.get(keyText) ?? 0) + 1;
     this.failures.set(keyText, failures);
     this.deps.metrics.recordRetry(key.kind);
     const delay = backoffDelay(failures, this.deps.backoff, this.deps.random);
-    this.logger.warn(
-      `reconcile of ${keyText} failed (attempt ${failures}, retrying in ${delay} ms): ${(error as Error)?.message ?? String(error)}`,
+    log.warn(
+      `reconcile failed (attempt ${failures}, retrying in ${delay} ms): ${(error as Error)?.message ?? String(error)}`,
     );
     return { outcome: 'error', requeueAfter: delay };
   }
 
-  private toolbox(resource: StoredResource, keyText: string): ControllerToolbox {
+  private toolbox(resource: StoredResource, log: ControllerLogger): ControllerToolbox {
     const { store, refs } = this.deps;
     const tenant = resource.tenant;
     const read: TenantReader = {
@@ -269,15 +281,6 @@ export class KeyReconciler {
       count: (kind, requirements) => store.count(tenant, kind, requirements),
       referrers: (fromKind, toKind, toName) => refs.existingReferrers(tenant, fromKind, toKind, toName),
     };
-    const logger = this.logger;
-    return {
-      now: this.deps.now,
-      read,
-      log: {
-        debug: (message) => logger.debug(`${keyText}: ${message}`),
-        info: (message) => logger.log(`${keyText}: ${message}`),
-        warn: (message) => logger.warn(`${keyText}: ${message}`),
-      },
-    };
+    return { now: this.deps.now, read, log };
   }
 }

@@ -144,12 +144,12 @@ describe.each(SETUPS)('engine on the $backend queue ($dialect)', ({ backend, cre
     await engine.waitFor('Widget', 'quiet', converged);
     const first = await engine.get('Widget', 'quiet');
     await sleep(300);
-    const reconciles = engine.services.engine.metrics.reconcileCount('Widget');
+    const reconciles = await engine.services.engine.metrics.reconcileCount('Widget');
     // Nothing woke it again: its own status write did not.
     expect((await engine.get('Widget', 'quiet'))?.resourceVersion).toBe(first?.resourceVersion);
     // A resync runs it again, and the unchanged status is not written.
     await engine.services.engine.resyncAll();
-    await until(() => engine.services.engine.metrics.reconcileCount('Widget') > reconciles);
+    await until(async () => (await engine.services.engine.metrics.reconcileCount('Widget')) > reconciles);
     await sleep(200);
     const after = await engine.get('Widget', 'quiet');
     expect(after?.resourceVersion).toBe(first?.resourceVersion);
@@ -247,7 +247,7 @@ describe.each(SETUPS)('engine on the $backend queue ($dialect)', ({ backend, cre
     await engine.apply([gadgetManifest('stale', { value: 'v1' })]);
     await until(() => calls('stale').length === 1);
     await engine.apply([gadgetManifest('stale', { value: 'v2' })]);
-    const conflictsBefore = engine.services.engine.metrics.reconcileCount('Gadget', 'conflict');
+    const conflictsBefore = await engine.services.engine.metrics.reconcileCount('Gadget', 'conflict');
     blocked.open();
     const done = await engine.waitFor(
       'Gadget',
@@ -255,7 +255,7 @@ describe.each(SETUPS)('engine on the $backend queue ($dialect)', ({ backend, cre
       (resource) => resource?.status.observedGeneration === 2,
     );
     expect(done?.status.seen).toBe(2);
-    expect(engine.services.engine.metrics.reconcileCount('Gadget', 'conflict')).toBeGreaterThan(
+    expect(await engine.services.engine.metrics.reconcileCount('Gadget', 'conflict')).toBeGreaterThan(
       conflictsBefore,
     );
     const statusEntries = await engine.services.db

@@ -208,15 +208,19 @@ describe('controllers decide', () => {
 });
 
 describe('metrics', () => {
-  it('renders the Prometheus text format', () => {
+  it('renders the Prometheus text format, with the queue depth read at render time', async () => {
     const metrics = new EngineMetrics();
+    metrics.observeQueue({
+      backend: 'in-process',
+      depth: async () => ({ waiting: 2, active: 1, delayed: 0 }),
+    });
     metrics.recordReconcile('Device', 'success', 0.003);
     metrics.recordRetry('Device');
-    const text = metrics.render({ waiting: 2, active: 1, delayed: 0 }, 'in-process');
+    const text = await metrics.render();
     expect(text).toContain('steward_queue_depth{backend="in-process",state="waiting"} 2');
     expect(text).toContain('steward_reconcile_total{kind="Device",result="success"} 1');
     expect(text).toContain('steward_reconcile_retries_total{kind="Device"} 1');
-    expect(text).toContain('steward_reconcile_duration_seconds_bucket{kind="Device",le="0.005"} 1');
+    expect(text).toContain('steward_reconcile_duration_seconds_bucket{le="0.005",kind="Device"} 1');
     expect(text).toContain('steward_reconcile_duration_seconds_count{kind="Device"} 1');
   });
 });

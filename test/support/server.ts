@@ -1,7 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import type { ComposeOptions } from '../../src/app/compose.js';
 import { loadConfig } from '../../src/config.js';
-import { type StewardServer, startServer } from '../../src/server.js';
+import { type ServerOptions, type StewardServer, startServer } from '../../src/server.js';
 import { freshSqlite, type TestDatabase } from './databases.js';
 
 /**
@@ -12,7 +11,7 @@ import { freshSqlite, type TestDatabase } from './databases.js';
 export async function startTestServer(
   database: TestDatabase,
   env: Record<string, string> = {},
-  options: ComposeOptions = {},
+  options: ServerOptions = {},
 ): Promise<StewardServer> {
   const config = loadConfig({
     STEWARD_DATABASE_URL: database.url,
@@ -35,7 +34,7 @@ export interface ServerSetup {
   /** Creates the suite's database; default a fresh SQLite file. */
   database?: () => TestDatabase | Promise<TestDatabase>;
   env?: Record<string, string>;
-  options?: ComposeOptions;
+  options?: ServerOptions;
 }
 
 /** A suite's running server and its database, readable once the suite's first hook has run. */

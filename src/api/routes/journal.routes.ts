@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { Body, Controller, Get, Logger, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../../context.js';
 import { BadRequestError, NotFoundError } from '../../errors.js';
@@ -56,8 +56,6 @@ async function write(raw: ServerResponse, chunk: string): Promise<boolean> {
  */
 @Controller('api/v1')
 export class JournalRoutes {
-  private readonly logger = new Logger('journal');
-
   constructor(private readonly journal: JournalService) {}
 
   @Get('journal')
@@ -106,7 +104,7 @@ export class JournalRoutes {
         if (!(await write(raw, text))) break;
       }
     } catch (error) {
-      this.logger.error(`follow ${request.id} failed: ${(error as Error).stack ?? String(error)}`);
+      request.log.error(`follow ${request.id} failed: ${(error as Error).stack ?? String(error)}`);
     } finally {
       clearInterval(heartbeat);
       controller.abort();
@@ -138,7 +136,7 @@ export class JournalRoutes {
     } catch (error) {
       // Headers are gone: cutting the connection is the only way to say "failed". The missing
       // head line makes the truncation evident to any verifier too.
-      this.logger.error(`export ${request.id} failed: ${(error as Error).stack ?? String(error)}`);
+      request.log.error(`export ${request.id} failed: ${(error as Error).stack ?? String(error)}`);
       raw.destroy(error as Error);
     }
   }

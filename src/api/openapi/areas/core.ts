@@ -238,7 +238,7 @@ export const CORE_OPERATIONS: Array<[string, OperationEntry]> = [
     response: { description: 'Deleted, or being deleted.', content: json(ref('DeleteResult')) },
     errors: [409],
   })),
-  route(MetricsRoutes, 'metrics', {
+  route(MetricsRoutes, 'render', {
     tag: 'Metrics',
     summary: 'Prometheus metrics',
     description: 'Counts across tenants: `metrics:read` exists only in the system tenant.',
