@@ -2,10 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type EntitySchema, MikroORM, type Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
+import { migrate } from './migrate.js';
+import { migrationsFor } from './migrations/index.js';
 
 export type DialectName = 'sqlite' | 'postgresql';
 
@@ -13,8 +16,8 @@ export type DialectName = 'sqlite' | 'postgresql';
 export type Executor = Knex | Knex.Transaction;
 
 /**
- * The database: MikroORM owns the connection, the pool and the schema (generated from the entity
- * schemas for either dialect); stores speak SQL through its knex so that bulk paths stay bulk.
+ * The database: MikroORM owns the connection, the pool and the schema (versioned migrations, see
+ * migrations/index.ts); stores speak SQL through its knex so that bulk paths stay bulk.
  */
 export class Database {
   private constructor(
@@ -24,8 +27,9 @@ export class Database {
   ) {}
 
   /**
-   * Connects and brings the schema up to date (idempotent: only missing tables, columns and
-   * indexes are added). `url` is `sqlite:/path/file.db`, `sqlite::memory:` or a postgres:// URL.
+   * Connects and runs the migrations not yet applied (idempotent). Throws ConfigError, having
+   * changed no data, for a database migrated by a newer Steward. `url` is `sqlite:/path/file.db`,
+   * `sqlite::memory:` or a postgres:// URL. `entities` map rows; they never change the schema.
    */
   static async open(url: string, entities: EntitySchema[]): Promise<Database> {
     const dialect: DialectName = url.startsWith('sqlite:') ? 'sqlite' : 'postgresql';
@@ -34,6 +38,16 @@ export class Database {
       discovery: { warnWhenNoEntities: false },
       allowGlobalContext: true,
       debug: false,
+      extensions: [Migrator],
+      migrations: {
+        migrationsList: migrationsFor(dialect),
+        // All pending migrations in one transaction: a failure leaves the schema as it was.
+        transactional: true,
+        allOrNothing: true,
+        // No snapshot file beside the code (the list above is the only source) and no chatter.
+        snapshot: false,
+        silent: true,
+      },
     };
     let orm: MikroORM;
     try {
@@ -74,8 +88,13 @@ export class Database {
         cause: error,
       });
     }
-    await orm.schema.updateSchema({ safe: true });
     const knex = (orm.em as SqlEntityManager).getKnex();
+    try {
+      await migrate(orm, dialect, knex);
+    } catch (error) {
+      await orm.close(true);
+      throw error;
+    }
     const database = new Database(orm, dialect, knex);
     if (dialect === 'sqlite') database.checkpointInBackground();
     return database;
