@@ -14,7 +14,7 @@ const MIGRATION_LOCK = 0x537477644d696772n;
 /**
  * Brings the schema to the newest migration this code knows. Idempotent; safe to call from
  * several processes at once on PostgreSQL (they take turns on an advisory lock, and a process
- * that waited finds nothing pending). Throws ConfigError, having written nothing, when the
+ * that waited finds nothing pending). Throws ConfigError, having changed no data, when the
  * database records a migration this code does not know (it was migrated by a newer Steward) or
  * holds only part of Steward's tables.
  */

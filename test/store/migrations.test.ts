@@ -8,7 +8,7 @@ import { systemContext } from '../../src/context.js';
 import { ConfigError } from '../../src/errors.js';
 import { generateKeyPair } from '../../src/pki/key-algorithms.js';
 import { Database } from '../../src/store/database.js';
-import { INITIAL_MIGRATION, MIGRATIONS } from '../../src/store/migrations/index.js';
+import { INITIAL_MIGRATION, INITIAL_TABLES, MIGRATIONS } from '../../src/store/migrations/index.js';
 import {
   caManifest,
   intermediateSpec,
@@ -70,6 +70,13 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
     await createPreviousReleaseSchema(previous);
     const expected = await inspect(previous, (knex) => describeSchema(dialect, knex));
     expect(expected.length).toBeGreaterThan(40);
+    // The tables whose presence marks a database of that release are exactly its tables.
+    const previousTables = await inspect(previous, (knex) =>
+      dialect === 'sqlite'
+        ? knex('sqlite_master').where({ type: 'table' }).whereNot({ name: 'sqlite_sequence' }).pluck('name')
+        : knex('information_schema.tables').whereRaw('table_schema = current_schema()').pluck('table_name'),
+    );
+    expect([...previousTables].sort()).toEqual([...INITIAL_TABLES].sort());
     expect(await inspect(migrated, (knex) => describeSchema(dialect, knex))).toEqual(expected);
     expect(await inspect(migrated, (knex) => knex('mikro_orm_migrations').pluck('name'))).toEqual(
       MIGRATIONS.map((migration) => migration.name),
