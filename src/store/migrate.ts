@@ -47,7 +47,7 @@ function refuseNewerDatabase(executed: string[]): void {
   if (unknown.length === 0) return;
   const newest = MIGRATIONS[MIGRATIONS.length - 1]?.name;
   throw new ConfigError(
-    `the database was migrated by a newer Steward: it records migration ${unknown.join(', ')}, ` +
+    `STEWARD_DATABASE_URL: the database was migrated by a newer Steward: it records migration ${unknown.join(', ')}, ` +
       `which this Steward does not know (its newest migration is ${newest}). No data was changed. ` +
       'Run the Steward version that migrated this database (or a newer one), or restore the backup taken before the upgrade.',
     { details: { unknownMigrations: unknown, newestKnownMigration: newest } },
@@ -65,7 +65,7 @@ async function adoptPreviousRelease(dialect: DialectName, knex: Knex): Promise<b
   if (missing.length === INITIAL_TABLES.length) return false;
   if (missing.length === 0) return true;
   throw new ConfigError(
-    `the database holds some of Steward's tables but not ${missing.join(', ')}, and no migration record: ` +
+    `STEWARD_DATABASE_URL: the database holds some of Steward's tables but not ${missing.join(', ')}, and no migration record: ` +
       'it was not made by the release before migrations, or that release never finished starting on it. ' +
       'No data was changed. Start that release once to complete its schema, then this one.',
   );
