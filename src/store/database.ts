@@ -8,7 +8,7 @@ import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
 import { migrate } from './migrate.js';
-import { migrationsFor } from './migrations/index.js';
+import { MIGRATIONS, migrationsFor, type SchemaMigration } from './migrations/index.js';
 
 export type DialectName = 'sqlite' | 'postgresql';
 
@@ -30,8 +30,14 @@ export class Database {
    * Connects and runs the migrations not yet applied (idempotent). Throws ConfigError, having
    * changed no data, for a database migrated by a newer Steward. `url` is `sqlite:/path/file.db`,
    * `sqlite::memory:` or a postgres:// URL. `entities` map rows; they never change the schema.
+   * `options.migrations` (tests: a release with more migrations) defaults to every migration.
    */
-  static async open(url: string, entities: EntitySchema[]): Promise<Database> {
+  static async open(
+    url: string,
+    entities: EntitySchema[],
+    options: { migrations?: readonly SchemaMigration[] } = {},
+  ): Promise<Database> {
+    const migrations = options.migrations ?? MIGRATIONS;
     const dialect: DialectName = url.startsWith('sqlite:') ? 'sqlite' : 'postgresql';
     const common: Partial<Options> = {
       entities,
@@ -40,7 +46,7 @@ export class Database {
       debug: false,
       extensions: [Migrator],
       migrations: {
-        migrationsList: migrationsFor(dialect),
+        migrationsList: migrationsFor(dialect, migrations),
         // All pending migrations in one transaction: a failure leaves the schema as it was.
         transactional: true,
         allOrNothing: true,
@@ -90,7 +96,7 @@ export class Database {
     }
     const knex = (orm.em as SqlEntityManager).getKnex();
     try {
-      await migrate(orm, dialect, knex);
+      await migrate(orm, dialect, knex, migrations);
     } catch (error) {
       await orm.close(true);
       throw error;

@@ -3,7 +3,7 @@ import type { Migrator } from '@mikro-orm/migrations';
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
 import type { DialectName } from './database.js';
-import { INITIAL_MIGRATION, INITIAL_TABLES, MIGRATIONS } from './migrations/index.js';
+import { INITIAL_MIGRATION, INITIAL_TABLES, type SchemaMigration } from './migrations/index.js';
 
 /**
  * Any constant shared by every Steward process: the PostgreSQL advisory lock that serializes
@@ -18,21 +18,32 @@ const MIGRATION_LOCK = 0x537477644d696772n;
  * database records a migration this code does not know (it was migrated by a newer Steward) or
  * holds only part of Steward's tables.
  */
-export async function migrate(orm: MikroORM, dialect: DialectName, knex: Knex): Promise<void> {
+export async function migrate(
+  orm: MikroORM,
+  dialect: DialectName,
+  knex: Knex,
+  migrations: readonly SchemaMigration[],
+): Promise<void> {
   const migrator = orm.getMigrator() as Migrator;
-  if (dialect === 'sqlite') return migrateLocked(migrator, dialect, knex);
+  const locked = () => migrateLocked(migrator, dialect, knex, migrations);
+  if (dialect === 'sqlite') return locked();
   // A transaction-scoped lock: released by the commit, or by the server when this process dies,
   // so a crashed start never leaves the lock held. The migrations run on other connections of
   // the pool while this one holds the lock.
   await knex.transaction(async (lockHolder) => {
     await lockHolder.raw('select pg_advisory_xact_lock(?)', [MIGRATION_LOCK.toString()]);
-    await migrateLocked(migrator, dialect, knex);
+    await locked();
   });
 }
 
-async function migrateLocked(migrator: Migrator, dialect: DialectName, knex: Knex): Promise<void> {
+async function migrateLocked(
+  migrator: Migrator,
+  dialect: DialectName,
+  knex: Knex,
+  migrations: readonly SchemaMigration[],
+): Promise<void> {
   const executed = (await migrator.getExecutedMigrations()).map((row) => row.name);
-  refuseNewerDatabase(executed);
+  refuseNewerDatabase(executed, migrations);
   if (executed.length === 0 && (await adoptPreviousRelease(dialect, knex))) {
     // Its tables are the initial migration's: record it as applied, never run it on them.
     await migrator.getStorage().logMigration({ name: INITIAL_MIGRATION, context: null });
@@ -41,11 +52,11 @@ async function migrateLocked(migrator: Migrator, dialect: DialectName, knex: Kne
 }
 
 /** Refuses a database that a newer Steward migrated: this code could misread or damage it. */
-function refuseNewerDatabase(executed: string[]): void {
-  const known = new Set(MIGRATIONS.map((migration) => migration.name));
+function refuseNewerDatabase(executed: string[], migrations: readonly SchemaMigration[]): void {
+  const known = new Set(migrations.map((migration) => migration.name));
   const unknown = executed.filter((name) => !known.has(name));
   if (unknown.length === 0) return;
-  const newest = MIGRATIONS[MIGRATIONS.length - 1]?.name;
+  const newest = migrations[migrations.length - 1]?.name;
   throw new ConfigError(
     `STEWARD_DATABASE_URL: the database was migrated by a newer Steward: it records migration ${unknown.join(', ')}, ` +
       `which this Steward does not know (its newest migration is ${newest}). No data was changed. ` +

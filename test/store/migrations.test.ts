@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Migration } from '@mikro-orm/migrations';
 import { Logger } from '@nestjs/common';
 import knexFactory, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,12 @@ import { systemContext } from '../../src/context.js';
 import { ConfigError } from '../../src/errors.js';
 import { generateKeyPair } from '../../src/pki/key-algorithms.js';
 import { Database } from '../../src/store/database.js';
-import { INITIAL_MIGRATION, INITIAL_TABLES, MIGRATIONS } from '../../src/store/migrations/index.js';
+import {
+  INITIAL_MIGRATION,
+  INITIAL_TABLES,
+  MIGRATIONS,
+  type SchemaMigration,
+} from '../../src/store/migrations/index.js';
 import {
   caManifest,
   intermediateSpec,
@@ -31,6 +37,29 @@ Logger.overrideLogger(false);
 
 const PASSWORD = 'migrated-password-1';
 const NEWER_MIGRATION = 'Migration29991231000000_from_the_future';
+
+/** A later release's migration: a column and its backfill, as a real one would be. */
+class TenantDisplayName extends Migration {
+  override up(): void {
+    this.addSql('alter table tenants add column display_name varchar(63) null');
+    this.addSql('update tenants set display_name = name');
+  }
+}
+/** A migration that fails after a first statement succeeded. */
+class FailingHalfway extends Migration {
+  override up(): void {
+    this.addSql('alter table tenants add column display_name varchar(63) null');
+    this.addSql('update no_such_table set x = 1');
+  }
+}
+const NEXT_RELEASE: SchemaMigration[] = [
+  ...MIGRATIONS,
+  {
+    name: 'Migration29990101000000_tenant_display_name',
+    sqlite: TenantDisplayName,
+    postgresql: TenantDisplayName,
+  },
+];
 
 /** A knex of its own on `database`, so that a test can look at it while Steward is not running. */
 function rawKnex(database: TestDatabase): Knex {
@@ -126,6 +155,51 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
     // New rows after the upgrade: the serial ids continue past the old rows.
     const applied = await call(server, 'POST', '/api/v1/apply', { body: [device('after-upgrade')] });
     expect(applied.status).toBe(200);
+  });
+
+  it('runs newer migrations after adopting a database of the release before migrations', async () => {
+    const previous = await database();
+    await createPreviousReleaseSchema(previous);
+    const created_at = '2026-01-01T00:00:00.000Z';
+    await inspect(previous, (knex) =>
+      knex('tenants').insert([
+        { name: 'default', created_at },
+        { name: 'acme', created_at },
+      ]),
+    );
+    const upgraded = await Database.open(previous.url, ENTITIES, { migrations: NEXT_RELEASE });
+    const names = await upgraded.knex('mikro_orm_migrations').orderBy('id').pluck('name');
+    const tenants = await upgraded
+      .knex('tenants')
+      .orderBy('name')
+      .select('name', 'display_name', 'created_at');
+    await upgraded.close();
+    expect(names).toEqual(NEXT_RELEASE.map((migration) => migration.name));
+    expect(tenants).toEqual([
+      { name: 'acme', display_name: 'acme', created_at },
+      { name: 'default', display_name: 'default', created_at },
+    ]);
+    // Going back to this release is refused rather than serving a schema it does not know.
+    await expect(Database.open(previous.url, ENTITIES)).rejects.toThrow(
+      `it records migration ${NEXT_RELEASE.at(-1)?.name}, which this Steward does not know`,
+    );
+  });
+
+  it('leaves the schema as it was when a migration fails halfway', async () => {
+    const target = await database();
+    await (await Database.open(target.url, ENTITIES)).close();
+    const schemaBefore = await inspect(target, (knex) => describeSchema(dialect, knex));
+    const failing = [
+      ...MIGRATIONS,
+      { name: 'Migration29990101000000_fails', sqlite: FailingHalfway, postgresql: FailingHalfway },
+    ];
+    await expect(Database.open(target.url, ENTITIES, { migrations: failing })).rejects.toThrow(
+      /no_such_table/,
+    );
+    expect(await inspect(target, (knex) => describeSchema(dialect, knex))).toEqual(schemaBefore);
+    expect(await inspect(target, (knex) => knex('mikro_orm_migrations').pluck('name'))).toEqual([
+      INITIAL_MIGRATION,
+    ]);
   });
 
   it('refuses a database migrated by a newer Steward, naming both migrations, and changes nothing', async () => {

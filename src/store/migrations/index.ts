@@ -47,6 +47,9 @@ export const INITIAL_TABLES: readonly string[] = [
 ];
 
 /** MikroORM's `migrationsList` for `dialect`. */
-export function migrationsFor(dialect: DialectName): Array<{ name: string; class: MigrationClass }> {
-  return MIGRATIONS.map((migration) => ({ name: migration.name, class: migration[dialect] }));
+export function migrationsFor(
+  dialect: DialectName,
+  migrations: readonly SchemaMigration[] = MIGRATIONS,
+): Array<{ name: string; class: MigrationClass }> {
+  return migrations.map((migration) => ({ name: migration.name, class: migration[dialect] }));
 }
