@@ -2,13 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type EntitySchema, MikroORM, type Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
-import { migrate } from './migrate.js';
-import { MIGRATIONS, migrationsFor, type SchemaMigration } from './migrations/index.js';
+import type { SchemaMigration } from './migrations/index.js';
+import { MIGRATION_NAMES, MIGRATIONS_TABLE } from './migrations/names.js';
 
 export type DialectName = 'sqlite' | 'postgresql';
 
@@ -37,20 +36,18 @@ export class Database {
     entities: EntitySchema[],
     options: { migrations?: readonly SchemaMigration[] } = {},
   ): Promise<Database> {
-    const migrations = options.migrations ?? MIGRATIONS;
     const dialect: DialectName = url.startsWith('sqlite:') ? 'sqlite' : 'postgresql';
     const common: Partial<Options> = {
       entities,
       discovery: { warnWhenNoEntities: false },
       allowGlobalContext: true,
       debug: false,
-      extensions: [Migrator],
       migrations: {
-        migrationsList: migrationsFor(dialect, migrations),
+        tableName: MIGRATIONS_TABLE,
         // All pending migrations in one transaction: a failure leaves the schema as it was.
         transactional: true,
         allOrNothing: true,
-        // No snapshot file beside the code (the list above is the only source) and no chatter.
+        // No snapshot file beside the code (migrations/index.ts is the only source), no chatter.
         snapshot: false,
         silent: true,
       },
@@ -96,7 +93,11 @@ export class Database {
     }
     const knex = (orm.em as SqlEntityManager).getKnex();
     try {
-      await migrate(orm, dialect, knex, migrations);
+      const known = options.migrations?.map((migration) => migration.name) ?? MIGRATION_NAMES;
+      if (!(await isUpToDate(dialect, knex, known))) {
+        const { migrate } = await import('./migrate.js');
+        await migrate(orm, dialect, knex, options.migrations);
+      }
     } catch (error) {
       await orm.close(true);
       throw error;
@@ -159,6 +160,24 @@ export class Database {
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     await this.orm.close(true);
   }
+}
+
+/**
+ * True when the database records exactly the migrations `known` (the usual start). Anything else
+ * (no record yet, pending migrations, unknown ones) is for migrate(), which decides under the lock.
+ */
+async function isUpToDate(dialect: DialectName, knex: Knex, known: readonly string[]): Promise<boolean> {
+  const exists =
+    dialect === 'sqlite'
+      ? (
+          (await knex.raw("select 1 from sqlite_master where type = 'table' and name = ?", [
+            MIGRATIONS_TABLE,
+          ])) as unknown[]
+        ).length > 0
+      : (await knex.raw('select to_regclass(?) as oid', [MIGRATIONS_TABLE])).rows[0].oid !== null;
+  if (!exists) return false;
+  const recorded = new Set<string>(await knex(MIGRATIONS_TABLE).pluck('name'));
+  return recorded.size === known.length && known.every((name) => recorded.has(name));
 }
 
 /** JSON columns are written as text on both dialects: pg would turn JS arrays into SQL arrays. */

@@ -1,9 +1,16 @@
 import type { MikroORM } from '@mikro-orm/core';
-import type { Migrator } from '@mikro-orm/migrations';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { Migrator } from '@mikro-orm/migrations';
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
 import type { DialectName } from './database.js';
-import { INITIAL_MIGRATION, INITIAL_TABLES, type SchemaMigration } from './migrations/index.js';
+import {
+  INITIAL_MIGRATION,
+  INITIAL_TABLES,
+  MIGRATIONS,
+  migrationsFor,
+  type SchemaMigration,
+} from './migrations/index.js';
 
 /**
  * Any constant shared by every Steward process: the PostgreSQL advisory lock that serializes
@@ -22,9 +29,11 @@ export async function migrate(
   orm: MikroORM,
   dialect: DialectName,
   knex: Knex,
-  migrations: readonly SchemaMigration[],
+  migrations: readonly SchemaMigration[] = MIGRATIONS,
 ): Promise<void> {
-  const migrator = orm.getMigrator() as Migrator;
+  // Loaded here, not at start-up: see names.ts. The list is set before the migrator reads it.
+  orm.config.get('migrations').migrationsList = migrationsFor(dialect, migrations);
+  const migrator = new Migrator(orm.em as SqlEntityManager);
   const locked = () => migrateLocked(migrator, dialect, knex, migrations);
   if (dialect === 'sqlite') return locked();
   // A transaction-scoped lock: released by the commit, or by the server when this process dies,

@@ -12,6 +12,7 @@ import { Database } from '../../src/store/database.js';
 import {
   INITIAL_MIGRATION,
   INITIAL_TABLES,
+  MIGRATION_NAMES,
   MIGRATIONS,
   type SchemaMigration,
 } from '../../src/store/migrations/index.js';
@@ -305,6 +306,15 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
       await pki.close();
     }
   }
+});
+
+describe('the migration list', () => {
+  it('names every migration once, in order, as names.ts does for the start-up check', () => {
+    const names = MIGRATIONS.map((migration) => migration.name);
+    expect(names).toEqual(MIGRATION_NAMES);
+    expect(new Set(names).size).toBe(names.length);
+    expect([...names].sort()).toEqual(names);
+  });
 });
 
 describe('schema migrations across processes', () => {

@@ -3,6 +3,9 @@ import type { AbstractSqlDriver, Configuration } from '@mikro-orm/knex';
 import type { DialectName } from '../database.js';
 import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
 import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
+import { INITIAL_MIGRATION } from './names.js';
+
+export { INITIAL_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
 
 type MigrationClass = new (driver: AbstractSqlDriver, config: Configuration) => Migration;
 
@@ -17,10 +20,10 @@ export interface SchemaMigration {
   postgresql: MigrationClass;
 }
 
-/** The name under which the schema of the last `updateSchema` release is recorded. */
-export const INITIAL_MIGRATION = 'Migration20261203000000_initial';
-
-/** Every migration, oldest first. Imported explicitly (no glob) so src and dist run the same list. */
+/**
+ * Every migration, oldest first (their names also in names.ts). Imported explicitly (no glob) so
+ * that src and dist run the same list.
+ */
 export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: INITIAL_MIGRATION, sqlite: InitialSchemaSqlite, postgresql: InitialSchemaPostgresql },
 ];
