@@ -6,6 +6,8 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
+import type { SchemaMigration } from './migrations/index.js';
+import { MIGRATION_NAMES, MIGRATIONS_TABLE } from './migrations/names.js';
 
 export type DialectName = 'sqlite' | 'postgresql';
 
@@ -13,8 +15,8 @@ export type DialectName = 'sqlite' | 'postgresql';
 export type Executor = Knex | Knex.Transaction;
 
 /**
- * The database: MikroORM owns the connection, the pool and the schema (generated from the entity
- * schemas for either dialect); stores speak SQL through its knex so that bulk paths stay bulk.
+ * The database: MikroORM owns the connection, the pool and the schema (versioned migrations, see
+ * migrations/index.ts); stores speak SQL through its knex so that bulk paths stay bulk.
  */
 export class Database {
   private constructor(
@@ -24,16 +26,31 @@ export class Database {
   ) {}
 
   /**
-   * Connects and brings the schema up to date (idempotent: only missing tables, columns and
-   * indexes are added). `url` is `sqlite:/path/file.db`, `sqlite::memory:` or a postgres:// URL.
+   * Connects and runs the migrations not yet applied (idempotent). Throws ConfigError, having
+   * changed no data, for a database migrated by a newer Steward. `url` is `sqlite:/path/file.db`,
+   * `sqlite::memory:` or a postgres:// URL. `entities` map rows; they never change the schema.
+   * `options.migrations` (tests: a release with more migrations) defaults to every migration.
    */
-  static async open(url: string, entities: EntitySchema[]): Promise<Database> {
+  static async open(
+    url: string,
+    entities: EntitySchema[],
+    options: { migrations?: readonly SchemaMigration[] } = {},
+  ): Promise<Database> {
     const dialect: DialectName = url.startsWith('sqlite:') ? 'sqlite' : 'postgresql';
     const common: Partial<Options> = {
       entities,
       discovery: { warnWhenNoEntities: false },
       allowGlobalContext: true,
       debug: false,
+      migrations: {
+        tableName: MIGRATIONS_TABLE,
+        // All pending migrations in one transaction: a failure leaves the schema as it was.
+        transactional: true,
+        allOrNothing: true,
+        // No snapshot file beside the code (migrations/index.ts is the only source), no chatter.
+        snapshot: false,
+        silent: true,
+      },
     };
     let orm: MikroORM;
     try {
@@ -74,8 +91,17 @@ export class Database {
         cause: error,
       });
     }
-    await orm.schema.updateSchema({ safe: true });
     const knex = (orm.em as SqlEntityManager).getKnex();
+    try {
+      const known = options.migrations?.map((migration) => migration.name) ?? MIGRATION_NAMES;
+      if (!(await isUpToDate(dialect, knex, known))) {
+        const { migrate } = await import('./migrate.js');
+        await migrate(orm, dialect, knex, options.migrations);
+      }
+    } catch (error) {
+      await orm.close(true);
+      throw error;
+    }
     const database = new Database(orm, dialect, knex);
     if (dialect === 'sqlite') database.checkpointInBackground();
     return database;
@@ -134,6 +160,24 @@ export class Database {
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     await this.orm.close(true);
   }
+}
+
+/**
+ * True when the database records exactly the migrations `known` (the usual start). Anything else
+ * (no record yet, pending migrations, unknown ones) is for migrate(), which decides under the lock.
+ */
+async function isUpToDate(dialect: DialectName, knex: Knex, known: readonly string[]): Promise<boolean> {
+  const exists =
+    dialect === 'sqlite'
+      ? (
+          (await knex.raw("select 1 from sqlite_master where type = 'table' and name = ?", [
+            MIGRATIONS_TABLE,
+          ])) as unknown[]
+        ).length > 0
+      : (await knex.raw('select to_regclass(?) as oid', [MIGRATIONS_TABLE])).rows[0].oid !== null;
+  if (!exists) return false;
+  const recorded = new Set<string>(await knex(MIGRATIONS_TABLE).pluck('name'));
+  return recorded.size === known.length && known.every((name) => recorded.has(name));
 }
 
 /** JSON columns are written as text on both dialects: pg would turn JS arrays into SQL arrays. */

@@ -1,0 +1,58 @@
+import type { Migration } from '@mikro-orm/migrations';
+import type { AbstractSqlDriver, Configuration } from '@mikro-orm/knex';
+import type { DialectName } from '../database.js';
+import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
+import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
+import { INITIAL_MIGRATION } from './names.js';
+
+export { INITIAL_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
+
+type MigrationClass = new (driver: AbstractSqlDriver, config: Configuration) => Migration;
+
+/**
+ * One step of the schema, by the name recorded in the database, with its SQL per dialect. Names
+ * are the order: a new step gets a later timestamp (`Migration<yyyymmddhhmmss>_<what>`), is
+ * appended here, and is never renamed or edited once released (databases record the name).
+ */
+export interface SchemaMigration {
+  name: string;
+  sqlite: MigrationClass;
+  postgresql: MigrationClass;
+}
+
+/**
+ * Every migration, oldest first (their names also in names.ts). Imported explicitly (no glob) so
+ * that src and dist run the same list.
+ */
+export const MIGRATIONS: readonly SchemaMigration[] = [
+  { name: INITIAL_MIGRATION, sqlite: InitialSchemaSqlite, postgresql: InitialSchemaPostgresql },
+];
+
+/**
+ * The tables the initial migration creates: a database holding all of them and no migration
+ * record was made by the release before migrations, and already has that schema.
+ */
+export const INITIAL_TABLES: readonly string[] = [
+  'credentials',
+  'journal_checkpoints',
+  'journal_entries',
+  'journal_heads',
+  'journal_settings',
+  'pki_authorities',
+  'pki_ca_certificates',
+  'pki_issued_certificates',
+  'pki_keys',
+  'pki_master_key',
+  'resources',
+  'resource_refs',
+  'tenants',
+  'users',
+];
+
+/** MikroORM's `migrationsList` for `dialect`. */
+export function migrationsFor(
+  dialect: DialectName,
+  migrations: readonly SchemaMigration[] = MIGRATIONS,
+): Array<{ name: string; class: MigrationClass }> {
+  return migrations.map((migration) => ({ name: migration.name, class: migration[dialect] }));
+}
