@@ -17,7 +17,7 @@ export interface StewardConfig {
   bodyLimit: number;
   /** Most documents accepted in one apply or delete. */
   maxDocuments: number;
-  logLevel: 'silent' | 'error' | 'info' | 'debug';
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** `json` (one object a line, for collectors) or `pretty` (for people at a terminal). */
   logFormat: 'json' | 'pretty';
   /** Password of the bootstrap `admin` user on first start; generated and printed once when unset. */
@@ -81,8 +81,8 @@ export function loadConfig(
     url(env, 'STEWARD_DATABASE_URL', ['sqlite:', 'postgres:', 'postgresql:']) ??
     `sqlite:${resolve(dataDir, 'steward.db')}`;
   const logLevel = env.STEWARD_LOG_LEVEL || 'info';
-  if (!['silent', 'error', 'info', 'debug'].includes(logLevel)) {
-    throw new ConfigError(`STEWARD_LOG_LEVEL must be one of silent, error, info, debug; got "${logLevel}"`);
+  if (!['silent', 'error', 'warn', 'info', 'debug'].includes(logLevel)) {
+    throw new ConfigError(`STEWARD_LOG_LEVEL must be one of silent, error, warn, info, debug; got "${logLevel}"`);
   }
   const logFormat = env.STEWARD_LOG_FORMAT || (stdoutIsTTY ? 'pretty' : 'json');
   if (logFormat !== 'json' && logFormat !== 'pretty') {

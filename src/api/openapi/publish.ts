@@ -1,17 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { packageVersion } from '../../package-root.js';
 import type { KindNames } from '../../resources/kind.js';
-import { defaultSchemaDir } from '../../schema/schema-files.js';
 import { routeTable } from '../route-table.js';
 import type { KindSchemaSource } from './kind-schemas.js';
 import { buildOpenApiDocument, type PublishedDocument } from './openapi-document.js';
 import { API_SHAPES, OPERATIONS } from './operations.js';
-
-/** Steward's version: the package.json beside schemas/ (from src/ and from a compiled build alike). */
-function stewardVersion(): string {
-  const packageJson = join(dirname(defaultSchemaDir()), 'package.json');
-  return (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
-}
 
 /**
  * The OpenAPI document of the given route classes and the served kinds, built and serialized once
@@ -29,7 +21,7 @@ export function publishOpenApiDocument(
     shapes: API_SHAPES,
     kinds: services.kinds.all,
     schemas: services.validator,
-    version: stewardVersion(),
+    version: packageVersion(),
   });
   return { document, json: JSON.stringify(document) };
 }
