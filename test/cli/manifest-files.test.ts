@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventStreamParser } from '../../src/cli/commands/journal-format.js';
-import { verifyExport } from '../../src/cli/journal-chain.js';
+import { offlineVerifier } from '../../src/cli/commands/journal.js';
 import { parseManifests, positionIn } from '../../src/cli/manifest-files.js';
 import { pointerSegments } from '../../src/cli/manifest-positions.js';
 import { chainedJournal } from './contract-server.js';
@@ -76,6 +76,7 @@ describe('reading manifests with their positions', () => {
 });
 
 describe('offline journal verification', () => {
+  const { verifyExport } = offlineVerifier;
   const entries = chainedJournal(4);
   const head = { kind: 'JournalHead', seq: 4, hash: entries[3].hash };
   const ndjson = (items: unknown[]) => `${items.map((item) => JSON.stringify(item)).join('\n')}\n`;
@@ -92,7 +93,7 @@ describe('offline journal verification', () => {
   it('catches a deleted entry', () => {
     expect(verifyExport(ndjson([entries[0], entries[1], entries[3], head]))).toMatchObject({
       ok: false,
-      firstBrokenSeq: 4,
+      firstBrokenSeq: 3,
     });
   });
 
@@ -101,8 +102,23 @@ describe('offline journal verification', () => {
     expect(verifyExport(ndjson(entries)).message).toMatch(/no JournalHead/);
   });
 
-  it('trusts an export that starts after pruned entries from its first entry on', () => {
-    expect(verifyExport(ndjson([...entries.slice(2), head]))).toMatchObject({ ok: true, checked: 2 });
+  it('refuses an export whose oldest entries were removed: its JournalHead names no checkpoint', () => {
+    expect(verifyExport(ndjson([...entries.slice(2), head]))).toMatchObject({ ok: false, firstBrokenSeq: 1 });
+    const wrongCheckpoint = { seq: 2, hash: entries[0].hash, prunedAt: '2026-01-02T00:00:00Z', count: 2 };
+    expect(
+      verifyExport(ndjson([...entries.slice(2), { ...head, checkpoint: wrongCheckpoint }])),
+    ).toMatchObject({
+      ok: false,
+      firstBrokenSeq: 3,
+    });
+  });
+
+  it('accepts an export that starts after pruned entries at the checkpoint its JournalHead names', () => {
+    const checkpoint = { seq: 2, hash: entries[1].hash, prunedAt: '2026-01-02T00:00:00Z', count: 2 };
+    expect(verifyExport(ndjson([...entries.slice(2), { ...head, checkpoint }]))).toMatchObject({
+      ok: true,
+      checked: 2,
+    });
   });
 });
 

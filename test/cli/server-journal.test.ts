@@ -22,6 +22,23 @@ describe('steward journal and identity against the real server', () => {
     expect((await cli(['journal', 'verify'])).code).toBe(0);
   });
 
+  it('refuses an export with its oldest entries removed, as the server does', async () => {
+    const exported = await cli(['journal', 'export']);
+    expect(exported.code).toBe(0);
+    const lines = exported.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(3);
+    expect(JSON.parse(lines[0])).toMatchObject({ seq: 1 });
+    // Nothing was pruned: the JournalHead names no checkpoint, so the chain must start at seq 1.
+    expect(JSON.parse(lines[lines.length - 1])).toMatchObject({ kind: 'JournalHead', checkpoint: null });
+    const root = writeTree({ 'journal.ndjson': `${lines.slice(2).join('\n')}\n` });
+    const verified = await cli(['journal', 'verify', '--file', join(root, 'journal.ndjson')]);
+    expect(verified.stdout).toBe('');
+    expect(verified.code).not.toBe(0);
+    expect(verified.stderr).toMatch(
+      /journal\.ndjson is BROKEN at seq 1 \(0 entries checked before\): entries 1 to 2 are missing/,
+    );
+  });
+
   it('lists journal entries of a resource', async () => {
     const result = await cli(['journal', '--kind', 'dev', '--name', 'j-a']);
     expect(result.code).toBe(0);

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTITIES } from '../../src/app/compose.js';
-import { entryHash as cliEntryHash, verifyExport } from '../../src/cli/journal-chain.js';
+import { offlineVerifier } from '../../src/cli/commands/journal.js';
 import { canonicalJson } from '../../src/contract/canonical.js';
 import { systemContext } from '../../src/context.js';
 import { JOURNAL_ENTRY_FIELDS } from '../../src/contract/journal-entry.js';
+import { GENESIS_HASH as CONTRACT_GENESIS_HASH } from '../../src/contract/journal-verify.js';
 import {
   type ChainedEntry,
   canonicalEntryText,
@@ -125,7 +126,7 @@ describe('every encoder of the canonical entry writes the same text', () => {
       // The verifiers of exports (server and CLI) hash the entry as read back from JSON.
       const exported = JSON.parse(JSON.stringify({ ...entry, hash: sha256Hex(expected) })) as JournalEntry;
       expect(contentHash(exported)).toBe(exported.hash);
-      expect(cliEntryHash(exported as unknown as Record<string, unknown>)).toBe(exported.hash);
+      expect(offlineVerifier.contentHash(exported)).toBe(exported.hash);
     },
   );
 });
@@ -216,7 +217,8 @@ describe('a journal written before the field table', () => {
       checkpoint: null,
     };
     const ndjson = [...HASHED_BEFORE, head].map((line) => JSON.stringify(line)).join('\n');
-    expect(verifyExport(ndjson)).toMatchObject({ ok: true, checked: 3 });
+    expect(offlineVerifier.verifyExport(ndjson)).toMatchObject({ ok: true, checked: 3 });
+    expect(CONTRACT_GENESIS_HASH).toBe(GENESIS_HASH);
   });
 
   it('verifies in the database', async () => {

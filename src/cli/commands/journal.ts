@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { canonicalJson } from '../../contract/canonical.js';
 import { parseDuration } from '../../contract/duration.js';
+import { journalVerifier, type VerifyResult } from '../../contract/journal-verify.js';
 import type { StewardClient } from '../client.js';
 import type { CommandSpec, ParsedArgs } from '../command.js';
 import { CliError } from '../errors.js';
-import { verifyExport, type VerifyResult } from '../journal-chain.js';
 import type { Session } from '../session.js';
 import {
   EventStreamParser,
@@ -18,6 +20,15 @@ interface JournalList {
   items: JournalEntry[];
   metadata?: { continue?: string };
 }
+
+/**
+ * The server's own export verification (src/contract/journal-verify.ts), bound to node:crypto:
+ * `journal verify --file` refuses exactly what the server refuses.
+ */
+export const offlineVerifier = journalVerifier({
+  sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
+  canonicalJson,
+});
 
 const FILTERS = ['kind', 'name', 'actor', 'operation', 'result'] as const;
 
@@ -167,7 +178,7 @@ const verifyCommand: CommandSpec = {
       const text = await readFile(file, 'utf8').catch((error: Error) => {
         throw CliError.of(`cannot read ${file}: ${error.message}`);
       });
-      return printVerify(session, verifyExport(text), file);
+      return printVerify(session, offlineVerifier.verifyExport(text), file);
     }
     const client = await session.client();
     return printVerify(
