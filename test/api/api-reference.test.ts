@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { API_REFERENCE_CSP } from '../../src/api/api-reference.js';
-import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { startTestServer } from '../support/server.js';
+import { useServer } from '../support/server.js';
 
 /**
  * The URLs of other hosts that the reference's assets may contain, each because it is never
@@ -111,19 +109,16 @@ function referencesOf(path: string, type: string, text: string): string[] {
 }
 
 describe('the interactive API reference at /api/docs', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
+  const suite = useServer();
   const served = new Map<string, { status: number; type: string; csp: string | null; text: string }>();
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
     // Crawls every asset the page loads, and every asset those load, over a real socket.
     const queue = ['/api/docs'];
     while (queue.length > 0) {
       const path = queue.shift() as string;
       if (served.has(path)) continue;
-      const response = await fetch(`${server.url}${path}`);
+      const response = await fetch(`${suite.server.url}${path}`);
       const type = response.headers.get('content-type') ?? '';
       // Images are scanned too (metadata can hold URLs), byte for byte.
       const text = Buffer.from(await response.arrayBuffer()).toString(
@@ -137,11 +132,6 @@ describe('the interactive API reference at /api/docs', () => {
       });
       queue.push(...referencesOf(path, type, text));
     }
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
   });
 
   it('serves the page and every asset it references, from this server', () => {
@@ -169,7 +159,7 @@ describe('the interactive API reference at /api/docs', () => {
       if (path === '/api/docs/json') continue;
       for (const match of asset.text.matchAll(URL_PATTERN)) {
         scanned++;
-        if (!match[0].startsWith(server.url) && !allowed.has(match[0]))
+        if (!match[0].startsWith(suite.server.url) && !allowed.has(match[0]))
           unexpected.add(`${path}: ${match[0]}`);
       }
     }
@@ -201,7 +191,7 @@ describe('the interactive API reference at /api/docs', () => {
   });
 
   it('loads the same document as /api/v1/openapi.json, with a link to download it and a bearer scheme for Authorize', async () => {
-    const canonical = await (await fetch(`${server.url}/api/v1/openapi.json`)).text();
+    const canonical = await (await fetch(`${suite.server.url}/api/v1/openapi.json`)).text();
     const loaded = served.get('/api/docs/json')?.text ?? '';
     expect(JSON.parse(loaded)).toEqual(JSON.parse(canonical));
     const document = JSON.parse(canonical) as {
@@ -218,18 +208,18 @@ describe('the interactive API reference at /api/docs', () => {
 
   it('answers a URL the router refuses (bad encoding, over-long parameter) with a Status, here as on every route', async () => {
     for (const path of ['/api/docs/static/%ff', '/api/v1/devices/%ff']) {
-      const response = await fetch(`${server.url}${path}`);
+      const response = await fetch(`${suite.server.url}${path}`);
       expect(response.status, path).toBe(400);
       expect(await response.json()).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest' });
     }
-    const long = await fetch(`${server.url}/api/v1/devices/${'a'.repeat(200)}`);
+    const long = await fetch(`${suite.server.url}/api/v1/devices/${'a'.repeat(200)}`);
     expect(long.status).toBe(414);
     expect(await long.json()).toMatchObject({ kind: 'Status', code: 414, reason: 'URITooLong' });
   });
 
   it('answers an asset that does not exist with a 404 Status, not a file outside its folder', async () => {
     for (const path of ['/api/docs/static/nope.js', '/api/docs/static/..%2f..%2fpackage.json']) {
-      const response = await fetch(`${server.url}${path}`);
+      const response = await fetch(`${suite.server.url}${path}`);
       expect(response.status, path).toBe(404);
       expect(await response.json()).toMatchObject({ kind: 'Status', code: 404 });
     }

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/api/http.module.js';
 import { routeTable } from '../../src/api/route-table.js';
 import { BODY_SCHEMA_KEY } from '../../src/api/valid-body.js';
-import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { call, loginToken, startTestServer } from '../support/server.js';
+import { call, loginToken, useServer } from '../support/server.js';
 
 interface StatusBody {
   code: number;
@@ -29,17 +27,7 @@ function routesWithBodySchemas() {
 }
 
 describe('identity request bodies', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-
-  beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useServer();
 
   it('covers every route that takes a body: login, logout, password, keys, users and tenants', () => {
     expect(routesWithBodySchemas().map((route) => `${route.method} ${route.path}`)).toEqual(
@@ -58,7 +46,7 @@ describe('identity request bodies', () => {
   });
 
   it('reports three problems of one body as three causes, each with its pointer', async () => {
-    const reply = await call<StatusBody>(server, 'POST', '/api/v1/users', {
+    const reply = await call<StatusBody>(suite.server, 'POST', '/api/v1/users', {
       body: { username: 'bad name!', password: 'short', role: 'root' },
     });
     expect(reply.status).toBe(422);
@@ -75,7 +63,7 @@ describe('identity request bodies', () => {
   });
 
   it('reports the rules between fields with the shape: a key type and what it may carry', async () => {
-    const fineGrained = await call<StatusBody>(server, 'POST', '/api/v1/keys', {
+    const fineGrained = await call<StatusBody>(suite.server, 'POST', '/api/v1/keys', {
       body: { type: 'fine-grained', slot: 'primary', expiresInDays: 0 },
     });
     expect(fineGrained.status).toBe(422);
@@ -92,7 +80,7 @@ describe('identity request bodies', () => {
     );
     expect(fineGrained.body.details?.causes).toHaveLength(4);
 
-    const slot = await call<StatusBody>(server, 'POST', '/api/v1/keys', {
+    const slot = await call<StatusBody>(suite.server, 'POST', '/api/v1/keys', {
       body: { type: 'readonly', slot: 'secondary', name: 'readonly-primary', permissions: ['devices:read'] },
     });
     expect(slot.status).toBe(422);
@@ -104,14 +92,14 @@ describe('identity request bodies', () => {
       },
     ]);
     // Named after its slot, the same body is a key.
-    const named = await call(server, 'POST', '/api/v1/keys', {
+    const named = await call(suite.server, 'POST', '/api/v1/keys', {
       body: { type: 'readonly', slot: 'secondary', name: 'readonly-secondary' },
     });
     expect(named.status).toBe(201);
   });
 
   it('refuses unknown fields, naming their pointer, nested ones too', async () => {
-    const reply = await call<StatusBody>(server, 'POST', '/api/v1/tenants', {
+    const reply = await call<StatusBody>(suite.server, 'POST', '/api/v1/tenants', {
       body: { name: 'acme', admin: { username: 'alice', password: PASSWORD, isRoot: true }, plan: 'gold' },
     });
     expect(reply.status).toBe(422);
@@ -119,14 +107,14 @@ describe('identity request bodies', () => {
       { pointer: '/plan', message: 'unknown field "plan"' },
       { pointer: '/admin/isRoot', message: 'unknown field "isRoot"' },
     ]);
-    expect((await call(server, 'GET', '/api/v1/tenants')).body).not.toMatchObject({
+    expect((await call(suite.server, 'GET', '/api/v1/tenants')).body).not.toMatchObject({
       items: expect.arrayContaining([expect.objectContaining({ name: 'acme' })]),
     });
   });
 
   it('refuses oversize fields before any work, and never echoes a password', async () => {
     const huge = `p${'w'.repeat(1024)}`;
-    const login = await call<StatusBody>(server, 'POST', '/api/v1/auth/login', {
+    const login = await call<StatusBody>(suite.server, 'POST', '/api/v1/auth/login', {
       token: null,
       body: { username: 'u'.repeat(64), password: huge, tenant: 't'.repeat(64) },
     });
@@ -142,9 +130,9 @@ describe('identity request bodies', () => {
     ]);
     expect(JSON.stringify(login.body)).not.toContain(huge.slice(0, 40));
     // Refused as malformed, not counted as a failed login of anyone.
-    expect(server.services.identity.sessions.addressFailures.retryAfter('127.0.0.1')).toBe(0);
+    expect(suite.server.services.identity.sessions.addressFailures.retryAfter('127.0.0.1')).toBe(0);
 
-    const user = await call<StatusBody>(server, 'POST', '/api/v1/users', {
+    const user = await call<StatusBody>(suite.server, 'POST', '/api/v1/users', {
       body: { username: 'long-pw', password: huge },
     });
     expect(user.status).toBe(422);
@@ -153,7 +141,7 @@ describe('identity request bodies', () => {
     ]);
     expect(JSON.stringify(user.body)).not.toContain(huge.slice(0, 40));
 
-    const permissions = await call<StatusBody>(server, 'POST', '/api/v1/keys', {
+    const permissions = await call<StatusBody>(suite.server, 'POST', '/api/v1/keys', {
       body: { type: 'fine-grained', name: 'many', permissions: ['x'.repeat(129)] },
     });
     expect(permissions.body.details?.causes).toEqual([
@@ -163,7 +151,7 @@ describe('identity request bodies', () => {
 
   it('answers 4xx, never 500, to any malformed body on every route that takes one', async () => {
     const routes = routesWithBodySchemas();
-    const admin = await loginToken(server, 'admin', 'test-admin-password');
+    const admin = await loginToken(suite.server, 'admin', 'test-admin-password');
     const malformed: unknown[] = [
       null,
       [],
@@ -178,7 +166,7 @@ describe('identity request bodies', () => {
     for (const route of routes) {
       const url = route.path.replace(':id', 'ffffffffffffffff').replace(':name', 'admin');
       for (const body of malformed) {
-        const reply = await call<StatusBody>(server, route.method, url, {
+        const reply = await call<StatusBody>(suite.server, route.method, url, {
           token: route.path.endsWith('/login') ? null : admin,
           body,
         });
@@ -187,7 +175,7 @@ describe('identity request bodies', () => {
         expect(reply.body.details?.causes?.length, what).toBeGreaterThan(0);
       }
       for (const payload of ['{"username": ', '', 'null']) {
-        const raw = await server.app.inject({
+        const raw = await suite.server.app.inject({
           method: route.method as 'POST',
           url,
           headers: {
@@ -200,21 +188,23 @@ describe('identity request bodies', () => {
       }
     }
     // The admin's session survived every malformed logout.
-    expect((await call(server, 'GET', '/api/v1/auth/me', { token: admin })).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/auth/me', { token: admin })).status).toBe(200);
   });
 
   it('checks a user update for something to change once the user is found', async () => {
-    const empty = await call<StatusBody>(server, 'PUT', '/api/v1/users/admin', { body: {} });
+    const empty = await call<StatusBody>(suite.server, 'PUT', '/api/v1/users/admin', { body: {} });
     expect(empty.status).toBe(422);
     expect(empty.body.details?.causes).toEqual([
       { pointer: '', message: 'nothing to change: give role and/or password' },
     ]);
-    expect((await call(server, 'PUT', '/api/v1/users/nobody', { body: {} })).status).toBe(404);
+    expect((await call(suite.server, 'PUT', '/api/v1/users/nobody', { body: {} })).status).toBe(404);
   });
 
   it('lists at most 50 problems, saying how many more there were', async () => {
     const body = Object.fromEntries(Array.from({ length: 60 }, (_, index) => [`extra${index}`, index]));
-    const reply = await call<StatusBody>(server, 'POST', '/api/v1/keys/ffffffffffffffff/rotate', { body });
+    const reply = await call<StatusBody>(suite.server, 'POST', '/api/v1/keys/ffffffffffffffff/rotate', {
+      body,
+    });
     expect(reply.status).toBe(422);
     expect(reply.body.details?.causes).toHaveLength(50);
     expect(reply.body.details?.causes?.[49]).toEqual({
@@ -225,24 +215,24 @@ describe('identity request bodies', () => {
   });
 
   it('escapes pointers of unknown fields (RFC 6901)', async () => {
-    const reply = await call<StatusBody>(server, 'POST', '/api/v1/keys/ffffffffffffffff/rotate', {
+    const reply = await call<StatusBody>(suite.server, 'POST', '/api/v1/keys/ffffffffffffffff/rotate', {
       body: { 'a/b~c': 1 },
     });
     expect(reply.body.details?.causes).toEqual([{ pointer: '/a~1b~0c', message: 'unknown field "a/b~c"' }]);
   });
 
   it('takes a route without a body as an empty one', async () => {
-    const session = await loginToken(server, 'admin', 'test-admin-password');
-    const created = await call<{ id: string }>(server, 'POST', '/api/v1/keys', {
+    const session = await loginToken(suite.server, 'admin', 'test-admin-password');
+    const created = await call<{ id: string }>(suite.server, 'POST', '/api/v1/keys', {
       token: session,
       body: { type: 'admin' },
     });
     expect(created.status).toBe(201);
-    expect((await call(server, 'DELETE', `/api/v1/keys/${created.body.id}`, { token: session })).status).toBe(
-      200,
-    );
-    expect((await call(server, 'POST', '/api/v1/auth/logout', { token: session })).status).toBe(204);
-    const missing = await call<StatusBody>(server, 'POST', '/api/v1/auth/login', { token: null });
+    expect(
+      (await call(suite.server, 'DELETE', `/api/v1/keys/${created.body.id}`, { token: session })).status,
+    ).toBe(200);
+    expect((await call(suite.server, 'POST', '/api/v1/auth/logout', { token: session })).status).toBe(204);
+    const missing = await call<StatusBody>(suite.server, 'POST', '/api/v1/auth/login', { token: null });
     expect(missing.status).toBe(422);
     expect(missing.body.details?.causes).toEqual([
       { pointer: '/username', message: 'missing required field "username"' },

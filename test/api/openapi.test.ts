@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsModule, { type FormatsPlugin } from 'ajv-formats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ROUTES } from '../../src/api/http.module.js';
 import type { OpenApiDocument } from '../../src/api/openapi/openapi-document.js';
@@ -13,9 +13,7 @@ import { API_SHAPES, OPERATIONS } from '../../src/api/openapi/operations.js';
 import { routeTable } from '../../src/api/route-table.js';
 import { BODY_SCHEMA_KEY } from '../../src/api/valid-body.js';
 import { addStewardKeywords } from '../../src/schema/keywords.js';
-import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { call, startTestServer } from '../support/server.js';
+import { call, useServer } from '../support/server.js';
 
 const addFormats: FormatsPlugin =
   (formatsModule as unknown as { default?: FormatsPlugin }).default ??
@@ -33,24 +31,16 @@ function refsIn(value: unknown, found: string[] = []): string[] {
 }
 
 describe('GET /api/v1/openapi.json', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
+  const suite = useServer();
   let text: string;
   let document: OpenApiDocument;
 
   beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database);
-    const response = await call(server, 'GET', '/api/v1/openapi.json', { token: null });
+    const response = await call(suite.server, 'GET', '/api/v1/openapi.json', { token: null });
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     document = response.body as unknown as OpenApiDocument;
     text = JSON.stringify(document);
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
   });
 
   it('is served without a credential (it holds nothing of any tenant)', () => {
@@ -70,7 +60,7 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('has every registered route, with its permission as an extension and in its description', () => {
-    const kinds = server.services.kinds.all;
+    const kinds = suite.server.services.kinds.all;
     const missing: string[] = [];
     let checked = 0;
     for (const route of routeTable(ROUTES)) {
@@ -129,7 +119,7 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('documents each kind under its own path, with its schema', () => {
-    for (const kind of server.services.kinds.all) {
+    for (const kind of suite.server.services.kinds.all) {
       const get = document.paths[`/api/v1/${kind.plural}/{name}`]?.get;
       expect(get?.responses['200']).toEqual({
         description: 'The resource.',
@@ -211,7 +201,7 @@ describe('GET /api/v1/openapi.json', () => {
   });
 
   it('is built once: every request answers the same text', async () => {
-    const again = await call(server, 'GET', '/api/v1/openapi.json', { token: null });
+    const again = await call(suite.server, 'GET', '/api/v1/openapi.json', { token: null });
     expect(JSON.stringify(again.body)).toBe(text);
   });
 });

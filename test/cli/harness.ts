@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import type { StewardServer } from '../../src/server.js';
 import type { TestDatabase } from '../support/databases.js';
-import { adminToken, type RunningServer, useServer } from '../support/server.js';
+import { adminToken, type RunningServer, type ServerSetup, useServer } from '../support/server.js';
 
 export interface CliRun {
   code: number;
@@ -110,9 +110,11 @@ export function cliEnv(server: StewardServer, database: TestDatabase): Record<st
   };
 }
 
-/** useServer() on a fresh SQLite database, with the env pointing the CLI at it as its admin. */
-export function useCliServer(): RunningServer & { readonly env: Record<string, string> } {
-  const suite = useServer();
+/** useServer(setup), by default on a fresh SQLite database, with the env pointing the CLI at it as its admin. */
+export function useCliServer(
+  setup: ServerSetup = {},
+): RunningServer & { readonly env: Record<string, string> } {
+  const suite = useServer(setup);
   return {
     get server() {
       return suite.server;

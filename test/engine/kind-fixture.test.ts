@@ -2,10 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StewardServer } from '../../src/server.js';
-import { runCli } from '../cli/harness.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { adminToken, startTestServer } from '../support/server.js';
+import { runCli, useCliServer } from '../cli/harness.js';
 import { sprocketLine } from './fixtures/kind-sprocket/line.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'kind-sprocket');
@@ -21,31 +18,19 @@ function schemaDirWithSprocket(): string {
 }
 
 describe('a kind added from a directory holding a schema, a controller and a line', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-  let schemaDir: string;
-  let env: Record<string, string>;
-  const cli = (argv: string[], stdin?: string) => runCli(argv, { env, stdin });
-
-  beforeAll(async () => {
+  let schemaDir: string | undefined;
+  // Registered before the server's hooks: the folder is made before the start and removed after the close.
+  beforeAll(() => {
     schemaDir = schemaDirWithSprocket();
-    database = freshSqlite();
-    server = await startTestServer(
-      database,
-      { STEWARD_ENGINE: 'on' },
-      { extraKinds: [sprocketLine], schemaDir, engine: { resyncSeconds: 0 } },
-    );
-    env = {
-      STEWARD_URL: server.url,
-      STEWARD_TOKEN: adminToken(server),
-      STEWARD_CONFIG: join(database.dataDir, 'cli-config'),
-    };
   });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-    rmSync(schemaDir, { recursive: true, force: true });
+  afterAll(() => {
+    if (schemaDir) rmSync(schemaDir, { recursive: true, force: true });
   });
+  const suite = useCliServer({
+    env: { STEWARD_ENGINE: 'on' },
+    options: () => ({ extraKinds: [sprocketLine], schemaDir, engine: { resyncSeconds: 0 } }),
+  });
+  const cli = (argv: string[], stdin?: string) => runCli(argv, { env: suite.env, stdin });
 
   it('needs nothing else: the directory holds exactly those three files', () => {
     expect(readdirSync(FIXTURE).sort()).toEqual(['line.ts', 'sprocket.json', 'sprocket.ts']);

@@ -1,12 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, setProcessLogger } from '../../src/observability/log.js';
 import { PinoNestLogger } from '../../src/observability/nest-logger.js';
-import type { StewardServer } from '../../src/server.js';
 import { gadget } from '../engine/fixtures/test-kinds.js';
 import { gadgetManifest, startEngine } from '../engine/harness.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
-import { call, startTestServer } from '../support/server.js';
+import { freshSqlite } from '../support/databases.js';
+import { call, useServer } from '../support/server.js';
 
 /** A pino destination keeping every line, each parsed as JSON (a line that is not fails the test). */
 function capture() {
@@ -31,20 +30,11 @@ describe('STEWARD_LOG_FORMAT', () => {
 });
 
 describe('the server’s log', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
   const log = capture();
-  beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database, { STEWARD_LOG_LEVEL: 'info' }, { logDestination: log });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useServer({ env: { STEWARD_LOG_LEVEL: 'info' }, options: { logDestination: log } });
 
   it('has one access line per request, with request id, tenant, principal, route template, status and duration', async () => {
-    const response = await call(server, 'GET', '/api/v1/devices/absent', {
+    const response = await call(suite.server, 'GET', '/api/v1/devices/absent', {
       headers: { 'x-request-id': 'req-access' },
     });
     expect(response.status).toBe(404);
@@ -65,9 +55,9 @@ describe('the server’s log', () => {
 
   it('puts the request id on every line written while serving the request', async () => {
     const failing = vi
-      .spyOn(server.services.queries, 'list')
+      .spyOn(suite.server.services.queries, 'list')
       .mockRejectedValueOnce(new Error('disk on fire'));
-    const response = await call(server, 'GET', '/api/v1/devices', {
+    const response = await call(suite.server, 'GET', '/api/v1/devices', {
       headers: { 'x-request-id': 'req-fails' },
     });
     failing.mockRestore();

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StewardServer } from '../../src/server.js';
-import { freshSqlite, type TestDatabase } from '../support/databases.js';
 import { type MetricFamily, parsePrometheusText } from '../support/prometheus-text.js';
-import { call, device, startTestServer } from '../support/server.js';
+import { call, device, useServer } from '../support/server.js';
 
 async function scrape(server: StewardServer): Promise<Map<string, MetricFamily>> {
   const response = await call(server, 'GET', '/metrics');
@@ -39,34 +38,25 @@ describe('the exposition parser used below', () => {
 });
 
 describe('GET /metrics', () => {
-  let database: TestDatabase;
-  let server: StewardServer;
-  let other: StewardServer;
-  beforeAll(async () => {
-    database = freshSqlite();
-    server = await startTestServer(database, { STEWARD_ENGINE: 'on' });
-    // A second server in the same process: registries of its own, nothing counted twice or refused.
-    other = await startTestServer(freshSqlite(), {});
-  });
-  afterAll(async () => {
-    await other?.close();
-    await server?.close();
-    await database?.drop();
-  });
+  const suite = useServer({ env: { STEWARD_ENGINE: 'on' } });
+  // A second server in the same process: registries of its own, nothing counted twice or refused.
+  const other = useServer();
 
   it('is refused without metrics:read', async () => {
-    expect((await call(server, 'GET', '/metrics', { token: null })).status).toBe(401);
+    expect((await call(suite.server, 'GET', '/metrics', { token: null })).status).toBe(401);
   });
 
   it('parses strictly, with runtime metrics, request durations by route template and the engine', async () => {
-    expect((await call(server, 'POST', '/api/v1/apply', { body: [device('metered')] })).status).toBe(200);
-    for (let i = 0; i < 3; i++) await call(server, 'GET', '/api/v1/devices/metered');
-    await call(server, 'GET', '/api/v1/devices/absent');
-    await call(server, 'GET', '/no/such/route');
-    let families = await scrape(server);
+    expect((await call(suite.server, 'POST', '/api/v1/apply', { body: [device('metered')] })).status).toBe(
+      200,
+    );
+    for (let i = 0; i < 3; i++) await call(suite.server, 'GET', '/api/v1/devices/metered');
+    await call(suite.server, 'GET', '/api/v1/devices/absent');
+    await call(suite.server, 'GET', '/no/such/route');
+    let families = await scrape(suite.server);
     for (let i = 0; families.get('steward_reconcile_total')?.samples.length === 0 && i < 100; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      families = await scrape(server);
+      families = await scrape(suite.server);
     }
 
     for (const name of [
@@ -102,10 +92,10 @@ describe('GET /metrics', () => {
 
   it('counts each server’s requests in its own registry', async () => {
     const route = { route: '/api/v1/:plural/:name' };
-    const mine = count(await scrape(server), 'http_request_duration_seconds', route);
-    const theirs = count(await scrape(other), 'http_request_duration_seconds', route);
-    await call(server, 'GET', '/api/v1/devices/metered');
-    expect(count(await scrape(server), 'http_request_duration_seconds', route)).toBe(mine + 1);
-    expect(count(await scrape(other), 'http_request_duration_seconds', route)).toBe(theirs);
+    const mine = count(await scrape(suite.server), 'http_request_duration_seconds', route);
+    const theirs = count(await scrape(other.server), 'http_request_duration_seconds', route);
+    await call(suite.server, 'GET', '/api/v1/devices/metered');
+    expect(count(await scrape(suite.server), 'http_request_duration_seconds', route)).toBe(mine + 1);
+    expect(count(await scrape(other.server), 'http_request_duration_seconds', route)).toBe(theirs);
   });
 });

@@ -34,7 +34,8 @@ export interface ServerSetup {
   /** Creates the suite's database; default a fresh SQLite file. */
   database?: () => TestDatabase | Promise<TestDatabase>;
   env?: Record<string, string>;
-  options?: ServerOptions;
+  /** Or a function answering them, called at the start: for values the suite's earlier beforeAll hooks make. */
+  options?: ServerOptions | (() => ServerOptions);
 }
 
 /** A suite's running server and its database, readable once the suite's first hook has run. */
@@ -54,7 +55,8 @@ export function useServer(setup: ServerSetup = {}): RunningServer {
   let server: StewardServer | undefined;
   beforeAll(async () => {
     database = await (setup.database ?? freshSqlite)();
-    server = await startTestServer(database, setup.env, setup.options);
+    const options = typeof setup.options === 'function' ? setup.options() : setup.options;
+    server = await startTestServer(database, setup.env, options);
   });
   afterAll(async () => {
     await server?.close();
