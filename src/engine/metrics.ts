@@ -100,9 +100,4 @@ export class EngineMetrics {
     }
     return total;
   }
-
-  /** The engine's metrics alone, in the Prometheus text format (version 0.0.4). */
-  render(): Promise<string> {
-    return this.registry.metrics();
-  }
 }

@@ -216,7 +216,7 @@ describe('metrics', () => {
     });
     metrics.recordReconcile('Device', 'success', 0.003);
     metrics.recordRetry('Device');
-    const text = await metrics.render();
+    const text = await metrics.registry.metrics();
     expect(text).toContain('steward_queue_depth{backend="in-process",state="waiting"} 2');
     expect(text).toContain('steward_reconcile_total{kind="Device",result="success"} 1');
     expect(text).toContain('steward_reconcile_retries_total{kind="Device"} 1');
