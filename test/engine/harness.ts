@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type ComposeOptions, composeServices, type Services } from '../../src/app/compose.js';
 import { loadConfig } from '../../src/config.js';
@@ -8,9 +7,6 @@ import type { BullQueue } from '../../src/engine/queue/bullmq-queue.js';
 import type { Manifest, StoredResource } from '../../src/resources/model.js';
 import type { TestDatabase } from '../support/databases.js';
 import { TEST_KINDS, testSchemaDir } from './fixtures/test-kinds.js';
-
-// Engine warnings (expected failures in tests) stay out of the test output.
-Logger.overrideLogger(false);
 
 export const REDIS_URL = process.env.STEWARD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TENANT = 'acme';

@@ -1,13 +1,9 @@
 /** Test support: a real Steward server with the engine on, and helpers to drive CAs through its API. */
-import { Logger } from '@nestjs/common';
 import type { Clock } from '../../src/engine/queue/work-queue.js';
 import type { StoredResource } from '../../src/resources/model.js';
 import type { StewardServer } from '../../src/server.js';
 import type { TestDatabase } from '../support/databases.js';
 import { adminToken, call, loginToken, TEST_ADMIN_PASSWORD, useServer } from '../support/server.js';
-
-// Engine warnings (expected refusals in these tests) stay out of the test output.
-Logger.overrideLogger(false);
 
 export const PUBLIC_URL = 'https://steward.test';
 

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Migration } from '@mikro-orm/migrations';
-import { Logger } from '@nestjs/common';
 import knexFactory, { type Knex } from 'knex';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENTITIES } from '../../src/app/compose.js';
@@ -33,8 +32,6 @@ import {
   dumpRows,
   insertRows,
 } from './schema-support.js';
-
-Logger.overrideLogger(false);
 
 const PASSWORD = 'migrated-password-1';
 const NEWER_MIGRATION = 'Migration29991231000000_from_the_future';
