@@ -1,3 +1,4 @@
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
 import type { StewardServer } from '../../src/server.js';
 import { type MetricFamily, parsePrometheusText } from '../support/prometheus-text.js';
@@ -88,6 +89,30 @@ describe('GET /metrics', () => {
         ?.samples.map((s) => s.labels.state)
         .sort(),
     ).toEqual(['active', 'delayed', 'waiting']);
+  });
+
+  it('agrees with an independent parser (parse-prometheus-text-format, prom2json’s output)', async () => {
+    await call(suite.server, 'GET', '/api/v1/devices/metered');
+    const response = await call(suite.server, 'GET', '/metrics');
+    const text = String(response.body);
+    const ours = parsePrometheusText(text);
+    const theirs = parsePrometheusTextFormat(text);
+    }>;
+    expect(theirs.map((family) => family.name).sort()).toEqual([...ours.keys()].sort());
+    for (const family of theirs)
+      expect(family.type.toLowerCase(), family.name).toBe(ours.get(family.name)?.type);
+    // Counters and gauges: every series, labels and value. Histograms only by name and type: this
+    // parser (1.1.1) drops a histogram's labels, sum and count and merges its series; the strict
+    // parser above checks those.
+    for (const family of theirs.filter((f) => f.type === 'COUNTER' || f.type === 'GAUGE'))
+      for (const metric of family.metrics)
+        expect(
+          ours
+            .get(family.name)
+            ?.samples.find((sample) => JSON.stringify(sample.labels) === JSON.stringify(metric.labels ?? {}))
+            ?.value,
+          family.name,
+        ).toBe(Number(metric.value));
   });
 
   it('counts each server’s requests in its own registry', async () => {
