@@ -97,7 +97,6 @@ describe('GET /metrics', () => {
     const text = String(response.body);
     const ours = parsePrometheusText(text);
     const theirs = parsePrometheusTextFormat(text);
-    }>;
     expect(theirs.map((family) => family.name).sort()).toEqual([...ours.keys()].sort());
     for (const family of theirs)
       expect(family.type.toLowerCase(), family.name).toBe(ours.get(family.name)?.type);
