@@ -4,10 +4,19 @@
  * verify --file`). Server and CLI share this one implementation so that they cannot disagree on
  * what an intact export is.
  *
- * Like all of src/contract this file imports nothing, so what needs SHA-256 and canonical JSON is
+ * Like all of src/contract this file imports nothing outside src/contract, so what needs SHA-256 and canonical JSON is
  * built by `journalVerifier(hashing)`: the server passes src/journal/chain.ts's sha256Hex, the CLI
  * node:crypto; both pass canonicalJson from canonical.ts. Pure; constant memory; no database.
  */
+
+import {
+  checkpointProblem,
+  type HeadCrypto,
+  type PruneClaim,
+  pruneClaimOf,
+  type SignedHead,
+  signedHeadProblem,
+} from './journal-head.js';
 
 /** The hash before the first entry of a tenant's chain (equal to src/journal/chain.ts's). */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -160,9 +169,18 @@ export interface VerifyOptions {
 export interface JournalHeadLine {
   kind: 'JournalHead';
   tenant: string;
-  seq: number;
-  hash: string;
+  /** Null when the journal has entries but no head row (deleted): the export says so. */
+  seq: number | null;
+  hash: string | null;
   checkpoint: { seq: number; hash: string; prunedAt: string; count: number } | null;
+  /** The head above, signed by the server (journal-head.ts); absent only when there is no head. */
+  signedHead?: SignedHead;
+}
+
+/** How an export's signed head is checked. */
+export interface ExportTrust {
+  /** The tenant's public key (SPKI PEM) kept elsewhere; without it, the key the export carries. */
+  publicKey?: string;
 }
 
 /**
@@ -177,8 +195,17 @@ export class ExportVerifier {
   private head: JournalHeadLine | undefined;
   private failure: VerifyResult | undefined;
   private lines = 0;
+  /** The last journal.prune entry's claim: what vouches for the checkpoint. */
+  private claim: PruneClaim | undefined;
 
-  constructor(private readonly contentHash: ContentHash) {}
+  constructor(
+    private readonly contentHash: ContentHash,
+    private readonly crypto: HeadCrypto,
+    private readonly trust: ExportTrust = {},
+  ) {}
+
+  /** The export's signed head once finish() found it good. */
+  signedHead: SignedHead | undefined;
 
   /** Feeds one line; false once the verdict is known to be a failure. */
   push(line: string): boolean {
@@ -204,6 +231,7 @@ export class ExportVerifier {
       this.firstEntry = entry;
       this.checker = new ChainChecker({ seq: entry.seq - 1, hash: entry.prevHash });
     }
+    this.claim = pruneClaimOf(parsed as unknown as Parameters<typeof pruneClaimOf>[0]) ?? this.claim;
     return this.checker.push(entry.seq, entry.prevHash, entry.hash, this.contentHash(entry) === entry.hash);
   }
 
@@ -212,16 +240,55 @@ export class ExportVerifier {
     if (this.checker?.broken) return this.checker.finish();
     const head = this.head;
     if (!head) return { ok: false, checked: 0, message: 'no JournalHead line: the export is truncated' };
+    const checked = this.checker?.verified ?? 0;
+    if (head.seq === null || head.hash === null)
+      return {
+        ok: false,
+        checked,
+        message: "the JournalHead names no head: the journal's head row is missing (deleted)",
+      };
     const start = head.checkpoint
       ? { seq: Number(head.checkpoint.seq), hash: head.checkpoint.hash }
       : { seq: 0, hash: GENESIS_HASH };
     const first = this.firstEntry;
-    if (!first || !this.checker)
-      return new ChainChecker(start).finish({ seq: Number(head.seq), hash: head.hash });
-    // The start is checked last but reported first: it is the lowest broken seq.
-    const startCheck = new ChainChecker(start);
-    if (!startCheck.push(first.seq, first.prevHash, first.hash, true)) return startCheck.finish();
-    return this.checker.finish({ seq: Number(head.seq), hash: head.hash });
+    const anchor = { seq: Number(head.seq), hash: head.hash };
+    let chain: VerifyResult;
+    if (!first || !this.checker) chain = new ChainChecker(start).finish(anchor);
+    else {
+      // The start is checked last but reported first: it is the lowest broken seq.
+      const startCheck = new ChainChecker(start);
+      chain = startCheck.push(first.seq, first.prevHash, first.hash, true)
+        ? this.checker.finish(anchor)
+        : startCheck.finish();
+    }
+    if (!chain.ok) return chain;
+    if (head.checkpoint) {
+      const problem = checkpointProblem(start, this.claim);
+      if (problem) return { ok: false, checked, firstBrokenSeq: start.seq, message: problem };
+    }
+    const signed = head.signedHead;
+    if (!signed)
+      return { ok: false, checked, message: 'the export ends without a signed head (stripped or truncated)' };
+    const problem = signedHeadProblem(
+      signed,
+      { tenant: head.tenant, publicKey: this.trust.publicKey },
+      this.crypto,
+    );
+    if (problem) return { ok: false, checked, message: problem };
+    if (signed.seq !== anchor.seq || signed.hash !== anchor.hash)
+      return {
+        ok: false,
+        checked,
+        message: `the signed head (seq ${signed.seq}) is not the export's head (seq ${anchor.seq}): the head line was altered`,
+      };
+    this.signedHead = signed;
+    const by = this.trust.publicKey
+      ? 'the public key given'
+      : 'the key the export carries (pass the public key to trust it)';
+    return {
+      ...chain,
+      message: `${chain.message}; head signed by key ${signed.keyId} at ${signed.time}, checked with ${by}`,
+    };
   }
 
   private fail(message: string): false {
@@ -230,13 +297,11 @@ export class ExportVerifier {
   }
 }
 
-/** What hashing an entry takes; passed in because src/contract imports nothing. */
-export interface JournalHashing {
-  /** SHA-256 of the text's UTF-8 bytes, in lower-case hex. */
-  sha256Hex(text: string): string;
-  /** canonicalJson from src/contract/canonical.ts. */
-  canonicalJson(value: unknown): string;
-}
+/**
+ * What hashing an entry and checking a signed head take (SHA-256 of UTF-8 text in lower-case
+ * hex, canonicalJson from canonical.ts, Ed25519); passed in because src/contract imports nothing.
+ */
+export type JournalHashing = HeadCrypto;
 
 /** The verifications that hash entries, bound to a SHA-256 and canonical JSON. */
 export interface JournalVerifications {
@@ -248,22 +313,23 @@ export interface JournalVerifications {
    */
   verifyEntries(entries: Iterable<VerifiableEntry>, options?: VerifyOptions): VerifyResult;
   /** A verifier of an NDJSON export fed line by line (see ExportVerifier). */
-  exportVerifier(): ExportVerifier;
+  exportVerifier(trust?: ExportTrust): ExportVerifier;
   /** Verifies the lines of an NDJSON export (see ExportVerifier). */
-  verifyExportLines(lines: Iterable<string>): VerifyResult;
+  verifyExportLines(lines: Iterable<string>, trust?: ExportTrust): VerifyResult;
   /** Verifies a whole NDJSON export given as one text. */
-  verifyExport(ndjson: string): VerifyResult;
+  verifyExport(ndjson: string, trust?: ExportTrust): VerifyResult;
 }
 
 /** Binds the verifications to a SHA-256 and canonical JSON. Pure. */
-export function journalVerifier({ sha256Hex, canonicalJson }: JournalHashing): JournalVerifications {
+export function journalVerifier(crypto: JournalHashing): JournalVerifications {
+  const { sha256Hex, canonicalJson } = crypto;
   const contentHash: ContentHash = (entry) => {
     const { hash: _hash, ...hashed } = entry;
     return sha256Hex(canonicalJson(hashed));
   };
-  const exportVerifier = () => new ExportVerifier(contentHash);
-  const verifyExportLines = (lines: Iterable<string>): VerifyResult => {
-    const verifier = exportVerifier();
+  const exportVerifier = (trust?: ExportTrust) => new ExportVerifier(contentHash, crypto, trust);
+  const verifyExportLines = (lines: Iterable<string>, trust?: ExportTrust): VerifyResult => {
+    const verifier = exportVerifier(trust);
     for (const line of lines) if (!verifier.push(line)) break;
     return verifier.finish();
   };
@@ -281,6 +347,6 @@ export function journalVerifier({ sha256Hex, canonicalJson }: JournalHashing): J
     },
     exportVerifier,
     verifyExportLines,
-    verifyExport: (ndjson) => verifyExportLines(ndjson.split('\n')),
+    verifyExport: (ndjson, trust) => verifyExportLines(ndjson.split('\n'), trust),
   };
 }
