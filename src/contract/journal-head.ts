@@ -175,14 +175,16 @@ export function headConsistencyProblem(
   known: KnownHead,
   next: { seq: number; hash: string; keyId: string },
   hashAtKnown: string | undefined,
+  /** How `next` is named in messages: the server checks its head row against its last signed head. */
+  subject = 'the signed head',
 ): string | undefined {
   if (next.keyId !== known.keyId)
-    return `the journal is signed by key ${next.keyId}, not by key ${known.keyId} that signed the head verified before (the signing key was replaced)`;
+    return `the journal is signed by key ${next.keyId}, not by key ${known.keyId} that signed the head known before (the signing key was replaced)`;
   if (next.seq < known.seq)
-    return `rollback: the signed head is at seq ${next.seq}, below the head at seq ${known.seq} verified before (signed ${known.time})`;
+    return `rollback: ${subject} is at seq ${next.seq}, below the head at seq ${known.seq} known before (signed ${known.time})`;
   const at = next.seq === known.seq ? next.hash : hashAtKnown;
   if (at !== undefined && at !== known.hash)
-    return `fork: entry ${known.seq} has hash ${short(at)}, not ${short(known.hash)} as in the head verified before (signed ${known.time}): the journal was rewritten`;
+    return `fork: entry ${known.seq} has hash ${short(at)}, not ${short(known.hash)} as in the head known before (signed ${known.time}): the journal was rewritten`;
   return undefined;
 }
 

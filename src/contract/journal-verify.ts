@@ -12,6 +12,7 @@
 import {
   checkpointProblem,
   type HeadCrypto,
+  headConsistencyProblem,
   type PruneClaim,
   pruneClaimOf,
   type SignedHead,
@@ -181,6 +182,11 @@ export interface JournalHeadLine {
 export interface ExportTrust {
   /** The tenant's public key (SPKI PEM) kept elsewhere; without it, the key the export carries. */
   publicKey?: string;
+  /**
+   * A signed head anchored earlier (e.g. committed to a Git repository): the export must extend
+   * it, so a tail truncated or rewritten below it is reported as a rollback or a fork.
+   */
+  anchor?: SignedHead;
 }
 
 /**
@@ -197,6 +203,8 @@ export class ExportVerifier {
   private lines = 0;
   /** The last journal.prune entry's claim: what vouches for the checkpoint. */
   private claim: PruneClaim | undefined;
+  /** The hash of the entry at the anchor's seq, when the export holds it. */
+  private hashAtAnchor: string | undefined;
 
   constructor(
     private readonly contentHash: ContentHash,
@@ -231,6 +239,7 @@ export class ExportVerifier {
       this.firstEntry = entry;
       this.checker = new ChainChecker({ seq: entry.seq - 1, hash: entry.prevHash });
     }
+    if (entry.seq === this.trust.anchor?.seq) this.hashAtAnchor = entry.hash;
     this.claim = pruneClaimOf(parsed as unknown as Parameters<typeof pruneClaimOf>[0]) ?? this.claim;
     return this.checker.push(entry.seq, entry.prevHash, entry.hash, this.contentHash(entry) === entry.hash);
   }
@@ -281,6 +290,15 @@ export class ExportVerifier {
         checked,
         message: `the signed head (seq ${signed.seq}) is not the export's head (seq ${anchor.seq}): the head line was altered`,
       };
+    const anchored = this.trust.anchor;
+    if (anchored) {
+      const trusted = { tenant: head.tenant, publicKey: this.trust.publicKey ?? signed.publicKey };
+      const badAnchor = signedHeadProblem(anchored, trusted, this.crypto);
+      if (badAnchor) return { ok: false, checked, message: `the anchored head: ${badAnchor}` };
+      const atAnchor = anchored.seq === start.seq ? start.hash : this.hashAtAnchor;
+      const moved = headConsistencyProblem(anchored, signed, atAnchor);
+      if (moved) return { ok: false, checked, message: moved };
+    }
     this.signedHead = signed;
     const by = this.trust.publicKey
       ? 'the public key given'

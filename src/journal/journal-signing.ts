@@ -131,7 +131,12 @@ export class JournalSigner {
     if (bad) return `the last head signed by the server: ${bad}`;
     const known = { seq: signed.seq, hash: signed.hash, time: signed.time, keyId: signed.keyId };
     const current = { ...head, keyId: row.key_id };
-    return headConsistencyProblem(known, current, head.seq > known.seq ? await hashAt(known.seq) : head.hash);
+    return headConsistencyProblem(
+      known,
+      current,
+      head.seq > known.seq ? await hashAt(known.seq) : head.hash,
+      'the head row',
+    );
   }
 
   /** The tenant's key, created on first need (several processes may race: the first insert wins). */

@@ -229,7 +229,7 @@ const exportCommand: CommandSpec = {
 const verifyCommand: CommandSpec = {
   name: 'verify',
   summary: "Verify the journal's hash chain (on the server, or an exported file offline)",
-  usage: 'journal verify [--file EXPORT.ndjson [--public-key KEY.pem]]',
+  usage: 'journal verify [--file EXPORT.ndjson [--public-key KEY.pem] [--head HEAD.json]]',
   arity: [0, 0],
   options: {
     file: {
@@ -242,15 +242,23 @@ const verifyCommand: CommandSpec = {
       valueName: 'PEM',
       description: "the tenant's journal public key (from journal head), to check the export's signed head",
     },
+    head: {
+      type: 'string',
+      valueName: 'JSON',
+      description: 'a signed head anchored earlier (journal head): the export must extend it',
+    },
   },
   examples: [
     'steward journal verify',
     'steward journal verify --file journal.ndjson --public-key journal-key.pem',
+    'steward journal verify --file journal.ndjson --public-key journal-key.pem --head anchored-head.json',
   ],
   async run(session, args) {
     const file = args.string('file');
     const keyFile = args.string('public-key');
-    if (keyFile && !file) throw args.usage('--public-key goes with --file (online, the key is remembered)');
+    const anchorFile = args.string('head');
+    if ((keyFile || anchorFile) && !file)
+      throw args.usage('--public-key and --head go with --file (online, the last head is remembered)');
     if (file) {
       const read = (path: string) =>
         readFile(path, 'utf8').catch((error: Error) => {
@@ -258,7 +266,16 @@ const verifyCommand: CommandSpec = {
         });
       const text = await read(file);
       const publicKey = keyFile ? await read(keyFile) : undefined;
-      return printVerify(session, offlineVerifier.verifyExport(text, { publicKey }), file);
+      let anchor: SignedHead | undefined;
+      if (anchorFile) {
+        try {
+          anchor = JSON.parse(await read(anchorFile)) as SignedHead;
+        } catch (error) {
+          if (error instanceof CliError) throw error;
+          throw CliError.of(`${anchorFile} is not JSON: ${(error as Error).message}`);
+        }
+      }
+      return printVerify(session, offlineVerifier.verifyExport(text, { publicKey, anchor }), file);
     }
     const client = await session.client();
     const result = await client.request<VerifyResult>('GET', '/api/v1/journal/verify');
