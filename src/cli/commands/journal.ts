@@ -71,7 +71,7 @@ async function checkSignedHead(session: Session, client: StewardClient): Promise
   const signed = await client.request<SignedHeadAnswer>('GET', '/api/v1/journal/head', {
     query: { at: known?.seq },
   });
-  const broken = (problem: string) => CliError.of(`error: journal is BROKEN: ${problem}`);
+  const broken = (problem: string) => CliError.of(`journal is BROKEN: ${problem}`);
   const bad = signedHeadProblem(
     signed,
     { tenant: known?.tenant ?? signed.tenant, publicKey: known?.publicKey },
