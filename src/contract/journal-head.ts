@@ -29,7 +29,16 @@ export interface PruneClaim {
   entrySeq: number;
   entryTime: string;
   checkpoint: PruneCheckpoint;
+  /**
+   * Written by a release before checkpoints were carried: only the seq is known (from the reason
+   * text, which the entry's hash covers). That is enough: the first remaining entry's prevHash,
+   * itself chained, fixes the checkpoint's hash; the retention cannot be checked.
+   */
+  legacy?: boolean;
 }
+
+/** The reason earlier releases wrote on journal.prune entries. */
+const LEGACY_REASON = /^pruned \d+ entries up to seq (\d+), older than (\d+) days /;
 
 /** The pointer of the change that carries a prune's checkpoint. */
 export const PRUNE_CHECKPOINT_POINTER = '/checkpoint';
@@ -39,12 +48,22 @@ export function pruneClaimOf(entry: {
   seq: number;
   time: string;
   operation?: string;
+  reason?: unknown;
   changes?: unknown;
 }): PruneClaim | undefined {
-  if (entry.operation !== 'journal.prune' || !Array.isArray(entry.changes)) return undefined;
-  const change = (entry.changes as Array<{ pointer?: unknown; new?: unknown }>).find(
-    (candidate) => candidate?.pointer === PRUNE_CHECKPOINT_POINTER,
-  );
+  if (entry.operation !== 'journal.prune') return undefined;
+  const changes = Array.isArray(entry.changes)
+    ? (entry.changes as Array<{ pointer?: unknown; new?: unknown }>)
+    : [];
+  const change = changes.find((candidate) => candidate?.pointer === PRUNE_CHECKPOINT_POINTER);
+  const legacy = change ? null : LEGACY_REASON.exec(typeof entry.reason === 'string' ? entry.reason : '');
+  if (legacy)
+    return {
+      entrySeq: entry.seq,
+      entryTime: entry.time,
+      checkpoint: { seq: Number(legacy[1]), hash: '', time: '', retentionDays: Number(legacy[2]) },
+      legacy: true,
+    };
   const value = change?.new as Partial<PruneCheckpoint> | undefined;
   if (
     !value ||
@@ -72,6 +91,10 @@ export function checkpointProblem(
   if (!claim)
     return `the checkpoint at seq ${checkpoint.seq} is vouched for by no journal.prune entry after it (a checkpoint the journal did not write)`;
   const vouched = claim.checkpoint;
+  if (claim.legacy)
+    return vouched.seq === checkpoint.seq
+      ? undefined
+      : `the checkpoint at seq ${checkpoint.seq} is not the one the journal.prune entry at seq ${claim.entrySeq} records (seq ${vouched.seq}): the checkpoint was altered`;
   if (vouched.seq !== checkpoint.seq || vouched.hash !== checkpoint.hash)
     return `the checkpoint (seq ${checkpoint.seq}, hash ${short(checkpoint.hash)}) is not the one the journal.prune entry at seq ${claim.entrySeq} records (seq ${vouched.seq}, hash ${short(vouched.hash)}): the checkpoint was altered`;
   const allowedUntil = Date.parse(claim.entryTime) - vouched.retentionDays * DAY_MS;

@@ -204,7 +204,7 @@ export class JournalVerifier {
     if (checkpoint && checkpoint.seq > 0) {
       const prune = await this.db
         .knex<JournalRow>('journal_entries')
-        .select('seq', 'time', 'operation', 'changes')
+        .select('seq', 'time', 'operation', 'reason', 'changes')
         .where({ tenant, operation: 'journal.prune' })
         .andWhere('seq', '>', checkpoint.seq)
         .orderBy('seq', 'desc')
@@ -214,6 +214,7 @@ export class JournalVerifier {
             seq: Number(prune.seq),
             time: prune.time,
             operation: prune.operation,
+            reason: prune.reason,
             changes: fromJsonColumn(prune.changes),
           })
         : undefined;
