@@ -22,6 +22,8 @@ export interface PruneReport {
   checkpointSeq: number;
   /** Set when pruning stopped because the segment to prune does not verify: evidence is kept. */
   refused?: string;
+  /** Set when the head could not be signed after the run (the signing key does not open). */
+  unsigned?: string;
 }
 
 /**
@@ -48,9 +50,14 @@ export class JournalRetention {
     const tenants = await this.db.knex<JournalHeadRow>('journal_heads').select('tenant').orderBy('tenant');
     const reports: PruneReport[] = [];
     for (const { tenant } of tenants) {
-      reports.push(await this.pruneTenant(tenant));
+      const report = await this.pruneTenant(tenant);
+      reports.push(report);
       const head = headOf(await this.db.knex<JournalHeadRow>('journal_heads').where({ tenant }).first());
-      if (head && this.signer) await this.signer.sign(tenant, head);
+      // A key that does not open stops this tenant's signing, not the other tenants' pruning.
+      if (head && this.signer)
+        await this.signer.sign(tenant, head).catch((error: Error) => {
+          report.unsigned = error.message;
+        });
     }
     return reports;
   }

@@ -157,6 +157,33 @@ describe.each(DIALECTS)('retention on $dialect', ({ create }) => {
     expect(await journal.verifier.verifyTenant('tampered')).toMatchObject({ ok: false, firstBrokenSeq: 4 });
   });
 
+  it("signs every tenant's head in the hourly run; a key that does not open stops only that tenant's signing", async () => {
+    await append('signed-a', 2, 0);
+    await append('signed-b', 2, 0);
+    expect(await journal.retention.pruneAll()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ tenant: 'signed-a' }),
+        expect.objectContaining({ tenant: 'signed-b' }),
+      ]),
+    );
+    for (const tenant of ['signed-a', 'signed-b']) {
+      const key = await db.knex('journal_signing_keys').where({ tenant }).first();
+      const head = await db.knex('journal_heads').where({ tenant }).first();
+      expect([Number(key.head_seq), key.head_hash]).toEqual([Number(head.seq), head.hash]);
+    }
+    // signed-a's sealed key moved to signed-b: it is bound to signed-a and does not open there.
+    const moved = await db.knex('journal_signing_keys').where({ tenant: 'signed-a' }).first();
+    await db
+      .knex('journal_signing_keys')
+      .where({ tenant: 'signed-b' })
+      .update({ sealed_private_key: moved.sealed_private_key });
+    const reports = await journal.retention.pruneAll();
+    expect(reports.find((report) => report.tenant === 'signed-b')?.unsigned).toBe(
+      'the journal signing key of tenant "signed-b" does not open under the master key: it was replaced or altered in the database',
+    );
+    expect(reports.find((report) => report.tenant === 'signed-a')?.unsigned).toBeUndefined();
+  });
+
   it('starts a follow after the checkpoint when asked for pruned entries', async () => {
     const controller = new AbortController();
     const events = await journal.follower.open(admin('acme'), 0, controller.signal);
