@@ -8,7 +8,7 @@ import {
   type SignedHead,
   signedHeadProblem,
 } from '../../contract/journal-head.js';
-import { journalVerifier, type VerifyResult } from '../../contract/journal-verify.js';
+import { journalVerifier, type VerifiableEntry, type VerifyResult } from '../../contract/journal-verify.js';
 import type { StewardClient } from '../client.js';
 import type { CommandSpec, ParsedArgs } from '../command.js';
 import { CliError } from '../errors.js';
@@ -52,7 +52,7 @@ export const offlineVerifier = journalVerifier(HEAD_CRYPTO);
 
 /** GET /api/v1/journal/head's body. */
 interface SignedHeadAnswer extends SignedHead {
-  at?: { seq: number; hash: string | null };
+  at?: { seq: number; hash: string | null; entry: (VerifiableEntry & Record<string, unknown>) | null };
 }
 
 /**
@@ -79,6 +79,10 @@ async function checkSignedHead(session: Session, client: StewardClient): Promise
   );
   if (bad) throw broken(bad);
   if (known) {
+    // The entry at the remembered seq is checked here too: its content must hash to the hash given.
+    const entry = signed.at?.entry;
+    if (entry && (entry.seq !== known.seq || offlineVerifier.contentHash(entry) !== signed.at?.hash))
+      throw broken(`the server's entry ${known.seq} does not match the hash it gives for it`);
     const problem = headConsistencyProblem(known, signed, signed.at?.hash ?? undefined);
     if (problem) throw broken(problem);
   }
