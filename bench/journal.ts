@@ -8,6 +8,7 @@
  *     /dev/null with the peak RSS sampled during the export next to the RSS before it.
  */
 
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +17,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ENTITIES } from '../src/app/compose.js';
 import { systemContext } from '../src/context.js';
+import { canonicalJson } from '../src/contract/canonical.js';
 import { canonicalEntryText, GENESIS_HASH, sha256Hex } from '../src/journal/chain.js';
 import { chainWorker } from '../src/journal/chain-worker.js';
 import { JournalService } from '../src/journal/journal-service.js';
 import { JOURNAL_COLUMNS, JournalWriter, journalRowValues } from '../src/journal/journal-writer.js';
 import { KINDS } from '../src/kinds.js';
-import { canonicalJson } from '../src/contract/canonical.js';
+import { MasterKey } from '../src/pki/master-key.js';
 import { KindIndex } from '../src/resources/kind-index.js';
 import { Database } from '../src/store/database.js';
 import { benchLogin, startQuietServer } from './_http.js';
@@ -155,6 +157,7 @@ async function largeJournal(count: number): Promise<void> {
     const journal = new JournalService(db, new JournalWriter(db), new KindIndex(KINDS), {
       pruneIntervalMs: 0,
     });
+    journal.signer.useMasterKey(new MasterKey(randomBytes(32), 'bench'));
 
     let started = performance.now();
     // A bigger page cache for the bulk load only (index pages stay in memory); then back to
@@ -199,7 +202,7 @@ async function largeJournal(count: number): Promise<void> {
     started = performance.now();
     const sink = createWriteStream('/dev/null');
     let bytes = 0;
-    for await (const text of journal.exporter.open(context, 'ndjson').chunks) {
+    for await (const text of (await journal.exporter.open(context, 'ndjson')).chunks) {
       bytes += Buffer.byteLength(text);
       if (!sink.write(text)) await once(sink, 'drain');
     }

@@ -6,16 +6,16 @@ import { PermissionCatalogue } from '../auth/permissions.js';
 import type { StewardConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { type EngineConfig, loadEngineConfig } from '../engine/engine-config.js';
-import { ReferenceEntity } from '../engine/reference-index.js';
 import type { Clock } from '../engine/queue/work-queue.js';
+import { ReferenceEntity } from '../engine/reference-index.js';
 import { JOURNAL_ENTITIES } from '../journal/journal-entity.js';
-import { ReadJournalingQueries } from '../journal/read-journaling.js';
 import { JournalService } from '../journal/journal-service.js';
 import { JournalWriter } from '../journal/journal-writer.js';
+import { ReadJournalingQueries } from '../journal/read-journaling.js';
 import { KINDS, type StewardKind } from '../kinds.js';
 import { ServerMetrics } from '../observability/metrics.js';
-import { PKI_ENTITIES } from '../pki/pki-tables.js';
 import { openPki } from '../pki/pki-services.js';
+import { PKI_ENTITIES } from '../pki/pki-tables.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ManifestValidator } from '../schema/validator.js';
 import { ChangeFeed } from '../store/change-feed.js';
@@ -83,6 +83,8 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     await db.close();
     throw error;
   });
+  // Journal heads are signed with per-tenant keys sealed under the same master key.
+  journalService.signer.useMasterKey(pki.masterKey);
   const engine = new Engine({
     db,
     store,

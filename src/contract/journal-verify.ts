@@ -1,242 +1,42 @@
 /**
- * Verifying a journal chain given as entries: the checker every verification feeds, and the
- * verification of pages and NDJSON exports, online (the server) or offline (`steward journal
- * verify --file`). Server and CLI share this one implementation so that they cannot disagree on
- * what an intact export is.
+ * Verifying a journal chain given as entries (journal-chain.ts's checker) and NDJSON exports
+ * (journal-export-verify.ts), online (the server) or offline (`steward journal verify --file`).
+ * Server and CLI share this one implementation so that they cannot disagree on what an intact
+ * export is.
  *
- * Like all of src/contract this file imports nothing, so what needs SHA-256 and canonical JSON is
- * built by `journalVerifier(hashing)`: the server passes src/journal/chain.ts's sha256Hex, the CLI
- * node:crypto; both pass canonicalJson from canonical.ts. Pure; constant memory; no database.
+ * Like all of src/contract these files import nothing outside src/contract, so what needs SHA-256,
+ * canonical JSON and Ed25519 is built by `journalVerifier(crypto)`: the server passes
+ * src/journal/journal-signing.ts's HEAD_CRYPTO, the CLI node:crypto; both pass canonicalJson from
+ * canonical.ts. Pure; constant memory; no database.
  */
 
-/** The hash before the first entry of a tenant's chain (equal to src/journal/chain.ts's). */
-export const GENESIS_HASH = '0'.repeat(64);
+import {
+  ChainChecker,
+  type ContentHash,
+  GENESIS_HASH,
+  type VerifiableEntry,
+  type VerifyOptions,
+  type VerifyResult,
+} from './journal-chain.js';
+import { type ExportTrust, ExportVerifier } from './journal-export-verify.js';
+import type { HeadCrypto } from './journal-head.js';
 
-/** A position in the chain: an entry's seq and hash (seq 0 with GENESIS_HASH before the first). */
-export interface ChainAnchor {
-  seq: number;
-  hash: string;
-}
-
-/** The outcome of a verification; the body of `GET /api/v1/journal/verify`. */
-export interface VerifyResult {
-  ok: boolean;
-  /** Entries verified intact before the first break (all of them when ok). */
-  checked: number;
-  firstBrokenSeq?: number;
-  message: string;
-}
+export {
+  type ChainAnchor,
+  ChainChecker,
+  type ContentHash,
+  GENESIS_HASH,
+  type VerifiableEntry,
+  type VerifyOptions,
+  type VerifyResult,
+} from './journal-chain.js';
+export { type ExportTrust, ExportVerifier, type JournalHeadLine } from './journal-export-verify.js';
 
 /**
- * Checks a chain fed in seq order, one entry at a time, in constant memory. It names what is
- * wrong with the first broken entry:
- * - a gap in the sequence: entries were deleted;
- * - a hash that does not match the content while the link holds: the entry was edited;
- * - a content hash that holds but a prevHash that does not match the previous entry: entries were
- *   re-ordered or inserted (or rewritten with a recomputed hash);
- * - neither holding: the row carries another entry's content (re-ordered or replaced).
+ * What hashing an entry and checking a signed head take (SHA-256 of UTF-8 text in lower-case
+ * hex, canonicalJson from canonical.ts, Ed25519); passed in because src/contract imports nothing.
  */
-export class ChainChecker {
-  private previous: ChainAnchor;
-  private failure: VerifyResult | undefined;
-  private checked = 0;
-  private first: number | undefined;
-
-  /** `start`: genesis (seq 0) or the retention checkpoint the remaining chain links to. */
-  constructor(private readonly start: ChainAnchor = { seq: 0, hash: GENESIS_HASH }) {
-    this.previous = start;
-  }
-
-  get broken(): boolean {
-    return this.failure !== undefined;
-  }
-
-  /** Entries verified intact so far. */
-  get verified(): number {
-    return this.checked;
-  }
-
-  /** Feeds the next entry; `contentMatches` says whether its stored hash matches its content. */
-  push(seq: number, prevHash: string, hash: string, contentMatches: boolean): boolean {
-    if (this.failure) return false;
-    const previous = this.previous;
-    const after = previous === this.start ? this.describeStart() : `entry ${previous.seq}`;
-    if (seq <= previous.seq) {
-      return this.fail(seq, `entry ${seq} appears again after ${after} (duplicated or out of order)`);
-    }
-    if (seq > previous.seq + 1) {
-      const missing =
-        seq === previous.seq + 2
-          ? `entry ${previous.seq + 1} is`
-          : `entries ${previous.seq + 1} to ${seq - 1} are`;
-      return this.fail(previous.seq + 1, `${missing} missing after ${after} (deleted)`);
-    }
-    const linked = prevHash === previous.hash;
-    if (!contentMatches && linked)
-      return this.fail(seq, `entry ${seq} was edited: its hash does not match its content`);
-    if (!contentMatches)
-      return this.fail(
-        seq,
-        `entry ${seq} holds content that belongs elsewhere: neither its hash nor its link to ${after} match (re-ordered or replaced)`,
-      );
-    if (!linked)
-      return this.fail(
-        seq,
-        `entry ${seq} does not link to ${after}: its prevHash differs (entries re-ordered, inserted, or rewritten with recomputed hashes)`,
-      );
-    this.first ??= seq;
-    this.checked += 1;
-    this.previous = { seq, hash };
-    return true;
-  }
-
-  /** The verdict, checking the head (the last entry the writer recorded) when one is known. */
-  finish(head?: ChainAnchor | null): VerifyResult {
-    if (this.failure) return this.failure;
-    const last = this.previous;
-    if (head && head.seq > last.seq) {
-      const missing =
-        head.seq === last.seq + 1 ? `entry ${head.seq} is` : `entries ${last.seq + 1} to ${head.seq} are`;
-      return this.failed(
-        last.seq + 1,
-        `${missing} missing: the head is at ${head.seq} (deleted from the end)`,
-      );
-    }
-    if (head && head.seq < last.seq)
-      return this.failed(
-        head.seq + 1,
-        `entries after the head (${head.seq}) exist up to ${last.seq} (inserted)`,
-      );
-    if (head && head.hash !== last.hash)
-      return this.failed(
-        last.seq,
-        `the head's hash does not match entry ${last.seq} (the last entry was rewritten)`,
-      );
-    const range = this.checked === 0 ? 'no entries' : `entries ${this.first} to ${last.seq}`;
-    const from = this.start.seq > 0 ? ` from the checkpoint at seq ${this.start.seq}` : '';
-    return {
-      ok: true,
-      checked: this.checked,
-      message: `${this.checked} entries verified (${range})${from}; the chain is intact up to the head`,
-    };
-  }
-
-  private describeStart(): string {
-    return this.start.seq === 0 ? 'the genesis hash' : `the checkpoint at seq ${this.start.seq}`;
-  }
-
-  private fail(seq: number, message: string): false {
-    this.failed(seq, message);
-    return false;
-  }
-
-  private failed(seq: number, message: string): VerifyResult {
-    this.failure = { ok: false, checked: this.checked, firstBrokenSeq: seq, message };
-    return this.failure;
-  }
-}
-
-/** An entry as exported (NDJSON) or served: at least seq, prevHash and hash. */
-export interface VerifiableEntry {
-  seq: number;
-  prevHash: string;
-  hash: string;
-}
-
-/** The hash of an entry's content (every field but `hash`), as the writer computed it. */
-export type ContentHash = (entry: VerifiableEntry) => string;
-
-export interface VerifyOptions {
-  /**
-   * Where the chain starts: the checkpoint of a pruned journal. Without one, a chain starting at
-   * seq 1 must link to the genesis hash, and a chain starting later is trusted from its first entry.
-   */
-  start?: ChainAnchor;
-  /** The head the chain must end at (the export's JournalHead line). */
-  head?: ChainAnchor;
-}
-
-/** The last line of an NDJSON export. */
-export interface JournalHeadLine {
-  kind: 'JournalHead';
-  tenant: string;
-  seq: number;
-  hash: string;
-  checkpoint: { seq: number; hash: string; prunedAt: string; count: number } | null;
-}
-
-/**
- * Verifies an NDJSON export line by line in constant memory: the entries, then the final
- * JournalHead line, whose checkpoint says where the chain must start (seq 1 and the genesis hash
- * when nothing was pruned, or the head line names no checkpoint). So an export whose oldest
- * entries were removed is refused, and a missing head line means the file was truncated.
- */
-export class ExportVerifier {
-  private checker: ChainChecker | undefined;
-  private firstEntry: VerifiableEntry | undefined;
-  private head: JournalHeadLine | undefined;
-  private failure: VerifyResult | undefined;
-  private lines = 0;
-
-  constructor(private readonly contentHash: ContentHash) {}
-
-  /** Feeds one line; false once the verdict is known to be a failure. */
-  push(line: string): boolean {
-    this.lines += 1;
-    if (this.failure) return false;
-    if (line.trim() === '') return true;
-    let parsed: Record<string, unknown>;
-    try {
-      parsed = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      return this.fail(`line ${this.lines} is not JSON`);
-    }
-    if (this.head) return this.fail(`line ${this.lines} follows the JournalHead line`);
-    if (parsed.kind === 'JournalHead') {
-      this.head = parsed as unknown as JournalHeadLine;
-      return true;
-    }
-    const entry = parsed as unknown as VerifiableEntry;
-    if (typeof entry.seq !== 'number' || typeof entry.hash !== 'string' || typeof entry.prevHash !== 'string')
-      return this.fail(`line ${this.lines} is not a journal entry (seq, prevHash, hash)`);
-    if (!this.checker) {
-      // Trusted from the first entry on until the head line says where the chain starts.
-      this.firstEntry = entry;
-      this.checker = new ChainChecker({ seq: entry.seq - 1, hash: entry.prevHash });
-    }
-    return this.checker.push(entry.seq, entry.prevHash, entry.hash, this.contentHash(entry) === entry.hash);
-  }
-
-  finish(): VerifyResult {
-    if (this.failure) return this.failure;
-    if (this.checker?.broken) return this.checker.finish();
-    const head = this.head;
-    if (!head) return { ok: false, checked: 0, message: 'no JournalHead line: the export is truncated' };
-    const start = head.checkpoint
-      ? { seq: Number(head.checkpoint.seq), hash: head.checkpoint.hash }
-      : { seq: 0, hash: GENESIS_HASH };
-    const first = this.firstEntry;
-    if (!first || !this.checker)
-      return new ChainChecker(start).finish({ seq: Number(head.seq), hash: head.hash });
-    // The start is checked last but reported first: it is the lowest broken seq.
-    const startCheck = new ChainChecker(start);
-    if (!startCheck.push(first.seq, first.prevHash, first.hash, true)) return startCheck.finish();
-    return this.checker.finish({ seq: Number(head.seq), hash: head.hash });
-  }
-
-  private fail(message: string): false {
-    this.failure = { ok: false, checked: 0, message };
-    return false;
-  }
-}
-
-/** What hashing an entry takes; passed in because src/contract imports nothing. */
-export interface JournalHashing {
-  /** SHA-256 of the text's UTF-8 bytes, in lower-case hex. */
-  sha256Hex(text: string): string;
-  /** canonicalJson from src/contract/canonical.ts. */
-  canonicalJson(value: unknown): string;
-}
+export type JournalHashing = HeadCrypto;
 
 /** The verifications that hash entries, bound to a SHA-256 and canonical JSON. */
 export interface JournalVerifications {
@@ -248,22 +48,23 @@ export interface JournalVerifications {
    */
   verifyEntries(entries: Iterable<VerifiableEntry>, options?: VerifyOptions): VerifyResult;
   /** A verifier of an NDJSON export fed line by line (see ExportVerifier). */
-  exportVerifier(): ExportVerifier;
+  exportVerifier(trust?: ExportTrust): ExportVerifier;
   /** Verifies the lines of an NDJSON export (see ExportVerifier). */
-  verifyExportLines(lines: Iterable<string>): VerifyResult;
+  verifyExportLines(lines: Iterable<string>, trust?: ExportTrust): VerifyResult;
   /** Verifies a whole NDJSON export given as one text. */
-  verifyExport(ndjson: string): VerifyResult;
+  verifyExport(ndjson: string, trust?: ExportTrust): VerifyResult;
 }
 
 /** Binds the verifications to a SHA-256 and canonical JSON. Pure. */
-export function journalVerifier({ sha256Hex, canonicalJson }: JournalHashing): JournalVerifications {
+export function journalVerifier(crypto: JournalHashing): JournalVerifications {
+  const { sha256Hex, canonicalJson } = crypto;
   const contentHash: ContentHash = (entry) => {
     const { hash: _hash, ...hashed } = entry;
     return sha256Hex(canonicalJson(hashed));
   };
-  const exportVerifier = () => new ExportVerifier(contentHash);
-  const verifyExportLines = (lines: Iterable<string>): VerifyResult => {
-    const verifier = exportVerifier();
+  const exportVerifier = (trust?: ExportTrust) => new ExportVerifier(contentHash, crypto, trust);
+  const verifyExportLines = (lines: Iterable<string>, trust?: ExportTrust): VerifyResult => {
+    const verifier = exportVerifier(trust);
     for (const line of lines) if (!verifier.push(line)) break;
     return verifier.finish();
   };
@@ -281,6 +82,6 @@ export function journalVerifier({ sha256Hex, canonicalJson }: JournalHashing): J
     },
     exportVerifier,
     verifyExportLines,
-    verifyExport: (ndjson) => verifyExportLines(ndjson.split('\n')),
+    verifyExport: (ndjson, trust) => verifyExportLines(ndjson.split('\n'), trust),
   };
 }

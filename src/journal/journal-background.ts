@@ -51,6 +51,8 @@ export class JournalBackground {
   async prune(): Promise<void> {
     try {
       for (const report of await this.retention.pruneAll()) {
+        if (report.unsigned)
+          this.logger.error(`tenant ${report.tenant}: head not signed: ${report.unsigned}`);
         if (report.refused) this.logger.error(`tenant ${report.tenant}: pruning stopped: ${report.refused}`);
         else if (report.pruned > 0)
           this.logger.log(

@@ -120,10 +120,43 @@ export const JournalCheckpointEntity = new EntitySchema<JournalCheckpointRow>({
   },
 });
 
+export interface JournalSigningKeyRow {
+  tenant: string;
+  key_id: string;
+  /** SPKI PEM of the Ed25519 public key. */
+  public_key: string;
+  /** PKCS#8 DER of the private key, sealed under the master key with the tenant as owner. */
+  sealed_private_key: string;
+  created_at: string;
+  /** The last head signed with the key (null until one is): online verify checks the chain still holds it. */
+  head_seq: number | null;
+  head_hash: string | null;
+  head_time: string | null;
+  head_signature: string | null;
+}
+
+/** A tenant's journal signing key and the last head signed with it (journal-signing.ts). */
+export const JournalSigningKeyEntity = new EntitySchema<JournalSigningKeyRow>({
+  name: 'JournalSigningKey',
+  tableName: 'journal_signing_keys',
+  properties: {
+    tenant: { type: 'string', length: 63, primary: true },
+    key_id: { type: 'string', fieldName: 'key_id', length: 64 },
+    public_key: { type: 'text', fieldName: 'public_key' },
+    sealed_private_key: { type: 'text', fieldName: 'sealed_private_key' },
+    created_at: { type: 'string', fieldName: 'created_at', length: 30 },
+    head_seq: { type: 'bigint', fieldName: 'head_seq', nullable: true },
+    head_hash: { type: 'string', fieldName: 'head_hash', length: 64, nullable: true },
+    head_time: { type: 'string', fieldName: 'head_time', length: 30, nullable: true },
+    head_signature: { type: 'string', fieldName: 'head_signature', length: 128, nullable: true },
+  },
+});
+
 /** Every table of the journal, for the composition root's entity list. */
 export const JOURNAL_ENTITIES = [
   JournalEntryEntity,
   JournalHeadEntity,
   JournalSettingsEntity,
   JournalCheckpointEntity,
+  JournalSigningKeyEntity,
 ];

@@ -3,7 +3,8 @@ import { BadRequestError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { GENESIS_HASH, type JournalEntry } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
-import { type ChainAnchor, checkpointOf, headOf, rowToEntry } from './journal-rows.js';
+import { checkpointOf, headOf, rowToEntry } from './journal-rows.js';
+import type { JournalSigner } from './journal-signing.js';
 import { JOURNAL_SELECT } from './journal-writer.js';
 import type { JournalHeadLine } from './verify-entries.js';
 
@@ -84,55 +85,34 @@ export function csvLine(entry: JournalEntry): string {
 export class JournalExporter {
   constructor(
     private readonly db: Database,
+    private readonly signer: JournalSigner,
     private readonly pageSize = EXPORT_PAGE,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Checks permission and format now, before anything is sent; the chunks are read lazily. */
-  open(context: OperationContext, format: string | undefined): JournalExport {
+  /**
+   * Checks permission and format, reads the head and signs it now, before anything is sent (a
+   * signing key that does not open is an ordinary Status); the chunks are read lazily.
+   */
+  async open(context: OperationContext, format: string | undefined): Promise<JournalExport> {
     context.authorize('journal:export');
     const chosen = (format || 'ndjson') as ExportFormat;
     if (!EXPORT_FORMATS.includes(chosen))
       throw new BadRequestError(`format must be one of ${EXPORT_FORMATS.join(', ')}, got "${format}"`);
-    const stamp = this.clock().toISOString().replace(/[:.]/g, '-');
-    return {
-      format: chosen,
-      contentType: chosen === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-      filename: `journal-${context.tenant}-${stamp}.${chosen}`,
-      chunks: this.chunks(context.tenant, chosen),
-    };
-  }
-
-  private async *chunks(tenant: string, format: ExportFormat): AsyncGenerator<string> {
+    const tenant = context.tenant;
     const [headRow, checkpointRow] = await Promise.all([
       this.db.knex<JournalHeadRow>('journal_heads').where({ tenant }).first(),
       this.db.knex<JournalCheckpointRow>('journal_checkpoints').where({ tenant }).first(),
     ]);
-    const head: ChainAnchor = headOf(headRow) ?? { seq: 0, hash: GENESIS_HASH };
+    // A journal that never had an entry has no head row: its head is genesis. Entries without a
+    // head row (it was deleted) are exported whole, and the head line says the head is missing.
+    const head = headOf(headRow) ?? ((await this.hasEntries(tenant)) ? null : { seq: 0, hash: GENESIS_HASH });
     const checkpoint = checkpointOf(checkpointRow);
-    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
-    const line = format === 'csv' ? csvLine : (entry: JournalEntry) => JSON.stringify(entry);
-    let last = checkpoint?.seq ?? 0;
-    while (last < head.seq) {
-      const rows = (await this.db
-        .knex<JournalRow>('journal_entries')
-        .select(JOURNAL_SELECT)
-        .where('tenant', tenant)
-        .andWhere('seq', '>', last)
-        .andWhere('seq', '<=', head.seq)
-        .orderBy('seq')
-        .limit(this.pageSize)) as unknown as JournalRow[];
-      if (rows.length === 0) break;
-      let text = '';
-      for (const row of rows) text += `${line(rowToEntry(row))}\n`;
-      last = Number(rows[rows.length - 1].seq);
-      yield text;
-    }
     const headLine: JournalHeadLine = {
       kind: 'JournalHead',
       tenant,
-      seq: head.seq,
-      hash: head.hash,
+      seq: head?.seq ?? null,
+      hash: head?.hash ?? null,
       checkpoint:
         checkpoint && checkpoint.seq > 0
           ? {
@@ -143,6 +123,45 @@ export class JournalExporter {
             }
           : null,
     };
+    if (head) headLine.signedHead = await this.signer.sign(tenant, head);
+    const stamp = this.clock().toISOString().replace(/[:.]/g, '-');
+    return {
+      format: chosen,
+      contentType: chosen === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      filename: `journal-${tenant}-${stamp}.${chosen}`,
+      chunks: this.chunks(tenant, chosen, headLine, checkpoint?.seq ?? 0),
+    };
+  }
+
+  private async hasEntries(tenant: string): Promise<boolean> {
+    return (await this.db.knex('journal_entries').where({ tenant }).first('seq')) !== undefined;
+  }
+
+  private async *chunks(
+    tenant: string,
+    format: ExportFormat,
+    headLine: JournalHeadLine,
+    from: number,
+  ): AsyncGenerator<string> {
+    const upTo = headLine.seq ?? Number.MAX_SAFE_INTEGER;
+    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`;
+    const line = format === 'csv' ? csvLine : (entry: JournalEntry) => JSON.stringify(entry);
+    let last = from;
+    while (last < upTo) {
+      const rows = (await this.db
+        .knex<JournalRow>('journal_entries')
+        .select(JOURNAL_SELECT)
+        .where('tenant', tenant)
+        .andWhere('seq', '>', last)
+        .andWhere('seq', '<=', upTo)
+        .orderBy('seq')
+        .limit(this.pageSize)) as unknown as JournalRow[];
+      if (rows.length === 0) break;
+      let text = '';
+      for (const row of rows) text += `${line(rowToEntry(row))}\n`;
+      last = Number(rows[rows.length - 1].seq);
+      yield text;
+    }
     yield format === 'csv' ? `# ${JSON.stringify(headLine)}\n` : `${JSON.stringify(headLine)}\n`;
   }
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { PRUNE_CHECKPOINT_POINTER, type PruneCheckpoint } from '../contract/journal-head.js';
 import type { Database } from '../store/database.js';
 import { GENESIS_HASH } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
-import { checkpointOf } from './journal-rows.js';
-import { retentionContext, type JournalSettingsStore } from './journal-settings.js';
-import { rowMatchesHash } from './verify-stored.js';
+import { checkpointOf, headOf } from './journal-rows.js';
+import { type JournalSettingsStore, retentionContext } from './journal-settings.js';
+import type { JournalSigner } from './journal-signing.js';
 import { JOURNAL_SELECT, type JournalWriter } from './journal-writer.js';
 import { ChainChecker } from './verify-entries.js';
+import { rowMatchesHash } from './verify-stored.js';
 
 const DAY_MS = 86_400_000;
 /** Entries deleted per transaction: short enough not to hold SQLite's write lock for long. */
@@ -20,6 +22,8 @@ export interface PruneReport {
   checkpointSeq: number;
   /** Set when pruning stopped because the segment to prune does not verify: evidence is kept. */
   refused?: string;
+  /** Set when the head could not be signed after the run (the signing key does not open). */
+  unsigned?: string;
 }
 
 /**
@@ -37,13 +41,24 @@ export class JournalRetention {
     private readonly settings: JournalSettingsStore,
     private readonly clock: () => Date = () => new Date(),
     private readonly batchSize = PRUNE_BATCH,
+    /** Signs each tenant's head after its run: heads get signed hourly even if nobody asks. */
+    private readonly signer?: JournalSigner,
   ) {}
 
   /** Prunes every tenant that has a journal. */
   async pruneAll(): Promise<PruneReport[]> {
     const tenants = await this.db.knex<JournalHeadRow>('journal_heads').select('tenant').orderBy('tenant');
     const reports: PruneReport[] = [];
-    for (const { tenant } of tenants) reports.push(await this.pruneTenant(tenant));
+    for (const { tenant } of tenants) {
+      const report = await this.pruneTenant(tenant);
+      reports.push(report);
+      const head = headOf(await this.db.knex<JournalHeadRow>('journal_heads').where({ tenant }).first());
+      // A key that does not open stops this tenant's signing, not the other tenants' pruning.
+      if (head && this.signer)
+        await this.signer.sign(tenant, head).catch((error: Error) => {
+          report.unsigned = error.message;
+        });
+    }
     return reports;
   }
 
@@ -93,16 +108,18 @@ export class JournalRetention {
             count: (checkpoint?.count ?? 0) + deleted,
           });
         const done = to >= upTo;
-        if (done) {
-          // The pruning itself is an operation of the journal, recorded with the last segment.
-          await this.writer.append(trx, retentionContext(tenant, requestId), [
-            {
-              operation: 'journal.prune',
-              result: 'pruned',
-              reason: `pruned ${pruned + deleted} entries up to seq ${to}, older than ${retentionDays} days (before ${cutoff})`,
-            },
-          ]);
-        }
+        // Every segment that moves the checkpoint appends, in the same transaction, the chained
+        // entry that vouches for it (journal-head.ts): verify trusts no checkpoint without one, so
+        // a checkpoint row written by hand cannot hide the entries below it.
+        const vouched: PruneCheckpoint = { seq: to, hash: last.hash, time: last.time, retentionDays };
+        await this.writer.append(trx, retentionContext(tenant, requestId), [
+          {
+            operation: 'journal.prune',
+            result: 'pruned',
+            reason: `pruned ${pruned + deleted} entries up to seq ${to}, older than ${retentionDays} days (before ${cutoff})`,
+            changes: [{ pointer: PRUNE_CHECKPOINT_POINTER, new: vouched }],
+          },
+        ]);
         return { deleted, checkpointSeq: to, done };
       });
       pruned += step.deleted;

@@ -3,12 +3,14 @@ import type { Database } from '../store/database.js';
 import { JournalBackground } from './journal-background.js';
 import { JournalExporter } from './journal-export.js';
 import { JournalFollower } from './journal-follow.js';
+import { JournalHeads } from './journal-heads.js';
 import { JournalQueries } from './journal-queries.js';
-import { ReadRecorder } from './read-journaling.js';
 import { JournalRetention } from './journal-retention.js';
 import { JournalSettingsStore } from './journal-settings.js';
-import { JournalVerifier } from './verify-stored.js';
+import { JournalSigner } from './journal-signing.js';
 import type { JournalWriter } from './journal-writer.js';
+import { ReadRecorder } from './read-journaling.js';
+import { JournalVerifier } from './verify-stored.js';
 
 export interface JournalServiceOptions {
   /** One clock for every part (tests pass a fake one). */
@@ -23,6 +25,8 @@ export interface JournalServiceOptions {
  * the JournalWriter, inside the transactions of the operations they record.
  */
 export class JournalService {
+  readonly signer: JournalSigner;
+  readonly heads: JournalHeads;
   readonly queries: JournalQueries;
   readonly follower: JournalFollower;
   readonly exporter: JournalExporter;
@@ -34,12 +38,14 @@ export class JournalService {
 
   constructor(db: Database, writer: JournalWriter, kinds: KindIndex, options: JournalServiceOptions = {}) {
     const clock = options.clock ?? (() => new Date());
+    this.signer = new JournalSigner(db, clock);
+    this.heads = new JournalHeads(db, this.signer);
     this.queries = new JournalQueries(db, kinds, clock);
     this.follower = new JournalFollower(db, writer);
-    this.exporter = new JournalExporter(db, undefined, clock);
-    this.verifier = new JournalVerifier(db);
+    this.exporter = new JournalExporter(db, this.signer, undefined, clock);
+    this.verifier = new JournalVerifier(db, undefined, this.signer);
     this.settings = new JournalSettingsStore(db, writer, clock);
-    this.retention = new JournalRetention(db, writer, this.settings, clock);
+    this.retention = new JournalRetention(db, writer, this.settings, clock, undefined, this.signer);
     this.reads = new ReadRecorder(db, writer, this.settings, clock);
     this.background = new JournalBackground(this.retention, this.follower, options.pruneIntervalMs);
   }

@@ -1,4 +1,4 @@
-import { systemContext, type OperationContext } from '../context.js';
+import { type OperationContext, systemContext } from '../context.js';
 import { type FieldProblem, InvalidError } from '../errors.js';
 import type { FieldChange } from '../resources/diff.js';
 import type { Database, Executor } from '../store/database.js';

@@ -8,8 +8,8 @@ import {
   insertJournalEntries,
   insertPacked,
   JOURNAL_COLUMNS,
-  type OwnValue,
   type LinkedEntry,
+  type OwnValue,
 } from './journal-insert.js';
 import {
   type ChainRecord,
@@ -17,14 +17,14 @@ import {
   encodeChanges,
   entriesWithHashes,
   type JournalRecord,
-  type LockedHead,
   type LinkedAppend,
+  type LockedHead,
   linkRecords,
   sharedFields,
 } from './link.js';
 
+export type { JournalRecord, LinkedAppend, LockedHead } from './link.js';
 export { REDACTED, redactChanges } from './redact.js';
-export type { JournalRecord, LockedHead, LinkedAppend } from './link.js';
 
 /** Called after a transaction that appended to `tenant`'s journal committed, with its new head. */
 export type CommitListener = (tenant: string, headSeq: number) => void;

@@ -3,10 +3,10 @@
  * and the resource queries that record them.
  */
 import type { OperationContext } from '../context.js';
-import { ResourceQueries } from '../resources/resource-queries.js';
 import type { KindIndex } from '../resources/kind-index.js';
-import type { ResourceStore } from '../store/resource-store.js';
+import { ResourceQueries } from '../resources/resource-queries.js';
 import type { Database } from '../store/database.js';
+import type { ResourceStore } from '../store/resource-store.js';
 import type { ReadJournaling } from './journal-entity.js';
 import type { JournalSettingsStore } from './journal-settings.js';
 import type { JournalWriter } from './journal-writer.js';

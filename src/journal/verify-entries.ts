@@ -3,9 +3,8 @@
  * CLI uses for `journal verify --file`) to its SHA-256 and canonical JSON, plus the verification
  * of an export read as a stream. Pure; no database.
  */
-import { canonicalJson } from '../contract/canonical.js';
 import { journalVerifier, type VerifyResult } from '../contract/journal-verify.js';
-import { sha256Hex } from './chain.js';
+import { HEAD_CRYPTO } from './journal-signing.js';
 
 export {
   ChainChecker,
@@ -16,7 +15,7 @@ export {
   type VerifyResult,
 } from '../contract/journal-verify.js';
 
-const verifier = journalVerifier({ sha256Hex, canonicalJson });
+const verifier = journalVerifier(HEAD_CRYPTO);
 
 /** SHA-256 over the canonical JSON of every field but `hash`, as the writer computed it. Pure. */
 export const contentHash = verifier.contentHash;

@@ -7,10 +7,12 @@ import { hash } from 'node:crypto';
 import type { OperationContext } from '../context.js';
 import { canonicalJson } from '../contract/canonical.js';
 import { type EntryField, entryTemplate } from '../contract/journal-entry.js';
-import type { Database } from '../store/database.js';
+import { checkpointProblem, pruneClaimOf } from '../contract/journal-head.js';
+import { type Database, fromJsonColumn } from '../store/database.js';
 import { canonicalEntryText, GENESIS_HASH, HASH_LENGTH, sha256Hex } from './chain.js';
 import type { JournalCheckpointRow, JournalHeadRow, JournalRow } from './journal-entity.js';
 import { type ChainAnchor, type Checkpoint, checkpointOf, entriesAfter, headOf } from './journal-rows.js';
+import type { JournalSigner } from './journal-signing.js';
 import { JOURNAL_SELECT } from './journal-writer.js';
 import { ChainChecker, type VerifyResult } from './verify-entries.js';
 
@@ -161,6 +163,8 @@ export class JournalVerifier {
   constructor(
     private readonly db: Database,
     private readonly pageSize = VERIFY_PAGE,
+    /** Checks the signing key and the last signed head; without it (unit tests) they are not checked. */
+    private readonly signer?: JournalSigner,
   ) {}
 
   async verify(context: OperationContext): Promise<VerifyResult> {
@@ -169,13 +173,66 @@ export class JournalVerifier {
   }
 
   async verifyTenant(tenant: string): Promise<VerifyResult> {
-    const checkpoint = await this.checkpoint(tenant);
-    const result = await this.walk(tenant, checkpoint);
-    if (result.ok) return result;
-    // Pruning may have moved the start while we walked: a break it explains is not a break.
-    const now = await this.checkpoint(tenant);
-    if ((now?.seq ?? 0) !== (checkpoint?.seq ?? 0)) return this.walk(tenant, now);
-    return result;
+    let checkpoint = await this.checkpoint(tenant);
+    let result = await this.walk(tenant, checkpoint);
+    if (!result.ok) {
+      // Pruning may have moved the start while we walked: a break it explains is not a break.
+      const now = await this.checkpoint(tenant);
+      if ((now?.seq ?? 0) === (checkpoint?.seq ?? 0)) return result;
+      checkpoint = now;
+      result = await this.walk(tenant, now);
+      if (!result.ok) return result;
+    }
+    return (await this.vouched(tenant, checkpoint, result)) ?? result;
+  }
+
+  /**
+   * The checks beyond the chain, once it is intact: that a journal.prune entry vouches for the
+   * checkpoint, and that the signing key and the last head the server signed still hold.
+   */
+  private async vouched(
+    tenant: string,
+    checkpoint: Checkpoint | null,
+    result: VerifyResult,
+  ): Promise<VerifyResult | undefined> {
+    const failed = (message: string, firstBrokenSeq?: number): VerifyResult => ({
+      ok: false,
+      checked: result.checked,
+      ...(firstBrokenSeq === undefined ? {} : { firstBrokenSeq }),
+      message,
+    });
+    if (checkpoint && checkpoint.seq > 0) {
+      const prune = await this.db
+        .knex<JournalRow>('journal_entries')
+        .select('seq', 'time', 'operation', 'reason', 'changes')
+        .where({ tenant, operation: 'journal.prune' })
+        .andWhere('seq', '>', checkpoint.seq)
+        .orderBy('seq', 'desc')
+        .first();
+      const claim = prune
+        ? pruneClaimOf({
+            seq: Number(prune.seq),
+            time: prune.time,
+            operation: prune.operation,
+            reason: prune.reason,
+            changes: fromJsonColumn(prune.changes),
+          })
+        : undefined;
+      const problem = checkpointProblem(checkpoint, claim);
+      if (problem) return failed(problem, checkpoint.seq);
+    }
+    if (!this.signer) return undefined;
+    const head = (await this.head(tenant)) ?? { seq: 0, hash: GENESIS_HASH };
+    const problem = await this.signer.check(tenant, head, async (seq) => {
+      if (checkpoint && seq === checkpoint.seq) return checkpoint.hash;
+      const row = await this.db
+        .knex<JournalRow>('journal_entries')
+        .select('hash')
+        .where({ tenant, seq })
+        .first();
+      return row?.hash;
+    });
+    return problem ? failed(problem) : undefined;
   }
 
   private async walk(tenant: string, checkpoint: Checkpoint | null): Promise<VerifyResult> {

@@ -14,6 +14,7 @@ import { CaRepository } from './ca-repository.js';
 import { CrlPublisher } from './crl-publisher.js';
 import { IssuanceService } from './issuance-service.js';
 import { IssuedRepository } from './issued-repository.js';
+import type { MasterKey } from './master-key.js';
 import { openMasterKey } from './master-key-check.js';
 import { RevocationService } from './revocation-service.js';
 
@@ -26,6 +27,8 @@ export interface PkiConfig {
 }
 
 export interface PkiServices {
+  /** The master key, checked against the database; the journal seals its signing keys with it. */
+  masterKey: MasterKey;
   lifecycle: CaLifecycle;
   issuance: IssuanceService;
   revocation: RevocationService;
@@ -57,6 +60,7 @@ export async function openPki(deps: {
   const crls = new CrlPublisher(repository, issued);
   const revocation = new RevocationService({ db, store, keyring, issued, crls, journal, now, wake });
   return {
+    masterKey,
     lifecycle: new CaLifecycle({ db, repository, issued, keyring, crls, journal, revocation }),
     issuance: new IssuanceService({ db, store, keyring, issued, journal, now }),
     revocation,

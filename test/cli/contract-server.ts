@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /**
@@ -28,6 +28,19 @@ function canonical(value: unknown): string {
     .filter((key) => record[key] !== undefined)
     .map((key) => `${JSON.stringify(key)}:${canonical(record[key])}`)
     .join(',')}}`;
+}
+
+/** The journal's signing key: heads are Ed25519 signatures of canonical {tenant, seq, hash, time}. */
+const signingKey = generateKeyPairSync('ed25519');
+const publicKey = signingKey.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const keyId = createHash('sha256').update(publicKey.trim()).digest('hex').slice(0, 16);
+
+/** The head of `journal`, signed now. */
+function signHead(journal: Array<Record<string, unknown>>): Record<string, unknown> {
+  const last = journal[journal.length - 1];
+  const head = { tenant: 'acme', seq: last.seq, hash: last.hash, time: new Date().toISOString() };
+  const signature = sign(null, Buffer.from(canonical(head)), signingKey.privateKey).toString('base64url');
+  return { kind: 'JournalSignedHead', ...head, keyId, signature, publicKey };
 }
 
 /** A hash-chained journal of `count` entries, as the server would store and export it. */
@@ -79,6 +92,7 @@ async function bodyOf(request: IncomingMessage): Promise<unknown> {
 export async function startContractServer(): Promise<ContractServer> {
   const requests: ContractServer['requests'] = [];
   const journal = chainedJournal(5);
+  const signedHead = () => signHead(journal);
   const keys: Array<Record<string, unknown>> = [];
   const followers = new Set<ServerResponse>();
   const server: Server = createServer(async (request, response) => {
@@ -167,9 +181,16 @@ export async function startContractServer(): Promise<ContractServer> {
       response.writeHead(200, { 'content-type': 'application/x-ndjson' });
       for (const entry of journal) response.write(`${JSON.stringify(entry)}\n`);
       const last = journal[journal.length - 1];
-      return response.end(
-        `${JSON.stringify({ kind: 'JournalHead', tenant: 'acme', seq: last.seq, hash: last.hash })}\n`,
-      );
+      const head = { kind: 'JournalHead', tenant: 'acme', seq: last.seq, hash: last.hash, checkpoint: null };
+      return response.end(`${JSON.stringify({ ...head, signedHead: signedHead() })}\n`);
+    }
+    if (route === 'GET /api/v1/journal/head') {
+      const at = url.searchParams.get('at');
+      const entry = at === null ? undefined : journal.find((item) => item.seq === Number(at));
+      return json(response, 200, {
+        ...signedHead(),
+        ...(at === null ? {} : { at: { seq: Number(at), hash: entry?.hash ?? null, entry: entry ?? null } }),
+      });
     }
     if (route === 'GET /api/v1/journal/verify')
       return json(response, 200, { ok: true, checked: journal.length, message: 'chain intact' });

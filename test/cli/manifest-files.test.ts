@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { EventStreamParser } from '../../src/cli/commands/journal-format.js';
 import { offlineVerifier } from '../../src/cli/commands/journal.js';
+import { EventStreamParser } from '../../src/cli/commands/journal-format.js';
 import { parseManifests, positionIn } from '../../src/cli/manifest-files.js';
 import { pointerSegments } from '../../src/cli/manifest-positions.js';
+import { testSigner } from '../journal/signing.js';
 import { chainedJournal } from './contract-server.js';
 
 const STREAM = `# leading comment
@@ -78,7 +79,15 @@ describe('reading manifests with their positions', () => {
 describe('offline journal verification', () => {
   const { verifyExport } = offlineVerifier;
   const entries = chainedJournal(4);
-  const head = { kind: 'JournalHead', seq: 4, hash: entries[3].hash };
+  const signedHead = testSigner().sign({ tenant: 'acme', seq: 4, hash: entries[3].hash as string });
+  const head = {
+    kind: 'JournalHead',
+    tenant: 'acme',
+    seq: 4,
+    hash: entries[3].hash,
+    checkpoint: null,
+    signedHead,
+  };
   const ndjson = (items: unknown[]) => `${items.map((item) => JSON.stringify(item)).join('\n')}\n`;
 
   it('accepts an intact export', () => {
@@ -113,11 +122,13 @@ describe('offline journal verification', () => {
     });
   });
 
-  it('accepts an export that starts after pruned entries at the checkpoint its JournalHead names', () => {
+  it('refuses a checkpoint that no journal.prune entry of the export vouches for', () => {
     const checkpoint = { seq: 2, hash: entries[1].hash, prunedAt: '2026-01-02T00:00:00Z', count: 2 };
     expect(verifyExport(ndjson([...entries.slice(2), { ...head, checkpoint }]))).toMatchObject({
-      ok: true,
+      ok: false,
       checked: 2,
+      message:
+        'the checkpoint at seq 2 is vouched for by no journal.prune entry after it (a checkpoint the journal did not write)',
     });
   });
 });

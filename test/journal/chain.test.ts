@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalEntryText, type ChainedEntry, entryHash, GENESIS_HASH, type JournalEntry } from '../../src/journal/chain.js';
+import {
+  canonicalEntryText,
+  type ChainedEntry,
+  entryHash,
+  GENESIS_HASH,
+  type JournalEntry,
+} from '../../src/journal/chain.js';
 import { csvField } from '../../src/journal/journal-export.js';
 import { parseJournalLimit, parseTimeBound } from '../../src/journal/journal-queries.js';
 import { REDACTED, redactChanges } from '../../src/journal/redact.js';
 import { verifyEntries, verifyExportLines } from '../../src/journal/verify-entries.js';
 import { canonicalJson } from '../../src/contract/canonical.js';
+import { testSigner } from './signing.js';
 
 function makeChain(count: number, start = { seq: 0, hash: GENESIS_HASH }): JournalEntry[] {
   const entries: JournalEntry[] = [];
@@ -51,7 +58,10 @@ describe('the hash chain', () => {
     const chain = makeChain(10);
     expect(verifyEntries(chain)).toMatchObject({ ok: true, checked: 10 });
     expect(verifyEntries(chain, { head: { seq: 10, hash: chain[9].hash } })).toMatchObject({ ok: true });
-    expect(verifyEntries(chain.slice(4), { start: { seq: 4, hash: chain[3].hash } })).toMatchObject({ ok: true, checked: 6 });
+    expect(verifyEntries(chain.slice(4), { start: { seq: 4, hash: chain[3].hash } })).toMatchObject({
+      ok: true,
+      checked: 6,
+    });
     expect(verifyEntries([])).toMatchObject({ ok: true, checked: 0 });
   });
 
@@ -86,17 +96,35 @@ describe('the hash chain', () => {
   it('verifies an NDJSON export only with its head line, and only from where its checkpoint says', () => {
     const chain = makeChain(5);
     const lines = chain.map((entry) => JSON.stringify(entry));
-    const head = { kind: 'JournalHead', tenant: 'acme', seq: 5, hash: chain[4].hash, checkpoint: null };
+    const signed = testSigner().sign({ tenant: 'acme', seq: 5, hash: chain[4].hash });
+    const head = {
+      kind: 'JournalHead',
+      tenant: 'acme',
+      seq: 5,
+      hash: chain[4].hash,
+      checkpoint: null,
+      signedHead: signed,
+    };
     expect(verifyExportLines([...lines, JSON.stringify(head)])).toMatchObject({ ok: true, checked: 5 });
     expect(verifyExportLines(lines).message).toContain('truncated');
-    expect(verifyExportLines([...lines, JSON.stringify(head), lines[0]]).message).toContain('follows the JournalHead');
+    expect(verifyExportLines([...lines, JSON.stringify(head), lines[0]]).message).toContain(
+      'follows the JournalHead',
+    );
     expect(verifyExportLines(['{nope', JSON.stringify(head)]).message).toContain('line 1 is not JSON');
     // Dropping the oldest lines is caught: the head says nothing was pruned.
-    expect(verifyExportLines([...lines.slice(2), JSON.stringify(head)])).toMatchObject({ ok: false, firstBrokenSeq: 1 });
+    expect(verifyExportLines([...lines.slice(2), JSON.stringify(head)])).toMatchObject({
+      ok: false,
+      firstBrokenSeq: 1,
+    });
     const checkpoint = { seq: 2, hash: chain[1].hash, prunedAt: '2024-05-02T00:00:00.000Z', count: 2 };
-    expect(verifyExportLines([...lines.slice(2), JSON.stringify({ ...head, checkpoint })])).toMatchObject({
-      ok: true,
+    // A checkpoint the chain does not vouch for (no journal.prune entry records it) is refused:
+    // the chain itself is intact from it (3 entries), the start is not the journal's own.
+    expect(verifyExportLines([...lines.slice(2), JSON.stringify({ ...head, checkpoint })])).toEqual({
+      ok: false,
       checked: 3,
+      firstBrokenSeq: 2,
+      message:
+        'the checkpoint at seq 2 is vouched for by no journal.prune entry after it (a checkpoint the journal did not write)',
     });
   });
 });
@@ -108,7 +136,11 @@ describe('redaction', () => {
         pointer: '',
         new: {
           metadata: { annotations: { password: 'p', 'x/api-token': 't', keep: 'k' } },
-          spec: { user: { clientSecret: 's', email: 'a@b.c' }, list: [{ privateKey: 'pk' }], url: 'https://u:pw@h/x' },
+          spec: {
+            user: { clientSecret: 's', email: 'a@b.c' },
+            list: [{ privateKey: 'pk' }],
+            url: 'https://u:pw@h/x',
+          },
         },
       },
       { pointer: '/spec/auth/token', old: 'a', new: 'b' },

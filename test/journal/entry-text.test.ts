@@ -19,6 +19,7 @@ import { JournalWriter } from '../../src/journal/journal-writer.js';
 import { contentHash, verifyEntries } from '../../src/journal/verify-entries.js';
 import { Database } from '../../src/store/database.js';
 import { DIALECTS, freshSqlite, type TestDatabase } from '../support/databases.js';
+import { testSigner } from './signing.js';
 
 /** Texts that trip up hand-written encoders: escapes, multi-byte UTF-8, printf and SQL syntax. */
 const TRICKY = [
@@ -215,6 +216,7 @@ describe('a journal written before the field table', () => {
       seq: 3,
       hash: HASHED_BEFORE[2].hash,
       checkpoint: null,
+      signedHead: testSigner().sign({ tenant: 'acme', seq: 3, hash: HASHED_BEFORE[2].hash }),
     };
     const ndjson = [...HASHED_BEFORE, head].map((line) => JSON.stringify(line)).join('\n');
     expect(offlineVerifier.verifyExport(ndjson)).toMatchObject({ ok: true, checked: 3 });

@@ -121,7 +121,7 @@ export class JournalRoutes {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const exported = this.journal.exporter.open(context, single(query, 'format'));
+    const exported = await this.journal.exporter.open(context, single(query, 'format'));
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -139,6 +139,16 @@ export class JournalRoutes {
       request.log.error(`export ${request.id} failed: ${(error as Error).stack ?? String(error)}`);
       raw.destroy(error as Error);
     }
+  }
+
+  /**
+   * The head, signed now with the tenant's journal key, and that key's public half: what a
+   * verifier remembers, and what can be published elsewhere to anchor the journal.
+   */
+  @Get('journal/head')
+  @Permission('journal:read')
+  head(@Ctx() context: OperationContext, @Query() query: Record<string, unknown>) {
+    return this.journal.heads.signedHead(context, single(query, 'at'));
   }
 
   @Get('journal/verify')

@@ -1,11 +1,18 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { canonicalJson } from '../../contract/canonical.js';
 import { parseDuration } from '../../contract/duration.js';
-import { journalVerifier, type VerifyResult } from '../../contract/journal-verify.js';
+import {
+  type HeadCrypto,
+  headConsistencyProblem,
+  type SignedHead,
+  signedHeadProblem,
+} from '../../contract/journal-head.js';
+import { journalVerifier, type VerifiableEntry, type VerifyResult } from '../../contract/journal-verify.js';
 import type { StewardClient } from '../client.js';
 import type { CommandSpec, ParsedArgs } from '../command.js';
 import { CliError } from '../errors.js';
+import { renderTable } from '../output/table.js';
 import type { Session } from '../session.js';
 import {
   EventStreamParser,
@@ -14,7 +21,7 @@ import {
   journalRow,
   journalTable,
 } from './journal-format.js';
-import { renderTable } from '../output/table.js';
+import { headKey, headsPath, rememberedHead, rememberHead } from './journal-heads.js';
 
 interface JournalList {
   items: JournalEntry[];
@@ -25,10 +32,74 @@ interface JournalList {
  * The server's own export verification (src/contract/journal-verify.ts), bound to node:crypto:
  * `journal verify --file` refuses exactly what the server refuses.
  */
-export const offlineVerifier = journalVerifier({
+const HEAD_CRYPTO: HeadCrypto = {
   sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
   canonicalJson,
-});
+  verifyEd25519(publicKeyPem, payload, signature) {
+    try {
+      return verify(
+        null,
+        Buffer.from(payload),
+        createPublicKey(publicKeyPem),
+        Buffer.from(signature, 'base64url'),
+      );
+    } catch {
+      return false;
+    }
+  },
+};
+export const offlineVerifier = journalVerifier(HEAD_CRYPTO);
+
+/** GET /api/v1/journal/head's body. */
+interface SignedHeadAnswer extends SignedHead {
+  at?: { seq: number; hash: string | null; entry: (VerifiableEntry & Record<string, unknown>) | null };
+}
+
+/**
+ * Checks the server's signed head against the one remembered for this context (signature, key,
+ * append-only), then remembers it. Throws a CliError naming a rollback, a fork or a bad head.
+ */
+async function checkSignedHead(session: Session, client: StewardClient): Promise<string> {
+  const connection = await session.connection();
+  const path = headsPath(session.configPath);
+  const key = headKey({
+    name: connection.context?.name,
+    server: connection.server,
+    tenant: connection.tenant,
+  });
+  const known = await rememberedHead(path, key);
+  const signed = await client.request<SignedHeadAnswer>('GET', '/api/v1/journal/head', {
+    query: { at: known?.seq },
+  });
+  const broken = (problem: string) => CliError.of(`journal is BROKEN: ${problem}`);
+  const bad = signedHeadProblem(
+    signed,
+    { tenant: known?.tenant ?? signed.tenant, publicKey: known?.publicKey },
+    HEAD_CRYPTO,
+  );
+  if (bad) throw broken(bad);
+  if (known) {
+    // The entry at the remembered seq is checked here too: its content must hash to the hash given.
+    const entry = signed.at?.entry;
+    if (entry && (entry.seq !== known.seq || offlineVerifier.contentHash(entry) !== signed.at?.hash))
+      throw broken(`the server's entry ${known.seq} does not match the hash it gives for it`);
+    const problem = headConsistencyProblem(known, signed, signed.at?.hash ?? undefined);
+    if (problem) throw broken(problem);
+  }
+  await rememberHead(path, key, {
+    tenant: signed.tenant,
+    seq: signed.seq,
+    hash: signed.hash,
+    time: signed.time,
+    keyId: signed.keyId,
+    publicKey: signed.publicKey,
+    verifiedAt: session.now().toISOString(),
+  });
+  const since = known
+    ? `, extending the head at seq ${known.seq} verified before`
+    : ' (first verification here: remembered)';
+  return `Signed head at seq ${signed.seq} (key ${signed.keyId})${since}.`;
+}
 
 const FILTERS = ['kind', 'name', 'actor', 'operation', 'result'] as const;
 
@@ -162,7 +233,7 @@ const exportCommand: CommandSpec = {
 const verifyCommand: CommandSpec = {
   name: 'verify',
   summary: "Verify the journal's hash chain (on the server, or an exported file offline)",
-  usage: 'journal verify [--file EXPORT.ndjson]',
+  usage: 'journal verify [--file EXPORT.ndjson [--public-key KEY.pem] [--head HEAD.json]]',
   arity: [0, 0],
   options: {
     file: {
@@ -170,22 +241,71 @@ const verifyCommand: CommandSpec = {
       valueName: 'FILE',
       description: 'verify this NDJSON export offline, without a server',
     },
+    'public-key': {
+      type: 'string',
+      valueName: 'PEM',
+      description: "the tenant's journal public key (from journal head), to check the export's signed head",
+    },
+    head: {
+      type: 'string',
+      valueName: 'JSON',
+      description: 'a signed head anchored earlier (journal head): the export must extend it',
+    },
   },
-  examples: ['steward journal verify', 'steward journal verify --file journal.ndjson'],
+  examples: [
+    'steward journal verify',
+    'steward journal verify --file journal.ndjson --public-key journal-key.pem',
+    'steward journal verify --file journal.ndjson --public-key journal-key.pem --head anchored-head.json',
+  ],
   async run(session, args) {
     const file = args.string('file');
+    const keyFile = args.string('public-key');
+    const anchorFile = args.string('head');
+    if ((keyFile || anchorFile) && !file)
+      throw args.usage('--public-key and --head go with --file (online, the last head is remembered)');
     if (file) {
-      const text = await readFile(file, 'utf8').catch((error: Error) => {
-        throw CliError.of(`cannot read ${file}: ${error.message}`);
-      });
-      return printVerify(session, offlineVerifier.verifyExport(text), file);
+      const read = (path: string) =>
+        readFile(path, 'utf8').catch((error: Error) => {
+          throw CliError.of(`cannot read ${path}: ${error.message}`);
+        });
+      const text = await read(file);
+      const publicKey = keyFile ? await read(keyFile) : undefined;
+      let anchor: SignedHead | undefined;
+      if (anchorFile) {
+        try {
+          anchor = JSON.parse(await read(anchorFile)) as SignedHead;
+        } catch (error) {
+          if (error instanceof CliError) throw error;
+          throw CliError.of(`${anchorFile} is not JSON: ${(error as Error).message}`);
+        }
+      }
+      return printVerify(session, offlineVerifier.verifyExport(text, { publicKey, anchor }), file);
     }
     const client = await session.client();
-    return printVerify(
-      session,
-      await client.request<VerifyResult>('GET', '/api/v1/journal/verify'),
-      'journal',
-    );
+    const result = await client.request<VerifyResult>('GET', '/api/v1/journal/verify');
+    if (!result.ok) return printVerify(session, result, 'journal');
+    const signed = await checkSignedHead(session, client);
+    printVerify(session, result, 'journal');
+    session.out(signed);
+    return 0;
+  },
+};
+
+const headCommand: CommandSpec = {
+  name: 'head',
+  summary: "Print the journal's head, signed by the server now, with its public key (to anchor it elsewhere)",
+  usage: 'journal head [--public-key-only]',
+  arity: [0, 0],
+  options: {
+    'public-key-only': { type: 'boolean', description: 'print only the public key (PEM)' },
+  },
+  examples: ['steward journal head > head.json', 'steward journal head --public-key-only > journal-key.pem'],
+  async run(session, args) {
+    const client = await session.client();
+    const signed = await client.request<SignedHead>('GET', '/api/v1/journal/head');
+    if (args.flag('public-key-only')) session.io.stdout.write(signed.publicKey);
+    else session.out(JSON.stringify(signed, null, 2));
+    return 0;
   },
 };
 
@@ -219,7 +339,7 @@ export const journalCommand: CommandSpec = {
       description: 'keep printing new entries as they happen (Ctrl-C stops)',
     },
   },
-  subcommands: [exportCommand, verifyCommand],
+  subcommands: [exportCommand, verifyCommand, headCommand],
   examples: [
     'steward journal --kind device --name laptop-042',
     'steward journal --actor alice --since 24h -o json',

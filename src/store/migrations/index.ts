@@ -1,9 +1,10 @@
-import type { Migration } from '@mikro-orm/migrations';
 import type { AbstractSqlDriver, Configuration } from '@mikro-orm/knex';
+import type { Migration } from '@mikro-orm/migrations';
 import type { DialectName } from '../database.js';
 import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
 import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
-import { INITIAL_MIGRATION } from './names.js';
+import { JournalSigningPostgresql, JournalSigningSqlite } from './journal-signing.js';
+import { INITIAL_MIGRATION, JOURNAL_SIGNING_MIGRATION } from './names.js';
 
 export { INITIAL_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
 
@@ -26,6 +27,7 @@ export interface SchemaMigration {
  */
 export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: INITIAL_MIGRATION, sqlite: InitialSchemaSqlite, postgresql: InitialSchemaPostgresql },
+  { name: JOURNAL_SIGNING_MIGRATION, sqlite: JournalSigningSqlite, postgresql: JournalSigningPostgresql },
 ];
 
 /**

@@ -4,10 +4,16 @@
  * usual start, on an up-to-date database, never loads it. index.ts lists the same names with
  * their SQL (a test proves both lists equal).
  */
-export const MIGRATION_NAMES: readonly string[] = ['Migration20261203000000_initial'];
+export const MIGRATION_NAMES: readonly string[] = [
+  'Migration20261203000000_initial',
+  'Migration20261203110000_journal_signing',
+];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
 export const INITIAL_MIGRATION = 'Migration20261203000000_initial';
+
+/** The journal's signing keys and last signed heads (issue #12). */
+export const JOURNAL_SIGNING_MIGRATION = 'Migration20261203110000_journal_signing';
 
 /** MikroORM's bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';

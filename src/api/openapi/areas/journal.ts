@@ -67,6 +67,25 @@ export const JOURNAL_SHAPES: Record<string, JsonSchema> = {
     },
     ['ok', 'checked', 'message'],
   ),
+  JournalSignedHead: object(
+    {
+      kind: { const: 'JournalSignedHead' },
+      tenant: STRING,
+      seq: described(INTEGER, 'The head vouched for (0: an empty journal).'),
+      hash: STRING,
+      time: described(TIME, 'When it was signed.'),
+      keyId: described(STRING, 'First 16 hex digits of the SHA-256 of the public key (PEM).'),
+      signature: described(STRING, 'Ed25519 over canonical JSON of {tenant, seq, hash, time}, base64url.'),
+      publicKey: described(STRING, 'The tenant’s journal public key (SPKI PEM).'),
+      at: object(
+        { seq: INTEGER, hash: { type: ['string', 'null'] }, entry: {} },
+        ['seq', 'hash'],
+        'With `at`: the hash at that seq in the chain now (null when pruned or missing) and its entry.',
+      ),
+    },
+    ['kind', 'tenant', 'seq', 'hash', 'time', 'keyId', 'signature', 'publicKey'],
+    'The journal head signed by the server.',
+  ),
   JournalSettings: object(
     { apiVersion: API_VERSION, kind: { const: 'JournalSettings' }, tenant: STRING, ...journalSettingsFields },
     ['apiVersion', 'kind', 'tenant', 'retentionDays', 'readJournaling'],
@@ -106,7 +125,8 @@ export const JOURNAL_OPERATIONS: Array<[string, OperationEntry]> = [
   route(JournalRoutes, 'export', {
     tag: 'Journal',
     summary: 'Export the journal',
-    description: 'Streamed page by page; the last line carries the chain head, for `verify` elsewhere.',
+    description:
+      'Streamed page by page; the last line carries the chain head and the signed head, for `verify` elsewhere.',
     query: [
       { name: 'format', description: '`ndjson` (default) or `csv`.', schema: { enum: ['ndjson', 'csv'] } },
     ],
@@ -114,6 +134,19 @@ export const JOURNAL_OPERATIONS: Array<[string, OperationEntry]> = [
       description: 'Every entry.',
       content: { 'application/x-ndjson': { type: 'string' }, 'text/csv': { type: 'string' } },
     },
+  }),
+  route(JournalRoutes, 'head', {
+    tag: 'Journal',
+    summary: 'The signed journal head',
+    description:
+      'The head signed now with the tenant’s journal key, and the public key: publish it elsewhere to anchor the journal.',
+    query: [
+      {
+        name: 'at',
+        description: 'Also return the hash of the entry at this seq (consistency with an older head).',
+      },
+    ],
+    response: { description: 'The signed head.', content: json(ref('JournalSignedHead')) },
   }),
   route(JournalRoutes, 'verify', {
     tag: 'Journal',
