@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiReference } from './api/api-reference.js';
 import { HttpModule } from './api/http.module.js';
 import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
+import { registerQueryGuard } from './api/query-guard.js';
 import { toStatus } from './api/status.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
@@ -90,6 +91,7 @@ export async function startServer(
     reply.header('x-request-id', request.id);
     done();
   });
+  registerQueryGuard(fastify);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   await services.engine.start();
