@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiReference } from './api/api-reference.js';
+import { answerClientError } from './api/client-errors.js';
 import { HttpModule } from './api/http.module.js';
 import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
 import { registerQueryGuard } from './api/query-guard.js';
@@ -57,6 +58,7 @@ export async function startServer(
     loggerInstance: logger,
     logController: new AccessLog(logger, services.metrics),
     bodyLimit: config.bodyLimit,
+    clientErrorHandler: answerClientError,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
