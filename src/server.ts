@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiReference } from './api/api-reference.js';
 import { answerClientError } from './api/client-errors.js';
 import { HttpModule } from './api/http.module.js';
+import { registerJsonBodyParser } from './api/json-body.js';
 import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
 import { registerQueryGuard } from './api/query-guard.js';
 import { toStatus } from './api/status.js';
@@ -82,6 +83,7 @@ export async function startServer(
   await app.register(fastifyCookie, { hook: false });
   await registerApiReference(app, app.get<symbol, PublishedDocument>(OPENAPI_DOCUMENT).document);
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(app, config.bodyLimit);
   fastify.addContentTypeParser(
     YAML_TYPES,
     { parseAs: 'string', bodyLimit: config.bodyLimit },
