@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { repeatedParameters } from '../../src/api/query-guard.js';
 import { BadRequestError } from '../../src/errors.js';
-import { parseSelector, SELECTOR_LIMITS } from '../../src/resources/selector.js';
+import { parseSelector, SELECTOR_LIMITS, selectorRequirements } from '../../src/resources/selector.js';
 import { DIALECTS } from '../support/databases.js';
 import { call, device, useServer } from '../support/server.js';
 
@@ -132,5 +132,58 @@ describe.each(DIALECTS)('query input on $dialect', ({ create }) => {
     const unauthenticated = await call<StatusBody>(suite.server, 'GET', '/healthz?x=1&x=2', { token: null });
     expect(unauthenticated.status).toBe(400);
     expect(unauthenticated.body.kind).toBe('Status');
+  });
+});
+
+describe.each(DIALECTS)('label selectors in specs on $dialect', ({ create }) => {
+  const suite = useServer({ database: create });
+  const group = (name: string, selector: Record<string, unknown>) => ({
+    apiVersion: 'steward.dev/v1',
+    kind: 'DeviceGroup',
+    metadata: { name },
+    spec: { selector },
+  });
+  const many = (count: number) => Array.from({ length: count }, (_, i) => `v${i}`);
+  const labels = (count: number) => Object.fromEntries(many(count).map((value) => [`k${value}`, value]));
+  const expressions = (count: number, values = 1) =>
+    Array.from({ length: count }, (_, i) => ({
+      key: `e${i}`,
+      operator: 'NotIn' as const,
+      values: many(values),
+    }));
+
+  const refused: Array<[string, Record<string, unknown>, string]> = [
+    ['65 matchLabels', { matchLabels: labels(65) }, '/spec/selector/matchLabels'],
+    ['65 matchExpressions', { matchExpressions: expressions(65) }, '/spec/selector/matchExpressions'],
+    [
+      '65 values in one expression',
+      { matchExpressions: expressions(1, 65) },
+      '/spec/selector/matchExpressions/0/values',
+    ],
+  ];
+  it.each(refused)(
+    'refuses a DeviceGroup selector with %s (422 naming the field), storing nothing',
+    async (_name, selector, pointer) => {
+      const response = await call<
+        StatusBody & { details?: { causes?: Array<{ pointer: string; message: string }> } }
+      >(suite.server, 'POST', '/api/v1/apply', { body: group('too-wide', selector) });
+      expect(response.status).toBe(422);
+      expect(response.body.details?.causes).toContainEqual(
+        expect.objectContaining({ pointer, message: expect.stringContaining('at most 64') }),
+      );
+      expect((await call(suite.server, 'GET', '/api/v1/devicegroups/too-wide')).status).toBe(404);
+    },
+  );
+
+  it('counts with the widest selector the schema allows, in the database (what the DeviceGroup reconciler runs)', async () => {
+    const widest = { matchLabels: labels(64), matchExpressions: expressions(64, 64) };
+    expect(
+      (await call(suite.server, 'POST', '/api/v1/apply', { body: group('widest', widest) })).status,
+    ).toBe(200);
+    await call(suite.server, 'POST', '/api/v1/apply', {
+      body: [device('member', labels(64)), device('outsider')],
+    });
+    const count = await suite.server.services.store.count('default', 'Device', selectorRequirements(widest));
+    expect(count).toBe(1);
   });
 });
