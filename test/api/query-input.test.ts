@@ -135,6 +135,22 @@ describe.each(DIALECTS)('query input on $dialect', ({ create }) => {
   });
 });
 
+describe('requests refused by the HTTP parser, over a socket', () => {
+  const suite = useServer();
+  it('answers a URL past the header limit with a 431 Status (Fastify answered {error, message, statusCode})', async () => {
+    const response = await fetch(`${suite.server.url}/api/v1/devices?labelSelector=${'a'.repeat(20_000)}`);
+    expect(response.status).toBe(431);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    expect(await response.json()).toEqual({
+      apiVersion: 'steward.dev/v1',
+      kind: 'Status',
+      code: 431,
+      reason: 'RequestHeaderFieldsTooLarge',
+      message: 'the request line and headers exceed the limit of the server',
+    });
+  });
+});
+
 describe.each(DIALECTS)('label selectors in specs on $dialect', ({ create }) => {
   const suite = useServer({ database: create });
   const group = (name: string, selector: Record<string, unknown>) => ({
