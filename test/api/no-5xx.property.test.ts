@@ -6,7 +6,8 @@ import { adminToken, call, device, useServer } from '../support/server.js';
  * No input on the query string or in a path parameter is a server fault: random queries at every
  * GET route of the served OpenAPI document (so a new route is covered the day it is documented),
  * as the admin and unauthenticated, must answer below 500, and every 4xx in the one Status shape.
- * A failure prints fast-check's seed and path; replay it with STEWARD_FC_SEED=<seed>.
+ * A failure prints fast-check's seed and path; replay it with STEWARD_FC_SEED and STEWARD_FC_PATH
+ * (STEWARD_FC_RUNS runs longer).
  */
 
 interface Operation {
@@ -294,7 +295,12 @@ describe('no 5xx on any GET route, whatever the query string', () => {
           }
         },
       ),
-      { numRuns: Number(process.env.STEWARD_FC_RUNS ?? 2000), seed, examples: REGRESSIONS },
+      {
+        numRuns: Number(process.env.STEWARD_FC_RUNS ?? 2000),
+        seed,
+        path: process.env.STEWARD_FC_PATH,
+        examples: REGRESSIONS,
+      },
     );
   }, 60_000);
 });
