@@ -7,8 +7,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiReference } from './api/api-reference.js';
+import { answerClientError } from './api/client-errors.js';
 import { HttpModule } from './api/http.module.js';
+import { registerJsonBodyParser } from './api/json-body.js';
 import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
+import { registerQueryGuard } from './api/query-guard.js';
 import { toStatus } from './api/status.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
@@ -56,6 +59,7 @@ export async function startServer(
     loggerInstance: logger,
     logController: new AccessLog(logger, services.metrics),
     bodyLimit: config.bodyLimit,
+    clientErrorHandler: answerClientError,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
@@ -79,6 +83,7 @@ export async function startServer(
   await app.register(fastifyCookie, { hook: false });
   await registerApiReference(app, app.get<symbol, PublishedDocument>(OPENAPI_DOCUMENT).document);
   const fastify = app.getHttpAdapter().getInstance();
+  registerJsonBodyParser(app, config.bodyLimit);
   fastify.addContentTypeParser(
     YAML_TYPES,
     { parseAs: 'string', bodyLimit: config.bodyLimit },
@@ -90,6 +95,7 @@ export async function startServer(
     reply.header('x-request-id', request.id);
     done();
   });
+  registerQueryGuard(fastify);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   await services.engine.start();

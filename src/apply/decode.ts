@@ -1,5 +1,6 @@
 import { type Document, isMap, isNode, isScalar, LineCounter, parseAllDocuments } from 'yaml';
 import { BadRequestError, type FieldProblem, InvalidError, PayloadTooLargeError } from '../errors.js';
+import { countMemberNames, countMembers, findDuplicateNames } from './json-duplicates.js';
 
 /** One document of a request, with what is needed to point at its fields. */
 export interface DecodedDocument {
@@ -143,11 +144,42 @@ export function decodeYaml(text: string, limits: DecodeLimits = DEFAULT_DECODE_L
   return decoded;
 }
 
-/** Accepts one manifest, an array of them, or a `List` whose `items` are manifests. */
-export function decodeJson(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_LIMITS): DecodedDocument[] {
+/**
+ * The duplicate member names of a JSON body, each with its document index and its pointer inside
+ * that document (a duplicate in a List's own members has no document). Cheap unless there is one:
+ * the members written in the text are counted and compared with those JSON.parse kept.
+ */
+function duplicateKeyProblems(text: string, body: unknown, isList: boolean): FieldProblem[] {
+  if (countMemberNames(text) === countMembers(body)) return [];
+  return findDuplicateNames(text).map((pointer): FieldProblem => {
+    const name = pointer
+      .slice(pointer.lastIndexOf('/') + 1)
+      .replace(/~1/g, '/')
+      .replace(/~0/g, '~');
+    const message = `duplicate key "${name}": a key may appear once per object`;
+    const inDocument = isList ? pointer.match(/^\/items\/(\d+)(\/.*)?$/) : pointer.match(/^\/(\d+)(\/.*)?$/);
+    if (Array.isArray(body) || isList)
+      return inDocument
+        ? { document: Number(inDocument[1]), pointer: inDocument[2] ?? '', message }
+        : { pointer, message };
+    return { document: 0, pointer, message };
+  });
+}
+
+/**
+ * Accepts one manifest, an array of them, or a `List` whose `items` are manifests. With the body's
+ * `text`, duplicate keys are refused as in YAML (JSON.parse would keep the last silently).
+ */
+export function decodeJson(
+  body: unknown,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+  text?: string,
+): DecodedDocument[] {
   let items: unknown[];
+  let isList = false;
   if (Array.isArray(body)) items = body;
   else if (body !== null && typeof body === 'object' && (body as { kind?: unknown }).kind === 'List') {
+    isList = true;
     const listItems = (body as { items?: unknown }).items;
     if (!Array.isArray(listItems))
       throw new InvalidError('a List must have an "items" array', {
@@ -157,7 +189,13 @@ export function decodeJson(body: unknown, limits: DecodeLimits = DEFAULT_DECODE_
   } else if (body !== null && typeof body === 'object') items = [body];
   else throw new BadRequestError('request body must be a manifest, an array of manifests or a List');
   if (items.length > limits.maxDocuments) throw tooMany(items.length, limits);
+  const duplicates = text === undefined ? [] : duplicateKeyProblems(text, body, isList);
   const problems = items.flatMap((item, index) => findForbiddenKeys(item, index));
+  if (duplicates.length > 0)
+    throw new BadRequestError(
+      `request body has ${duplicates.length} duplicate key${duplicates.length > 1 ? 's' : ''}`,
+      { problems: [...duplicates, ...problems] },
+    );
   if (problems.length > 0) throw new BadRequestError('request body has forbidden keys', { problems });
   return items.map((value, index) => ({ index, value }));
 }

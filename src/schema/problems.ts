@@ -172,6 +172,8 @@ function messageOf(error: ErrorObject, params: Record<string, unknown>): string 
       return params.limit === 1 ? 'must not be empty' : `must have at least ${String(params.limit)} items`;
     case 'maxItems':
       return `must have at most ${String(params.limit)} items`;
+    case 'maxProperties':
+      return `must have at most ${String(params.limit)} entries`;
     case 'uniqueItems':
       return `must not contain duplicates (items ${String(params.j)} and ${String(params.i)} are equal)`;
     case 'not':

@@ -1,11 +1,12 @@
-import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
-import { type DecodedDocument, decodeJson, decodeYaml } from '../../apply/decode.js';
+import { Body, Controller, HttpCode, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApplyService } from '../../apply/apply-service.js';
+import { type DecodedDocument, decodeJson, decodeYaml } from '../../apply/decode.js';
 import type { OperationContext } from '../../context.js';
 import { BadRequestError } from '../../errors.js';
-import { ServerLimits } from '../server-limits.js';
 import { Permission } from '../permission.js';
 import { Ctx, isDryRun } from '../request-context.js';
+import { ServerLimits } from '../server-limits.js';
 
 /** `POST /api/v1/apply` and `POST /api/v1/delete`: YAML streams or JSON manifests. */
 @Controller('api/v1')
@@ -15,9 +16,11 @@ export class ApplyRoutes {
     private readonly limits: ServerLimits,
   ) {}
 
-  private decode(body: unknown): DecodedDocument[] {
+  private decode(body: unknown, request: FastifyRequest): DecodedDocument[] {
     const limits = { maxDocuments: this.limits.maxDocuments, maxAliasCount: 100 };
-    return typeof body === 'string' ? decodeYaml(body, limits) : decodeJson(body ?? null, limits);
+    return typeof body === 'string'
+      ? decodeYaml(body, limits)
+      : decodeJson(body ?? null, limits, request.jsonText);
   }
 
   // Per-kind write permissions are checked by the service once the batch's kinds are known.
@@ -27,6 +30,7 @@ export class ApplyRoutes {
   apply(
     @Ctx() context: OperationContext,
     @Body() body: unknown,
+    @Req() request: FastifyRequest,
     @Query('dryRun') dryRun?: string,
     @Query('prune') prune?: string,
   ) {
@@ -35,14 +39,19 @@ export class ApplyRoutes {
       throw new BadRequestError(
         'prune is not supported yet: apply without --prune and delete removed resources explicitly',
       );
-    return this.applyService.apply(context, this.decode(body), { dryRun: isDryRun(dryRun) });
+    return this.applyService.apply(context, this.decode(body, request), { dryRun: isDryRun(dryRun) });
   }
 
   @Post('delete')
   @HttpCode(200)
   @Permission('authenticated')
-  async delete(@Ctx() context: OperationContext, @Body() body: unknown, @Query('dryRun') dryRun?: string) {
-    const items = await this.applyService.deleteByManifests(context, this.decode(body), {
+  async delete(
+    @Ctx() context: OperationContext,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Query('dryRun') dryRun?: string,
+  ) {
+    const items = await this.applyService.deleteByManifests(context, this.decode(body, request), {
       dryRun: isDryRun(dryRun),
     });
     return { apiVersion: 'steward.dev/v1', kind: 'DeleteResult', dryRun: isDryRun(dryRun), items };

@@ -206,7 +206,11 @@ export const CORE_OPERATIONS: Array<[string, OperationEntry]> = [
     tag: kind.kind,
     summary: `List ${kind.kind} resources`,
     query: [
-      { name: 'labelSelector', description: 'e.g. `team=infra,env in (prod,staging),!retired`.' },
+      {
+        name: 'labelSelector',
+        description:
+          'e.g. `team=infra,env in (prod,staging),!retired`. At most 4,096 characters, 64 requirements and 64 values per set (400 naming the limit).',
+      },
       LIMIT,
       CONTINUE,
     ],
