@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 
@@ -25,13 +26,76 @@ export interface StewardConfig {
   /** Lifetime of a login session, seconds. */
   sessionTtlSeconds: number;
   /**
+   * STEWARD_TRUST_PROXY: the proxies (addresses, CIDRs, or `loopback`/`linklocal`/`uniquelocal`)
+   * whose X-Forwarded-For is believed; empty (the default): the peer's address is the client's.
+   */
+  trustProxy: string[];
+  /** The HTTP server's limits on slow and idle clients (docs/operations.md). */
+  http: HttpLimits;
+  /** Concurrent journal follow streams one credential may hold, per process. */
+  maxFollowsPerCredential: number;
+  /**
    * STEWARD_MASTER_KEY (secret: never log it): the key sealing CA private keys. Unset: the key file
    * `<dataDir>/master.key`, generated on first start.
    */
   masterKey?: string;
 }
 
+export interface HttpLimits {
+  /** Until a request's headers have all arrived (slowloris). */
+  headersTimeoutMs: number;
+  /** Until the whole request, body included, has arrived; a response may then take its time. */
+  requestTimeoutMs: number;
+  /** A connection with nothing sent either way for this long is closed (streams send heartbeats). */
+  idleTimeoutMs: number;
+  /** How long a keep-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at most; the server closes more at once. */
+  maxConnections: number;
+}
+
 type Env = Record<string, string | undefined>;
+
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** True for an IPv4/IPv6 address or CIDR, or one of proxy-addr's names. Pure. */
+export function isProxyAddress(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
+function trustProxy(env: Env): string[] {
+  const raw = env.STEWARD_TRUST_PROXY?.trim();
+  if (!raw) return [];
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const wrong = entries.filter((entry) => !isProxyAddress(entry));
+  if (wrong.length > 0)
+    throw new ConfigError(
+      `STEWARD_TRUST_PROXY must be a comma-separated list of addresses, CIDRs or ${PROXY_NAMES.join('/')}; not ${wrong.map((entry) => `"${entry}"`).join(', ')}`,
+    );
+  return entries;
+}
+
+function httpLimits(env: Env): HttpLimits {
+  const limits = {
+    headersTimeoutMs: integer(env, 'STEWARD_HEADERS_TIMEOUT_MS', 20_000, 100, 3_600_000),
+    requestTimeoutMs: integer(env, 'STEWARD_REQUEST_TIMEOUT_MS', 120_000, 100, 3_600_000),
+    idleTimeoutMs: integer(env, 'STEWARD_IDLE_TIMEOUT_MS', 60_000, 100, 3_600_000),
+    keepAliveTimeoutMs: integer(env, 'STEWARD_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+    maxConnections: integer(env, 'STEWARD_MAX_CONNECTIONS', 1024, 1, 1_000_000),
+  };
+  // Node refuses a headers timeout longer than the request timeout that contains it.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs)
+    throw new ConfigError(
+      `STEWARD_HEADERS_TIMEOUT_MS (${limits.headersTimeoutMs}) must not exceed STEWARD_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`,
+    );
+  return limits;
+}
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -82,7 +146,9 @@ export function loadConfig(
     `sqlite:${resolve(dataDir, 'steward.db')}`;
   const logLevel = env.STEWARD_LOG_LEVEL || 'info';
   if (!['silent', 'error', 'warn', 'info', 'debug'].includes(logLevel)) {
-    throw new ConfigError(`STEWARD_LOG_LEVEL must be one of silent, error, warn, info, debug; got "${logLevel}"`);
+    throw new ConfigError(
+      `STEWARD_LOG_LEVEL must be one of silent, error, warn, info, debug; got "${logLevel}"`,
+    );
   }
   const logFormat = env.STEWARD_LOG_FORMAT || (stdoutIsTTY ? 'pretty' : 'json');
   if (logFormat !== 'json' && logFormat !== 'pretty') {
@@ -104,6 +170,9 @@ export function loadConfig(
     logFormat,
     adminPassword: adminPassword(env),
     sessionTtlSeconds: integer(env, 'STEWARD_SESSION_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
+    trustProxy: trustProxy(env),
+    http: httpLimits(env),
+    maxFollowsPerCredential: integer(env, 'STEWARD_MAX_FOLLOWS_PER_CREDENTIAL', 8, 1, 10_000),
     // Its format is checked when the PKI opens (src/pki/master-key.ts), with a message that never echoes it.
     masterKey: env.STEWARD_MASTER_KEY || undefined,
   };

@@ -18,6 +18,7 @@ import type { StewardConfig } from './config.js';
 import { AccessLog } from './observability/access-log.js';
 import { createLogger, type DestinationStream, setProcessLogger } from './observability/log.js';
 import { PinoNestLogger } from './observability/nest-logger.js';
+import { looseDataFiles } from './store/file-modes.js';
 
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -35,6 +36,25 @@ export interface ServerOptions extends ComposeOptions {
   logDestination?: DestinationStream;
 }
 
+/**
+ * Warns of data files or directories that group or others may read: new ones are made private
+ * (src/store/file-modes.ts), but files from an earlier release or a copy keep their modes, and
+ * changing an operator's modes behind their back would be a surprise of its own.
+ */
+function warnOfLooseFiles(config: StewardConfig, logger: ReturnType<typeof createLogger>): void {
+  const sqliteFile = config.databaseUrl.startsWith('sqlite:')
+    ? config.databaseUrl.slice('sqlite:'.length)
+    : undefined;
+  for (const { path, mode, wanted } of looseDataFiles(
+    config.dataDir,
+    sqliteFile === ':memory:' ? undefined : sqliteFile,
+  ))
+    logger.warn(
+      { path, mode: mode.toString(8), wanted: wanted.toString(8) },
+      `${path} has mode ${mode.toString(8)}: others than its owner may read Steward's data; chmod ${wanted.toString(8)} ${path}`,
+    );
+}
+
 /** Builds and starts Steward: services, HTTP surface, and the reconcile engine. */
 export async function startServer(
   config: StewardConfig,
@@ -46,6 +66,7 @@ export async function startServer(
   const nestLogger = new PinoNestLogger();
   NestLogger.overrideLogger(nestLogger);
   const services = await composeServices(config, options);
+  warnOfLooseFiles(config, logger);
   const boot = await services.identity.tenants.bootstrap(config.adminPassword);
   if (boot.generatedPassword)
     // Printed whatever the log level: it is shown this once and stored only as a scrypt hash.
@@ -60,6 +81,19 @@ export async function startServer(
     logController: new AccessLog(logger, services.metrics),
     bodyLimit: config.bodyLimit,
     clientErrorHandler: answerClientError,
+    // Slow and idle clients are cut (docs/operations.md): the headers, the whole request, silence
+    // on the connection, and the wait between keep-alive requests each have a limit. The check
+    // interval bounds how late a headers/request timeout is noticed (Node's default is 30 s).
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      requestTimeout: config.http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+    },
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    // The client's address is X-Forwarded-For's only through the listed proxies (proxy-addr).
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     // A client's X-Request-Id is kept when it is safe to log; otherwise one is made.
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers['x-request-id'];
@@ -83,6 +117,9 @@ export async function startServer(
   await app.register(fastifyCookie, { hook: false });
   await registerApiReference(app, app.get<symbol, PublishedDocument>(OPENAPI_DOCUMENT).document);
   const fastify = app.getHttpAdapter().getInstance();
+  // Beyond the cap Node closes a new connection at once: a flood of idle sockets cannot take
+  // every file descriptor (the timeouts above then free the ones it holds).
+  fastify.server.maxConnections = config.http.maxConnections;
   registerJsonBodyParser(app, config.bodyLimit);
   fastify.addContentTypeParser(
     YAML_TYPES,

@@ -59,7 +59,10 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   // that move it see consistent times everywhere.
   const clock = options.clock ? () => new Date(options.clock?.now() ?? Date.now()) : undefined;
   const journal = new JournalWriter(db, clock);
-  const journalService = new JournalService(db, journal, kinds, { clock });
+  const journalService = new JournalService(db, journal, kinds, {
+    clock,
+    maxFollowsPerCredential: config.maxFollowsPerCredential,
+  });
   const authenticator = new Authenticator(
     db,
     journal,

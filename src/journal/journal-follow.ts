@@ -1,5 +1,5 @@
 import type { OperationContext } from '../context.js';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, TooManyRequestsError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { JournalEntry } from './chain.js';
 import type { JournalCheckpointRow } from './journal-entity.js';
@@ -17,6 +17,8 @@ export interface FollowOptions {
   /** How long a gap is waited for before it is reported and skipped. */
   gapGraceMs?: number;
   pageSize?: number;
+  /** Concurrent follows one credential may hold in this process (default 8). */
+  maxPerCredential?: number;
 }
 
 /** `after` of a follow request: a non-negative integer (query parameter or Last-Event-ID). Pure. */
@@ -40,6 +42,9 @@ export class JournalFollower {
   private readonly pollMs: number;
   private readonly gapGraceMs: number;
   private readonly pageSize: number;
+  private readonly maxPerCredential: number;
+  /** Open follows per credential (tenant, actor type and id): what maxPerCredential caps. */
+  private readonly perCredential = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -49,6 +54,7 @@ export class JournalFollower {
     this.pollMs = options.pollMs ?? 250;
     this.gapGraceMs = options.gapGraceMs ?? 2_000;
     this.pageSize = options.pageSize ?? 500;
+    this.maxPerCredential = options.maxPerCredential ?? 8;
   }
 
   /**
@@ -65,7 +71,34 @@ export class JournalFollower {
     const tenant = context.tenant;
     const start =
       after ?? Number((await this.db.knex('journal_heads').where({ tenant }).first('seq'))?.seq ?? 0);
+    this.hold(`${tenant}\0${context.actor.type}\0${context.actor.id}`, signal);
     return this.events(tenant, start, signal);
+  }
+
+  /**
+   * Counts one open follow against its credential until `signal` aborts (the route aborts it when
+   * the stream ends, however it ends), or refuses it: each stream holds a connection and a poller,
+   * so one key must not be able to hold hundreds.
+   */
+  private hold(credential: string, signal: AbortSignal): void {
+    // Gone already (the client left while the head was read): the stream ends at once, unheld.
+    if (signal.aborted) return;
+    const open = this.perCredential.get(credential) ?? 0;
+    if (open >= this.maxPerCredential)
+      throw new TooManyRequestsError(
+        `this credential already has ${open} journal follow streams open, the most allowed (STEWARD_MAX_FOLLOWS_PER_CREDENTIAL): close one first`,
+        { details: { limit: this.maxPerCredential, retryAfterSeconds: 5 } },
+      );
+    this.perCredential.set(credential, open + 1);
+    signal.addEventListener(
+      'abort',
+      () => {
+        const left = (this.perCredential.get(credential) ?? 1) - 1;
+        if (left > 0) this.perCredential.set(credential, left);
+        else this.perCredential.delete(credential);
+      },
+      { once: true },
+    );
   }
 
   /** Ends every open follow (server shutdown: open streams would keep the listener from closing). */

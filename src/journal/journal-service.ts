@@ -17,6 +17,8 @@ export interface JournalServiceOptions {
   clock?: () => Date;
   /** How often retention runs (default hourly); 0 turns the timer off. */
   pruneIntervalMs?: number;
+  /** Concurrent follow streams per credential, per process. */
+  maxFollowsPerCredential?: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export class JournalService {
     this.signer = new JournalSigner(db, clock);
     this.heads = new JournalHeads(db, this.signer);
     this.queries = new JournalQueries(db, kinds, clock);
-    this.follower = new JournalFollower(db, writer);
+    this.follower = new JournalFollower(db, writer, { maxPerCredential: options.maxFollowsPerCredential });
     this.exporter = new JournalExporter(db, this.signer, undefined, clock);
     this.verifier = new JournalVerifier(db, undefined, this.signer);
     this.settings = new JournalSettingsStore(db, writer, clock);

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type EntitySchema, MikroORM, type Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
@@ -6,6 +5,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { Knex } from 'knex';
 import { ConfigError } from '../errors.js';
+import { createPrivateSqliteFile } from './file-modes.js';
 import type { SchemaMigration } from './migrations/index.js';
 import { MIGRATION_NAMES, MIGRATIONS_TABLE } from './migrations/names.js';
 
@@ -56,7 +56,7 @@ export class Database {
     try {
       if (dialect === 'sqlite') {
         const file = url.slice('sqlite:'.length);
-        if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+        if (file !== ':memory:') createPrivateSqliteFile(file);
         orm = await MikroORM.init({
           ...common,
           driver: SqliteDriver,

@@ -85,6 +85,9 @@ export class JournalRoutes {
     const events = await this.journal.follower.open(context, after, controller.signal);
     reply.hijack();
     const raw = reply.raw;
+    // A stream is silent between entries by design: its heartbeats, not the server's idle
+    // timeout (STEWARD_IDLE_TIMEOUT_MS), find a client that has gone.
+    request.raw.socket.setTimeout(0);
     raw.on('close', () => controller.abort());
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
