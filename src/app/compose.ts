@@ -1,21 +1,21 @@
 import { ApplyService } from '../apply/apply-service.js';
-import { CredentialEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
+import { CredentialEntity, LoginAttemptEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { createIdentityServices } from '../auth/identity-services.js';
 import { PermissionCatalogue } from '../auth/permissions.js';
 import type { StewardConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import { type EngineConfig, loadEngineConfig } from '../engine/engine-config.js';
-import { ReferenceEntity } from '../engine/reference-index.js';
 import type { Clock } from '../engine/queue/work-queue.js';
+import { ReferenceEntity } from '../engine/reference-index.js';
 import { JOURNAL_ENTITIES } from '../journal/journal-entity.js';
-import { ReadJournalingQueries } from '../journal/read-journaling.js';
 import { JournalService } from '../journal/journal-service.js';
 import { JournalWriter } from '../journal/journal-writer.js';
+import { ReadJournalingQueries } from '../journal/read-journaling.js';
 import { KINDS, type StewardKind } from '../kinds.js';
 import { ServerMetrics } from '../observability/metrics.js';
-import { PKI_ENTITIES } from '../pki/pki-tables.js';
 import { openPki } from '../pki/pki-services.js';
+import { PKI_ENTITIES } from '../pki/pki-tables.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ManifestValidator } from '../schema/validator.js';
 import { ChangeFeed } from '../store/change-feed.js';
@@ -28,6 +28,7 @@ export const ENTITIES = [
   TenantEntity,
   UserEntity,
   CredentialEntity,
+  LoginAttemptEntity,
   ResourceEntity,
   ...JOURNAL_ENTITIES,
   ReferenceEntity,
@@ -66,7 +67,6 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     new PermissionCatalogue(kinds),
     options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
   );
-  const identity = createIdentityServices(db, authenticator, config.sessionTtlSeconds, clock);
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
@@ -82,6 +82,11 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     await authenticator.stop();
     await db.close();
     throw error;
+  });
+  const identity = createIdentityServices(db, authenticator, {
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    identityKey: pki.masterKey.subkey('steward identity pseudonyms'),
+    clock,
   });
   const engine = new Engine({
     db,

@@ -14,6 +14,7 @@ import { CaRepository } from './ca-repository.js';
 import { CrlPublisher } from './crl-publisher.js';
 import { IssuanceService } from './issuance-service.js';
 import { IssuedRepository } from './issued-repository.js';
+import type { MasterKey } from './master-key.js';
 import { openMasterKey } from './master-key-check.js';
 import { RevocationService } from './revocation-service.js';
 
@@ -30,6 +31,8 @@ export interface PkiServices {
   issuance: IssuanceService;
   revocation: RevocationService;
   publication: CaPublication;
+  /** The install's master key, checked against the database: other services derive keys from it. */
+  masterKey: MasterKey;
 }
 
 /**
@@ -61,5 +64,6 @@ export async function openPki(deps: {
     issuance: new IssuanceService({ db, store, keyring, issued, journal, now }),
     revocation,
     publication: new CaPublication({ store, repository, issued, now }),
+    masterKey,
   };
 }

@@ -91,7 +91,8 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
 
   it('gives a fresh database exactly the schema of the release before migrations', async () => {
     const migrated = await database();
-    const db = await Database.open(migrated.url, ENTITIES);
+    // The initial migration alone: later ones change the schema on purpose.
+    const db = await Database.open(migrated.url, ENTITIES, { migrations: MIGRATIONS.slice(0, 1) });
     await db.close();
     const previous = await database();
     await createPreviousReleaseSchema(previous);
@@ -105,9 +106,9 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
     );
     expect([...previousTables].sort()).toEqual([...INITIAL_TABLES].sort());
     expect(await inspect(migrated, (knex) => describeSchema(dialect, knex))).toEqual(expected);
-    expect(await inspect(migrated, (knex) => knex('mikro_orm_migrations').pluck('name'))).toEqual(
-      MIGRATIONS.map((migration) => migration.name),
-    );
+    expect(await inspect(migrated, (knex) => knex('mikro_orm_migrations').pluck('name'))).toEqual([
+      INITIAL_MIGRATION,
+    ]);
   });
 
   it('has migrations for every change of the entities (the schema generator finds nothing to do)', async () => {
@@ -129,7 +130,10 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
     // The upgrade itself: every row as it was, the initial migration recorded, not run.
     const upgraded = await Database.open(previous.url, ENTITIES);
     expect(comparable(await dumpRows(upgraded.knex))).toEqual(comparable(filled.rows));
-    expect(await upgraded.knex('mikro_orm_migrations').pluck('name')).toEqual([INITIAL_MIGRATION]);
+    // The initial migration recorded, not run; the later ones run.
+    expect(await upgraded.knex('mikro_orm_migrations').orderBy('id').pluck('name')).toEqual(
+      MIGRATIONS.map((migration) => migration.name),
+    );
     await upgraded.close();
 
     const server = await startTestServer(previous, { STEWARD_ADMIN_PASSWORD: PASSWORD });
@@ -195,9 +199,9 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
       /no_such_table/,
     );
     expect(await inspect(target, (knex) => describeSchema(dialect, knex))).toEqual(schemaBefore);
-    expect(await inspect(target, (knex) => knex('mikro_orm_migrations').pluck('name'))).toEqual([
-      INITIAL_MIGRATION,
-    ]);
+    expect(await inspect(target, (knex) => knex('mikro_orm_migrations').orderBy('id').pluck('name'))).toEqual(
+      MIGRATIONS.map((migration) => migration.name),
+    );
   });
 
   it('refuses a database migrated by a newer Steward, naming both migrations, and changes nothing', async () => {

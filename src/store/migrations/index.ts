@@ -1,11 +1,12 @@
-import type { Migration } from '@mikro-orm/migrations';
 import type { AbstractSqlDriver, Configuration } from '@mikro-orm/knex';
+import type { Migration } from '@mikro-orm/migrations';
 import type { DialectName } from '../database.js';
 import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
 import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
-import { INITIAL_MIGRATION } from './names.js';
+import { LoginAttemptsPostgresql, LoginAttemptsSqlite } from './login-attempts.js';
+import { INITIAL_MIGRATION, LOGIN_ATTEMPTS_MIGRATION } from './names.js';
 
-export { INITIAL_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
+export { INITIAL_MIGRATION, LOGIN_ATTEMPTS_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
 
 type MigrationClass = new (driver: AbstractSqlDriver, config: Configuration) => Migration;
 
@@ -26,6 +27,7 @@ export interface SchemaMigration {
  */
 export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: INITIAL_MIGRATION, sqlite: InitialSchemaSqlite, postgresql: InitialSchemaPostgresql },
+  { name: LOGIN_ATTEMPTS_MIGRATION, sqlite: LoginAttemptsSqlite, postgresql: LoginAttemptsPostgresql },
 ];
 
 /**

@@ -4,10 +4,16 @@
  * usual start, on an up-to-date database, never loads it. index.ts lists the same names with
  * their SQL (a test proves both lists equal).
  */
-export const MIGRATION_NAMES: readonly string[] = ['Migration20261203000000_initial'];
+export const MIGRATION_NAMES: readonly string[] = [
+  'Migration20261203000000_initial',
+  'Migration20261203100000_login_attempts',
+];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
 export const INITIAL_MIGRATION = 'Migration20261203000000_initial';
+
+/** The login limits shared by every process on one database (src/auth/login-limits.ts). */
+export const LOGIN_ATTEMPTS_MIGRATION = 'Migration20261203100000_login_attempts';
 
 /** MikroORM's bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
