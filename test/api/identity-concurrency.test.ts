@@ -1,7 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ENTITIES } from '../../src/app/compose.js';
 import { lastAdminRefusal } from '../../src/auth/identity-writes.js';
-import { ADDRESS_LOGIN_LIMIT, USER_LOGIN_LIMIT, waitBeforeAttempt } from '../../src/auth/login-limits.js';
+import {
+  ADDRESS_LOGIN_LIMIT,
+  LoginLimiter,
+  USER_LOGIN_LIMIT,
+  waitBeforeAttempt,
+} from '../../src/auth/login-limits.js';
+import { TooManyRequestsError } from '../../src/errors.js';
 import type { StewardServer } from '../../src/server.js';
+import { Database } from '../../src/store/database.js';
 import { DIALECTS } from '../support/databases.js';
 import { call, loginToken, useServer } from '../support/server.js';
 
@@ -287,4 +296,30 @@ describe.each(DIALECTS)('identity under concurrency on $dialect', ({ create }) =
       403,
     );
   }, 120_000);
+});
+
+describe.each(DIALECTS)('login limits over separate connections to one $dialect database', ({ create }) => {
+  it('reserves 5 of 40 parallel attempts for one user through two handles (as two processes would)', async () => {
+    const database = await create();
+    // Two Database handles: two SQLite connections to one file, or two PostgreSQL pools.
+    const handles = [
+      await Database.open(database.url, ENTITIES),
+      await Database.open(database.url, ENTITIES),
+    ];
+    try {
+      const key = randomBytes(32);
+      const limiters = handles.map((db) => new LoginLimiter(db, key, () => new Date()));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, index) =>
+          limiters[index % 2].reserve('default', 'victim', `10.9.0.${index}`),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(5);
+      for (const outcome of outcomes)
+        if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(TooManyRequestsError);
+    } finally {
+      for (const db of handles) await db.close();
+      await database.drop();
+    }
+  });
 });
