@@ -224,6 +224,21 @@ describe.each(DIALECTS)('identity under concurrency on $dialect', ({ create }) =
     expect(await suite.server.services.db.knex('login_attempts').count({ n: '*' })).toEqual(attempts);
   });
 
+  it('refuses malformed parameters of the public PKI routes with a 4xx, writing nothing', async () => {
+    const before = await journalSize();
+    for (const url of [
+      `/pki/default/${'x'.repeat(5_000)}/crl`,
+      `/pki/${'T'.repeat(64)}/root/chain.pem`,
+      '/pki/default/Not_A_Label/crl',
+      '/pki/default/%00/chain.pem',
+    ]) {
+      const reply = await suite.server.app.inject({ method: 'GET', url, remoteAddress: '10.6.0.1' });
+      expect(reply.statusCode, url).toBeGreaterThanOrEqual(400);
+      expect(reply.statusCode, url).toBeLessThan(500);
+    }
+    expect(await journalSize()).toBe(before);
+  });
+
   /** A tenant whose only admins are `a` and `b`, each with a session. */
   async function twoAdmins(tenant: string): Promise<{ a: string; b: string }> {
     const created = await call(suite.server, 'POST', '/api/v1/tenants', {
