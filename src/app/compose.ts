@@ -1,5 +1,5 @@
 import { ApplyService } from '../apply/apply-service.js';
-import { CredentialEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
+import { CredentialEntity, LoginAttemptEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { createIdentityServices } from '../auth/identity-services.js';
 import { PermissionCatalogue } from '../auth/permissions.js';
@@ -28,6 +28,7 @@ export const ENTITIES = [
   TenantEntity,
   UserEntity,
   CredentialEntity,
+  LoginAttemptEntity,
   ResourceEntity,
   ...JOURNAL_ENTITIES,
   ReferenceEntity,
@@ -69,7 +70,6 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     new PermissionCatalogue(kinds),
     options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
   );
-  const identity = createIdentityServices(db, authenticator, config.sessionTtlSeconds, clock);
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
@@ -88,6 +88,11 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   });
   // Journal heads are signed with per-tenant keys sealed under the same master key.
   journalService.signer.useMasterKey(pki.masterKey);
+  const identity = createIdentityServices(db, authenticator, {
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    identityKey: pki.masterKey.subkey('steward identity pseudonyms'),
+    clock,
+  });
   const engine = new Engine({
     db,
     store,

@@ -78,3 +78,26 @@ export const CredentialEntity = new EntitySchema<CredentialRow>({
   },
   indexes: [{ name: 'credentials_tenant_type', properties: ['tenant', 'type'] }],
 });
+
+/**
+ * One login attempt counted against one limit (a user or a source address), reserved before the
+ * password is checked. `limit_key` is an HMAC (login-limits.ts), never a username or address.
+ */
+export interface LoginAttemptRow {
+  limit_key: string;
+  /** Random id of the login attempt: its user and address rows share it. */
+  attempt: string;
+  /** Epoch milliseconds of the reservation. */
+  at: number | string;
+}
+
+export const LoginAttemptEntity = new EntitySchema<LoginAttemptRow>({
+  name: 'LoginAttempt',
+  tableName: 'login_attempts',
+  properties: {
+    limit_key: { type: 'string', fieldName: 'limit_key', length: 64, primary: true },
+    attempt: { type: 'string', length: 36, primary: true },
+    at: { type: 'bigint' },
+  },
+  indexes: [{ name: 'login_attempts_key_at', properties: ['limit_key', 'at'] }],
+});

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { CredentialRow, UserRow } from './auth-entities.js';
 import { type Actor, systemContext } from '../context.js';
 import { ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../errors.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
 import { chunk, type Database, fromJsonColumn } from '../store/database.js';
+import type { CredentialRow, UserRow } from './auth-entities.js';
 import type { ApiKeyType, PermissionCatalogue, Role } from './permissions.js';
 import { actorOf, keyPermissions, type Principal, rolePermissions } from './principal.js';
 import { FailureLimiter } from './rate-limit.js';
@@ -307,7 +307,11 @@ function csrfMatches(presented: string | undefined, expected: string | null): bo
   return !!presented && !!expected && secretMatches(presented, expected);
 }
 
-export function tooManyFailures(who: string, waitMs: number, limiter: FailureLimiter): TooManyRequestsError {
+export function tooManyFailures(
+  who: string,
+  waitMs: number,
+  limiter: { readonly limit: number; readonly windowMs: number },
+): TooManyRequestsError {
   const seconds = Math.ceil(waitMs / 1000);
   return new TooManyRequestsError(
     `too many failed attempts ${who}: try again in ${seconds} s (at most ${limiter.limit} failures in ${Math.round(limiter.windowMs / 60_000)} min)`,

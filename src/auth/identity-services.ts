@@ -1,6 +1,7 @@
 import type { Database } from '../store/database.js';
 import { ApiKeyService } from './api-key-service.js';
 import type { Authenticator } from './authenticator.js';
+import { LoginLimiter } from './login-limits.js';
 import { SessionService } from './session-service.js';
 import { TenantService } from './tenant-service.js';
 import { UserService } from './user-service.js';
@@ -13,15 +14,21 @@ export interface IdentityServices {
   tenants: TenantService;
 }
 
+/**
+ * `identityKey` is per install and the same in every process of it (derived from the master key):
+ * it keys the login limits' rows and the journal's pseudonyms of unknown usernames.
+ */
 export function createIdentityServices(
   db: Database,
   authenticator: Authenticator,
-  sessionTtlSeconds: number,
-  clock: () => Date = () => new Date(),
+  options: { sessionTtlSeconds: number; identityKey: Buffer; clock?: () => Date },
 ): IdentityServices {
+  const clock = options.clock ?? (() => new Date());
   const deps = { db, authenticator, clock };
+  // One key, two uses kept apart by the HMAC inputs' prefixes (login-limits.ts, session-service.ts).
+  const limits = new LoginLimiter(db, options.identityKey, clock);
   return {
-    sessions: new SessionService(deps, sessionTtlSeconds),
+    sessions: new SessionService(deps, options.sessionTtlSeconds, limits, options.identityKey),
     apiKeys: new ApiKeyService(deps),
     users: new UserService(deps),
     tenants: new TenantService(deps),

@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { OperationContext } from '../context.js';
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '../errors.js';
 import { toJsonColumn } from '../store/database.js';
 import type { UserRow } from './auth-entities.js';
-import { tooManyFailures } from './authenticator.js';
-import { type IdentityDeps, endCredentials, journalAs, type RequestInfo } from './identity-writes.js';
+import { endCredentials, type IdentityDeps, journalAs, type RequestInfo } from './identity-writes.js';
+import type { LoginLimiter } from './login-limits.js';
 import { DUMMY_HASH_INPUT, hashPassword, verifyPassword } from './passwords.js';
 import type { Role } from './permissions.js';
 import { actorOf, type Principal, rolePermissions, SYSTEM_TENANT } from './principal.js';
-import { FailureLimiter } from './rate-limit.js';
 import { hashSecret, newToken } from './tokens.js';
 
 /** A login request, its shape already validated (src/api/routes/identity-bodies.ts). */
@@ -39,45 +38,44 @@ export interface LoginResult {
  * password change. Each write is one transaction with its journal entry.
  */
 export class SessionService {
-  /** Failed logins per tenant/user and per source address. */
-  readonly userFailures = new FailureLimiter(5, 15 * 60_000);
-  readonly addressFailures = new FailureLimiter(20, 15 * 60_000);
-
   constructor(
     private readonly deps: IdentityDeps,
     private readonly sessionTtlSeconds: number,
+    /** Login attempts per tenant/user and per source address, shared by every process. */
+    readonly limits: LoginLimiter,
+    /** Per-install HMAC key (from the master key) naming unknown users in the journal. */
+    private readonly pseudonymKey: Buffer,
   ) {}
 
   /**
    * Checks a password and opens a session. Unknown tenants, unknown users and wrong passwords get
    * the same answer after the same scrypt work, so neither timing nor message tells them apart.
+   * The attempt is counted before the password is checked (LoginLimiter.reserve), so parallel
+   * guesses cannot all pass the limit; it stays counted unless the login succeeds.
    */
   async login(input: LoginInput, request: RequestInfo): Promise<LoginResult> {
     const { username, password } = input;
     const tenant = input.tenant ?? SYSTEM_TENANT;
     const { db, authenticator } = this.deps;
-    const userKey = `${tenant}/${username}`;
-    const address = request.source ?? 'unknown';
-    const userWait = this.userFailures.retryAfter(userKey);
-    if (userWait > 0) throw tooManyFailures(`for user "${username}"`, userWait, this.userFailures);
-    const addressWait = this.addressFailures.retryAfter(address);
-    if (addressWait > 0) throw tooManyFailures(`from ${address}`, addressWait, this.addressFailures);
+    const reservation = await this.limits.reserve(tenant, username, request.source ?? 'unknown');
 
     const user = (await db.knex('users').where({ tenant, username }).first()) as UserRow | undefined;
     const valid = await verifyPassword(password, user?.password_hash ?? (await dummyHash()));
     if (!user || !valid) {
-      this.userFailures.fail(userKey);
-      this.addressFailures.fail(address);
       const tenantExists = user || (await db.knex('tenants').where({ name: tenant }).first('name'));
       if (tenantExists)
-        await authenticator.record(tenant, { type: 'user', id: user?.id ?? '', name: username }, request, {
-          operation: 'auth.login',
-          result: 'failure',
-          reason: user ? 'wrong password' : 'no such user',
-        });
+        await authenticator.record(
+          tenant,
+          { type: 'user', id: user?.id ?? '', name: user ? username : this.unknownUser(username) },
+          request,
+          {
+            operation: 'auth.login',
+            result: 'failure',
+            reason: user ? 'wrong password' : 'no such user',
+          },
+        );
       throw new UnauthorizedError('invalid username or password');
     }
-    this.userFailures.succeed(userKey);
     const token = newToken('session');
     const csrfToken = randomBytes(32).toString('base64url');
     const now = this.deps.clock();
@@ -88,6 +86,7 @@ export class SessionService {
         .where({ user_id: user.id, type: 'session' })
         .where('expires_at', '<', now.toISOString())
         .delete();
+      await this.limits.succeeded(reservation, trx);
       await trx('credentials').insert({
         id: token.id,
         tenant,
@@ -125,6 +124,16 @@ export class SessionService {
       expiresAt,
       lifetimeSeconds: this.sessionTtlSeconds,
     };
+  }
+
+  /**
+   * The journal's actor name for a username no user has: a fixed prefix and 12 hex digits of an
+   * HMAC keyed per install, never the text, which may be a password typed into the wrong field.
+   * The same name gives the same pseudonym (repeated guesses stay visible as such); reversing one
+   * needs the key, not just a dictionary.
+   */
+  unknownUser(username: string): string {
+    return `unknown-user:${createHmac('sha256', this.pseudonymKey).update(`unknown-user\0${username}`).digest('hex').slice(0, 12)}`;
   }
 
   async logout(context: OperationContext, principal: Principal): Promise<void> {

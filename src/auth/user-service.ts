@@ -1,7 +1,15 @@
 import type { OperationContext } from '../context.js';
 import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError } from '../errors.js';
 import type { UserRow } from './auth-entities.js';
-import { endCredentials, type IdentityDeps, insertUser, journalAs } from './identity-writes.js';
+import {
+  countAdmins,
+  endCredentials,
+  type IdentityDeps,
+  insertUser,
+  journalAs,
+  lastAdminRefusal,
+  lockTenant,
+} from './identity-writes.js';
 import { hashPassword } from './passwords.js';
 import type { Role } from './permissions.js';
 import type { Principal } from './principal.js';
@@ -77,15 +85,16 @@ export class UserService {
       });
     const hash = input.password === undefined ? undefined : await hashPassword(input.password);
     const user = await db.transaction(async (trx) => {
+      await lockTenant(this.deps, trx, context.tenant);
       const found = (await trx('users').where({ tenant: context.tenant, username }).first()) as
         | UserRow
         | undefined;
       if (!found) throw new NotFoundError(`user "${username}" not found`);
-      if (found.role === 'admin' && role && role !== 'admin') {
-        const admins = await trx('users').where({ tenant: context.tenant, role: 'admin' }).count({ n: '*' });
-        if (Number((admins[0] as { n: number | string }).n) <= 1)
-          throw new ConflictError(`user "${username}" is the tenant's last admin: make another admin first`);
-      }
+      const refusal =
+        found.role === 'admin' && role && role !== 'admin'
+          ? lastAdminRefusal(found, { role }, await countAdmins(trx, context.tenant))
+          : undefined;
+      if (refusal) throw new ConflictError(refusal);
       await trx('users')
         .where({ id: found.id })
         .update({ ...(role ? { role } : {}), ...(hash ? { password_hash: hash } : {}) });
@@ -109,14 +118,23 @@ export class UserService {
     return { username, role: user.role };
   }
 
-  /** Deletes a user, ending their sessions and revoking the keys they created. */
+  /**
+   * Deletes a user, ending their sessions and revoking the keys they created. The tenant keeps an
+   * admin: two admins deleting each other at once, one of them is refused.
+   */
   async deleteUser(context: OperationContext, principal: Principal, username: string): Promise<void> {
     if (username === principal.username) throw new ConflictError('you cannot delete your own user');
-    const user = (await this.deps.db.knex('users').where({ tenant: context.tenant, username }).first()) as
-      | UserRow
-      | undefined;
-    if (!user) throw new NotFoundError(`user "${username}" not found`);
-    await this.deps.db.transaction(async (trx) => {
+    const user = await this.deps.db.transaction(async (trx) => {
+      await lockTenant(this.deps, trx, context.tenant);
+      const user = (await trx('users').where({ tenant: context.tenant, username }).first()) as
+        | UserRow
+        | undefined;
+      if (!user) throw new NotFoundError(`user "${username}" not found`);
+      const refusal =
+        user.role === 'admin'
+          ? lastAdminRefusal(user, { delete: true }, await countAdmins(trx, context.tenant))
+          : undefined;
+      if (refusal) throw new ConflictError(refusal);
       await endCredentials(this.deps, trx, user.id, { keysToo: true });
       await trx('users').where({ id: user.id }).delete();
       await journalAs(this.deps, trx, context, {
@@ -126,6 +144,7 @@ export class UserService {
         result: 'deleted',
         reason: 'sessions ended and keys revoked',
       });
+      return user;
     });
     this.deps.authenticator.invalidate({ userId: user.id });
   }

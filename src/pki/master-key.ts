@@ -116,6 +116,15 @@ export class MasterKey {
     }
   }
 
+  /**
+   * A 32-byte key for one other use, named by `label` (an HMAC of it under the master key): the
+   * same in every process of an install, and revealing it reveals nothing of the master key. Pure.
+   */
+  subkey(label: string): Buffer {
+    if (label.startsWith('steward master key')) throw new Error(`subkey label "${label}" is reserved`);
+    return this.#derive(label);
+  }
+
   #derive(label: string): Buffer {
     return createHmac('sha256', this.#key).update(label).digest();
   }

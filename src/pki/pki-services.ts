@@ -27,12 +27,15 @@ export interface PkiConfig {
 }
 
 export interface PkiServices {
-  /** The master key, checked against the database; the journal seals its signing keys with it. */
-  masterKey: MasterKey;
   lifecycle: CaLifecycle;
   issuance: IssuanceService;
   revocation: RevocationService;
   publication: CaPublication;
+  /**
+   * The install's master key, checked against the database: the journal seals its signing keys
+   * with it, and identity derives its pseudonym key from it.
+   */
+  masterKey: MasterKey;
 }
 
 /**
@@ -60,10 +63,10 @@ export async function openPki(deps: {
   const crls = new CrlPublisher(repository, issued);
   const revocation = new RevocationService({ db, store, keyring, issued, crls, journal, now, wake });
   return {
-    masterKey,
     lifecycle: new CaLifecycle({ db, repository, issued, keyring, crls, journal, revocation }),
     issuance: new IssuanceService({ db, store, keyring, issued, journal, now }),
     revocation,
     publication: new CaPublication({ store, repository, issued, now }),
+    masterKey,
   };
 }

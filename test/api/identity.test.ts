@@ -6,7 +6,14 @@ import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/engine/queue/work-queue.js';
 import { type StewardServer, startServer } from '../../src/server.js';
 import { DIALECTS, freshSqlite } from '../support/databases.js';
-import { call, device, loginToken, startTestServer, TEST_ADMIN_PASSWORD, useServer } from '../support/server.js';
+import {
+  call,
+  device,
+  loginToken,
+  startTestServer,
+  TEST_ADMIN_PASSWORD,
+  useServer,
+} from '../support/server.js';
 
 const PASSWORD = 'identity-password-1';
 const DAY_MS = 86_400_000;
@@ -184,7 +191,8 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(refused.body.message).toMatch(/cross-site request refused.*X-CSRF-Token/);
     expect((await write({ 'x-csrf-token': 'not-the-token' })).status).toBe(403);
     expect(
-      (await call(suite.server, 'GET', '/api/v1/devices/csrf-dev', { token: null, headers: { cookie } })).status,
+      (await call(suite.server, 'GET', '/api/v1/devices/csrf-dev', { token: null, headers: { cookie } }))
+        .status,
     ).toBe(404);
     expect((await write({ 'x-csrf-token': login.body.csrfToken })).status).toBe(200);
 
@@ -242,16 +250,23 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(failures.body.items.map((entry) => [entry.actor.name, entry.reason])).toEqual(
       expect.arrayContaining([
         ['olivia', 'wrong password'],
-        ['nobody', 'no such user'],
+        [suite.server.services.identity.sessions.unknownUser('nobody'), 'no such user'],
       ]),
     );
+    // An unknown username is journaled as a pseudonym, never as the text that was typed.
+    expect(suite.server.services.identity.sessions.unknownUser('nobody')).toMatch(
+      /^unknown-user:[0-9a-f]{12}$/,
+    );
+    expect(JSON.stringify(failures.body)).not.toContain('nobody');
     expect(JSON.stringify(failures.body)).not.toContain('wrong-password-x');
   });
 
   it('limits failed logins per user, with the limit and the wait in the answer', async () => {
     const body = { username: 'victor', password: 'not-his-password' };
     for (let attempt = 0; attempt < 5; attempt++)
-      expect((await call(suite.server, 'POST', '/api/v1/auth/login', { token: null, body })).status).toBe(401);
+      expect((await call(suite.server, 'POST', '/api/v1/auth/login', { token: null, body })).status).toBe(
+        401,
+      );
     const limited = await call(suite.server, 'POST', '/api/v1/auth/login', {
       token: null,
       body: { username: 'victor', password: PASSWORD },
@@ -263,14 +278,15 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // Other users are not locked out by victor's attacker.
     expect((await loginToken(suite.server, 'olivia', PASSWORD)).startsWith('sts_')).toBe(true);
-    suite.server.services.identity.sessions.userFailures.succeed('default/victor');
+    const { limits } = suite.server.services.identity.sessions;
+    await limits.forget(limits.userKey('default', 'victor'));
     expect((await loginToken(suite.server, 'victor', PASSWORD)).startsWith('sts_')).toBe(true);
   });
 
   it('limits failed logins per address across usernames', async () => {
-    const limiter = suite.server.services.identity.sessions.addressFailures;
+    const { limits } = suite.server.services.identity.sessions;
     let status = 0;
-    for (let attempt = 0; attempt <= limiter.limit && status !== 429; attempt++)
+    for (let attempt = 0; attempt <= limits.address.limit && status !== 429; attempt++)
       status = (
         await call(suite.server, 'POST', '/api/v1/auth/login', {
           token: null,
@@ -278,7 +294,8 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
         })
       ).status;
     expect(status).toBe(429);
-    for (const key of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) limiter.succeed(key);
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+      await limits.forget(limits.addressKey(address));
   });
 
   it('creates admin and read-only keys in slots, shows the plaintext once, rotates and revokes them', async () => {
@@ -301,13 +318,18 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     // Only the SHA-256 of the secret is stored; lists and the journal never carry it.
     const row = await suite.server.services.db.knex('credentials').where({ id: created.body.id }).first();
     expect(row.secret_hash).toBe(createHash('sha256').update(secret).digest('hex'));
-    expect(JSON.stringify(await suite.server.services.db.knex('credentials').select('*'))).not.toContain(secret);
+    expect(JSON.stringify(await suite.server.services.db.knex('credentials').select('*'))).not.toContain(
+      secret,
+    );
     const listed = await call<{ items: KeyBody[] }>(suite.server, 'GET', '/api/v1/keys', { token });
     expect(listed.body.items.find((key) => key.id === created.body.id)).not.toHaveProperty('key');
     expect(JSON.stringify(listed.body)).not.toContain(secret);
 
     expect((await call(suite.server, 'GET', '/api/v1/devices', { token: plaintext })).status).toBe(200);
-    const write = await call(suite.server, 'POST', '/api/v1/apply', { token: plaintext, body: [device('ro-dev')] });
+    const write = await call(suite.server, 'POST', '/api/v1/apply', {
+      token: plaintext,
+      body: [device('ro-dev')],
+    });
     expect(write.status).toBe(403);
     expect(write.body.message).toBe(
       `API key readonly-primary (${created.body.id}) lacks the permission "devices:write"`,
@@ -340,11 +362,17 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
     const old = await call(suite.server, 'GET', '/api/v1/devices', { token: plaintext });
     expect(old.status).toBe(401);
     expect(old.body.message).toBe('authentication failed: invalid credential');
-    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: rotated.body.key })).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: rotated.body.key })).status).toBe(
+      200,
+    );
     // The secondary slot is untouched by rotating the primary.
-    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: secondary.body.key })).status).toBe(200);
+    expect((await call(suite.server, 'GET', '/api/v1/devices', { token: secondary.body.key })).status).toBe(
+      200,
+    );
 
-    expect((await call(suite.server, 'DELETE', `/api/v1/keys/${created.body.id}`, { token })).status).toBe(200);
+    expect((await call(suite.server, 'DELETE', `/api/v1/keys/${created.body.id}`, { token })).status).toBe(
+      200,
+    );
     const revoked = await call(suite.server, 'GET', '/api/v1/devices', { token: rotated.body.key });
     expect(revoked.status).toBe(401);
     expect(revoked.body.message).toMatch(
@@ -448,7 +476,10 @@ describe.each(DIALECTS)('identity on $dialect', ({ create }) => {
       );
     }
     // An operator may not mint the tenant's admin or read-only slot keys.
-    const slot = await call(suite.server, 'POST', '/api/v1/keys', { token: operator, body: { type: 'admin' } });
+    const slot = await call(suite.server, 'POST', '/api/v1/keys', {
+      token: operator,
+      body: { type: 'admin' },
+    });
     expect(slot.status).toBe(403);
     expect(slot.body.message).toContain('"keys:admin"');
     // A viewer may not make keys at all.
@@ -666,9 +697,9 @@ describe('tenant isolation over every kind', () => {
 
     const keyA = await call<KeyBody>(suite.server, 'POST', '/api/v1/keys', { body: { type: 'readonly' } });
     expect((await call(suite.server, 'GET', '/api/v1/keys', { token: tenantB })).body.items).toEqual([]);
-    expect((await call(suite.server, 'DELETE', `/api/v1/keys/${keyA.body.id}`, { token: tenantB })).status).toBe(
-      404,
-    );
+    expect(
+      (await call(suite.server, 'DELETE', `/api/v1/keys/${keyA.body.id}`, { token: tenantB })).status,
+    ).toBe(404);
     expect(
       (await call(suite.server, 'POST', `/api/v1/keys/${keyA.body.id}/rotate`, { token: tenantB, body: {} }))
         .status,

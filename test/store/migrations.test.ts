@@ -91,7 +91,7 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
 
   it('gives a fresh database exactly the schema of the release before migrations', async () => {
     const migrated = await database();
-    // Only the initial migration: the snapshot is that release's schema; later migrations add to it.
+    // The initial migration alone: later ones change the schema on purpose.
     const db = await Database.open(migrated.url, ENTITIES, { migrations: MIGRATIONS.slice(0, 1) });
     await db.close();
     const previous = await database();
@@ -130,7 +130,8 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
     // The upgrade itself: every row as it was, the initial migration recorded, not run.
     const upgraded = await Database.open(previous.url, ENTITIES);
     expect(comparable(await dumpRows(upgraded.knex))).toEqual(comparable(filled.rows));
-    expect(await upgraded.knex('mikro_orm_migrations').pluck('name')).toEqual(
+    // The initial migration recorded, not run; the later ones run.
+    expect(await upgraded.knex('mikro_orm_migrations').orderBy('id').pluck('name')).toEqual(
       MIGRATIONS.map((migration) => migration.name),
     );
     await upgraded.close();
@@ -198,7 +199,7 @@ describe.each(DIALECTS)('schema migrations on $dialect', ({ dialect, create }) =
       /no_such_table/,
     );
     expect(await inspect(target, (knex) => describeSchema(dialect, knex))).toEqual(schemaBefore);
-    expect(await inspect(target, (knex) => knex('mikro_orm_migrations').pluck('name'))).toEqual(
+    expect(await inspect(target, (knex) => knex('mikro_orm_migrations').orderBy('id').pluck('name'))).toEqual(
       MIGRATIONS.map((migration) => migration.name),
     );
   });

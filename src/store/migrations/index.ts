@@ -4,9 +4,10 @@ import type { DialectName } from '../database.js';
 import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
 import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
 import { JournalSigningPostgresql, JournalSigningSqlite } from './journal-signing.js';
-import { INITIAL_MIGRATION, JOURNAL_SIGNING_MIGRATION } from './names.js';
+import { LoginAttemptsPostgresql, LoginAttemptsSqlite } from './login-attempts.js';
+import { INITIAL_MIGRATION, JOURNAL_SIGNING_MIGRATION, LOGIN_ATTEMPTS_MIGRATION } from './names.js';
 
-export { INITIAL_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
+export { INITIAL_MIGRATION, LOGIN_ATTEMPTS_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
 
 type MigrationClass = new (driver: AbstractSqlDriver, config: Configuration) => Migration;
 
@@ -27,6 +28,7 @@ export interface SchemaMigration {
  */
 export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: INITIAL_MIGRATION, sqlite: InitialSchemaSqlite, postgresql: InitialSchemaPostgresql },
+  { name: LOGIN_ATTEMPTS_MIGRATION, sqlite: LoginAttemptsSqlite, postgresql: LoginAttemptsPostgresql },
   { name: JOURNAL_SIGNING_MIGRATION, sqlite: JournalSigningSqlite, postgresql: JournalSigningPostgresql },
 ];
 

@@ -6,12 +6,15 @@
  */
 export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261203000000_initial',
+  'Migration20261203100000_login_attempts',
   'Migration20261203110000_journal_signing',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
 export const INITIAL_MIGRATION = 'Migration20261203000000_initial';
 
+/** The login limits shared by every process on one database (src/auth/login-limits.ts). */
+export const LOGIN_ATTEMPTS_MIGRATION = 'Migration20261203100000_login_attempts';
 /** The journal's signing keys and last signed heads (issue #12). */
 export const JOURNAL_SIGNING_MIGRATION = 'Migration20261203110000_journal_signing';
 
