@@ -80,11 +80,16 @@ describe('loading auth', () => {
 });
 
 describe('the wire contract shared by server and CLI', () => {
-  it('src/contract/ imports nothing at all (types and pure helpers only)', () => {
+  it('src/contract/ imports nothing but its own files (types and pure helpers only)', () => {
     const files = tsFilesUnder(join(ROOT, 'src', 'contract'));
     expect(files.length).toBeGreaterThan(2);
-    for (const file of files)
-      expect(readFileSync(file, 'utf8')).not.toMatch(/^\s*(import|export)[^;]*from\s+'/m);
+    for (const file of files) {
+      const specifiers = [
+        ...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^;]*?from\s+'([^']+)'/gm),
+      ];
+      // A sibling in src/contract/ (no '/' after './'): not node:, not a package, not the server.
+      for (const [, specifier] of specifiers) expect(specifier, file).toMatch(/^\.\/[^/]+\.js$/);
+    }
   });
 
   it('the CLI loads no server module: only src/cli/, src/contract/ and the package-root leaf', () => {
