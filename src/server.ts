@@ -7,8 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiReference } from './api/api-reference.js';
+import { registerEarlyAuthentication } from './api/authenticate-early.js';
 import { answerClientError } from './api/client-errors.js';
-import { HttpModule } from './api/http.module.js';
+import { HttpModule, ROUTES } from './api/http.module.js';
 import { registerJsonBodyParser } from './api/json-body.js';
 import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
 import { registerQueryGuard } from './api/query-guard.js';
@@ -112,6 +113,14 @@ export async function startServer(
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
     logger: nestLogger,
   });
+  // Before Nest registers its routes (at listen): each route that needs a credential authenticates
+  // before its body is read; public ones get a small body limit.
+  const assertEarlyAuthentication = registerEarlyAuthentication(
+    app.getHttpAdapter().getInstance(),
+    services.authenticator,
+    ROUTES,
+    config.bodyLimit,
+  );
   // Cookies are parsed on demand (the session cookie, by the guard, when there is no Authorization
   // header), so bearer-authenticated requests (the hot path) never pay for parsing them.
   await app.register(fastifyCookie, { hook: false });
@@ -135,6 +144,7 @@ export async function startServer(
   registerQueryGuard(fastify);
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
+  assertEarlyAuthentication();
   await services.engine.start();
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

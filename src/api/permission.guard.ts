@@ -10,6 +10,9 @@ import { PERMISSION_KEY } from './permission.js';
 
 export const SESSION_COOKIE = 'steward_session';
 
+export const NO_CREDENTIAL_MESSAGE =
+  'authentication required: send "Authorization: Bearer <API key or session token>" or log in (steward login)';
+
 /** The token of `Authorization: Bearer <token>` or `Token <token>` ('' when malformed). Pure. */
 export function bearerToken(authorization: string): string {
   const space = authorization.indexOf(' ');
@@ -106,11 +109,11 @@ export class PermissionGuard implements CanActivate {
       );
       return true;
     }
+    // Authenticated by the route's early hook (authenticate-early.ts) before its body was read.
+    if (request.principal) return this.admit(request, declared, request.principal);
+    // A second line, as for undeclared permissions: a route the hook missed still authenticates.
     const presented = presentedCredential(request);
-    if (!presented)
-      throw new UnauthorizedError(
-        'authentication required: send "Authorization: Bearer <API key or session token>" or log in (steward login)',
-      );
+    if (!presented) throw new UnauthorizedError(NO_CREDENTIAL_MESSAGE);
     const principal = this.authenticator.authenticate(presented);
     if (principal instanceof Promise)
       return principal.then((resolved) => this.admit(request, declared, resolved));

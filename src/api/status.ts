@@ -104,7 +104,12 @@ const FASTIFY_REASONS: Record<string, [number, string]> = {
  * error's message names files and keys); they are logged with the request id so an operator can
  * find them. A Steward server fault keeps its reason, which names no detail.
  */
-export function toStatus(error: unknown, bodyLimit: number, requestId: string, logger: { error(message: string): void }): Status {
+export function toStatus(
+  error: unknown,
+  bodyLimit: number,
+  requestId: string,
+  logger: { error(message: string): void },
+): Status {
   if (isStewardError(error)) {
     if (httpStatusOf(error) < 500) return clientErrorStatus(error);
     logger.error(`request ${requestId} failed: ${error.stack ?? error.message}`);
@@ -161,7 +166,9 @@ export class StatusFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     // The request's own logger: its lines carry the request id as a field.
-    const body = toStatus(error, this.bodyLimit, String(request.id), request.log);
+    // The route's own limit: public routes have a smaller one (PUBLIC_BODY_LIMIT).
+    const limit = request.routeOptions?.bodyLimit ?? this.bodyLimit;
+    const body = toStatus(error, limit, String(request.id), request.log);
     const retryAfter = body.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     if (body.code === 401) void reply.header('www-authenticate', 'Bearer realm="steward"');

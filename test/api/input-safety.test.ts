@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, useServer } from '../support/server.js';
+import { authHeaders, call, useServer } from '../support/server.js';
 
 interface StatusBody {
   code: number;
@@ -84,14 +84,16 @@ describe('input safety', () => {
     const raw = await suite.server.app.inject({
       method: 'POST',
       url: '/api/v1/apply',
-      headers: { 'content-type': 'application/json' },
+      // Authenticated: a request without a credential is refused before its body is parsed.
+      headers: { ...authHeaders(suite.server), 'content-type': 'application/json' },
       payload: '{"kind":"Device","__proto__":{"polluted":true}}',
     });
     expect(raw.statusCode).toBe(400);
     const nested = await suite.server.app.inject({
       method: 'POST',
       url: '/api/v1/apply',
-      headers: { 'content-type': 'application/json' },
+      // Authenticated: a request without a credential is refused before its body is parsed.
+      headers: { ...authHeaders(suite.server), 'content-type': 'application/json' },
       payload: '{"kind":"Device","spec":{"constructor":{"prototype":{"polluted":true}}}}',
     });
     expect(nested.statusCode).toBe(400);
@@ -125,9 +127,14 @@ describe('input safety', () => {
   });
 
   it('refuses prune instead of silently ignoring it', async () => {
-    const response = await call<StatusBody>(suite.server, 'POST', '/api/v1/apply?prune=true&labelSelector=a%3Db', {
-      yaml: DEVICE_YAML('prune-1'),
-    });
+    const response = await call<StatusBody>(
+      suite.server,
+      'POST',
+      '/api/v1/apply?prune=true&labelSelector=a%3Db',
+      {
+        yaml: DEVICE_YAML('prune-1'),
+      },
+    );
     expect(response.status).toBe(400);
     expect(response.body.message).toContain('prune is not supported yet');
     expect((await call(suite.server, 'GET', '/api/v1/devices/prune-1')).status).toBe(404);
