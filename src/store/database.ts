@@ -1,4 +1,3 @@
-import { dirname } from 'node:path';
 import { type EntitySchema, MikroORM, type Options } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
