@@ -34,6 +34,8 @@ export interface StewardConfig {
   http: HttpLimits;
   /** Concurrent journal follow streams one credential may hold, per process. */
   maxFollowsPerCredential: number;
+  /** Refused requests (403) one credential may make a minute, per process, before 429 (docs/journal.md). */
+  denialsPerMinute: number;
   /**
    * STEWARD_MASTER_KEY (secret: never log it): the key sealing CA private keys. Unset: the key file
    * `<dataDir>/master.key`, generated on first start.
@@ -173,6 +175,7 @@ export function loadConfig(
     trustProxy: trustProxy(env),
     http: httpLimits(env),
     maxFollowsPerCredential: integer(env, 'STEWARD_MAX_FOLLOWS_PER_CREDENTIAL', 8, 1, 10_000),
+    denialsPerMinute: integer(env, 'STEWARD_DENIALS_PER_MINUTE', 30, 1, 100_000),
     // Its format is checked when the PKI opens (src/pki/master-key.ts), with a message that never echoes it.
     masterKey: env.STEWARD_MASTER_KEY || undefined,
   };

@@ -75,6 +75,7 @@ export async function startServer(
       `\nSteward created tenant "default" and user "admin" with the generated password:\n\n    ${boot.generatedPassword}\n\nLog in with: steward login -u admin   (then change it: steward passwd). It is not shown again.\n\n`,
     );
   services.authenticator.start();
+  services.denials.start();
   // Loads in the background, so that the first big apply finds it ready (see chain-worker.ts).
   chainWorker.start();
   const adapter = new FastifyAdapter({

@@ -85,7 +85,7 @@ export class HttpModule {
       // Built once here, so that a route without documentation fails the start like one without permission.
       { provide: OPENAPI_DOCUMENT, useValue: publishOpenApiDocument(ROUTES, services) },
       { provide: APP_GUARD, useClass: PermissionGuard },
-      { provide: APP_FILTER, useValue: new StatusFilter(services.config.bodyLimit, services.authenticator) },
+      { provide: APP_FILTER, useValue: new StatusFilter(services.config.bodyLimit, services.denials) },
     ];
     return { module: HttpModule, controllers: ROUTES, providers: values };
   }

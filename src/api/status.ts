@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { OperationContext } from '../context.js';
+import type { DenialBudget } from '../auth/denial-budget.js';
 import {
   BadRequestError,
   ConfigError,
@@ -140,25 +140,16 @@ export function toStatus(
   return internalError(requestId);
 }
 
-/** Records refusals in the journal (the authenticator's `record`). */
-export interface RefusalRecorder {
-  record(
-    tenant: string,
-    actor: OperationContext['actor'],
-    request: { requestId: string; source?: string },
-    record: { operation: string; result: string; reason?: string },
-  ): Promise<void>;
-}
-
 /**
  * Nest's side of the translation: errors thrown by route handlers and the guard. A 403 of an
- * authenticated caller is journaled in its tenant (who was refused what) before it is answered.
+ * authenticated caller is journaled in its tenant (who was refused what) before it is answered,
+ * within the credential's denial budget: past it the answer is 429 (src/auth/denial-budget.ts).
  */
 @Catch()
 export class StatusFilter implements ExceptionFilter {
   constructor(
     private readonly bodyLimit: number,
-    private readonly refusals?: RefusalRecorder,
+    private readonly denials?: DenialBudget,
   ) {}
 
   catch(error: unknown, host: ArgumentsHost): void | Promise<void> {
@@ -168,20 +159,29 @@ export class StatusFilter implements ExceptionFilter {
     // The request's own logger: its lines carry the request id as a field.
     // The route's own limit: public routes have a smaller one (PUBLIC_BODY_LIMIT).
     const limit = request.routeOptions?.bodyLimit ?? this.bodyLimit;
-    const body = toStatus(error, limit, String(request.id), request.log);
-    const retryAfter = body.details?.retryAfterSeconds;
-    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-    if (body.code === 401) void reply.header('www-authenticate', 'Bearer realm="steward"');
-    const send = () =>
+    let body = toStatus(error, limit, String(request.id), request.log);
+    const send = () => {
+      const retryAfter = body.details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+      if (body.code === 401) void reply.header('www-authenticate', 'Bearer realm="steward"');
       void reply.status(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+    };
     const context = request.operationContext;
-    if (body.code !== 403 || !this.refusals || !context?.tenant) return send();
-    return this.refusals
-      .record(context.tenant, context.actor, context, {
-        operation: 'auth.deny',
-        result: 'denied',
-        reason: `${request.method} ${request.url.split('?')[0]}: ${body.message}`,
-      })
+    if (body.code !== 403 || !this.denials || !context?.tenant) return send();
+    // A user's sessions share one budget, like their follow streams; an API key has its own.
+    const key = `${context.tenant}\u0000${context.actor.type}\u0000${context.actor.id}`;
+    const kind = `${request.method} ${request.url.split('?')[0]}: ${body.message}`;
+    const outcome = this.denials.deny(key, context, kind);
+    if (outcome.refused) {
+      body = status(
+        429,
+        'TooManyRequests',
+        `too many refused requests: more than ${outcome.budget} denials a minute from this credential (STEWARD_DENIALS_PER_MINUTE); try again in ${outcome.retryAfterSeconds} s. This request was refused: ${body.message}`,
+        { retryAfterSeconds: outcome.retryAfterSeconds },
+      );
+      return send();
+    }
+    return outcome.journaled
       .catch((journalError: unknown) =>
         request.log.error(
           `request ${request.id}: the refusal could not be journaled: ${String(journalError)}`,

@@ -1,9 +1,12 @@
+import { Logger } from '@nestjs/common';
 import { ApplyService } from '../apply/apply-service.js';
 import { CredentialEntity, LoginAttemptEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
 import { Authenticator } from '../auth/authenticator.js';
+import { DenialBudget } from '../auth/denial-budget.js';
 import { createIdentityServices } from '../auth/identity-services.js';
 import { PermissionCatalogue } from '../auth/permissions.js';
 import type { StewardConfig } from '../config.js';
+import { systemContext } from '../context.js';
 import { Engine } from '../engine/engine.js';
 import { type EngineConfig, loadEngineConfig } from '../engine/engine-config.js';
 import type { Clock } from '../engine/queue/work-queue.js';
@@ -70,6 +73,17 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     new PermissionCatalogue(kinds),
     options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
   );
+  // Refusals are journaled within a budget per credential (docs/journal.md, "Refusals").
+  const denials = new DenialBudget(
+    { budget: config.denialsPerMinute, windowMs: 60_000 },
+    async (who, records) => {
+      const context = systemContext(who.tenant, who.actor, who.requestId, who.source);
+      await db.transaction((trx) => journal.append(trx, context, records));
+    },
+    options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
+    10_000,
+    (error) => new Logger('journal').error(`refusal summaries could not be journaled: ${String(error)}`),
+  );
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
@@ -115,6 +129,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     journal,
     journalService,
     authenticator,
+    denials,
     identity,
     applyService,
     queries,
@@ -123,6 +138,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     metrics: new ServerMetrics([engine.metrics.registry]),
     async close() {
       await engine.stop();
+      await denials.stop();
       await authenticator.stop();
       await db.close();
     },

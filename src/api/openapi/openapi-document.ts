@@ -73,7 +73,10 @@ const ERROR_RESPONSES: Record<number, [string, string]> = {
   413: ['RequestEntityTooLarge', 'The body exceeds the size or document limit.'],
   415: ['UnsupportedMediaType', 'The body’s content type is not accepted.'],
   422: ['Invalid', 'The body decoded but is invalid: `details.causes` lists every problem.'],
-  429: ['TooManyRequests', 'Too many attempts: retry after `details.retryAfterSeconds`.'],
+  429: [
+    'TooManyRequests',
+    'Too many failed logins or authentications, or more refusals (403) than a credential’s budget a minute: retry after `details.retryAfterSeconds` (also the Retry-After header).',
+  ],
   500: ['InternalError', 'A server fault; the message carries the request id to find it in the log.'],
 };
 
@@ -265,7 +268,8 @@ function operation(
       ]),
     );
   const errors = new Set(doc.errors ?? []);
-  if (permission !== 'public') for (const code of [401, 403]) errors.add(code);
+  // 429: failed authentications per address, and refusals per credential, are budgeted.
+  if (permission !== 'public') for (const code of [401, 403, 429]) errors.add(code);
   if (pathNames.length > 0) errors.add(404);
   if (doc.request) for (const code of [400, 413, 415, 422]) errors.add(code);
   const responses: Record<string, JsonSchema> = {
