@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageVersion } from '../package-root.js';
-import { COMMAND_TABLE } from './command-table.js';
 import { type CommandSpec, parseCommandArgs } from './command.js';
+import { COMMAND_TABLE } from './command-table.js';
 import { CliError, UsageError } from './errors.js';
 import { commandHelp, rootHelp } from './help.js';
 import type { CliIo } from './io.js';
+import { printableLines } from './output/printable.js';
 
 // Only light modules are imported above: everything a command needs (the session, the HTTP
 // client, yaml) is loaded once argv names that command, so `--help` and `version` stay fast.
@@ -78,11 +79,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return await command.run(new Session(io, args.string('server')), args);
   } catch (error) {
     if (error instanceof CliError) {
-      io.stderr.write(`${error.lines.join('\n')}\n`);
+      // The server's messages may quote what a user sent: shown escaped (output/printable.ts).
+      io.stderr.write(`${printableLines(error.lines.join('\n'))}\n`);
       return error.exitCode;
     }
     // A bug of the CLI itself: one line, no stack trace unless asked for.
-    io.stderr.write(`error: ${(error as Error)?.message ?? String(error)}\n`);
+    io.stderr.write(`error: ${printableLines((error as Error)?.message ?? String(error))}\n`);
     if (io.env.STEWARD_DEBUG) io.stderr.write(`${(error as Error)?.stack}\n`);
     return 1;
   }

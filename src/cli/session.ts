@@ -10,6 +10,7 @@ import {
 import type { CliIo } from './io.js';
 import { println } from './io.js';
 import type { KindCatalog } from './kinds.js';
+import { printableLines } from './output/printable.js';
 
 /**
  * One CLI run: its io, the config file, and the connection and discovery resolved lazily (config
@@ -33,12 +34,13 @@ export class Session {
     return this.io.now?.() ?? new Date();
   }
 
+  /** Writes a line (or lines) to stdout, unsafe characters escaped (output/printable.ts). */
   out(line = ''): void {
-    println(this.io.stdout, line);
+    println(this.io.stdout, printableLines(line));
   }
 
   err(line = ''): void {
-    println(this.io.stderr, line);
+    println(this.io.stderr, printableLines(line));
   }
 
   loadConfig(): Promise<CliConfig> {

@@ -5,8 +5,9 @@
  * entries commit together or not at all), so a crash leaves either the old material or the new,
  * and the next reconcile simply plans again.
  */
-import { randomUUID } from 'node:crypto';
+
 import type { KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { OperationContext } from '../context.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
 import { requireDuration } from '../resources/duration.js';

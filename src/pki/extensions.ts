@@ -156,16 +156,27 @@ export function subjectAltNameProblems(names: SubjectAltNames, pointer = '/subje
   check(
     names.emails,
     'emails',
-    (value) => /^[\x21-\x3f\x41-\x7e]+@[A-Za-z0-9.-]+$/.test(value),
-    'an ASCII e-mail address',
+    (value) => {
+      const at = value.lastIndexOf('@');
+      return (
+        at > 0 && /^[\x21-\x3f\x41-\x7e]+$/.test(value.slice(0, at)) && isDnsName(value.slice(at + 1), false)
+      );
+    },
+    'an ASCII e-mail address whose domain is a DNS name',
   );
-  check(names.ipAddresses, 'ipAddresses', (value) => isIP(value) !== 0, 'an IPv4 or IPv6 address');
+  // Node's isIP accepts an IPv6 zone id (fe80::1%eth0), which a certificate cannot carry.
+  check(
+    names.ipAddresses,
+    'ipAddresses',
+    (value) => isIP(value) !== 0 && !value.includes('%'),
+    'an IPv4 or IPv6 address (without a zone id)',
+  );
   return problems;
 }
 
-function isDnsName(value: string): boolean {
+function isDnsName(value: string, wildcard = true): boolean {
   if (value.length > 253) return false;
-  const labels = value.startsWith('*.') ? value.slice(2).split('.') : value.split('.');
+  const labels = wildcard && value.startsWith('*.') ? value.slice(2).split('.') : value.split('.');
   return labels.every((label) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
 }
 

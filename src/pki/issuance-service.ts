@@ -15,12 +15,12 @@ import type { StoredResource } from '../resources/model.js';
 import type { Database, Executor } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { CaKeyring, SigningCa } from './ca-keyring.js';
-import { CA_KIND, issueRecord } from './pki-journal.js';
 import type { IssuedCertificate } from './certificate-assembly.js';
 import type { SubjectAltNames } from './extensions.js';
-import type { CertificateProfile } from './issuer.js';
 import type { IssuedRepository } from './issued-repository.js';
+import type { CertificateProfile } from './issuer.js';
 import { parseLeafRequest } from './leaf-request.js';
+import { CA_KIND, issueRecord } from './pki-journal.js';
 import type { IssuedRow } from './pki-tables.js';
 import type { SubjectSpec } from './subject.js';
 
@@ -101,12 +101,13 @@ export class IssuanceService {
   ): Promise<IssuedCertificate[]> {
     const caName = ca.name;
     const maxValidity = leafValidityOf(ca);
+    const maxNames = maxSubjectAltNamesOf(ca);
     const now = this.deps.now();
     const issued: IssuedCertificate[] = [];
     const problems: FieldProblem[] = [];
     requests.forEach((request, index) => {
       try {
-        issued.push(issueOne(signing, request, maxValidity, now));
+        issued.push(issueOne(signing, request, { maxValidityMs: maxValidity, maxNames }, now));
       } catch (error) {
         if (error instanceof TerminalError)
           throw new ConflictError(`CertificateAuthority "${caName}": ${error.message}`);
@@ -180,12 +181,38 @@ export function leafValidityOf(ca: StoredResource): number {
   return requireDuration(text);
 }
 
+/** The CA's `spec.maxSubjectAltNames`: how many names one leaf may carry. */
+export function maxSubjectAltNamesOf(ca: StoredResource): number {
+  const value = ca.spec.maxSubjectAltNames;
+  return typeof value === 'number' ? value : DEFAULT_MAX_SUBJECT_ALT_NAMES;
+}
+
+/** Names per leaf unless the CA says otherwise: enough for any server, far below abuse. */
+export const DEFAULT_MAX_SUBJECT_ALT_NAMES = 100;
+/**
+ * The largest leaf certificate issued, DER bytes: 16 KiB is several times any real leaf (a device
+ * certificate is ~600 bytes) and keeps TLS handshakes and the issued-certificate table small.
+ */
+export const MAX_CERTIFICATE_BYTES = 16_384;
+
 function issueOne(
   signing: SigningCa,
   request: LeafIssueRequest,
-  maxValidityMs: number,
+  limits: { maxValidityMs: number; maxNames: number },
   now: Date,
 ): IssuedCertificate {
+  const { maxValidityMs, maxNames } = limits;
+  const names = request.subjectAltNames;
+  const count = names
+    ? [names.dnsNames, names.uris, names.emails, names.ipAddresses].reduce(
+        (sum, list) => sum + (Array.isArray(list) ? list.length : 0),
+        0,
+      )
+    : 0;
+  if (count > maxNames) {
+    const message = `${count} subject alternative names exceed the CA's limit of ${maxNames} (spec.maxSubjectAltNames)`;
+    throw new InvalidError(message, { problems: [{ pointer: '/subjectAltNames', message }] });
+  }
   const validityMs = request.validityMs ?? maxValidityMs;
   if (validityMs > maxValidityMs) {
     const message = `validity ${formatDuration(validityMs)} exceeds the CA's leafValidity ${formatDuration(maxValidityMs)}`;
@@ -202,7 +229,14 @@ function issueOne(
     validityMs,
     now,
   };
-  return request.csr !== undefined
-    ? signing.issuer.issueForCsr(request.csr, leaf)
-    : signing.issuer.issueForPublicKey(request.publicKey!, leaf);
+  const issued =
+    request.csr !== undefined
+      ? signing.issuer.issueForCsr(request.csr, leaf)
+      : signing.issuer.issueForPublicKey(request.publicKey!, leaf);
+  if (issued.der.length > MAX_CERTIFICATE_BYTES) {
+    // Signed but never recorded nor returned: it does not exist for anyone.
+    const message = `the certificate would be ${issued.der.length} bytes, more than the limit of ${MAX_CERTIFICATE_BYTES}: request fewer or shorter names`;
+    throw new InvalidError(message, { problems: [{ pointer: '/subjectAltNames', message }] });
+  }
+  return issued;
 }

@@ -63,6 +63,8 @@ function checkCanonicalFastPath(der: Buffer): CheckedPublicKey | undefined {
     der.length === ED25519_PREFIX.length + 32 &&
     der.subarray(0, ED25519_PREFIX.length).equals(ED25519_PREFIX)
   ) {
+    const problem = ed25519PointProblem(der.subarray(ED25519_PREFIX.length));
+    if (problem) throw invalid(`the Ed25519 public key ${problem}`);
     return { spki: der, keyType: 'ed25519' };
   }
   for (const curve of CURVES) {
@@ -83,6 +85,63 @@ function isOnCurve(curve: Curve, x: bigint, y: bigint): boolean {
   const left = (y * y) % p;
   const right = (((((x * x) % p) * x) % p) - 3n * x + b + 3n * p) % p;
   return left === right;
+}
+
+// Ed25519 (RFC 8032 §5.1): the field prime, the curve constant d = −121665/121666, and √−1.
+const ED_P = 2n ** 255n - 19n;
+const ED_D = mod(-121665n * inverse(121666n));
+const ED_SQRT_M1 = power(2n, (ED_P - 1n) / 4n);
+
+/**
+ * Why a 32-byte Ed25519 public key is unusable, or undefined: a non-canonical encoding (y ≥ p),
+ * no point with that y (RFC 8032 §5.1.3 decoding fails), or a point of small order (8·P is the
+ * identity: the identity itself and the seven others, whose signatures verify for many messages).
+ * Node's createPublicKey accepts all of them. Pure.
+ */
+export function ed25519PointProblem(encoded: Uint8Array): string | undefined {
+  if (encoded.length !== 32) return 'is not 32 bytes';
+  const bytes = Buffer.from(encoded);
+  const sign = bytes[31] >> 7;
+  bytes[31] &= 0x7f;
+  const y = toBigInt(Buffer.from(bytes).reverse());
+  if (y >= ED_P) return 'is not canonically encoded (y ≥ 2^255 − 19)';
+  const u = mod(y * y - 1n);
+  const v = mod(ED_D * y * y + 1n);
+  let x = mod(u * power(v, 3n) * power(u * power(v, 7n), (ED_P - 5n) / 8n));
+  const vx2 = mod(v * x * x);
+  if (vx2 === mod(-u)) x = mod(x * ED_SQRT_M1);
+  else if (vx2 !== u) return 'is not a point on the curve';
+  if (x === 0n && sign === 1) return 'is not canonically encoded (x = 0 with the sign bit set)';
+  if (Number(x & 1n) !== sign) x = ED_P - x;
+  let point: [bigint, bigint] = [x, y];
+  for (let doubling = 0; doubling < 3; doubling++) point = edwardsAdd(point, point);
+  if (point[0] === 0n && point[1] === 1n) return 'is a point of small order (weak key)';
+  return undefined;
+}
+
+/** Twisted Edwards addition (a = −1), complete for Ed25519's non-square d. */
+function edwardsAdd([x1, y1]: [bigint, bigint], [x2, y2]: [bigint, bigint]): [bigint, bigint] {
+  const t = mod(ED_D * x1 * x2 * y1 * y2);
+  return [mod((x1 * y2 + y1 * x2) * inverse(1n + t)), mod((y1 * y2 + x1 * x2) * inverse(1n - t))];
+}
+
+function mod(value: bigint): bigint {
+  const r = value % ED_P;
+  return r < 0n ? r + ED_P : r;
+}
+
+function power(base: bigint, exponent: bigint): bigint {
+  let result = 1n;
+  let b = mod(base);
+  for (let e = exponent; e > 0n; e >>= 1n) {
+    if (e & 1n) result = (result * b) % ED_P;
+    b = (b * b) % ED_P;
+  }
+  return result;
+}
+
+function inverse(value: bigint): bigint {
+  return power(value, ED_P - 2n);
 }
 
 function toBigInt(bytes: Buffer): bigint {
@@ -107,6 +166,16 @@ function checkWithOpenSsl(der: Buffer): CheckedPublicKey {
       `unsupported public key (${type} ${details.namedCurve ?? details.modulusLength ?? ''}): ` +
         `use EC P-256/P-384, Ed25519 or RSA >= ${MIN_RSA_BITS} bits`,
     );
+  }
+  // CA/Browser Forum BR §6.1.6: an odd exponent of at least 65537 (e = 3 invites broadcast attacks).
+  const exponent = details.publicExponent;
+  if (type === 'rsa' && (exponent === undefined || exponent < 65537n || exponent % 2n === 0n))
+    throw invalid(`the RSA public exponent ${exponent} is refused: it must be odd and at least 65537`);
+  if (type === 'ed25519') {
+    const spki = key.export({ type: 'spki', format: 'der' });
+    const problem = ed25519PointProblem(spki.subarray(spki.length - 32));
+    if (problem) throw invalid(`the Ed25519 public key ${problem}`);
+    return { spki, keyType: 'ed25519' };
   }
   if (type === 'ec') return { spki: uncompressedSpki(key, details.namedCurve!), keyType: 'ec' };
   return { spki: key.export({ type: 'spki', format: 'der' }), keyType: type as CheckedPublicKey['keyType'] };

@@ -11,10 +11,10 @@ import type { ResourceKey } from '../resources/model.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { CaKeyring, SigningCa } from './ca-keyring.js';
-import { CA_KIND, revokeRecord } from './pki-journal.js';
 import { isRevocationReason, type RevocationReason } from './crl.js';
 import type { CrlPublisher } from './crl-publisher.js';
 import type { IssuedRepository } from './issued-repository.js';
+import { CA_KIND, revokeRecord } from './pki-journal.js';
 
 export interface RevocationResult {
   serial: string;

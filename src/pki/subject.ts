@@ -38,6 +38,8 @@ export function subjectProblems(subject: SubjectSpec, pointer = '/subject'): Fie
     if (value === undefined && field !== 'commonName') continue;
     if (typeof value !== 'string' || value.length === 0) {
       problems.push({ pointer: `${pointer}/${field}`, message: `${field} must be a non-empty string` });
+    } else if (textProblem(value)) {
+      problems.push({ pointer: `${pointer}/${field}`, message: `${field} ${textProblem(value)}` });
     } else if ([...value].length > maxLength) {
       problems.push({
         pointer: `${pointer}/${field}`,
@@ -52,6 +54,24 @@ export function subjectProblems(subject: SubjectSpec, pointer = '/subject'): Fie
     });
   }
   return problems;
+}
+
+/** C0 and C1 controls and DEL: they forge table rows and terminal escapes wherever a name is shown. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is its purpose.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a text cannot go into a certificate, or undefined: a lone UTF-16 surrogate (UTF-8 would
+ * carry U+FFFD while the record kept the surrogate) or a control character. Pure.
+ */
+export function textProblem(value: string): string | undefined {
+  if (LONE_SURROGATE.test(value)) return 'is not well-formed Unicode (a lone UTF-16 surrogate)';
+  const control = CONTROL.exec(value);
+  if (control)
+    return `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return undefined;
 }
 
 /**

@@ -96,12 +96,18 @@ describe('steward and certificate authorities', () => {
       'cli-1',
       '--dns',
       'cli-1.example',
+      '--ip',
+      '192.0.2.7',
+      '--ip',
+      '2001:db8::7',
       '--profile',
       'server',
     ]);
     expect(issued.code, issued.stderr).toBe(0);
     expect(issued.stderr).toMatch(/certificate [0-9a-f]{32} issued, valid until/);
     const leafFile = await scratch.write('leaf.pem', issued.stdout);
+    const text = (await openssl(['x509', '-in', leafFile, '-noout', '-ext', 'subjectAltName'])).stdout;
+    expect(text).toContain('DNS:cli-1.example, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:7');
     const verified = await openssl(['verify', '-CAfile', rootFile, '-untrusted', intermediateFile, leafFile]);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
 

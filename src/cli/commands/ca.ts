@@ -4,6 +4,7 @@ import type { StewardClient } from '../client.js';
 import type { CommandSpec } from '../command.js';
 import { CliError } from '../errors.js';
 import { formatDuration } from '../output/age.js';
+import { printable } from '../output/printable.js';
 import { NONE, renderTable } from '../output/table.js';
 import type { Resource } from '../resource.js';
 
@@ -47,7 +48,7 @@ export function describeCertificateAuthority(
 ): string[] {
   const status = (resource.status ?? {}) as Record<string, unknown>;
   const field = (label: string, value: unknown) =>
-    `  ${`${label}:`.padEnd(22)}${value === undefined || value === null || value === '' ? NONE : String(value)}`;
+    `  ${`${label}:`.padEnd(22)}${value === undefined || value === null || value === '' ? NONE : printable(String(value))}`;
   const lines = ['Certificate:'];
   if (typeof status.fingerprint !== 'string') lines.push(`  ${NONE}`);
   else {
@@ -233,7 +234,7 @@ const issueCommand: CommandSpec = {
   name: 'issue',
   summary: 'Issue a certificate for a CSR or public key (PEM file); prints it',
   usage:
-    'ca issue NAME (--csr FILE | --public-key FILE) --cn NAME [--dns D]... [--uri U]... [--email E]... [--profile P] [--validity DUR]',
+    'ca issue NAME (--csr FILE | --public-key FILE) --cn NAME [--dns D]... [--uri U]... [--email E]... [--ip ADDRESS]... [--profile P] [--validity DUR]',
   arity: [1, 1],
   options: {
     csr: {
@@ -250,6 +251,12 @@ const issueCommand: CommandSpec = {
       multiple: true,
       valueName: 'ADDRESS',
       description: 'an e-mail subject alternative name',
+    },
+    ip: {
+      type: 'string',
+      multiple: true,
+      valueName: 'ADDRESS',
+      description: 'an IPv4 or IPv6 subject alternative name',
     },
     profile: { type: 'string', valueName: 'PROFILE', description: 'client (default), server or device' },
     validity: {
@@ -273,7 +280,12 @@ const issueCommand: CommandSpec = {
     const pem = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw CliError.of(`cannot read ${file}: ${error.code ?? error.message}`);
     });
-    const names = { dnsNames: args.strings('dns'), uris: args.strings('uri'), emails: args.strings('email') };
+    const names = {
+      dnsNames: args.strings('dns'),
+      uris: args.strings('uri'),
+      emails: args.strings('email'),
+      ipAddresses: args.strings('ip'),
+    };
     const client = await session.client();
     const issued = await client.request<{
       serial: string;

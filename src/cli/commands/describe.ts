@@ -1,6 +1,7 @@
 import { isServerError, type StewardClient } from '../client.js';
 import type { CommandSpec } from '../command.js';
 import { age } from '../output/age.js';
+import { printable } from '../output/printable.js';
 import { NONE, renderTable } from '../output/table.js';
 import { indent, toYaml } from '../output/yaml.js';
 import type { Resource } from '../resource.js';
@@ -18,7 +19,7 @@ const KIND_DETAILS: Readonly<
 };
 
 function field(label: string, value: string | number | undefined): string {
-  return `${`${label}:`.padEnd(18)}${value === undefined || value === '' ? NONE : value}`;
+  return `${`${label}:`.padEnd(18)}${value === undefined || value === '' ? NONE : printable(String(value))}`;
 }
 
 function mapLines(label: string, map: Record<string, string> | undefined): string[] {
