@@ -1,5 +1,6 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, SchemaValidateFunction } from 'ajv';
+import { parseDuration } from '../contract/duration.js';
 import { PRINTER_COLUMNS, PRINTER_COLUMNS_META_SCHEMA } from './printer-columns.js';
 
 /**
@@ -40,6 +41,55 @@ const nonDecreasing: SchemaValidateFunction = (field: unknown, data: unknown, _p
   return errors.length === 0;
 };
 
+/**
+ * `"x-durationRange": {"minimum": "1h", "maximum": "876000h"}` on a duration string: bounds its
+ * length (durations are text, so JSON Schema's own minimum cannot). A text that is not a duration
+ * is left to the `pattern` beside it.
+ */
+export const DURATION_RANGE = 'x-durationRange';
+
+const durationRange: SchemaValidateFunction = (range: unknown, data: unknown) => {
+  const { minimum, maximum } = (range ?? {}) as { minimum?: string; maximum?: string };
+  const ms = typeof data === 'string' ? parseDuration(data) : undefined;
+  if (ms === undefined) return true;
+  const fail = (message: string) => {
+    durationRange.errors = [{ keyword: DURATION_RANGE, params: { minimum, maximum }, message }];
+    return false;
+  };
+  if (minimum !== undefined && ms < (parseDuration(minimum) ?? 0))
+    return fail(`must be at least ${minimum}, got ${data}`);
+  if (maximum !== undefined && ms > (parseDuration(maximum) ?? Number.POSITIVE_INFINITY))
+    return fail(`must be at most ${maximum}, got ${data}`);
+  return true;
+};
+
+/**
+ * `"x-durationAtMost": {"field": "leafValidity", "limit": "validity"}` on an object: its duration
+ * `field`, when given, must not be longer than its duration `limit`. Placed after the allOf
+ * branches that fill in defaults, so an omitted limit is compared as its default. A CA cannot
+ * promise leaves longer than itself.
+ */
+export const DURATION_AT_MOST = 'x-durationAtMost';
+
+const durationAtMost: SchemaValidateFunction = (rule: unknown, data: unknown, _parent, dataCxt) => {
+  const { field, limit } = (rule ?? {}) as { field: string; limit: string };
+  if (typeof data !== 'object' || data === null) return true;
+  const object = data as Record<string, unknown>;
+  const value = typeof object[field] === 'string' ? parseDuration(object[field] as string) : undefined;
+  const limitText = typeof object[limit] === 'string' ? (object[limit] as string) : undefined;
+  const limitMs = limitText === undefined ? undefined : parseDuration(limitText);
+  if (value === undefined || limitMs === undefined || value <= limitMs) return true;
+  durationAtMost.errors = [
+    {
+      keyword: DURATION_AT_MOST,
+      instancePath: `${dataCxt?.instancePath ?? ''}/${field}`,
+      params: { field, limit },
+      message: `must not be longer than ${limit} (${limitText}), got ${object[field]}`,
+    },
+  ];
+  return false;
+};
+
 /** Registers Steward's keywords on an ajv instance (once per instance). */
 export function addStewardKeywords(ajv: Ajv2020): void {
   for (const keyword of MESSAGE_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'string' });
@@ -51,5 +101,17 @@ export function addStewardKeywords(ajv: Ajv2020): void {
     schemaType: 'string',
     errors: true,
     validate: nonDecreasing,
+  });
+  ajv.addKeyword({
+    keyword: DURATION_RANGE,
+    schemaType: 'object',
+    errors: true,
+    validate: durationRange,
+  });
+  ajv.addKeyword({
+    keyword: DURATION_AT_MOST,
+    schemaType: 'object',
+    errors: true,
+    validate: durationAtMost,
   });
 }

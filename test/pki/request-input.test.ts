@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ed25519PointProblem } from '../../src/pki/public-key.js';
 import { textProblem } from '../../src/pki/subject.js';
 import { call } from '../support/server.js';
+import { openssl, scratchDirectory } from './openssl.js';
 import { apply, caManifest, isReadyNow, rootSpec, usePkiServer, waitFor } from './pki-server.js';
 
 const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
@@ -208,6 +209,25 @@ describe('leaf requests refused with 422, nothing recorded', () => {
       }),
     ];
     expect(ok.map((reply) => reply.status)).toEqual([201, 201, 201, 201]);
+  });
+
+  it('honours the longest CA validity the schema allows (100 years, a GeneralizedTime notAfter)', async () => {
+    await apply(pki, [caManifest('century-ca', rootSpec('Century CA', { validity: '876000h' }))]);
+    const ready = await waitFor(pki, 'century-ca', isReadyNow);
+    const scratch = await scratchDirectory();
+    try {
+      const chain = await call<string>(pki.server, 'GET', '/api/v1/certificateauthorities/century-ca/chain', {
+        token: pki.token,
+      });
+      const file = await scratch.write('century.pem', String(chain.body));
+      const dates = await openssl(['x509', '-in', file, '-noout', '-enddate']);
+      expect(dates.code).toBe(0);
+      const year = new Date(String(ready?.status.notAfter)).getUTCFullYear();
+      expect(year).toBeGreaterThanOrEqual(new Date().getUTCFullYear() + 99);
+      expect(dates.stdout).toContain(String(year));
+    } finally {
+      await scratch.remove();
+    }
   });
 
   it('refuses a CA spec allowing more than 1,000 names', async () => {
