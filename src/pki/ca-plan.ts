@@ -3,6 +3,7 @@
  * the CA material already stored, the parent's state and the time, say what to do next. The
  * reconciler gathers the inputs, calls planCertificateAuthority, and acts.
  */
+import { TerminalError } from '../errors.js';
 import { requireDuration } from '../resources/duration.js';
 import { allowedPathLen } from './ca-certificate.js';
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm } from './key-algorithms.js';
@@ -155,6 +156,10 @@ export function planCertificateAuthority(
   return decision;
 }
 
+/** The CA validities the schema allows (x-durationRange in certificateauthority.json). */
+export const MIN_CA_VALIDITY_MS = 3_600_000;
+export const MAX_CA_VALIDITY_MS = 876_000 * 3_600_000;
+
 function decideWithoutParent(
   spec: CaPlanSpec,
   material: CaMaterialSummary,
@@ -163,6 +168,12 @@ function decideWithoutParent(
   const keyAlgorithm = spec.keyAlgorithm ?? DEFAULT_KEY_ALGORITHM;
   const validity = spec.validity ?? DEFAULT_CA_VALIDITY[spec.type];
   const validityMs = requireDuration(validity);
+  // The schema refuses these at apply; a spec stored before that rule must not retry forever.
+  if (validityMs < MIN_CA_VALIDITY_MS || validityMs > MAX_CA_VALIDITY_MS)
+    throw new TerminalError(
+      'ValidityOutOfRange',
+      `validity ${validity} is outside 1h to 876000h (100 years): the certificate cannot be made; change spec.validity`,
+    );
   if (!material.key)
     return {
       action: 'generateKeyAndCertificate',

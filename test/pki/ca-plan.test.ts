@@ -238,6 +238,15 @@ describe('planCertificateAuthority', () => {
     expect(plan).toThrow(expect.objectContaining({ reason: 'PathLengthExceeded' }));
   });
 
+  it.each(['500ms', '59m59s', '876001h', '90000000h'])(
+    'a stored validity of %s the schema now refuses is terminal (ValidityOutOfRange), never retried',
+    (validity) => {
+      const plan = () => planCertificateAuthority({ ...rootSpec, validity }, {}, undefined, at(1));
+      expect(plan).toThrow(TerminalError);
+      expect(plan).toThrow(expect.objectContaining({ reason: 'ValidityOutOfRange' }));
+    },
+  );
+
   it('an unparsable validity is refused', () => {
     expect(() =>
       planCertificateAuthority({ ...rootSpec, validity: '10 years' }, material(rootSpec), undefined, at(1)),
