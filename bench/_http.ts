@@ -42,18 +42,24 @@ export function autocannon(
   url: string,
   headers: Record<string, string> = {},
   seconds = SECONDS,
+  request: { connections?: number; method?: string; body?: string } = {},
 ): Promise<AutocannonResult> {
   const headerArgs = Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}=${value}`]);
+  const requestArgs = [
+    ...(request.method ? ['-m', request.method] : []),
+    ...(request.body !== undefined ? ['-b', request.body] : []),
+  ];
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [
         'node_modules/autocannon/autocannon.js',
         '-c',
-        String(CONNECTIONS),
+        String(request.connections ?? CONNECTIONS),
         '-d',
         String(seconds),
         ...headerArgs,
+        ...requestArgs,
         '-j',
         url,
       ],

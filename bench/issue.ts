@@ -12,8 +12,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as x509 from '@peculiar/x509';
 import { Logger } from '@nestjs/common';
+import * as x509 from '@peculiar/x509';
 import { composeServices } from '../src/app/compose.js';
 import { loadConfig } from '../src/config.js';
 import { systemContext } from '../src/context.js';
@@ -23,6 +23,7 @@ import type { IssuedCertificate } from '../src/pki/certificate-assembly.js';
 import { LeafIssuer } from '../src/pki/issuer.js';
 import { generateKeyPair } from '../src/pki/key-algorithms.js';
 import { freshSqlite } from '../test/support/databases.js';
+import { concurrentSingleIssuance } from './_issue-http.js';
 
 const run = promisify(execFile);
 const DAY_MS = 86_400_000;
@@ -92,6 +93,8 @@ export default async function runIssueBenchmark(args: string[]): Promise<void> {
     `issue: recorded + journaled leaves/s (one certificate per call): ${Math.round(recorded.single)}`,
   );
   console.log(`issue: openssl verify of recorded leaves: ${recorded.verified}/20 sampled certificates OK`);
+
+  await concurrentSingleIssuance();
 }
 
 /** Writes 20 random certificates of `issued` and verifies them with openssl against the chain `caPem`. */

@@ -8,8 +8,8 @@ import { Logger } from '@nestjs/common';
 import { composeServices, type Services } from '../src/app/compose.js';
 import { loadConfig } from '../src/config.js';
 import { systemContext } from '../src/context.js';
-import { cleanRedis, REDIS_URL, uniquePrefix, widget } from '../test/engine/harness.js';
 import { TEST_KINDS, testSchemaDir } from '../test/engine/fixtures/test-kinds.js';
+import { cleanRedis, REDIS_URL, uniquePrefix, widget } from '../test/engine/harness.js';
 import { freshPostgres, freshSqlite, type TestDatabase } from '../test/support/databases.js';
 
 const TENANT = 'bench';

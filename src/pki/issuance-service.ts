@@ -13,6 +13,7 @@ import type { JournalWriter } from '../journal/journal-writer.js';
 import { requireDuration } from '../resources/duration.js';
 import type { StoredResource } from '../resources/model.js';
 import type { Database, Executor } from '../store/database.js';
+import { GroupCommit } from '../store/group-commit.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { CaKeyring, SigningCa } from './ca-keyring.js';
 import type { IssuedCertificate } from './certificate-assembly.js';
@@ -61,8 +62,35 @@ export function permanentIdentifierUri(platform: string, identifier: string): st
   return `urn:steward:device:${encodeURIComponent(platform)}:${encodeURIComponent(identifier)}`;
 }
 
+/** One issuance's writes, waiting to share a transaction with others (GroupCommit). */
+interface PendingRecord {
+  context: OperationContext;
+  rows: IssuedRow[];
+  records: ReturnType<typeof issueRecord>[];
+}
+
 export class IssuanceService {
-  constructor(private readonly deps: IssuanceDeps) {}
+  /**
+   * Single issuances from the API (every enrolling device makes one) share transactions: one
+   * multi-row INSERT and one journal append per caller, one commit for all waiting.
+   */
+  private readonly singles: GroupCommit<PendingRecord>;
+  /** Benchmark-only switch (bench/issue.ts): one transaction per call, to measure the grouping. */
+  ungroupedForBenchmark = false;
+
+  constructor(private readonly deps: IssuanceDeps) {
+    this.singles = new GroupCommit((pending) => this.commitSingles(pending));
+  }
+
+  private commitSingles(pending: PendingRecord[]): Promise<void> {
+    return this.deps.db.transaction(async (trx) => {
+      await this.deps.issued.insertMany(
+        trx,
+        pending.flatMap((one) => one.rows),
+      );
+      for (const one of pending) await this.deps.journal.append(trx, one.context, one.records);
+    });
+  }
 
   /**
    * Issues one certificate per request under CA `caName` of the context's tenant. Atomic: any
@@ -88,8 +116,12 @@ export class IssuanceService {
    */
   async issueFromBody(context: OperationContext, caName: string, body: unknown): Promise<IssuedCertificate> {
     const { ca, signing } = await this.signingCa(context.tenant, caName, this.deps.db.knex);
-    const [issued] = await this.issueWith(context, ca, signing, [parseLeafRequest(body)]);
-    return issued;
+    const request = parseLeafRequest(body);
+    const prepared = this.prepare(context, ca, signing, [request]);
+    // Answered only once committed: nothing leaves the server unrecorded.
+    const pending = { context, rows: prepared.rows, records: prepared.records };
+    await (this.ungroupedForBenchmark ? this.commitSingles([pending]) : this.singles.submit(pending));
+    return prepared.issued[0];
   }
 
   private async issueWith(
@@ -99,6 +131,23 @@ export class IssuanceService {
     requests: readonly LeafIssueRequest[],
     trx?: Knex.Transaction,
   ): Promise<IssuedCertificate[]> {
+    const { issued, rows, records } = this.prepare(context, ca, signing, requests);
+    const record = async (trx: Knex.Transaction) => {
+      await this.deps.issued.insertMany(trx, rows);
+      await this.deps.journal.append(trx, context, records);
+    };
+    if (trx) await record(trx);
+    else await this.deps.db.transaction(record);
+    return issued;
+  }
+
+  /** Signs every request in memory (all problems at once) and builds their rows and entries. Pure but for the clock. */
+  private prepare(
+    context: OperationContext,
+    ca: StoredResource,
+    signing: SigningCa,
+    requests: readonly LeafIssueRequest[],
+  ): { issued: IssuedCertificate[]; rows: IssuedRow[]; records: ReturnType<typeof issueRecord>[] } {
     const caName = ca.name;
     const maxValidity = leafValidityOf(ca);
     const maxNames = maxSubjectAltNamesOf(ca);
@@ -146,13 +195,7 @@ export class IssuanceService {
         owner && `${owner.kind}/${owner.name}`,
       );
     });
-    const record = async (trx: Knex.Transaction) => {
-      await this.deps.issued.insertMany(trx, rows);
-      await this.deps.journal.append(trx, context, records);
-    };
-    if (trx) await record(trx);
-    else await this.deps.db.transaction(record);
-    return issued;
+    return { issued, rows, records };
   }
 
   /** The CA resource and its signing material; refuses CAs that cannot issue. */
