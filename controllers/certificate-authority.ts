@@ -27,7 +27,6 @@ import {
   type ParentCaState,
   planCertificateAuthority,
 } from '../src/pki/ca-plan.js';
-import { crlRefreshAt, crlRefreshDue } from '../src/pki/crl-publisher.js';
 import { CA_KIND } from '../src/pki/pki-journal.js';
 import { formatSubject } from '../src/pki/subject.js';
 
@@ -106,7 +105,7 @@ export function reportCa(
   const usable = !!current && now.getTime() < current.notAfter.getTime();
   const waits: number[] = [];
   if (usable) waits.push(current.notAfter.getTime() - now.getTime());
-  if (observation.crl) waits.push(crlRefreshAt(observation.crl).getTime() - now.getTime());
+  if (observation.crls.nextRefresh) waits.push(observation.crls.nextRefresh.getTime() - now.getTime());
   let readyNow: boolean;
   if (plan.action === 'upToDate') {
     readyNow = usable;
@@ -193,7 +192,7 @@ export function planCa(observed: CaObserved, now: Date): Plan<CertificateAuthori
   }
   if (plan.action === 'generateKeyAndCertificate' || plan.action === 'renew' || plan.action === 'reissue')
     return { act: { type: 'certify', spec: observed.spec, plan } };
-  if (observed.current && crlRefreshDue(observed.crl, observed.current.fingerprint, now))
+  if (observed.current && (observed.crls.publish.length > 0 || observed.crls.drop.length > 0))
     return { act: { type: 'refreshCrl' } };
   return reportCa(plan, observed, now);
 }
@@ -212,7 +211,7 @@ export function createCertificateAuthorityController(
     // When a referencing device or intermediate is removed, the engine queues the targets of its
     // references, so a CA waiting in its finalizer is asked again at once.
     finalizer: CA_FINALIZER,
-    async observe(ca, { read }) {
+    async observe(ca, { read, now }) {
       const spec = planSpecOf(ca.name, ca.spec);
       const parentState =
         spec.type === 'intermediate' && spec.parentRef
@@ -222,14 +221,14 @@ export function createCertificateAuthorityController(
               isReady(await read.get(CA_KIND, spec.parentRef)),
             )
           : undefined;
-      return { ...(await lifecycle.observe(ca.tenant, ca.name)), spec, parentState };
+      return { ...(await lifecycle.observe(ca.tenant, ca.name, now())), spec, parentState };
     },
     plan: (_ca, observed, now) => planCa(observed, now),
     async act(ca, action, { now }) {
       try {
         if (action.type === 'certify')
           await lifecycle.certify(contextFor(ca), ca, action.spec, action.plan, now());
-        else await lifecycle.refreshCrl(ca.tenant, ca.name, now());
+        else await lifecycle.refreshCrls(ca.tenant, ca.name, now());
       } catch (error) {
         throw terminalOnInvalid(error);
       }

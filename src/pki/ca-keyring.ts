@@ -29,9 +29,21 @@ export function keyOwner(tenant: string, name: string, keyId: string): string {
   return `${tenant}/${name}/${keyId}`;
 }
 
-/** `${publicUrl}/pki/${tenant}/${name}/crl`: where every certificate a CA issues points for revocation. */
-export function crlUrlOf(publicUrl: string, tenant: string, name: string): string {
-  return `${publicUrl}/pki/${encodeURIComponent(tenant)}/${encodeURIComponent(name)}/crl`;
+/**
+ * `${publicUrl}/pki/${tenant}/${name}/crl/${keyId}`: the CRL of the CA key that signs a
+ * certificate, written into its distribution point. Per key, because after a rotation the
+ * earlier key's leaves must still find a CRL signed by the key that signed them.
+ */
+export function crlUrlOf(publicUrl: string, tenant: string, name: string, keyId: string): string {
+  return `${publicUrl}/pki/${encodeURIComponent(tenant)}/${encodeURIComponent(name)}/crl/${encodeURIComponent(keyId)}`;
+}
+
+/** A key of a CA opened to sign its CRL, with the certificate it signs under. */
+export interface CrlSigner {
+  keyId: string;
+  credentials: CaCredentials;
+  /** Fingerprint of the CA certificate the credentials hold. */
+  fingerprint: string;
 }
 
 export class CaKeyring {
@@ -65,12 +77,27 @@ export class CaKeyring {
       name,
       material,
       credentials,
-      issuer: new LeafIssuer(credentials, { crlUrl: this.crlUrl(tenant, name) }),
+      issuer: new LeafIssuer(credentials, { crlUrl: this.crlUrl(tenant, name, material.keyId) }),
     };
     this.open.delete(cacheKey);
     this.open.set(cacheKey, signing);
     if (this.open.size > MAX_OPEN) this.open.delete(this.open.keys().next().value as string);
     return signing;
+  }
+
+  /**
+   * Any key of the CA (earlier ones included) opened to sign that key's CRL, or undefined when
+   * the CA has no such key. CRLs are rare (revocations, weekly refreshes): not cached.
+   */
+  async crlSigner(tenant: string, name: string, keyId: string, executor?: Executor): Promise<CrlSigner | undefined> {
+    const material = await this.repository.keyMaterial(tenant, name, keyId, executor);
+    if (!material) return undefined;
+    const privateKey = this.openKey(tenant, name, keyId, material.sealedKey);
+    return {
+      keyId,
+      credentials: loadCaCredentials(material.certificate.pem, privateKey),
+      fingerprint: material.certificate.fingerprint,
+    };
   }
 
   /** Decrypts a sealed CA key. */
@@ -83,8 +110,8 @@ export class CaKeyring {
     return this.masterKey.encrypt(pkcs8, keyOwner(tenant, name, keyId));
   }
 
-  crlUrl(tenant: string, name: string): string {
-    return crlUrlOf(this.publicUrl, tenant, name);
+  crlUrl(tenant: string, name: string, keyId: string): string {
+    return crlUrlOf(this.publicUrl, tenant, name, keyId);
   }
 
   /** Drops a CA from memory (after its material was purged). */

@@ -24,7 +24,7 @@ import {
 } from './ca-plan.js';
 import type { CaCertificate, CaRepository, PublishedCrl } from './ca-repository.js';
 import { readCertificate } from './certificate-reader.js';
-import type { CrlPublisher } from './crl-publisher.js';
+import type { CrlPlan, CrlPublisher } from './crl-publisher.js';
 import type { IssuedRepository } from './issued-repository.js';
 import {
   DEFAULT_KEY_ALGORITHM,
@@ -43,7 +43,8 @@ export interface CaObservation {
   material: CaMaterialSummary;
   /** The current certificate, with its key's algorithm. */
   current?: CaCertificate & { keyAlgorithm: string };
-  crl?: PublishedCrl;
+  /** The CRL work due: one CRL per key that still has unexpired certificates. */
+  crls: CrlPlan;
 }
 
 /** A plan that makes a new certificate. */
@@ -62,9 +63,9 @@ export interface CaLifecycleDeps {
 export class CaLifecycle {
   constructor(private readonly deps: CaLifecycleDeps) {}
 
-  async observe(tenant: string, name: string): Promise<CaObservation> {
+  async observe(tenant: string, name: string, now: Date): Promise<CaObservation> {
     const current = await this.deps.repository.current(tenant, name);
-    if (!current) return { material: {} };
+    if (!current) return { material: {}, crls: { publish: [], drop: [] } };
     const certificate = current.certificate;
     return {
       material: {
@@ -77,7 +78,7 @@ export class CaLifecycle {
         },
       },
       current: { ...certificate, keyAlgorithm: current.algorithm },
-      crl: await this.deps.repository.crl(tenant, name),
+      crls: await this.deps.crls.plan(tenant, name, now),
     };
   }
 
@@ -144,7 +145,7 @@ export class CaLifecycle {
           validityMs,
           maxPathLen: spec.maxPathLen,
           parent: parent.credentials,
-          crlUrl: keyring.crlUrl(tenant, parent.name),
+          crlUrl: keyring.crlUrl(tenant, parent.name, parent.material.keyId),
           now,
         })
       : createRootCertificate({
@@ -221,31 +222,22 @@ export class CaLifecycle {
         ]);
         records.push(issueRecord(parent.name, made.serialHex, made.notAfter, `${CA_KIND}/${ca.name}`));
       }
+      // The new certificate's key publishes at once; an earlier key's CRL stays as it was (signed
+      // under that key's certificate) until the reconciler's next refresh of it.
       await this.deps.crls.publish(
         trx,
-        { tenant, name: ca.name, credentials, fingerprint: certificate.fingerprint },
+        tenant,
+        ca.name,
+        [{ keyId, credentials, fingerprint: certificate.fingerprint }],
         now,
       );
       await this.deps.journal.append(trx, context, records);
     });
   }
 
-  /** Publishes a fresh CRL with the CA's current key. */
-  async refreshCrl(tenant: string, name: string, now: Date): Promise<PublishedCrl | undefined> {
-    const signing = await this.deps.keyring.current(tenant, name);
-    if (!signing) return undefined;
-    return this.deps.db.transaction((trx) =>
-      this.deps.crls.publish(
-        trx,
-        {
-          tenant,
-          name,
-          credentials: signing.credentials,
-          fingerprint: signing.material.certificate.fingerprint,
-        },
-        now,
-      ),
-    );
+  /** Publishes the CRLs that are due (every key with unexpired certificates) and drops the rest. */
+  async refreshCrls(tenant: string, name: string, now: Date): Promise<PublishedCrl[]> {
+    return this.deps.db.transaction((trx) => this.deps.crls.refresh(trx, tenant, name, now));
   }
 
   /** Certificates of the CA that still vouch for someone (unexpired, unrevoked). */

@@ -1,7 +1,8 @@
 /**
  * What a CA publishes: its chain (PEM, current certificate first, up to the root), its trust
- * bundle (every certificate of it still valid: renewed ones stay usable until they expire), its
- * CRL (DER), and the paged list of what it issued. Reads only; tenant-scoped by the caller.
+ * bundle (every still-valid certificate of it and of the CAs above it: renewed and rotated ones
+ * stay usable until they expire), its CRLs (DER, one per key), and the paged list of what it
+ * issued. Reads only; tenant-scoped by the caller.
  */
 import { BadRequestError, NotFoundError } from '../errors.js';
 import type { StoredResource } from '../resources/model.js';
@@ -60,20 +61,45 @@ export class CaPublication {
     return chain.map((certificate) => certificate.pem).join('');
   }
 
-  /** PEM of every certificate of the CA still valid, newest first. */
+  /**
+   * PEM of every certificate still valid of the CA, then of each CA above it, newest first per CA:
+   * enough for a relying party to verify a leaf signed under any key the CA had, before or after
+   * a rotation of it or of its parent.
+   */
   async bundle(tenant: string, name: string): Promise<string> {
     const ca = await this.resource(tenant, name);
-    const certificates = await this.deps.repository.unexpired(tenant, name, this.deps.now());
-    if (certificates.length === 0) throw noCertificate(ca);
-    return certificates.map((certificate) => certificate.pem).join('');
+    const now = this.deps.now();
+    const pems: string[] = [];
+    const seen = new Set<string>();
+    let names = [name];
+    for (let depth = 0; names.length > 0 && depth < MAX_CHAIN_DEPTH; depth++) {
+      const parents = new Set<string>();
+      for (const next of names) {
+        if (seen.has(next)) continue;
+        seen.add(next);
+        for (const certificate of await this.deps.repository.unexpired(tenant, next, now)) {
+          pems.push(certificate.pem);
+          if (certificate.parentName) parents.add(certificate.parentName);
+        }
+      }
+      names = [...parents];
+    }
+    if (pems.length === 0) throw noCertificate(ca);
+    return pems.join('');
   }
 
-  /** The CA's current CRL, DER. */
-  async crl(tenant: string, name: string): Promise<Buffer> {
+  /**
+   * A CRL of the CA, DER: of its current key, or of the key `keyId` (an earlier key's CRL is
+   * published while a certificate it signed is unexpired).
+   */
+  async crl(tenant: string, name: string, keyId?: string): Promise<Buffer> {
     const ca = await this.resource(tenant, name);
-    const crl = await this.deps.repository.crl(tenant, name);
-    if (!crl) throw noCertificate(ca);
-    return crl.der;
+    const crl = await this.deps.repository.crl(tenant, name, keyId);
+    if (crl) return crl.der;
+    if (keyId === undefined) throw noCertificate(ca);
+    throw new NotFoundError(
+      `${CA_KIND} "${name}" publishes no CRL for key "${keyId}": it never had that key, or every certificate the key signed has expired`,
+    );
   }
 
   /** One page of the certificates the CA issued, in issue order (`limit` ≤ 5000, `continue` from the last page). */

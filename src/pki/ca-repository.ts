@@ -5,7 +5,13 @@
 import type { Knex } from 'knex';
 import { type Database, type Executor, fromJsonColumn, toJsonColumn } from '../store/database.js';
 import type { CaCertificateMadeFor } from './ca-plan.js';
-import { type AuthorityRow, type CaCertificateRow, type KeyRow, TABLES } from './pki-tables.js';
+import {
+  type AuthorityRow,
+  type CaCertificateRow,
+  type CrlRow,
+  type KeyRow,
+  TABLES,
+} from './pki-tables.js';
 
 /** The current material of one CA, read in one query. */
 export interface CurrentMaterial {
@@ -31,6 +37,8 @@ export interface CaCertificate {
 }
 
 export interface PublishedCrl {
+  /** The CA key that signed it (pki_keys.id). */
+  keyId: string;
   der: Buffer;
   crlNumber: number;
   thisUpdate: Date;
@@ -146,31 +154,131 @@ export class CaRepository {
     return row ? { crlNumber: Number(row.crl_number) } : undefined;
   }
 
+  /** Stores the CRL of one key of the CA, replacing that key's previous one. */
   async saveCrl(trx: Knex.Transaction, tenant: string, name: string, crl: PublishedCrl): Promise<void> {
-    await trx(TABLES.authorities).where({ tenant, name }).update({
+    const row: CrlRow = {
+      tenant,
+      ca_name: name,
+      key_id: crl.keyId,
       crl_number: crl.crlNumber,
-      crl_der: crl.der,
-      crl_this_update: crl.thisUpdate.toISOString(),
-      crl_next_update: crl.nextUpdate.toISOString(),
-      crl_signed_by: crl.signedBy,
-    });
+      der: crl.der,
+      this_update: crl.thisUpdate.toISOString(),
+      next_update: crl.nextUpdate.toISOString(),
+      signed_by: crl.signedBy,
+    };
+    await trx(TABLES.crls)
+      .insert(row)
+      .onConflict(['tenant', 'ca_name', 'key_id'])
+      .merge(['crl_number', 'der', 'this_update', 'next_update', 'signed_by']);
+    await trx(TABLES.authorities).where({ tenant, name }).update({ crl_number: crl.crlNumber });
   }
 
+  /** Removes the CRLs of keys that no longer need one (their last leaf expired). */
+  async dropCrls(trx: Knex.Transaction, tenant: string, name: string, keyIds: readonly string[]) {
+    if (keyIds.length > 0)
+      await trx(TABLES.crls).where({ tenant, ca_name: name }).whereIn('key_id', keyIds).delete();
+  }
+
+  /** The CRL of one key of the CA; without `keyId`, of its current key. */
   async crl(
     tenant: string,
     name: string,
+    keyId?: string,
     executor: Executor = this.db.knex,
   ): Promise<PublishedCrl | undefined> {
-    const row = await executor<AuthorityRow>(TABLES.authorities)
+    const query = executor<CrlRow>(`${TABLES.crls} as r`).where({ 'r.tenant': tenant, 'r.ca_name': name });
+    if (keyId !== undefined) query.andWhere('r.key_id', keyId);
+    else
+      query.join(`${TABLES.authorities} as a`, (join) =>
+        join.on('a.tenant', 'r.tenant').andOn('a.name', 'r.ca_name').andOn('a.key_id', 'r.key_id'),
+      );
+    const row = (await query.first(['r.*'])) as CrlRow | undefined;
+    return row ? toCrl(row) : undefined;
+  }
+
+  /** Every CRL the CA publishes, one per key. */
+  async crls(tenant: string, name: string, executor: Executor = this.db.knex): Promise<PublishedCrl[]> {
+    const rows = await executor<CrlRow>(TABLES.crls).where({ tenant, ca_name: name }).select();
+    return rows.map(toCrl);
+  }
+
+  /**
+   * The keys of the CA that must have a published CRL at `now`, each with the certificate to sign
+   * it under: the current key (current certificate), and every earlier key with an unexpired
+   * certificate it signed (its latest certificate). A leaf never outlives its issuer's
+   * certificate, so only keys of unexpired CA certificates are candidates; each is one indexed probe.
+   */
+  async liveKeys(
+    tenant: string,
+    name: string,
+    now: Date,
+    executor: Executor = this.db.knex,
+  ): Promise<Array<{ keyId: string; fingerprint: string }>> {
+    const authority = await executor<AuthorityRow>(TABLES.authorities)
       .where({ tenant, name })
-      .first(['crl_number', 'crl_der', 'crl_this_update', 'crl_next_update', 'crl_signed_by']);
-    if (!row?.crl_der || !row.crl_this_update || !row.crl_next_update || !row.crl_signed_by) return undefined;
+      .first(['key_id', 'fingerprint']);
+    if (!authority) return [];
+    const certificates = await executor<CaCertificateRow>(TABLES.caCertificates)
+      .where({ tenant, ca_name: name })
+      .andWhere('not_after', '>', now.toISOString())
+      .whereNot('key_id', authority.key_id)
+      .orderBy('not_after', 'desc')
+      .select(['fingerprint', 'key_id']);
+    const byKey = new Map<string, string[]>();
+    for (const row of certificates) byKey.set(row.key_id, [...(byKey.get(row.key_id) ?? []), row.fingerprint]);
+    const live = [{ keyId: authority.key_id, fingerprint: authority.fingerprint }];
+    for (const [keyId, fingerprints] of byKey) {
+      const leaf = await executor(TABLES.issued)
+        .where({ tenant, ca_name: name })
+        .whereIn('issuer_fingerprint', fingerprints)
+        .andWhere('not_after', '>', now.toISOString())
+        .first(['serial']);
+      // The latest certificate of the key signs its CRL (any of them has the same key and name).
+      if (leaf) live.push({ keyId, fingerprint: fingerprints[0] });
+    }
+    return live;
+  }
+
+  /** The keys (pki_keys.id) that the CA certificates `fingerprints` certify. */
+  async keysOf(
+    tenant: string,
+    name: string,
+    fingerprints: readonly string[],
+    executor: Executor = this.db.knex,
+  ): Promise<string[]> {
+    if (fingerprints.length === 0) return [];
+    const rows = await executor<CaCertificateRow>(TABLES.caCertificates)
+      .where({ tenant, ca_name: name })
+      .whereIn('fingerprint', [...new Set(fingerprints)])
+      .distinct('key_id');
+    return rows.map((row) => row.key_id);
+  }
+
+  /**
+   * A key of the CA, sealed, with the certificate to sign under it: the current certificate for
+   * the current key, else the key's latest certificate.
+   */
+  async keyMaterial(
+    tenant: string,
+    name: string,
+    keyId: string,
+    executor: Executor = this.db.knex,
+  ): Promise<CurrentMaterial | undefined> {
+    const row = await executor(`${TABLES.caCertificates} as c`)
+      .join(`${TABLES.keys} as k`, 'k.id', 'c.key_id')
+      .leftJoin(`${TABLES.authorities} as a`, (join) =>
+        join.on('a.tenant', 'c.tenant').andOn('a.name', 'c.ca_name').andOn('a.fingerprint', 'c.fingerprint'),
+      )
+      .where({ 'c.tenant': tenant, 'c.ca_name': name, 'c.key_id': keyId })
+      .orderByRaw('CASE WHEN a.fingerprint IS NULL THEN 1 ELSE 0 END')
+      .orderBy('c.not_after', 'desc')
+      .first(['k.algorithm', 'k.sealed_key', ...CERTIFICATE_COLUMNS]);
+    if (!row) return undefined;
     return {
-      der: Buffer.from(row.crl_der),
-      crlNumber: Number(row.crl_number),
-      thisUpdate: new Date(row.crl_this_update),
-      nextUpdate: new Date(row.crl_next_update),
-      signedBy: row.crl_signed_by,
+      keyId: row.key_id,
+      algorithm: row.algorithm,
+      sealedKey: row.sealed_key,
+      certificate: toCertificate(row),
     };
   }
 
@@ -213,6 +321,7 @@ export class CaRepository {
   /** Removes every trace of a CA's material (after its finalizer let it go). */
   async purge(trx: Knex.Transaction, tenant: string, name: string): Promise<void> {
     await trx(TABLES.authorities).where({ tenant, name }).delete();
+    await trx(TABLES.crls).where({ tenant, ca_name: name }).delete();
     await trx(TABLES.caCertificates).where({ tenant, ca_name: name }).delete();
     await trx(TABLES.keys).where({ tenant, ca_name: name }).delete();
   }
@@ -231,5 +340,16 @@ function toCertificate(row: CaCertificateRow): CaCertificate {
     pathLen: row.path_len === null || row.path_len === undefined ? undefined : Number(row.path_len),
     madeFor: fromJsonColumn<CaCertificateMadeFor>(row.made_for),
     parentName: row.parent_name ?? undefined,
+  };
+}
+
+function toCrl(row: CrlRow): PublishedCrl {
+  return {
+    keyId: row.key_id,
+    der: Buffer.from(row.der),
+    crlNumber: Number(row.crl_number),
+    thisUpdate: new Date(row.this_update),
+    nextUpdate: new Date(row.next_update),
+    signedBy: row.signed_by,
   };
 }

@@ -66,7 +66,7 @@ export class IssuedRepository {
     return Number(updated) > 0;
   }
 
-  /** Revokes every unexpired, unrevoked certificate of one owner; answers their serials. */
+  /** Revokes every unexpired, unrevoked certificate of one owner; answers their serials and issuers. */
   async revokeOwnedBy(
     trx: Knex.Transaction,
     tenant: string,
@@ -74,15 +74,17 @@ export class IssuedRepository {
     owner: { kind: string; name: string },
     at: Date,
     reason: RevocationReason,
-  ): Promise<string[]> {
+  ): Promise<Array<{ serial: string; issuerFingerprint: string }>> {
     const scope = () =>
       trx(TABLES.issued)
         .where({ tenant, ca_name: caName, owner_kind: owner.kind, owner_name: owner.name })
         .whereNull('revoked_at')
         .andWhere('not_after', '>', at.toISOString());
-    const serials = (await scope().select('serial')).map((row: { serial: string }) => row.serial);
-    if (serials.length > 0) await scope().update({ revoked_at: at.toISOString(), revocation_reason: reason });
-    return serials;
+    const rows = (await scope().select('serial', 'issuer_fingerprint')) as Array<
+      Pick<IssuedRow, 'serial' | 'issuer_fingerprint'>
+    >;
+    if (rows.length > 0) await scope().update({ revoked_at: at.toISOString(), revocation_reason: reason });
+    return rows.map((row) => ({ serial: row.serial, issuerFingerprint: row.issuer_fingerprint }));
   }
 
   /** The CAs holding unexpired, unrevoked certificates issued to `owner`. */
@@ -102,12 +104,23 @@ export class IssuedRepository {
     caName: string,
     now: Date,
     executor: Executor,
+    keyId?: string,
   ): Promise<RevokedEntry[]> {
-    const rows = await executor<IssuedRow>(TABLES.issued)
-      .where({ tenant, ca_name: caName })
-      .whereNotNull('revoked_at')
-      .andWhere('not_after', '>', now.toISOString())
-      .select('serial', 'revoked_at', 'revocation_reason');
+    const query = executor<IssuedRow>(`${TABLES.issued} as i`)
+      .where({ 'i.tenant': tenant, 'i.ca_name': caName })
+      .whereNotNull('i.revoked_at')
+      .andWhere('i.not_after', '>', now.toISOString());
+    // One key's CRL lists what that key signed: the CA certificates of the key name the issuers.
+    if (keyId !== undefined)
+      query
+        .join(`${TABLES.caCertificates} as c`, (join) =>
+          join
+            .on('c.tenant', 'i.tenant')
+            .andOn('c.ca_name', 'i.ca_name')
+            .andOn('c.fingerprint', 'i.issuer_fingerprint'),
+        )
+        .andWhere('c.key_id', keyId);
+    const rows = await query.select('i.serial', 'i.revoked_at', 'i.revocation_reason');
     return rows.map((row) => ({
       serial: row.serial,
       revokedAt: new Date(row.revoked_at as string),

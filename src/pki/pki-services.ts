@@ -60,7 +60,7 @@ export async function openPki(deps: {
   const repository = new CaRepository(db);
   const issued = new IssuedRepository(db);
   const keyring = new CaKeyring(masterKey, repository, deps.config.publicUrl);
-  const crls = new CrlPublisher(repository, issued);
+  const crls = new CrlPublisher(repository, issued, keyring);
   const revocation = new RevocationService({ db, store, keyring, issued, crls, journal, now, wake });
   return {
     lifecycle: new CaLifecycle({ db, repository, issued, keyring, crls, journal, revocation }),

@@ -4,7 +4,7 @@
  */
 import { EntitySchema } from '@mikro-orm/core';
 
-/** One row per CertificateAuthority that has material: what is current, and its published CRL. */
+/** One row per CertificateAuthority that has material: what is current, and its CRL counter. */
 export interface AuthorityRow {
   tenant: string;
   name: string;
@@ -12,13 +12,11 @@ export interface AuthorityRow {
   key_id: string;
   /** pki_ca_certificates.fingerprint of the current certificate. */
   fingerprint: string;
-  /** cRLNumber of the last CRL published (0 = none yet); increases by one with every CRL. */
+  /**
+   * cRLNumber of the last CRL published under any of the CA's keys (0 = none yet): one counter
+   * for all of them, so the numbers of the CA's CRLs increase whichever key signs (RFC 5280 §5.2.3).
+   */
   crl_number: number | string;
-  crl_der: Buffer | null;
-  crl_this_update: string | null;
-  crl_next_update: string | null;
-  /** The CA certificate whose key signed the published CRL. */
-  crl_signed_by: string | null;
   updated_at: string;
 }
 
@@ -31,11 +29,39 @@ export const AuthorityEntity = new EntitySchema<AuthorityRow>({
     key_id: { type: 'string', fieldName: 'key_id', length: 36 },
     fingerprint: { type: 'string', length: 64 },
     crl_number: { type: 'bigint', fieldName: 'crl_number', default: 0 },
-    crl_der: { type: 'blob', fieldName: 'crl_der', nullable: true },
-    crl_this_update: { type: 'string', fieldName: 'crl_this_update', length: 30, nullable: true },
-    crl_next_update: { type: 'string', fieldName: 'crl_next_update', length: 30, nullable: true },
-    crl_signed_by: { type: 'string', fieldName: 'crl_signed_by', length: 64, nullable: true },
     updated_at: { type: 'string', fieldName: 'updated_at', length: 30 },
+  },
+});
+
+/**
+ * The published CRL of each key of a CA that still needs one: the current key, and every earlier
+ * key while a certificate it signed is unexpired (its leaves name this CRL in their distribution
+ * point, `/pki/{tenant}/{ca}/crl/{keyId}`). The row of a key goes when its last leaf expires.
+ */
+export interface CrlRow {
+  tenant: string;
+  ca_name: string;
+  key_id: string;
+  crl_number: number | string;
+  der: Buffer;
+  this_update: string;
+  next_update: string;
+  /** The CA certificate (of that key) the CRL was signed under. */
+  signed_by: string;
+}
+
+export const CrlEntity = new EntitySchema<CrlRow>({
+  name: 'PkiCrl',
+  tableName: 'pki_crls',
+  properties: {
+    tenant: { type: 'string', length: 63, primary: true },
+    ca_name: { type: 'string', fieldName: 'ca_name', length: 63, primary: true },
+    key_id: { type: 'string', fieldName: 'key_id', length: 36, primary: true },
+    crl_number: { type: 'bigint', fieldName: 'crl_number' },
+    der: { type: 'blob' },
+    this_update: { type: 'string', fieldName: 'this_update', length: 30 },
+    next_update: { type: 'string', fieldName: 'next_update', length: 30 },
+    signed_by: { type: 'string', fieldName: 'signed_by', length: 64 },
   },
 });
 
@@ -152,6 +178,11 @@ export const IssuedEntity = new EntitySchema<IssuedRow>({
     { name: 'pki_issued_not_after', properties: ['tenant', 'ca_name', 'not_after'] },
     { name: 'pki_issued_revoked', properties: ['tenant', 'ca_name', 'revoked_at'] },
     { name: 'pki_issued_owner', properties: ['tenant', 'owner_kind', 'owner_name'] },
+    // Whether a key still has unexpired leaves (its CRL stays published until the last expires).
+    {
+      name: 'pki_issued_issuer',
+      properties: ['tenant', 'ca_name', 'issuer_fingerprint', 'not_after'],
+    },
   ],
 });
 
@@ -180,6 +211,7 @@ export const PKI_ENTITIES = [
   KeyEntity,
   CaCertificateEntity,
   IssuedEntity,
+  CrlEntity,
   MasterKeyCheckEntity,
 ];
 
@@ -188,5 +220,6 @@ export const TABLES = {
   keys: 'pki_keys',
   caCertificates: 'pki_ca_certificates',
   issued: 'pki_issued_certificates',
+  crls: 'pki_crls',
   masterKey: 'pki_master_key',
 } as const;

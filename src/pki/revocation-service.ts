@@ -10,7 +10,7 @@ import type { JournalWriter } from '../journal/journal-writer.js';
 import type { ResourceKey } from '../resources/model.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
-import type { CaKeyring, SigningCa } from './ca-keyring.js';
+import type { CaKeyring } from './ca-keyring.js';
 import { isRevocationReason, type RevocationReason } from './crl.js';
 import type { CrlPublisher } from './crl-publisher.js';
 import type { IssuedRepository } from './issued-repository.js';
@@ -103,7 +103,7 @@ export class RevocationService {
         };
       }
       await this.deps.issued.revoke(trx, tenant, caName, serial, now, reason);
-      await this.publish(trx, signing, now);
+      await this.deps.crls.afterRevocation(trx, tenant, caName, [row.issuer_fingerprint], now);
       await this.deps.journal.append(trx, context, [revokeRecord(caName, serial, reason, now)]);
       return { serial, revokedAt: now.toISOString(), reason, alreadyRevoked: false };
     });
@@ -128,54 +128,33 @@ export class RevocationService {
     return this.deps.db.transaction((trx) => this.revokeOwnerIn(trx, context, issuers, owner, reason, now));
   }
 
-  /** The signing CAs holding certificates of `owner`; load them before a transaction (SQLite has one connection). */
-  async issuersOf(tenant: string, owner: { kind: string; name: string }, now: Date): Promise<SigningCa[]> {
-    const names = await this.deps.issued.issuersOf(tenant, owner, now);
-    const opened = await Promise.all(names.map((name) => this.deps.keyring.current(tenant, name)));
-    return opened.filter((signing): signing is SigningCa => signing !== undefined);
+  /** The names of the CAs holding unexpired, unrevoked certificates of `owner`. */
+  issuersOf(tenant: string, owner: { kind: string; name: string }, now: Date): Promise<string[]> {
+    return this.deps.issued.issuersOf(tenant, owner, now);
   }
 
   /** revokeOwner's work inside the caller's transaction, with issuers from issuersOf. */
   async revokeOwnerIn(
     trx: Knex.Transaction,
     context: OperationContext,
-    issuers: readonly SigningCa[],
+    issuers: readonly string[],
     owner: { kind: string; name: string },
     reason: RevocationReason,
     now: Date,
   ): Promise<string[]> {
     const revoked: string[] = [];
     for (const issuer of issuers) {
-      const serials = await this.deps.issued.revokeOwnedBy(
-        trx,
-        context.tenant,
-        issuer.name,
-        owner,
-        now,
-        reason,
-      );
-      if (serials.length === 0) continue;
-      await this.publish(trx, issuer, now);
+      const rows = await this.deps.issued.revokeOwnedBy(trx, context.tenant, issuer, owner, now, reason);
+      if (rows.length === 0) continue;
+      const fingerprints = rows.map((row) => row.issuerFingerprint);
+      await this.deps.crls.afterRevocation(trx, context.tenant, issuer, fingerprints, now);
       await this.deps.journal.append(
         trx,
         context,
-        serials.map((serial) => revokeRecord(issuer.name, serial, reason, now)),
+        rows.map((row) => revokeRecord(issuer, row.serial, reason, now)),
       );
-      revoked.push(...serials);
+      revoked.push(...rows.map((row) => row.serial));
     }
     return revoked;
-  }
-
-  private publish(trx: Knex.Transaction, signing: SigningCa, now: Date) {
-    return this.deps.crls.publish(
-      trx,
-      {
-        tenant: signing.tenant,
-        name: signing.name,
-        credentials: signing.credentials,
-        fingerprint: signing.material.certificate.fingerprint,
-      },
-      now,
-    );
   }
 }

@@ -200,7 +200,7 @@ describe('controllers decide', () => {
         pending: 'generateKeyAndCertificate',
         message: 'wait',
       },
-      { material: {} },
+      { material: {}, crls: { publish: [], drop: [] } },
       new Date(),
     );
     expect(waiting.conditions[0]).toMatchObject({ status: 'False', reason: 'ParentNotReady' });

@@ -36,11 +36,18 @@ const certificatesOf = async (name: string): Promise<CaCertificateRow[]> =>
     .where({ tenant: 'default', ca_name: name })
     .orderBy('not_before')
     .select();
+/** The current key's CRL, as stored. */
 const crlOf = async (name: string) =>
-  (await pki.server.services.db.knex('pki_authorities').where({ tenant: 'default', name }).first()) as {
+  (await pki.server.services.db
+    .knex('pki_crls as r')
+    .join('pki_authorities as a', (join) =>
+      join.on('a.tenant', 'r.tenant').andOn('a.name', 'r.ca_name').andOn('a.key_id', 'r.key_id'),
+    )
+    .where({ 'r.tenant': 'default', 'r.ca_name': name })
+    .first(['r.crl_number', 'r.next_update', 'r.signed_by', 'a.fingerprint'])) as {
     crl_number: number | string;
-    crl_next_update: string;
-    crl_signed_by: string;
+    next_update: string;
+    signed_by: string;
     fingerprint: string;
   };
 
@@ -129,7 +136,7 @@ describe('renewal on a fake clock', () => {
     expect(after?.status.fingerprint).toBe(renewed.fingerprint);
     expect(after?.status.notBefore).toBe(new Date(start + 72 * HOUR).toISOString());
     expect(Number((await crlOf('renew-issuing')).crl_number)).toBeGreaterThan(Number(crlBefore.crl_number));
-    expect((await crlOf('renew-issuing')).crl_signed_by).toBe(renewed.fingerprint);
+    expect((await crlOf('renew-issuing')).signed_by).toBe(renewed.fingerprint);
 
     await pki.relogin();
     const chain = await call<string>(
@@ -147,14 +154,14 @@ describe('renewal on a fake clock', () => {
     ]);
     const result = await verifyAt(clock.now(), files[0], files[1], files[2]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    // The old certificate is still in the bundle: it has not expired.
+    // The old certificate is still in the bundle (it has not expired), with the root above it.
     const bundle = await call<string>(
       pki.server,
       'GET',
       '/api/v1/certificateauthorities/renew-issuing/bundle',
       { token: pki.token },
     );
-    expect(bundle.body.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(bundle.body.match(/BEGIN CERTIFICATE/g)).toHaveLength(3);
     const journal = await pki.server.services.db
       .knex('journal_entries')
       .where({ name: 'renew-issuing', operation: 'certificate' })
@@ -176,14 +183,14 @@ describe('renewal on a fake clock', () => {
 
   it('publishes a fresh CRL before the current one goes stale', async () => {
     const rootCrl = await crlOf('renew-root');
-    const nextUpdate = Date.parse(rootCrl.crl_next_update);
+    const nextUpdate = Date.parse(rootCrl.next_update);
     expect(nextUpdate).toBeGreaterThan(clock.now());
     // CRLs live 7 days and are replaced halfway: never stale while the server runs.
     const number = Number(rootCrl.crl_number);
     await advance(96);
     const later = await crlOf('renew-root');
     expect(Number(later.crl_number)).toBeGreaterThan(number);
-    expect(Date.parse(later.crl_next_update)).toBeGreaterThan(clock.now() + 3 * 24 * HOUR);
+    expect(Date.parse(later.next_update)).toBeGreaterThan(clock.now() + 3 * 24 * HOUR);
     // Meanwhile the issuing CA renewed again (every 72 h) and is still Ready.
     const issuing = await pki.server.services.store.get({
       tenant: 'default',

@@ -5,7 +5,7 @@ import { BadRequestError, InvalidError, TerminalError } from '../../src/errors.j
 import type { CaObservation } from '../../src/pki/ca-lifecycle.js';
 import type { CaPlan } from '../../src/pki/ca-plan.js';
 import { decodeContinue, pageLimit } from '../../src/pki/ca-publication.js';
-import { crlRefreshAt, crlRefreshDue } from '../../src/pki/crl-publisher.js';
+import { crlRefreshAt, crlRefreshDue, planCrls } from '../../src/pki/crl-publisher.js';
 import { permanentIdentifierUri } from '../../src/pki/issuance-service.js';
 import { parseLeafRequest } from '../../src/pki/leaf-request.js';
 import { normalizeSerial, parseRevocationReason } from '../../src/pki/revocation-service.js';
@@ -13,6 +13,7 @@ import { normalizeSerial, parseRevocationReason } from '../../src/pki/revocation
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const now = new Date('2030-01-01T00:00:00Z');
+const NO_CRLS = { publish: [], drop: [] };
 const at = (ms: number) => new Date(now.getTime() + ms);
 
 function observation(notAfter: Date, crlThisUpdate = now): CaObservation {
@@ -29,27 +30,21 @@ function observation(notAfter: Date, crlThisUpdate = now): CaObservation {
   return {
     material: {},
     current: { ...certificate, keyAlgorithm: 'ECDSA-P256' },
-    crl: {
-      der: Buffer.alloc(0),
-      crlNumber: 1,
-      thisUpdate: crlThisUpdate,
-      nextUpdate: new Date(crlThisUpdate.getTime() + 7 * DAY),
-      signedBy: 'f'.repeat(64),
-    },
+    crls: { publish: [], drop: [], nextRefresh: new Date(crlThisUpdate.getTime() + 3.5 * DAY) },
   };
 }
 
 describe('planCa: the CA controller plan the engine runs (observe → plan → act)', () => {
   const root = { type: 'root' as const, subject: { commonName: 'Root' } };
   it('asks to certify a CA that has no key yet, carrying the PKI plan to act on', () => {
-    const plan = planCa({ material: {}, spec: root }, now);
+    const plan = planCa({ material: {}, spec: root, crls: NO_CRLS }, now);
     expect(plan).toMatchObject({
       act: { type: 'certify', spec: root, plan: { action: 'generateKeyAndCertificate' } },
     });
   });
   it('reports an intermediate waiting for its parent instead of acting', () => {
     const spec = { type: 'intermediate' as const, parentRef: 'root', subject: { commonName: 'Issuing' } };
-    const plan = planCa({ material: {}, spec, parentState: { ready: false } }, now);
+    const plan = planCa({ material: {}, spec, parentState: { ready: false }, crls: NO_CRLS }, now);
     expect(plan).not.toHaveProperty('act');
     expect(plan).toMatchObject({
       conditions: [{ type: 'Ready', status: 'False', reason: 'ParentNotReady' }],
@@ -168,7 +163,7 @@ describe('planSpecOf', () => {
 });
 
 describe('CRL refresh', () => {
-  const crl = { thisUpdate: now, nextUpdate: at(7 * DAY), signedBy: 'a' };
+  const crl = { keyId: 'k1', thisUpdate: now, nextUpdate: at(7 * DAY), signedBy: 'a' };
   it('is due halfway through the CRL validity', () => {
     expect(crlRefreshAt(crl)).toEqual(at(3.5 * DAY));
     expect(crlRefreshDue({ ...crl, der: Buffer.alloc(0), crlNumber: 1 }, 'a', at(3.5 * DAY - 1))).toBe(false);
@@ -177,6 +172,74 @@ describe('CRL refresh', () => {
   it('is due at once with no CRL, or one signed under another certificate', () => {
     expect(crlRefreshDue(undefined, 'a', now)).toBe(true);
     expect(crlRefreshDue({ ...crl, der: Buffer.alloc(0), crlNumber: 1 }, 'b', now)).toBe(true);
+  });
+});
+
+describe('planCrls: one CRL per key that still has unexpired certificates', () => {
+  const published = (keyId: string, signedBy: string, thisUpdate: Date) => ({
+    keyId,
+    der: Buffer.alloc(0),
+    crlNumber: 1,
+    thisUpdate,
+    nextUpdate: new Date(thisUpdate.getTime() + 7 * DAY),
+    signedBy,
+  });
+  const current = { keyId: 'new', fingerprint: 'n1' };
+  const old = { keyId: 'old', fingerprint: 'o1' };
+  it.each([
+    {
+      case: 'nothing published yet: the current key publishes',
+      live: [current],
+      crls: [],
+      publish: ['new'],
+      drop: [],
+      next: undefined,
+    },
+    {
+      case: 'after a rotation the old key keeps its CRL, fresh: nothing to do, refresh at the earliest',
+      live: [current, old],
+      crls: [published('new', 'n1', now), published('old', 'o1', at(-DAY))],
+      publish: [],
+      drop: [],
+      next: at(2.5 * DAY),
+    },
+    {
+      case: 'the old key CRL is past half its validity: only it is republished',
+      live: [current, old],
+      crls: [published('new', 'n1', now), published('old', 'o1', at(-4 * DAY))],
+      publish: ['old'],
+      drop: [],
+      next: at(3.5 * DAY),
+    },
+    {
+      case: 'a renewal keeping the key: signed under another certificate, republished',
+      live: [{ keyId: 'new', fingerprint: 'n2' }],
+      crls: [published('new', 'n1', now)],
+      publish: ['new'],
+      drop: [],
+      next: undefined,
+    },
+    {
+      case: 'the last leaf of the old key expired: its CRL is dropped',
+      live: [current],
+      crls: [published('new', 'n1', now), published('old', 'o1', now)],
+      publish: [],
+      drop: ['old'],
+      next: at(3.5 * DAY),
+    },
+    {
+      case: 'an old key with live leaves but no CRL (stored before per-key CRLs) publishes one',
+      live: [current, old],
+      crls: [published('new', 'n1', now)],
+      publish: ['old'],
+      drop: [],
+      next: at(3.5 * DAY),
+    },
+  ])('$case', ({ live, crls, publish, drop, next }) => {
+    const plan = planCrls(live, crls, now);
+    expect(plan.publish.map((key) => key.keyId)).toEqual(publish);
+    expect(plan.drop).toEqual(drop);
+    expect(plan.nextRefresh).toEqual(next);
   });
 });
 

@@ -40,7 +40,7 @@ export class CertificateAuthorityRoutes {
     return pem;
   }
 
-  /** PEM: every certificate of the CA still valid (renewed ones stay until they expire). */
+  /** PEM: every still-valid certificate of the CA and the CAs above it (renewed and rotated ones stay until they expire). */
   @Get(':name/bundle')
   @Permission('certificateauthorities:read')
   async bundle(
@@ -62,13 +62,20 @@ export class CertificateAuthorityRoutes {
     @Query('format') format: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Buffer | string> {
-    const der = await this.publication.crl(context.tenant, name);
-    if (format === 'pem') {
-      void reply.header('content-type', 'application/x-pem-file');
-      return toPem('X509 CRL', der);
-    }
-    void reply.header('content-type', PKIX_CRL);
-    return der;
+    return crlReply(await this.publication.crl(context.tenant, name), format, reply);
+  }
+
+  /** The CRL of one key of the CA (an earlier key's, after a rotation): DER, or PEM with `?format=pem`. */
+  @Get(':name/crl/:keyId')
+  @Permission('certificateauthorities:read')
+  async keyCrl(
+    @Ctx() context: OperationContext,
+    @Param('name') name: string,
+    @Param('keyId') keyId: string,
+    @Query('format') format: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer | string> {
+    return crlReply(await this.publication.crl(context.tenant, name, keyId), format, reply);
   }
 
   @Get(':name/certificates')
@@ -117,9 +124,10 @@ export class CertificateAuthorityRoutes {
 }
 
 /**
- * What relying parties fetch without credentials (the CRL Distribution Points of every issued
- * certificate point here): `/pki/{tenant}/{ca}/chain.pem` and `/pki/{tenant}/{ca}/crl` (DER). Public
- * on purpose, and read-only: certificates and CRLs are public documents.
+ * What relying parties fetch without credentials: `/pki/{tenant}/{ca}/chain.pem`, `bundle.pem`,
+ * `crl` (the current key's, DER) and `crl/{keyId}` (each key's; the CRL Distribution Point of
+ * every certificate names the one of the key that signed it). Public on purpose, and read-only:
+ * certificates and CRLs are public documents.
  */
 @Controller('pki')
 export class PublicPkiRoutes {
@@ -138,6 +146,19 @@ export class PublicPkiRoutes {
     return pem;
   }
 
+  @Get(':tenant/:ca/bundle.pem')
+  @Permission('public')
+  async bundle(
+    @Param('tenant') tenant: string,
+    @Param('ca') name: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    checkNames(tenant, name);
+    const pem = await this.publication.bundle(tenant, name);
+    void reply.header('content-type', PEM_CHAIN);
+    return pem;
+  }
+
   @Get(':tenant/:ca/crl')
   @Permission('public')
   async crl(
@@ -150,6 +171,29 @@ export class PublicPkiRoutes {
     void reply.header('content-type', PKIX_CRL);
     return der;
   }
+
+  @Get(':tenant/:ca/crl/:keyId')
+  @Permission('public')
+  async keyCrl(
+    @Param('tenant') tenant: string,
+    @Param('ca') name: string,
+    @Param('keyId') keyId: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    checkNames(tenant, name);
+    const der = await this.publication.crl(tenant, name, keyId);
+    void reply.header('content-type', PKIX_CRL);
+    return der;
+  }
+}
+
+function crlReply(der: Buffer, format: string | undefined, reply: FastifyReply): Buffer | string {
+  if (format === 'pem') {
+    void reply.header('content-type', 'application/x-pem-file');
+    return toPem('X509 CRL', der);
+  }
+  void reply.header('content-type', PKIX_CRL);
+  return der;
 }
 
 function checkNames(tenant: string, name: string): void {

@@ -5,7 +5,13 @@ import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
 import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
 import { JournalSigningPostgresql, JournalSigningSqlite } from './journal-signing.js';
 import { LoginAttemptsPostgresql, LoginAttemptsSqlite } from './login-attempts.js';
-import { INITIAL_MIGRATION, JOURNAL_SIGNING_MIGRATION, LOGIN_ATTEMPTS_MIGRATION } from './names.js';
+import {
+  INITIAL_MIGRATION,
+  JOURNAL_SIGNING_MIGRATION,
+  LOGIN_ATTEMPTS_MIGRATION,
+  PER_KEY_CRLS_MIGRATION,
+} from './names.js';
+import { PerKeyCrlsPostgresql, PerKeyCrlsSqlite } from './per-key-crls.js';
 
 export { INITIAL_MIGRATION, LOGIN_ATTEMPTS_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
 
@@ -30,6 +36,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: INITIAL_MIGRATION, sqlite: InitialSchemaSqlite, postgresql: InitialSchemaPostgresql },
   { name: LOGIN_ATTEMPTS_MIGRATION, sqlite: LoginAttemptsSqlite, postgresql: LoginAttemptsPostgresql },
   { name: JOURNAL_SIGNING_MIGRATION, sqlite: JournalSigningSqlite, postgresql: JournalSigningPostgresql },
+  { name: PER_KEY_CRLS_MIGRATION, sqlite: PerKeyCrlsSqlite, postgresql: PerKeyCrlsPostgresql },
 ];
 
 /**

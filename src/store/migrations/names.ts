@@ -8,6 +8,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261203000000_initial',
   'Migration20261203100000_login_attempts',
   'Migration20261203110000_journal_signing',
+  'Migration20261204000000_per_key_crls',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
@@ -17,6 +18,9 @@ export const INITIAL_MIGRATION = 'Migration20261203000000_initial';
 export const LOGIN_ATTEMPTS_MIGRATION = 'Migration20261203100000_login_attempts';
 /** The journal's signing keys and last signed heads (issue #12). */
 export const JOURNAL_SIGNING_MIGRATION = 'Migration20261203110000_journal_signing';
+
+/** A CRL per CA key, the CRL moved off pki_authorities (issue #13). */
+export const PER_KEY_CRLS_MIGRATION = 'Migration20261204000000_per_key_crls';
 
 /** MikroORM's bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';

@@ -106,12 +106,24 @@ export const PKI_OPERATIONS: Array<[string, OperationEntry]> = [
   route(CertificateAuthorityRoutes, 'bundle', {
     tag: 'CertificateAuthority',
     summary: 'A CA’s trust bundle',
-    description: 'Every certificate of the CA still valid (renewed ones stay until they expire).',
+    description:
+      'Every certificate still valid of the CA and of the CAs above it (renewed and rotated ones stay until they expire): verifies leaves signed under any key the CA had.',
     response: { description: 'PEM.', content: PEM_CHAIN },
   }),
   route(CertificateAuthorityRoutes, 'crl', {
     tag: 'CertificateAuthority',
     summary: 'A CA’s certificate revocation list',
+    query: [{ name: 'format', description: '`pem` for PEM; DER otherwise.', schema: { enum: ['pem'] } }],
+    response: {
+      description: 'DER, or PEM with `format=pem`.',
+      content: { ...DER_CRL, 'application/x-pem-file': { type: 'string' } },
+    },
+  }),
+  route(CertificateAuthorityRoutes, 'keyCrl', {
+    tag: 'CertificateAuthority',
+    summary: 'The CRL of one key of a CA',
+    description:
+      'Each key publishes a CRL while a certificate it signed is unexpired (an earlier key’s too, after a rotation); 404 for a key with none.',
     query: [{ name: 'format', description: '`pem` for PEM; DER otherwise.', schema: { enum: ['pem'] } }],
     response: {
       description: 'DER, or PEM with `format=pem`.',
@@ -146,10 +158,24 @@ export const PKI_OPERATIONS: Array<[string, OperationEntry]> = [
     summary: 'A CA’s chain, for relying parties',
     response: { description: 'PEM.', content: PEM_CHAIN },
   }),
+  route(PublicPkiRoutes, 'bundle', {
+    tag: 'Public PKI',
+    summary: 'A CA’s trust bundle, for relying parties',
+    description:
+      'Every still-valid certificate of the CA and of the CAs above it, so leaves from before a key rotation verify too.',
+    response: { description: 'PEM.', content: PEM_CHAIN },
+  }),
   route(PublicPkiRoutes, 'crl', {
     tag: 'Public PKI',
-    summary: 'A CA’s CRL, for relying parties',
-    description: 'The CRL Distribution Point of every certificate Steward issues.',
+    summary: 'A CA’s CRL (current key), for relying parties',
+    description: 'Lists every revoked, unexpired certificate of the CA, whichever key signed it.',
+    response: { description: 'DER.', content: DER_CRL },
+  }),
+  route(PublicPkiRoutes, 'keyCrl', {
+    tag: 'Public PKI',
+    summary: 'The CRL of one key of a CA, for relying parties',
+    description:
+      'The CRL Distribution Point of every certificate Steward issues: signed by the key that signed the certificate, published until the last certificate of that key expires.',
     response: { description: 'DER.', content: DER_CRL },
   }),
 ];
