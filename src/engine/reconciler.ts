@@ -141,8 +141,7 @@ export class KeyReconciler {
       requeueAfter = result.requeueAfter;
       if (requeueAfter !== undefined) outcome = 'requeue';
     } catch (error) {
-      if (!(error instanceof TerminalError))
-        return this.transientFailure(keyText, key, error, toolbox.log);
+      if (!(error instanceof TerminalError)) return this.transientFailure(keyText, key, error, toolbox.log);
       // Recorded and not retried: only a new event (a change, a dependency, resync) runs it again.
       conditions = [{ type: READY, status: 'False', reason: error.reason, message: error.message }];
       outcome = 'terminal';

@@ -89,7 +89,12 @@ export class CaKeyring {
    * Any key of the CA (earlier ones included) opened to sign that key's CRL, or undefined when
    * the CA has no such key. CRLs are rare (revocations, weekly refreshes): not cached.
    */
-  async crlSigner(tenant: string, name: string, keyId: string, executor?: Executor): Promise<CrlSigner | undefined> {
+  async crlSigner(
+    tenant: string,
+    name: string,
+    keyId: string,
+    executor?: Executor,
+  ): Promise<CrlSigner | undefined> {
     const material = await this.repository.keyMaterial(tenant, name, keyId, executor);
     if (!material) return undefined;
     const privateKey = this.openKey(tenant, name, keyId, material.sealedKey);

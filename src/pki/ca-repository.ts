@@ -5,13 +5,7 @@
 import type { Knex } from 'knex';
 import { type Database, type Executor, fromJsonColumn, toJsonColumn } from '../store/database.js';
 import type { CaCertificateMadeFor } from './ca-plan.js';
-import {
-  type AuthorityRow,
-  type CaCertificateRow,
-  type CrlRow,
-  type KeyRow,
-  TABLES,
-} from './pki-tables.js';
+import { type AuthorityRow, type CaCertificateRow, type CrlRow, type KeyRow, TABLES } from './pki-tables.js';
 
 /** The current material of one CA, read in one query. */
 export interface CurrentMaterial {
@@ -213,7 +207,7 @@ export class CaRepository {
     name: string,
     now: Date,
     executor: Executor = this.db.knex,
-  ): Promise<Array<{ keyId: string; fingerprint: string }>> {
+  ): Promise<Array<{ keyId: string; fingerprint: string; notAfter?: Date }>> {
     const authority = await executor<AuthorityRow>(TABLES.authorities)
       .where({ tenant, name })
       .first(['key_id', 'fingerprint']);
@@ -223,18 +217,24 @@ export class CaRepository {
       .andWhere('not_after', '>', now.toISOString())
       .whereNot('key_id', authority.key_id)
       .orderBy('not_after', 'desc')
-      .select(['fingerprint', 'key_id']);
-    const byKey = new Map<string, string[]>();
-    for (const row of certificates) byKey.set(row.key_id, [...(byKey.get(row.key_id) ?? []), row.fingerprint]);
-    const live = [{ keyId: authority.key_id, fingerprint: authority.fingerprint }];
-    for (const [keyId, fingerprints] of byKey) {
+      .select(['fingerprint', 'key_id', 'not_after']);
+    const byKey = new Map<string, Array<Pick<CaCertificateRow, 'fingerprint' | 'not_after'>>>();
+    for (const row of certificates) byKey.set(row.key_id, [...(byKey.get(row.key_id) ?? []), row]);
+    const live: Array<{ keyId: string; fingerprint: string; notAfter?: Date }> = [
+      { keyId: authority.key_id, fingerprint: authority.fingerprint },
+    ];
+    for (const [keyId, rows] of byKey) {
       const leaf = await executor(TABLES.issued)
         .where({ tenant, ca_name: name })
-        .whereIn('issuer_fingerprint', fingerprints)
+        .whereIn(
+          'issuer_fingerprint',
+          rows.map((row) => row.fingerprint),
+        )
         .andWhere('not_after', '>', now.toISOString())
         .first(['serial']);
-      // The latest certificate of the key signs its CRL (any of them has the same key and name).
-      if (leaf) live.push({ keyId, fingerprint: fingerprints[0] });
+      // The latest certificate of the key signs its CRL (all of them hold the same key and name);
+      // nothing it signed outlives it, so the key needs no CRL after its notAfter.
+      if (leaf) live.push({ keyId, fingerprint: rows[0].fingerprint, notAfter: new Date(rows[0].not_after) });
     }
     return live;
   }

@@ -38,6 +38,8 @@ export function crlRefreshDue(crl: PublishedCrl | undefined, signingFingerprint:
 export interface LiveKey {
   keyId: string;
   fingerprint: string;
+  /** An earlier key's last certificate's notAfter: its CRL may go then at the latest. */
+  notAfter?: Date;
 }
 
 /** What a CA's CRLs need: which keys publish now, which CRLs go, and when to look again. */
@@ -45,7 +47,10 @@ export interface CrlPlan {
   publish: LiveKey[];
   /** Keys whose every certificate has expired: nothing left for their CRL to speak about. */
   drop: string[];
-  /** The earliest refresh among the CRLs that stay as they are; undefined when none. */
+  /**
+   * When to look again: the earliest refresh among the CRLs that stay as they are, or the
+   * earliest expiry of an earlier key (its CRL is dropped then); undefined when none.
+   */
   nextRefresh?: Date;
 }
 
@@ -57,11 +62,14 @@ export function planCrls(live: readonly LiveKey[], published: readonly Published
   let nextRefresh: Date | undefined;
   for (const key of live) {
     const crl = byKey.get(key.keyId);
-    if (!crl || publish.includes(key)) continue;
-    const at = crlRefreshAt(crl);
-    if (!nextRefresh || at < nextRefresh) nextRefresh = at;
+    const times = [key.notAfter, crl && !publish.includes(key) ? crlRefreshAt(crl) : undefined];
+    for (const at of times) if (at && (!nextRefresh || at < nextRefresh)) nextRefresh = at;
   }
-  return { publish, drop: published.filter((crl) => !liveIds.has(crl.keyId)).map((crl) => crl.keyId), nextRefresh };
+  return {
+    publish,
+    drop: published.filter((crl) => !liveIds.has(crl.keyId)).map((crl) => crl.keyId),
+    nextRefresh,
+  };
 }
 
 export class CrlPublisher {
@@ -130,7 +138,13 @@ export class CrlPublisher {
     const published: PublishedCrl[] = [];
     for (const signer of signers) {
       const isCurrent = signer.keyId === current?.keyId;
-      const revoked = await this.issued.revokedUnexpired(tenant, name, now, trx, isCurrent ? undefined : signer.keyId);
+      const revoked = await this.issued.revokedUnexpired(
+        tenant,
+        name,
+        now,
+        trx,
+        isCurrent ? undefined : signer.keyId,
+      );
       crlNumber += 1;
       const signed = buildCrl({
         ca: signer.credentials,

@@ -192,7 +192,11 @@ describe.each(DIALECTS)('resource store and API on $dialect', ({ create }) => {
 
   it('deletes by name and by manifests', async () => {
     await apply([device('del-1'), device('del-2'), device('del-3')]);
-    const one = await call<{ items: Array<{ result: string }> }>(suite.server, 'DELETE', '/api/v1/devices/del-1');
+    const one = await call<{ items: Array<{ result: string }> }>(
+      suite.server,
+      'DELETE',
+      '/api/v1/devices/del-1',
+    );
     expect(one.body.items[0].result).toBe('deleted');
     expect((await call(suite.server, 'GET', '/api/v1/devices/del-1')).status).toBe(404);
     expect((await call(suite.server, 'DELETE', '/api/v1/devices/del-1')).status).toBe(404);
@@ -222,13 +226,21 @@ describe('the SQLite read cache never serves a stale resource', () => {
         metadata: { resourceVersion: string };
       }>(suite.server, 'GET', '/api/v1/devices/cached');
     expect((await read()).status).toBe(404);
-    await call(suite.server, 'POST', '/api/v1/apply', { body: [device('cached', {}, { displayName: 'one' })] });
+    await call(suite.server, 'POST', '/api/v1/apply', {
+      body: [device('cached', {}, { displayName: 'one' })],
+    });
     expect((await read()).body.spec.displayName).toBe('one');
     expect((await read()).body.spec.displayName).toBe('one');
-    await call(suite.server, 'POST', '/api/v1/apply', { body: [device('cached', {}, { displayName: 'two' })] });
+    await call(suite.server, 'POST', '/api/v1/apply', {
+      body: [device('cached', {}, { displayName: 'two' })],
+    });
     const second = await read();
     expect(second.body.spec.displayName).toBe('two');
-    const stored = await suite.server.services.store.get({ tenant: 'default', kind: 'Device', name: 'cached' });
+    const stored = await suite.server.services.store.get({
+      tenant: 'default',
+      kind: 'Device',
+      name: 'cached',
+    });
     await suite.server.services.store.writeStatus(
       stored!.uid,
       { observedGeneration: 2 },

@@ -107,7 +107,9 @@ describe('steward config and connection errors', () => {
     );
     expect((await runCli(['config', 'current-context'], { env })).stdout).toBe('elsewhere\n');
     // ...and STEWARD_URL overrides it.
-    expect((await runCli(['get', 'devices'], { env: { ...env, STEWARD_URL: suite.server.url } })).code).toBe(0);
+    expect((await runCli(['get', 'devices'], { env: { ...env, STEWARD_URL: suite.server.url } })).code).toBe(
+      0,
+    );
     expect(statSync(path).mode & 0o777).toBe(0o600);
 
     expect((await runCli(['config', 'use-context', 'missing'], { env })).code).toBe(1);

@@ -54,7 +54,11 @@ describe('the production controllers', () => {
       },
     ]);
     // The CA gets its key and certificate; once it is Ready the device waits for enrollment.
-    const ca = await engine.waitFor('CertificateAuthority', 'fleet', (resource) => reason(resource) === 'UpToDate');
+    const ca = await engine.waitFor(
+      'CertificateAuthority',
+      'fleet',
+      (resource) => reason(resource) === 'UpToDate',
+    );
     await engine.waitFor('Device', 'laptop', (resource) => reason(resource) === 'AwaitingEnrollment');
     expect(ca?.finalizers).toEqual(['steward.dev/certificate-authority']);
     expect(await engine.remove('CertificateAuthority', 'fleet')).toBe('deleting');

@@ -46,12 +46,14 @@ async function openFollow(server: StewardServer, query: string, headers: Record<
   return {
     response,
     events,
-    seqs: () => events.filter((event) => event.data).map((event) => JSON.parse(event.data as string).seq as number),
+    seqs: () =>
+      events.filter((event) => event.data).map((event) => JSON.parse(event.data as string).seq as number),
     /** Waits until `done(events)` holds, or fails after `ms`. */
     async until(done: (events: ServerSentEvent[]) => boolean, ms = 15_000) {
       const deadline = Date.now() + ms;
       while (!done(events)) {
-        if (Date.now() > deadline) throw new Error(`timed out; events so far: ${JSON.stringify(events).slice(0, 500)}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out; events so far: ${JSON.stringify(events).slice(0, 500)}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 100);
@@ -71,10 +73,15 @@ describe.each(DIALECTS)('following the journal on $dialect', ({ create }) => {
   const suite = useServer({ database: create, env: { STEWARD_ENGINE: 'off' } });
 
   const headSeq = async () =>
-    Number((await suite.server.services.db.knex('journal_heads').where({ tenant: 'default' }).first())?.seq ?? 0);
+    Number(
+      (await suite.server.services.db.knex('journal_heads').where({ tenant: 'default' }).first())?.seq ?? 0,
+    );
   const contiguous = (seqs: number[], from: number) => seqs.every((seq, index) => seq === from + index);
   const applied = (events: ServerSentEvent[], name: string) =>
-    events.some((event) => event.data && JSON.parse(event.data).name === name && JSON.parse(event.data).operation === 'apply');
+    events.some(
+      (event) =>
+        event.data && JSON.parse(event.data).name === name && JSON.parse(event.data).operation === 'apply',
+    );
 
   it('delivers every entry once, in order, while 20 applies run concurrently', async () => {
     const stream = await openFollow(suite.server, '?after=0');
@@ -94,7 +101,9 @@ describe.each(DIALECTS)('following the journal on $dialect', ({ create }) => {
     const seqs = stream.seqs();
     expect(seqs.slice(0, head)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
     expect(contiguous(seqs, 1)).toBe(true);
-    const entries = stream.events.filter((event) => event.data).map((event) => JSON.parse(event.data as string));
+    const entries = stream.events
+      .filter((event) => event.data)
+      .map((event) => JSON.parse(event.data as string));
     expect(entries.filter((entry) => entry.operation === 'apply')).toHaveLength(60);
     const ids = stream.events.filter((event) => event.data).map((event) => Number(event.id));
     expect(ids).toEqual(seqs);
@@ -127,14 +136,19 @@ describe.each(DIALECTS)('following the journal on $dialect', ({ create }) => {
     expect(contiguous(fromNow.seqs(), fromNow.seqs()[0])).toBe(true);
     await fromNow.close();
 
-    const bad = await fetch(`${suite.server.url}/api/v1/journal/follow?after=-1`, { headers: authHeaders(suite.server) });
+    const bad = await fetch(`${suite.server.url}/api/v1/journal/follow?after=-1`, {
+      headers: authHeaders(suite.server),
+    });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
   });
 
   it('reports a gap that never fills (a deleted entry) once, and goes on', async () => {
     const head = await headSeq();
-    await suite.server.services.db.knex.raw("DELETE FROM journal_entries WHERE tenant = 'default' AND seq = ?", [head - 1]);
+    await suite.server.services.db.knex.raw(
+      "DELETE FROM journal_entries WHERE tenant = 'default' AND seq = ?",
+      [head - 1],
+    );
     const stream = await openFollow(suite.server, `?after=${head - 3}`);
     await stream.until(() => stream.seqs().length >= 2, 10_000);
     expect(stream.seqs().slice(0, 2)).toEqual([head - 2, head]);

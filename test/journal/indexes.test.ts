@@ -56,7 +56,9 @@ describe('journal queries use the indexes (SQLite query plans)', () => {
     }
     const result: string[] = [];
     for (const query of queries) {
-      const rows = (await db.knex.raw(`EXPLAIN QUERY PLAN ${query.sql}`, query.bindings)) as Array<{ detail: string }>;
+      const rows = (await db.knex.raw(`EXPLAIN QUERY PLAN ${query.sql}`, query.bindings)) as Array<{
+        detail: string;
+      }>;
       result.push(rows.map((row) => row.detail).join(' | '));
     }
     return result;

@@ -15,11 +15,19 @@ describe('verify on SQLite hashes the text SQLite builds', () => {
     database = freshSqlite();
     db = await Database.open(database.url, ENTITIES);
     const writer = new JournalWriter(db);
-    const tricky = ['Zoë "quotes" \\ back', 'line\nbreak\ttab\u0001\u001f', '\u2028\u2029 🎉 é</script>', "'single'"];
+    const tricky = [
+      'Zoë "quotes" \\ back',
+      'line\nbreak\ttab\u0001\u001f',
+      '\u2028\u2029 🎉 é</script>',
+      "'single'",
+    ];
     await db.transaction((trx) =>
       writer.append(
         trx,
-        { ...systemContext('acme', { type: 'user', id: tricky[0], name: tricky[2] }, 'req-1'), source: tricky[3] },
+        {
+          ...systemContext('acme', { type: 'user', id: tricky[0], name: tricky[2] }, 'req-1'),
+          source: tricky[3],
+        },
         tricky.map((text, index) => ({
           operation: 'apply',
           kind: 'Device',
@@ -53,6 +61,9 @@ describe('verify on SQLite hashes the text SQLite builds', () => {
     await db.knex.raw("UPDATE journal_entries SET hash = 'short' WHERE tenant = 'acme' AND seq = 2");
     const [page] = (await db.knex.raw(SQLITE_PAGE, ['acme', 0, 100])) as Array<{ n: number; lines: Buffer }>;
     expect(parseSqlitePage(page.lines, Number(page.n))).toBeUndefined();
-    expect(await new JournalVerifier(db).verifyTenant('acme')).toMatchObject({ ok: false, firstBrokenSeq: 2 });
+    expect(await new JournalVerifier(db).verifyTenant('acme')).toMatchObject({
+      ok: false,
+      firstBrokenSeq: 2,
+    });
   });
 });

@@ -124,7 +124,11 @@ describe.each(DIALECTS)('chain verification detects tampering on $dialect', ({ c
 
   it('answers the verdict over HTTP for the request tenant', async () => {
     await apply(suite.server, [device('v-1'), device('v-2'), device('v-3')]);
-    const intact = await call<{ ok: boolean; checked: number }>(suite.server, 'GET', '/api/v1/journal/verify');
+    const intact = await call<{ ok: boolean; checked: number }>(
+      suite.server,
+      'GET',
+      '/api/v1/journal/verify',
+    );
     expect(intact.body.ok).toBe(true);
     expect(intact.body.checked).toBeGreaterThanOrEqual(3);
     await knex().raw("UPDATE journal_entries SET name = 'v-9' WHERE tenant = 'default' AND seq = 2");

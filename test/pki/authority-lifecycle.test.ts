@@ -342,7 +342,10 @@ describe.each(DIALECTS)('CertificateAuthority lifecycle on $dialect', ({ create 
   });
 
   it('never shows a private key in any response or journal entry', async () => {
-    const masterKey = parseMasterKey(await readFile(join(pki.database.dataDir, 'master.key'), 'utf8'), 'test');
+    const masterKey = parseMasterKey(
+      await readFile(join(pki.database.dataDir, 'master.key'), 'utf8'),
+      'test',
+    );
     const keys = await pki.server.services.db
       .knex('pki_keys')
       .select('id', 'tenant', 'ca_name', 'sealed_key');

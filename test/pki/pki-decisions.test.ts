@@ -228,6 +228,14 @@ describe('planCrls: one CRL per key that still has unexpired certificates', () =
       next: at(3.5 * DAY),
     },
     {
+      case: 'an old key whose certificate expires before its CRL needs a refresh: look again then',
+      live: [current, { ...old, notAfter: at(DAY) }],
+      crls: [published('new', 'n1', now), published('old', 'o1', now)],
+      publish: [],
+      drop: [],
+      next: at(DAY),
+    },
+    {
       case: 'an old key with live leaves but no CRL (stored before per-key CRLs) publishes one',
       live: [current, old],
       crls: [published('new', 'n1', now)],
