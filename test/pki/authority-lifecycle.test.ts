@@ -316,6 +316,10 @@ describe.each(DIALECTS)('CertificateAuthority lifecycle on $dialect', ({ create 
     await waitFor(pki, 'a-only', isReadyNow);
     const key = await generateKeyPair('ECDSA-P256');
     const issue = { publicKey: toPem('PUBLIC KEY', key.spki), subject: { commonName: 'x' } };
+    const keyIdOf = async (tenant: string, name: string): Promise<string> =>
+      (await pki.server.services.db.knex('pki_authorities').where({ tenant, name }).first(['key_id'])).key_id;
+    const keyB = await keyIdOf('tenant-b', 'b-only');
+    const keyA = await keyIdOf('default', 'a-only');
     for (const [name, token] of [
       ['b-only', pki.token],
       ['a-only', tokenB],
@@ -324,6 +328,7 @@ describe.each(DIALECTS)('CertificateAuthority lifecycle on $dialect', ({ create 
         ['GET', 'chain'],
         ['GET', 'bundle'],
         ['GET', 'crl'],
+        ['GET', `crl/${name === 'b-only' ? keyB : keyA}`],
         ['GET', 'certificates'],
         ['POST', 'certificates', issue],
         ['POST', 'revoke', { serial: '01' }],
@@ -336,7 +341,15 @@ describe.each(DIALECTS)('CertificateAuthority lifecycle on $dialect', ({ create 
       200,
     );
     expect((await getBytes(pki, '/pki/tenant-b/b-only/crl', null)).status).toBe(200);
+    expect((await getBytes(pki, `/pki/tenant-b/b-only/crl/${keyB}`, null)).status).toBe(200);
+    expect((await getBytes(pki, `/api/v1/certificateauthorities/b-only/crl/${keyB}`, tokenB)).status).toBe(
+      200,
+    );
+    expect((await getBytes(pki, '/pki/tenant-b/b-only/bundle.pem', null)).status).toBe(200);
     expect((await getBytes(pki, '/pki/default/b-only/crl', null)).status).toBe(404);
+    expect((await getBytes(pki, `/pki/default/b-only/crl/${keyB}`, null)).status).toBe(404);
+    expect((await getBytes(pki, `/pki/tenant-b/b-only/crl/${keyA}`, null)).status).toBe(404);
+    expect((await getBytes(pki, '/pki/default/b-only/bundle.pem', null)).status).toBe(404);
     expect((await getBytes(pki, '/pki/tenant-b/a-only/chain.pem', null)).status).toBe(404);
     expect((await getBytes(pki, '/pki/Bad_Tenant/a-only/crl', null)).status).toBe(404);
   });

@@ -114,7 +114,8 @@ const chainCommand: CommandSpec = {
   options: {
     bundle: {
       type: 'boolean',
-      description: 'every still-valid certificate of the CA instead (renewed ones stay until they expire)',
+      description:
+        'every still-valid certificate of the CA and of the CAs above it instead (renewed and rotated ones stay until they expire)',
     },
   },
   examples: [
@@ -137,16 +138,29 @@ const chainCommand: CommandSpec = {
 
 const crlCommand: CommandSpec = {
   name: 'crl',
-  summary: "Print a CA's current CRL (PEM)",
-  usage: 'ca crl NAME',
+  summary: "Print a CA's current CRL, or the CRL of one of its keys (PEM)",
+  usage: 'ca crl NAME [--key KEY_ID]',
   arity: [1, 1],
-  examples: ['steward ca crl fleet-issuing > crl.pem', 'openssl crl -in crl.pem -noout -text'],
+  options: {
+    key: {
+      type: 'string',
+      description:
+        'the CRL of this key (the last part of a certificate\'s CRL distribution point): earlier keys keep one while their certificates are unexpired',
+    },
+  },
+  examples: [
+    'steward ca crl fleet-issuing > crl.pem',
+    'openssl crl -in crl.pem -noout -text',
+    'steward ca crl fleet-issuing --key 3f2c…',
+  ],
   async run(session, args) {
     const client = await session.client();
+    const key = args.string('key');
+    const which = key === undefined ? 'crl' : `crl/${encodeURIComponent(key)}`;
     session.io.stdout.write(
       await text(
         client,
-        `${CA_PATH}/${encodeURIComponent(args.positionals[0])}/crl?format=pem`,
+        `${CA_PATH}/${encodeURIComponent(args.positionals[0])}/${which}?format=pem`,
         'application/x-pem-file',
       ),
     );
