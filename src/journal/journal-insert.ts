@@ -110,6 +110,25 @@ export async function insertJournalEntries(
   }
 }
 
+/**
+ * Inserts entries of several operations (each its own shared fields: actor, request, time) with
+ * multi-row INSERTs, as many rows per statement as the driver's parameter limit allows. Group
+ * commit's path: hundreds of one-entry operations, one statement.
+ */
+export async function insertEntriesOfMany(
+  trx: Knex.Transaction,
+  maxParameters: number,
+  rows: ReadonlyArray<{ shared: SharedFields; entry: LinkedEntry }>,
+): Promise<void> {
+  const placeholders = `(${JOURNAL_COLUMNS.map(() => '?').join(', ')})`;
+  for (const part of chunk([...rows], JOURNAL_COLUMNS.length, maxParameters)) {
+    await trx.raw(
+      `INSERT INTO journal_entries (${JOURNAL_COLUMNS.join(', ')}) VALUES ${part.map(() => placeholders).join(', ')}`,
+      part.flatMap(({ shared, entry }) => journalRowValues(shared, entry.own, entry.changesJson, entry.hash)),
+    );
+  }
+}
+
 /** Runs a packed INSERT (see packEntries), once: a knex builder runs again on every `then`. */
 export async function insertPacked(
   trx: Knex.Transaction,

@@ -7,6 +7,7 @@
 import { BadRequestError, NotFoundError } from '../errors.js';
 import type { StoredResource } from '../resources/model.js';
 import type { ResourceStore } from '../store/resource-store.js';
+import { SingleFlight } from '../store/single-flight.js';
 import type { CaCertificate, CaRepository } from './ca-repository.js';
 import type { IssuedRepository } from './issued-repository.js';
 import { CA_KIND } from './pki-journal.js';
@@ -39,10 +40,17 @@ export interface PublicationDeps {
 }
 
 export class CaPublication {
+  /** Every issuance answers with the chain: concurrent ones share its reads. */
+  private readonly chains = new SingleFlight<string>();
+
   constructor(private readonly deps: PublicationDeps) {}
 
   /** PEM chain: the CA's current certificate, then each issuer's certificate up to the root. */
-  async chain(tenant: string, name: string): Promise<string> {
+  chain(tenant: string, name: string): Promise<string> {
+    return this.chains.run(`${tenant}/${name}`, () => this.readChain(tenant, name));
+  }
+
+  private async readChain(tenant: string, name: string): Promise<string> {
     const ca = await this.resource(tenant, name);
     const current = await this.deps.repository.current(tenant, name);
     if (!current) throw noCertificate(ca);

@@ -14,6 +14,7 @@ import { requireDuration } from '../resources/duration.js';
 import type { StoredResource } from '../resources/model.js';
 import type { Database, Executor } from '../store/database.js';
 import { GroupCommit } from '../store/group-commit.js';
+import { SingleFlight } from '../store/single-flight.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { CaKeyring, SigningCa } from './ca-keyring.js';
 import type { IssuedCertificate } from './certificate-assembly.js';
@@ -75,6 +76,8 @@ export class IssuanceService {
    * multi-row INSERT and one journal append per caller, one commit for all waiting.
    */
   private readonly singles: GroupCommit<PendingRecord>;
+  /** Concurrent issuances under one CA share the lookup of its resource and signing material. */
+  private readonly lookups = new SingleFlight<{ ca: StoredResource; signing: SigningCa }>();
   /** Benchmark-only switch (bench/issue.ts): one transaction per call, to measure the grouping. */
   ungroupedForBenchmark = false;
 
@@ -88,7 +91,8 @@ export class IssuanceService {
         trx,
         pending.flatMap((one) => one.rows),
       );
-      for (const one of pending) await this.deps.journal.append(trx, one.context, one.records);
+      // Each caller's entry under its own actor and request; one statement for all of them.
+      await this.deps.journal.appendEach(trx, pending);
     });
   }
 
@@ -115,7 +119,9 @@ export class IssuanceService {
    * before the body is read: another tenant's caller learns "not found", nothing about its input.
    */
   async issueFromBody(context: OperationContext, caName: string, body: unknown): Promise<IssuedCertificate> {
-    const { ca, signing } = await this.signingCa(context.tenant, caName, this.deps.db.knex);
+    const { ca, signing } = await this.lookups.run(`${context.tenant}/${caName}`, () =>
+      this.signingCa(context.tenant, caName, this.deps.db.knex),
+    );
     const request = parseLeafRequest(body);
     const prepared = this.prepare(context, ca, signing, [request]);
     // Answered only once committed: nothing leaves the server unrecorded.
