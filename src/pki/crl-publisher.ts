@@ -146,7 +146,7 @@ export class CrlPublisher {
         isCurrent ? undefined : signer.keyId,
       );
       crlNumber += 1;
-      const signed = buildCrl({
+      const signed = await buildCrl({
         ca: signer.credentials,
         revoked: revoked.map((entry) => ({
           serialHex: entry.serial,

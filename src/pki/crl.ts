@@ -2,10 +2,15 @@
  * Certificate revocation lists (RFC 5280 §5): v2 CRLs signed by the issuing CA, published at
  * `${publicUrl}/pki/${tenant}/${caName}/crl` (DER, `application/pkix-crl`).
  */
+// @peculiar/x509 resolves its algorithms through tsyringe, which needs the polyfill loaded first;
+// here, so that whoever imports the CRL builder (a test, a script) need not know.
+import 'reflect-metadata';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CRLNumber } from '@peculiar/asn1-x509';
+import * as x509 from '@peculiar/x509';
 import { type FieldProblem, InvalidError } from '../errors.js';
 import type { CaCredentials } from './ca-credentials.js';
-import { bitString, contextConstructed, enumerated, integer, oid, sequence, time } from './der.js';
-import { authorityKeyIdentifierExtension, extension } from './extensions.js';
+import { webCryptoSigner } from './key-algorithms.js';
 import { toPem } from './pem.js';
 
 /** RFC 5280 §5.3.1 CRLReason names and codes (7 is unused by the RFC). */
@@ -57,50 +62,48 @@ export interface SignedCrl {
   crlNumber: bigint;
 }
 
-const OID_CRL_NUMBER = oid('2.5.29.20');
-const OID_REASON_CODE = oid('2.5.29.21');
-const VERSION_2 = integer(1);
+const OID_CRL_NUMBER = '2.5.29.20';
 
 /**
- * Builds and signs a v2 CRL. Entries are written in serial order so the same input gives the same
- * bytes apart from the signature. Pure (ECDSA signatures are randomised).
+ * Builds and signs a v2 CRL with @peculiar/x509 (CRLs are rare: revocations and weekly refreshes,
+ * so the library's cost does not matter and its encoder is the one relying parties' tools are
+ * tested against). Entries are written in serial order so the same input gives the same bytes
+ * apart from the signature. The issuer is the CA certificate's subject Name byte for byte.
  * @throws InvalidError for a malformed serial, an unknown reason, or nextUpdate not after thisUpdate.
  */
-export function buildCrl(request: CrlRequest): SignedCrl {
+export async function buildCrl(request: CrlRequest): Promise<SignedCrl> {
   const problems = crlProblems(request);
   if (problems.length > 0) throw new InvalidError(`invalid CRL: ${problems[0].message}`, { problems });
   const entries = [...request.revoked]
     .map((entry) => ({ entry, serial: BigInt(`0x${entry.serialHex}`) }))
     .sort((left, right) => (left.serial < right.serial ? -1 : left.serial > right.serial ? 1 : 0))
-    .map(({ entry, serial }) => {
-      const fields = [integer(serial), time(entry.revokedAt)];
-      if (entry.reason && entry.reason !== 'unspecified') {
-        const reasonCode = extension(
-          OID_REASON_CODE,
-          false,
-          enumerated(REVOCATION_REASON_CODES[entry.reason]),
-        );
-        fields.push(sequence(reasonCode));
-      }
-      return sequence(...fields);
-    });
+    .map(({ entry, serial }) => ({
+      serialNumber: serialHexOf(serial),
+      revocationDate: entry.revokedAt,
+      // RFC 5280 advises against writing `unspecified`: no reasonCode entry extension then.
+      ...(entry.reason && entry.reason !== 'unspecified'
+        ? { reason: REVOCATION_REASON_CODES[entry.reason] as number as x509.X509CrlReason }
+        : {}),
+    }));
   const crlNumber = BigInt(request.crlNumber);
-  const crlExtensions = sequence(
-    authorityKeyIdentifierExtension(request.ca.keyIdentifier),
-    extension(OID_CRL_NUMBER, false, integer(crlNumber)),
+  const { signingKey, signingAlgorithm } = await webCryptoSigner(
+    request.ca.signer.algorithm,
+    request.ca.signer.privateKey,
   );
-  const tbsFields = [
-    VERSION_2,
-    request.ca.signer.algorithmIdentifier,
-    request.ca.certificate.subjectName,
-    time(request.thisUpdate),
-    time(request.nextUpdate),
-  ];
-  // revokedCertificates is OPTIONAL and DER forbids an empty SEQUENCE OF here: omit it when empty.
-  if (entries.length > 0) tbsFields.push(sequence(...entries));
-  tbsFields.push(contextConstructed(0, crlExtensions));
-  const tbs = sequence(...tbsFields);
-  const der = sequence(tbs, request.ca.signer.algorithmIdentifier, bitString(request.ca.signer.sign(tbs)));
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: new x509.Name(request.ca.certificate.subjectName),
+    thisUpdate: request.thisUpdate,
+    nextUpdate: request.nextUpdate,
+    entries,
+    extensions: [
+      new x509.AuthorityKeyIdentifierExtension(request.ca.keyIdentifier.toString('hex')),
+      new x509.Extension(OID_CRL_NUMBER, false, AsnConvert.serialize(new CRLNumber(Number(crlNumber)))),
+    ],
+    // Node's webcrypto types and the DOM's that the library names are the same objects.
+    signingKey: signingKey as unknown as x509.X509CrlCreateParams['signingKey'],
+    signingAlgorithm,
+  });
+  const der = Buffer.from(crl.rawData);
   return {
     der,
     pem: crlToPem(der),
@@ -108,6 +111,13 @@ export function buildCrl(request: CrlRequest): SignedCrl {
     nextUpdate: request.nextUpdate,
     crlNumber,
   };
+}
+
+/** The serial as @peculiar/x509 takes it: hex of the positive INTEGER's DER content (a leading 00 when the top bit is set). */
+function serialHexOf(serial: bigint): string {
+  let hex = serial.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  return Number.parseInt(hex.slice(0, 2), 16) >= 0x80 ? `00${hex}` : hex;
 }
 
 /** PEM (`X509 CRL`) of a DER CRL. Pure. */
@@ -134,7 +144,7 @@ function crlProblems(request: CrlRequest): FieldProblem[] {
   if (request.nextUpdate.getTime() <= request.thisUpdate.getTime()) {
     problems.push({ pointer: '/nextUpdate', message: 'nextUpdate must be after thisUpdate' });
   }
-  if (BigInt(request.crlNumber) < 0n)
-    problems.push({ pointer: '/crlNumber', message: 'crlNumber must not be negative' });
+  if (BigInt(request.crlNumber) < 0n || BigInt(request.crlNumber) > BigInt(Number.MAX_SAFE_INTEGER))
+    problems.push({ pointer: '/crlNumber', message: 'crlNumber must be from 0 to 2^53 - 1' });
   return problems;
 }

@@ -103,6 +103,8 @@ export interface Signer {
   algorithm: KeyAlgorithm;
   algorithmIdentifier: Buffer;
   sign(data: Uint8Array): Buffer;
+  /** The key itself, for what the library signs (CRLs, see webCryptoSigner). */
+  privateKey: KeyObject;
 }
 
 /**
@@ -119,7 +121,51 @@ export function signerFor(privateKey: KeyObject): Signer {
     algorithmIdentifier,
     // dsaEncoding 'der': X.509 carries ECDSA signatures as SEQUENCE { r, s }, not WebCrypto's r||s.
     sign: (data) => sign(hash, data, { key: privateKey, dsaEncoding: 'der' }),
+    privateKey,
   };
+}
+
+// WebCrypto's names for each key algorithm: how to import the key, and how it signs (the same
+// signature algorithms as SIGNATURE_ALGORITHMS).
+const WEBCRYPTO: Record<
+  KeyAlgorithm,
+  {
+    key: webcrypto.Algorithm | webcrypto.EcKeyImportParams | webcrypto.RsaHashedImportParams;
+    sign: webcrypto.Algorithm | webcrypto.EcdsaParams;
+  }
+> = {
+  'ECDSA-P256': {
+    key: { name: 'ECDSA', namedCurve: 'P-256' } as webcrypto.EcKeyImportParams,
+    sign: { name: 'ECDSA', hash: 'SHA-256' } as webcrypto.EcdsaParams,
+  },
+  'ECDSA-P384': {
+    key: { name: 'ECDSA', namedCurve: 'P-384' } as webcrypto.EcKeyImportParams,
+    sign: { name: 'ECDSA', hash: 'SHA-384' } as webcrypto.EcdsaParams,
+  },
+  Ed25519: { key: { name: 'Ed25519' }, sign: { name: 'Ed25519' } },
+  'RSA-2048': {
+    key: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as webcrypto.RsaHashedImportParams,
+    sign: { name: 'RSASSA-PKCS1-v1_5' },
+  },
+  'RSA-3072': {
+    key: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as webcrypto.RsaHashedImportParams,
+    sign: { name: 'RSASSA-PKCS1-v1_5' },
+  },
+};
+
+/** A CA key as WebCrypto (and so @peculiar/x509) signs with it. */
+export async function webCryptoSigner(
+  algorithm: KeyAlgorithm,
+  privateKey: KeyObject,
+): Promise<{
+  signingKey: webcrypto.CryptoKey;
+  signingAlgorithm: webcrypto.Algorithm | webcrypto.EcdsaParams;
+}> {
+  const { key, sign } = WEBCRYPTO[algorithm];
+  const signingKey = await webcrypto.subtle.importKey('pkcs8', exportPrivateKey(privateKey), key, false, [
+    'sign',
+  ]);
+  return { signingKey: signingKey as webcrypto.CryptoKey, signingAlgorithm: sign };
 }
 
 const ECDSA_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));

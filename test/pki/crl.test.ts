@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+import { X509Crl } from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidError } from '../../src/errors.js';
 import type { IssuedCertificate } from '../../src/pki/certificate-assembly.js';
@@ -37,7 +39,7 @@ function crlOf(entries: { serialHex: string; reason?: RevocationReason }[], crlN
 
 describe('CRLs checked by openssl verify -crl_check', () => {
   it('rejects the revoked leaf and accepts the one not revoked', async () => {
-    const crl = crlOf([{ serialHex: revoked.serialHex, reason: 'keyCompromise' }]);
+    const crl = await crlOf([{ serialHex: revoked.serialHex, reason: 'keyCompromise' }]);
     const [root, intermediate, crlFile, revokedFile, keptFile] = await Promise.all([
       scratch.write('root.pem', chain.root.pem),
       scratch.write('intermediate.pem', chain.intermediate.pem),
@@ -65,7 +67,7 @@ describe('CRLs checked by openssl verify -crl_check', () => {
   });
 
   it('an empty CRL is well-formed and lets every leaf pass', async () => {
-    const crl = crlOf([], 1);
+    const crl = await crlOf([], 1);
     const files = await Promise.all([
       scratch.write('empty-crl.der', crl.der),
       scratch.write('root2.pem', chain.root.pem),
@@ -90,7 +92,7 @@ describe('CRLs checked by openssl verify -crl_check', () => {
   });
 
   it('shows version 2, the CRL number, the AKI and each reason by its RFC 5280 name', async () => {
-    const crl = crlOf(
+    const crl = await crlOf(
       [
         { serialHex: revoked.serialHex, reason: 'superseded' },
         { serialHex: kept.serialHex, reason: 'cessationOfOperation' },
@@ -120,14 +122,51 @@ describe('CRLs checked by openssl verify -crl_check', () => {
       entry: { serialHex: '01', reason: 'lostIt' as RevocationReason },
       message: /unknown revocation reason/,
     },
-  ])('a CRL entry with $name is refused', ({ entry, message }) => {
-    expect(() => crlOf([entry])).toThrow(InvalidError);
-    expect(() => crlOf([entry])).toThrow(message);
+  ])('a CRL entry with $name is refused', async ({ entry, message }) => {
+    await expect(crlOf([entry])).rejects.toThrow(InvalidError);
+    await expect(crlOf([entry])).rejects.toThrow(message);
   });
 
-  it('a CRL whose nextUpdate is not after thisUpdate is refused', () => {
-    expect(() =>
+  it('a CRL whose nextUpdate is not after thisUpdate is refused', async () => {
+    await expect(
       buildCrl({ ca: chain.intermediateCa, revoked: [], thisUpdate: now, nextUpdate: now, crlNumber: 1 }),
-    ).toThrow(/nextUpdate/);
+    ).rejects.toThrow(/nextUpdate/);
   });
+
+  it.each(['ECDSA-P384', 'Ed25519', 'RSA-2048'] as const)(
+    'is signed by a %s CA, its issuer the CA subject byte for byte, and openssl verifies it',
+    async (algorithm) => {
+      const other = await buildChain(algorithm, now);
+      const leaf = other.issuer.issueForPublicKey(other.leafKey.spki, leafRequest);
+      const crl = await buildCrl({
+        ca: other.intermediateCa,
+        revoked: [{ serialHex: leaf.serialHex, revokedAt: now, reason: 'keyCompromise' }],
+        thisUpdate: now,
+        nextUpdate: new Date(now.getTime() + DAY_MS),
+        crlNumber: 3,
+      });
+      const parsed = new X509Crl(crl.der);
+      expect(Buffer.from(parsed.issuerName.toArrayBuffer())).toEqual(
+        other.intermediateCa.certificate.subjectName,
+      );
+      const [root, intermediate, crlFile, leafFile] = await Promise.all([
+        scratch.write(`${algorithm}-root.pem`, other.root.pem),
+        scratch.write(`${algorithm}-intermediate.pem`, other.intermediate.pem),
+        scratch.write(`${algorithm}-crl.pem`, crl.pem),
+        scratch.write(`${algorithm}-leaf.pem`, leaf.pem),
+      ]);
+      const result = await openssl([
+        'verify',
+        '-crl_check',
+        '-CRLfile',
+        crlFile,
+        '-CAfile',
+        root,
+        '-untrusted',
+        intermediate,
+        leafFile,
+      ]);
+      expect(result.stdout + result.stderr).toContain('certificate revoked');
+    },
+  );
 });
