@@ -63,6 +63,7 @@ export function planSpecOf(name: string, spec: CertificateAuthoritySpec): CaPlan
     renewBefore: spec.renewBefore,
     maxPathLen: spec.maxPathLen,
     rotateKeyOnRenewal: spec.rotateKeyOnRenewal === true,
+    nameConstraints: spec.nameConstraints,
   };
   if (planSpec.type === 'intermediate' && planSpec.parentRef === name)
     throw new TerminalError(

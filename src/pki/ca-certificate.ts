@@ -23,6 +23,7 @@ import {
 } from './extensions.js';
 import { signerFor } from './key-algorithms.js';
 import { checkPublicKey } from './public-key.js';
+import { hasConstraints, type NameConstraintsSpec, nameConstraintsExtension } from './name-constraints.js';
 import { encodeSubject, formatSubject, type SubjectSpec } from './subject.js';
 
 /** Reasons of the TerminalErrors thrown here (PascalCase, for the CA's Ready condition). */
@@ -44,6 +45,8 @@ export interface RootCertificateRequest {
   validityMs: number;
   /** basicConstraints pathLenConstraint; undefined = no limit. */
   maxPathLen?: number;
+  /** RFC 5280 name constraints for everything below this CA. */
+  nameConstraints?: NameConstraintsSpec;
   now: Date;
 }
 
@@ -65,6 +68,8 @@ export function createRootCertificate(request: RootCertificateRequest): IssuedCe
     // Self-signed: the authority key is the subject key. Kept so chain builders can match by key id.
     authorityKeyIdentifierExtension(keyIdentifier),
   ];
+  if (hasConstraints(request.nameConstraints))
+    extensions.push(nameConstraintsExtension(request.nameConstraints));
   const tbs = sequence(
     VERSION_3,
     serial.der,
@@ -89,6 +94,8 @@ export interface IntermediateCertificateRequest {
   validityMs: number;
   /** Requested pathLenConstraint; defaults to the parent's minus one when the parent has one. */
   maxPathLen?: number;
+  /** RFC 5280 name constraints for everything below this CA (the parent's apply as well). */
+  nameConstraints?: NameConstraintsSpec;
   parent: CaCredentials;
   /** The parent's CRL URL, `${publicUrl}/pki/${tenant}/${parentName}/crl`; omitted = no CRL DP. */
   crlUrl?: string;
@@ -123,6 +130,8 @@ export function createIntermediateCertificate(request: IntermediateCertificateRe
     authorityKeyIdentifierExtension(parent.keyIdentifier),
   ];
   if (request.crlUrl !== undefined) extensions.push(crlDistributionPointsExtension(request.crlUrl));
+  if (hasConstraints(request.nameConstraints))
+    extensions.push(nameConstraintsExtension(request.nameConstraints));
   const tbs = sequence(
     VERSION_3,
     serial.der,

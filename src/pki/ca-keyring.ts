@@ -7,10 +7,12 @@
  */
 import type { Executor } from '../store/database.js';
 import { type CaCredentials, loadCaCredentials } from './ca-credentials.js';
-import type { CaRepository, CurrentMaterial } from './ca-repository.js';
+import type { CaCertificate, CaRepository, CurrentMaterial } from './ca-repository.js';
 import { LeafIssuer } from './issuer.js';
 import { importPrivateKey } from './key-algorithms.js';
 import type { MasterKey } from './master-key.js';
+import { type ConstraintsOf, nameConstraintsOf } from './name-constraints.js';
+import { derFromPemOrDer } from './pem.js';
 
 /** A CA ready to sign: its current certificate, credentials and leaf issuer. */
 export interface SigningCa {
@@ -19,7 +21,15 @@ export interface SigningCa {
   material: CurrentMaterial;
   credentials: CaCredentials;
   issuer: LeafIssuer;
+  /**
+   * The name constraints of the CA's certificate and of each CA certificate above it, as relying
+   * parties will enforce them on what it signs (read once, from the certificates themselves).
+   */
+  constraints: ConstraintsOf[];
 }
+
+/** Deepest chain followed for constraints; deeper means a reference cycle in stored data. */
+const MAX_CHAIN_DEPTH = 16;
 
 /** Most CAs kept open at once; the least recently used is dropped beyond it. */
 const MAX_OPEN = 256;
@@ -78,6 +88,7 @@ export class CaKeyring {
       material,
       credentials,
       issuer: new LeafIssuer(credentials, { crlUrl: this.crlUrl(tenant, name, material.keyId) }),
+      constraints: await this.constraintsAbove(tenant, name, material.certificate, executor),
     };
     this.open.delete(cacheKey);
     this.open.set(cacheKey, signing);
@@ -103,6 +114,31 @@ export class CaKeyring {
       credentials: loadCaCredentials(material.certificate.pem, privateKey),
       fingerprint: material.certificate.fingerprint,
     };
+  }
+
+  /** The name constraints of `certificate` (of CA `name`) and of the chain above it. */
+  private async constraintsAbove(
+    tenant: string,
+    name: string,
+    certificate: CaCertificate,
+    executor?: Executor,
+  ): Promise<ConstraintsOf[]> {
+    const found: ConstraintsOf[] = [];
+    let ca = name;
+    let current: CaCertificate | undefined = certificate;
+    for (let depth = 0; current && depth < MAX_CHAIN_DEPTH; depth++) {
+      const constraints = nameConstraintsOf(derFromPemOrDer(current.pem, ['CERTIFICATE']));
+      if (constraints) found.push({ ca, constraints });
+      if (!current.parentName || !current.authorityKeyId) break;
+      ca = current.parentName;
+      current = await this.repository.certificateForKey(
+        tenant,
+        current.parentName,
+        current.authorityKeyId,
+        executor,
+      );
+    }
+    return found;
   }
 
   /** Decrypts a sealed CA key. */

@@ -32,6 +32,7 @@ import {
   generateKeyPair,
   isKeyAlgorithm,
 } from './key-algorithms.js';
+import { hasConstraints } from './name-constraints.js';
 import { CA_KIND, issueRecord } from './pki-journal.js';
 import type { KeyRow } from './pki-tables.js';
 import type { RevocationService } from './revocation-service.js';
@@ -144,6 +145,7 @@ export class CaLifecycle {
           publicKey: privateKey,
           validityMs,
           maxPathLen: spec.maxPathLen,
+          nameConstraints: spec.nameConstraints,
           parent: parent.credentials,
           crlUrl: keyring.crlUrl(tenant, parent.name, parent.material.keyId),
           now,
@@ -153,6 +155,7 @@ export class CaLifecycle {
           privateKey,
           validityMs,
           maxPathLen: spec.maxPathLen,
+          nameConstraints: spec.nameConstraints,
           now,
         });
     const facts = readCertificate(made.der);
@@ -172,6 +175,7 @@ export class CaLifecycle {
         validity,
         maxPathLen: spec.maxPathLen,
         parentRef: parentName,
+        ...(hasConstraints(spec.nameConstraints) ? { nameConstraints: spec.nameConstraints } : {}),
       },
       parentName,
     };

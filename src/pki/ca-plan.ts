@@ -7,6 +7,7 @@ import { TerminalError } from '../errors.js';
 import { requireDuration } from '../resources/duration.js';
 import { allowedPathLen } from './ca-certificate.js';
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm } from './key-algorithms.js';
+import { type NameConstraintsSpec, sameNameConstraints } from './name-constraints.js';
 import { type SubjectSpec, sameSubject } from './subject.js';
 
 /** Validity when the spec gives none: ten years for roots, five for intermediates. */
@@ -26,6 +27,8 @@ export interface CaPlanSpec {
   maxPathLen?: number;
   /** `spec.rotateKeyOnRenewal`: false (default) re-certifies the existing key on renewal, true makes a new one. */
   rotateKeyOnRenewal?: boolean;
+  /** Written into the certificate (RFC 5280 name constraints). */
+  nameConstraints?: NameConstraintsSpec;
 }
 
 /** What the spec looked like when the current certificate was made; the reconciler records it. */
@@ -35,6 +38,7 @@ export interface CaCertificateMadeFor {
   validity: string;
   maxPathLen?: number;
   parentRef?: string;
+  nameConstraints?: NameConstraintsSpec;
 }
 
 /** The stored CA material, summarised. */
@@ -74,6 +78,7 @@ export const CaPlanReason = {
   SubjectChanged: 'SubjectChanged',
   ValidityChanged: 'ValidityChanged',
   PathLenChanged: 'PathLenChanged',
+  NameConstraintsChanged: 'NameConstraintsChanged',
   /** type or parentRef changed: another issuer. */
   ParentChanged: 'ParentChanged',
   /** The parent has a new key; the current certificate no longer chains to it. */
@@ -206,6 +211,9 @@ function decideWithoutParent(
       false,
       `maxPathLen changed from ${madeFor.maxPathLen ?? 'unlimited'} to ${spec.maxPathLen ?? 'unlimited'}`,
     );
+  }
+  if (!sameNameConstraints(madeFor.nameConstraints, spec.nameConstraints)) {
+    return reissue(CaPlanReason.NameConstraintsChanged, false, 'the name constraints changed');
   }
   if ((madeFor.parentRef ?? undefined) !== (spec.type === 'intermediate' ? spec.parentRef : undefined)) {
     return reissue(CaPlanReason.ParentChanged, false, 'the CA type or parent changed');

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { type FieldProblem, InvalidError } from '../errors.js';
+import { ipBytes } from '../schema/cidr.js';
 import {
   bitString,
   boolean,
@@ -209,21 +210,7 @@ function asciiBytes(text: string): Buffer {
   return Buffer.from(text, 'latin1');
 }
 
-function ipAddressBytes(ip: string): Buffer {
-  if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
-  // Expand '::' then write eight 16-bit groups; an embedded IPv4 tail becomes two groups.
-  let text = ip;
-  const v4Tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
-  if (v4Tail) {
-    const [a, b, c, d] = v4Tail.slice(1).map(Number);
-    text = `${text.slice(0, v4Tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const zeros = tail === undefined ? [] : Array(8 - headGroups.length - tailGroups.length).fill('0');
-  const bytes = Buffer.alloc(16);
-  const groups = [...headGroups, ...zeros, ...tailGroups];
-  for (let index = 0; index < 8; index++) bytes.writeUInt16BE(Number.parseInt(groups[index], 16), index * 2);
-  return bytes;
+/** The bytes of an IP address SAN. */
+export function ipAddressBytes(ip: string): Buffer {
+  return ipBytes(ip);
 }

@@ -18,10 +18,11 @@ import { SingleFlight } from '../store/single-flight.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { CaKeyring, SigningCa } from './ca-keyring.js';
 import type { IssuedCertificate } from './certificate-assembly.js';
-import type { SubjectAltNames } from './extensions.js';
+import { type SubjectAltNames, subjectAltNameProblems } from './extensions.js';
 import type { IssuedRepository } from './issued-repository.js';
 import type { CertificateProfile } from './issuer.js';
 import { parseLeafRequest } from './leaf-request.js';
+import { nameConstraintViolation } from './name-constraints.js';
 import { CA_KIND, issueRecord } from './pki-journal.js';
 import type { IssuedRow } from './pki-tables.js';
 import type { SubjectSpec } from './subject.js';
@@ -266,6 +267,11 @@ function issueOne(
   if (validityMs > maxValidityMs) {
     const message = `validity ${formatDuration(validityMs)} exceeds the CA's leafValidity ${formatDuration(maxValidityMs)}`;
     throw new InvalidError(message, { problems: [{ pointer: '/validity', message }] });
+  }
+  // Malformed names are left to the issuer, which names each problem; well-formed ones must fit.
+  if (signing.constraints.length > 0 && (!names || subjectAltNameProblems(names).length === 0)) {
+    const outside = nameConstraintViolation(signing.constraints, names, request.subject.commonName);
+    if (outside) throw new InvalidError(outside.message, { problems: [outside] });
   }
   if ((request.csr === undefined) === (request.publicKey === undefined)) {
     const message = 'give exactly one of csr and publicKey';

@@ -1,6 +1,7 @@
 import type { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, SchemaValidateFunction } from 'ajv';
 import { parseDuration } from '../contract/duration.js';
+import { cidrProblem } from './cidr.js';
 import { PRINTER_COLUMNS, PRINTER_COLUMNS_META_SCHEMA } from './printer-columns.js';
 
 /**
@@ -90,6 +91,16 @@ const durationAtMost: SchemaValidateFunction = (rule: unknown, data: unknown, _p
   return false;
 };
 
+/** `"x-cidr": true` on a string: a CIDR range whose host bits are clear (name constraints). */
+export const CIDR = 'x-cidr';
+
+const cidr: SchemaValidateFunction = (_enabled: unknown, data: unknown) => {
+  const problem = typeof data === 'string' ? cidrProblem(data) : undefined;
+  if (problem === undefined) return true;
+  cidr.errors = [{ keyword: CIDR, params: {}, message: problem }];
+  return false;
+};
+
 /** Registers Steward's keywords on an ajv instance (once per instance). */
 export function addStewardKeywords(ajv: Ajv2020): void {
   for (const keyword of MESSAGE_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'string' });
@@ -108,6 +119,7 @@ export function addStewardKeywords(ajv: Ajv2020): void {
     errors: true,
     validate: durationRange,
   });
+  ajv.addKeyword({ keyword: CIDR, type: 'string', schemaType: 'boolean', errors: true, validate: cidr });
   ajv.addKeyword({
     keyword: DURATION_AT_MOST,
     schemaType: 'object',
