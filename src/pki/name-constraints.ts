@@ -134,9 +134,9 @@ export function nameConstraintViolation(
 ): FieldProblem | undefined {
   const candidates: Array<{ kind: NameType; value: string; pointer: string }> = [];
   const push = (kind: NameType, list: readonly string[] | undefined, field: string) =>
-    list?.forEach((value, index) =>
-      candidates.push({ kind, value, pointer: `/subjectAltNames/${field}/${index}` }),
-    );
+    list?.forEach((value, index) => {
+      candidates.push({ kind, value, pointer: `/subjectAltNames/${field}/${index}` });
+    });
   push('dnsDomains', names?.dnsNames, 'dnsNames');
   push('ipRanges', names?.ipAddresses, 'ipAddresses');
   push('emailDomains', names?.emails, 'emails');

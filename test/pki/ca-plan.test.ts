@@ -36,6 +36,7 @@ function material(
         validity: spec.validity ?? '87600h',
         maxPathLen: spec.maxPathLen,
         parentRef: spec.type === 'intermediate' ? spec.parentRef : undefined,
+        nameConstraints: spec.nameConstraints,
       },
       authorityKeyId: 'aa11',
       ...overrides,
@@ -168,6 +169,20 @@ describe('planCertificateAuthority', () => {
       material: material(rootSpec),
       now: at(1),
       expected: { action: 'reissue', reason: 'PathLenChanged' },
+    },
+    {
+      name: 'changed name constraints reissue the certificate',
+      spec: { ...rootSpec, nameConstraints: { permitted: { dnsDomains: ['example.com'] } } },
+      material: material(rootSpec),
+      now: at(1),
+      expected: { action: 'reissue', reason: 'NameConstraintsChanged' },
+    },
+    {
+      name: 'the same name constraints in another order change nothing',
+      spec: { ...rootSpec, nameConstraints: { permitted: { dnsDomains: ['b.com', 'a.com'] } } },
+      material: material({ ...rootSpec, nameConstraints: { permitted: { dnsDomains: ['a.com', 'b.com'] } } }),
+      now: at(1),
+      expected: { action: 'upToDate' },
     },
     {
       name: 'a root turned intermediate reissues under its new parent',
