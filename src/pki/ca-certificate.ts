@@ -17,7 +17,6 @@ import {
   authorityKeyIdentifierExtension,
   basicConstraintsExtension,
   crlDistributionPointsExtension,
-  keyIdentifierOf,
   keyUsageExtension,
   subjectKeyIdentifierExtension,
 } from './extensions.js';
@@ -56,8 +55,7 @@ export interface RootCertificateRequest {
  */
 export function createRootCertificate(request: RootCertificateRequest): IssuedCertificate {
   const signer = signerFor(request.privateKey);
-  const { spki } = checkPublicKey(exportPublic(request.privateKey));
-  const keyIdentifier = keyIdentifierOf(spki);
+  const { spki, keyIdentifier } = checkPublicKey(exportPublic(request.privateKey));
   const subjectName = encodeSubject(request.subject);
   const serial = randomSerial();
   const window = validityWindow(request.now, request.validityMs);
@@ -112,7 +110,7 @@ export interface IntermediateCertificateRequest {
 export function createIntermediateCertificate(request: IntermediateCertificateRequest): IssuedCertificate {
   const { parent } = request;
   const pathLen = allowedPathLen(parent.certificate.pathLen, request.maxPathLen);
-  const { spki } = checkPublicKey(
+  const { spki, keyIdentifier } = checkPublicKey(
     request.publicKey instanceof KeyObject ? exportPublic(request.publicKey) : request.publicKey,
   );
   const serial = randomSerial();
@@ -126,7 +124,7 @@ export function createIntermediateCertificate(request: IntermediateCertificateRe
   const extensions = [
     basicConstraintsExtension(true, pathLen),
     CA_KEY_USAGE,
-    subjectKeyIdentifierExtension(keyIdentifierOf(spki)),
+    subjectKeyIdentifierExtension(keyIdentifier),
     authorityKeyIdentifierExtension(parent.keyIdentifier),
   ];
   if (request.crlUrl !== undefined) extensions.push(crlDistributionPointsExtension(request.crlUrl));

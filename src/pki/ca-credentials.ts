@@ -2,8 +2,8 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { InvalidError } from '../errors.js';
 import { type CertificateFacts, readCertificate } from './certificate-reader.js';
-import { keyIdentifierOf } from './extensions.js';
 import { importPrivateKey, type Signer, signerFor } from './key-algorithms.js';
+import { keyIdentifierOfSpki } from './public-key.js';
 
 export interface CaCredentials {
   certificate: CertificateFacts;
@@ -45,6 +45,6 @@ export function loadCaCredentials(
   return {
     certificate: facts,
     signer: signerFor(key),
-    keyIdentifier: facts.subjectKeyIdentifier ?? keyIdentifierOf(facts.spki),
+    keyIdentifier: facts.subjectKeyIdentifier ?? keyIdentifierOfSpki(facts.spki),
   };
 }

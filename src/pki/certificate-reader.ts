@@ -1,22 +1,26 @@
 /**
- * Reads the facts of an X.509 certificate that issuing and planning need, keeping exact byte slices
- * of the subject Name and SubjectPublicKeyInfo (an issued certificate's issuer must equal its CA's
- * subject byte for byte).
+ * Reads the facts of an X.509 certificate that issuing and planning need, keeping exact bytes of
+ * the subject Name and SubjectPublicKeyInfo (an issued certificate's issuer must equal its CA's
+ * subject byte for byte: the certificate is strict DER, so its parts re-encoded are those bytes).
  */
 import { createHash } from 'node:crypto';
-import { InvalidError } from '../errors.js';
+import { AsnConvert } from '@peculiar/asn1-schema';
 import {
-  contentBytes,
-  type DerElement,
-  elementBytes,
-  readChildren,
-  readElement,
-  readIntegerHex,
-  readOid,
-  readSingle,
-  readTime,
-} from './der-reader.js';
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  type Extension,
+  id_ce_authorityKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_keyUsage,
+  id_ce_subjectKeyIdentifier,
+  KeyUsage,
+  KeyUsageFlags,
+  SubjectKeyIdentifier,
+} from '@peculiar/asn1-x509';
+import { InvalidError } from '../errors.js';
 import { derFromPemOrDer } from './pem.js';
+import { parseStrictDer } from './strict-der.js';
 
 export interface CertificateFacts {
   der: Buffer;
@@ -41,80 +45,75 @@ export interface CertificateFacts {
   sha256Fingerprint: string;
 }
 
-const KEY_USAGE_NAMES = [
-  'digitalSignature',
-  'nonRepudiation',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
+const KEY_USAGE_NAMES: ReadonlyArray<[string, number]> = [
+  ['digitalSignature', KeyUsageFlags.digitalSignature],
+  ['nonRepudiation', KeyUsageFlags.nonRepudiation],
+  ['keyEncipherment', KeyUsageFlags.keyEncipherment],
+  ['dataEncipherment', KeyUsageFlags.dataEncipherment],
+  ['keyAgreement', KeyUsageFlags.keyAgreement],
+  ['keyCertSign', KeyUsageFlags.keyCertSign],
+  ['cRLSign', KeyUsageFlags.cRLSign],
+  ['encipherOnly', KeyUsageFlags.encipherOnly],
+  ['decipherOnly', KeyUsageFlags.decipherOnly],
 ];
 
 /**
- * Parses a certificate (DER or PEM). Pure. Does not verify any signature.
- * @throws InvalidError when the input is not a well-formed X.509 v3 certificate.
+ * Parses a certificate (DER or PEM), strictly, with @peculiar/asn1-x509. Pure. Does not verify
+ * any signature.
+ * @throws InvalidError when the input is not a well-formed DER X.509 certificate.
  */
 export function readCertificate(input: Uint8Array | string): CertificateFacts {
   const der = derFromPemOrDer(input, ['CERTIFICATE']);
-  const what = 'certificate';
-  const [tbs] = readChildren(der, readSingle(der, 0x30, what), what);
-  const fields = readChildren(der, tbs, what);
-  // version [0] is optional (absent = v1); everything after it is positional.
-  const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
-  const [serial, , issuer, validity, subject, spki] = fields.slice(offset);
-  if (!spki) throw new InvalidError('malformed certificate: missing TBSCertificate fields');
-  const [notBefore, notAfter] = readChildren(der, validity, what);
+  const tbs = parseStrictDer(der, Certificate, 'certificate', '/certificate').tbsCertificate;
   const facts: CertificateFacts = {
     der,
-    serialHex: readIntegerHex(der, serial),
-    issuerName: Buffer.from(elementBytes(der, issuer)),
-    subjectName: Buffer.from(elementBytes(der, subject)),
-    spki: Buffer.from(elementBytes(der, spki)),
-    notBefore: readTime(der, notBefore),
-    notAfter: readTime(der, notAfter),
+    serialHex: integerHex(tbs.serialNumber),
+    // Strict DER: each part re-encoded is the exact bytes of the input.
+    issuerName: Buffer.from(AsnConvert.serialize(tbs.issuer)),
+    subjectName: Buffer.from(AsnConvert.serialize(tbs.subject)),
+    spki: Buffer.from(AsnConvert.serialize(tbs.subjectPublicKeyInfo)),
+    notBefore: tbs.validity.notBefore.getTime(),
+    notAfter: tbs.validity.notAfter.getTime(),
     isCa: false,
     sha256Fingerprint: createHash('sha256').update(der).digest('hex'),
   };
-  const extensionsWrapper = fields.slice(offset + 6).find((field) => field.tag === 0xa3);
-  if (extensionsWrapper) readExtensions(der, extensionsWrapper, facts);
+  for (const extension of tbs.extensions ?? []) readExtension(extension, facts);
   return facts;
 }
 
-function readExtensions(der: Buffer, wrapper: DerElement, facts: CertificateFacts): void {
-  const what = 'certificate extensions';
-  const [list] = readChildren(der, wrapper, what);
-  for (const extension of readChildren(der, list, what)) {
-    const parts = readChildren(der, extension, what);
-    const id = readOid(der, parts[0]);
-    const value = contentBytes(der, parts[parts.length - 1]);
-    const root = readElement(value, 0, what);
-    switch (id) {
-      case '2.5.29.19': {
-        const [caFlag, pathLen] = readChildren(value, root, what);
-        facts.isCa = caFlag?.tag === 0x01 && value[caFlag.contentStart] !== 0;
-        const pathLenElement = caFlag?.tag === 0x02 ? caFlag : pathLen;
-        if (pathLenElement?.tag === 0x02)
-          facts.pathLen = Number.parseInt(readIntegerHex(value, pathLenElement), 16);
+function readExtension(extension: Extension, facts: CertificateFacts): void {
+  const value = extension.extnValue.buffer;
+  try {
+    switch (extension.extnID) {
+      case id_ce_basicConstraints: {
+        const constraints = AsnConvert.parse(value, BasicConstraints);
+        facts.isCa = constraints.cA;
+        if (constraints.pathLenConstraint !== undefined) facts.pathLen = constraints.pathLenConstraint;
         break;
       }
-      case '2.5.29.15': {
-        const bits = contentBytes(value, root).subarray(1);
-        facts.keyUsage = new Set(
-          KEY_USAGE_NAMES.filter((_, index) => (bits[index >> 3] ?? 0) & (0x80 >> (index & 7))),
-        );
+      case id_ce_keyUsage: {
+        const flags = AsnConvert.parse(value, KeyUsage).toNumber();
+        facts.keyUsage = new Set(KEY_USAGE_NAMES.filter(([, flag]) => flags & flag).map(([name]) => name));
         break;
       }
-      case '2.5.29.14':
-        facts.subjectKeyIdentifier = Buffer.from(contentBytes(value, root));
+      case id_ce_subjectKeyIdentifier:
+        facts.subjectKeyIdentifier = Buffer.from(AsnConvert.parse(value, SubjectKeyIdentifier).buffer);
         break;
-      case '2.5.29.35': {
-        const keyIdentifier = readChildren(value, root, what).find((child) => child.tag === 0x80);
-        if (keyIdentifier) facts.authorityKeyIdentifier = Buffer.from(contentBytes(value, keyIdentifier));
+      case id_ce_authorityKeyIdentifier: {
+        const keyIdentifier = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
+        if (keyIdentifier) facts.authorityKeyIdentifier = Buffer.from(keyIdentifier.buffer);
         break;
       }
     }
+  } catch (error) {
+    const message = `malformed certificate: extension ${extension.extnID} cannot be read`;
+    throw new InvalidError(message, { cause: error, problems: [{ pointer: '/certificate', message }] });
   }
+}
+
+/** Lower-case hex of an INTEGER's magnitude (leading zero bytes dropped), as serials are written. */
+function integerHex(content: ArrayBuffer): string {
+  let bytes = Buffer.from(content);
+  while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
+  return bytes.toString('hex');
 }

@@ -1,12 +1,15 @@
 /**
- * PKCS#10 certificate signing requests (RFC 2986): parsed and their proof of possession checked.
- * Only the public key is taken from a CSR; subject, names and usages are the issuer's decision.
+ * PKCS#10 certificate signing requests (RFC 2986): parsed strictly by @peculiar/asn1-csr and their
+ * proof of possession checked. Only the public key is taken from a CSR; subject, names and usages
+ * are the issuer's decision.
  */
 import { createPublicKey, verify } from 'node:crypto';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { AsnConvert } from '@peculiar/asn1-schema';
 import { InvalidError } from '../errors.js';
-import { contentBytes, elementBytes, readChildren, readOid, readSingle } from './der-reader.js';
 import { derFromPemOrDer } from './pem.js';
 import { checkPublicKey } from './public-key.js';
+import { parseStrictDer } from './strict-der.js';
 
 export interface VerifiedCsr {
   /** Canonical DER SubjectPublicKeyInfo of the requester's key. */
@@ -27,43 +30,41 @@ const CSR_SIGNATURE_HASHES: Record<string, string | null> = {
 };
 
 /**
- * Parses a CSR (PEM `CERTIFICATE REQUEST` or DER) and verifies its self-signature with its own
- * public key. Pure.
- * @throws InvalidError when the CSR is malformed, uses an unsupported signature algorithm or key
- *   (SHA-1, RSA-PSS, RSA under 2048 bits, other curves), or its signature does not verify.
+ * Parses a CSR (PEM `CERTIFICATE REQUEST` or DER, strict DER) and verifies its self-signature
+ * with its own public key. Pure.
+ * @throws InvalidError when the CSR is malformed or not DER, uses an unsupported signature
+ *   algorithm or key (SHA-1, RSA-PSS, RSA under 2048 bits, other curves), or its signature does
+ *   not verify.
  */
 export function verifyCsr(input: Uint8Array | string): VerifiedCsr {
   const der = derFromPemOrDer(input, ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
-  const what = 'certificate signing request';
-  const [info, signatureAlgorithm, signature] = readChildren(der, readSingle(der, 0x30, what), what);
-  if (signature?.tag !== 0x03) throw invalid('malformed certificate signing request: missing signature');
-  const [, subject, spkiElement] = readChildren(der, info, what);
-  if (!spkiElement) throw invalid('malformed certificate signing request: missing public key');
-  const { spki } = checkPublicKey(elementBytes(der, spkiElement));
+  const csr = parseStrictDer(der, CertificationRequest, 'certificate signing request', '/csr');
+  const info = csr.certificationRequestInfo;
+  if (info.version !== 0) throw invalid(`unsupported certificate signing request version ${info.version}`);
+  const { spki } = checkPublicKey(Buffer.from(AsnConvert.serialize(info.subjectPKInfo)));
   const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
-
-  const algorithmOid = readOid(der, readChildren(der, signatureAlgorithm, what)[0]);
+  const algorithmOid = csr.signatureAlgorithm.algorithm;
   if (!(algorithmOid in CSR_SIGNATURE_HASHES)) {
     throw invalid(
       `unsupported CSR signature algorithm ${algorithmOid} (use ECDSA, Ed25519 or RSA PKCS#1 v1.5 with SHA-2)`,
     );
   }
-  const signatureBytes = contentBytes(der, signature).subarray(1);
+  // Strict DER: the info re-encoded is byte for byte what was signed.
+  const signed = Buffer.from(AsnConvert.serialize(info));
   let valid = false;
   try {
-    // The signature covers certificationRequestInfo exactly as sent, so the original bytes are verified.
     valid = verify(
       CSR_SIGNATURE_HASHES[algorithmOid],
-      elementBytes(der, info),
+      signed,
       { key, dsaEncoding: 'der' },
-      signatureBytes,
+      Buffer.from(csr.signature),
     );
   } catch {
     valid = false; // a key that does not match the signature algorithm, e.g. an RSA signature on an EC key
   }
   if (!valid)
     throw invalid('the certificate signing request signature does not verify with its own public key');
-  return { spki, subjectName: Buffer.from(elementBytes(der, subject)) };
+  return { spki, subjectName: Buffer.from(AsnConvert.serialize(info.subject)) };
 }
 
 function invalid(message: string): InvalidError {

@@ -2,7 +2,6 @@
  * X.509 v3 extensions (RFC 5280 §4.2) as complete DER `Extension` TLVs, ready to be concatenated
  * into a certificate's extension list. Pure functions.
  */
-import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { type FieldProblem, InvalidError } from '../errors.js';
 import { ipBytes } from '../schema/cidr.js';
@@ -16,7 +15,6 @@ import {
   oid,
   sequence,
 } from './der.js';
-import { contentBytes, readChildren, readSingle } from './der-reader.js';
 
 const OID = {
   subjectKeyIdentifier: oid('2.5.29.14'),
@@ -81,19 +79,6 @@ export function extendedKeyUsageExtension(purposes: readonly ExtendedKeyUsage[])
     false,
     sequence(...purposes.map((purpose) => oid(ExtendedKeyUsageOid[purpose]))),
   );
-}
-
-/**
- * Key identifier of a SubjectPublicKeyInfo: SHA-1 of the subjectPublicKey BIT STRING contents
- * (RFC 5280 §4.2.1.2 method 1), which is what OpenSSL computes too.
- * @throws InvalidError when `spki` is not a SubjectPublicKeyInfo.
- */
-export function keyIdentifierOf(spki: Uint8Array): Buffer {
-  const outer = readSingle(spki, 0x30, 'SubjectPublicKeyInfo');
-  const [, publicKeyBits] = readChildren(spki, outer, 'SubjectPublicKeyInfo');
-  if (publicKeyBits?.tag !== 0x03) throw new InvalidError('malformed SubjectPublicKeyInfo: no key bits');
-  // The first content byte of a BIT STRING is its unused-bits count, not key material.
-  return createHash('sha1').update(contentBytes(spki, publicKeyBits).subarray(1)).digest();
 }
 
 export function subjectKeyIdentifierExtension(keyIdentifier: Buffer): Buffer {

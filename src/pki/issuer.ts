@@ -28,7 +28,6 @@ import {
   extendedKeyUsageExtension,
   hasSubjectAltNames,
   type KeyUsage,
-  keyIdentifierOf,
   keyUsageExtension,
   type SubjectAltNames,
   subjectAltNameExtension,
@@ -104,8 +103,8 @@ export class LeafIssuer {
   issueForPublicKey(publicKey: Uint8Array | string | KeyObject, request: LeafRequest): IssuedCertificate {
     const input =
       publicKey instanceof KeyObject ? publicKey.export({ type: 'spki', format: 'der' }) : publicKey;
-    const { spki, keyType } = checkPublicKey(input);
-    return this.issue(spki, keyType === 'rsa', request);
+    const { spki, keyType, keyIdentifier } = checkPublicKey(input);
+    return this.issue(spki, keyIdentifier, keyType === 'rsa', request);
   }
 
   /**
@@ -117,7 +116,12 @@ export class LeafIssuer {
     return this.issueForPublicKey(verifyCsr(csr).spki, request);
   }
 
-  private issue(spki: Buffer, isRsaKey: boolean, request: LeafRequest): IssuedCertificate {
+  private issue(
+    spki: Buffer,
+    keyIdentifier: Buffer,
+    isRsaKey: boolean,
+    request: LeafRequest,
+  ): IssuedCertificate {
     if (!(CERTIFICATE_PROFILES as readonly string[]).includes(request.profile)) {
       throw new InvalidError(`unknown certificate profile ${JSON.stringify(request.profile)}`);
     }
@@ -135,7 +139,7 @@ export class LeafIssuer {
     const extensionParts = [
       this.fixedExtensionsFor(request.profile, isRsaKey),
       this.caWideExtensions,
-      subjectKeyIdentifierExtension(keyIdentifierOf(spki)),
+      subjectKeyIdentifierExtension(keyIdentifier),
     ];
     if (hasSubjectAltNames(request.subjectAltNames))
       extensionParts.push(subjectAltNameExtension(request.subjectAltNames!));

@@ -58,7 +58,10 @@ async function verify(leafPem: string, ca: string): Promise<{ code: number; outp
   const chain = await chainOf(ca);
   const blocks = chain.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\n?/g) ?? [];
   const root = await scratch.write(`${ca}-root.pem`, blocks.at(-1) ?? '');
-  const untrusted = await scratch.write(`${ca}-untrusted.pem`, blocks.slice(0, -1).join('') || (blocks[0] ?? ''));
+  const untrusted = await scratch.write(
+    `${ca}-untrusted.pem`,
+    blocks.slice(0, -1).join('') || (blocks[0] ?? ''),
+  );
   const leaf = await scratch.write(`leaf-${Math.random()}.pem`, leafPem);
   const result = await openssl(['verify', '-CAfile', root, '-untrusted', untrusted, leaf]);
   return { code: result.code, output: result.stdout + result.stderr };
