@@ -98,7 +98,7 @@ export class CaPublication {
 
   /**
    * A CRL of the CA, DER: of its current key, or of the key `keyId` (an earlier key's CRL is
-   * published while a certificate it signed is unexpired).
+   * published while a CA certificate of it is unexpired: nothing it signed outlives that).
    */
   async crl(tenant: string, name: string, keyId?: string): Promise<Buffer> {
     const ca = await this.resource(tenant, name);
@@ -106,7 +106,7 @@ export class CaPublication {
     if (crl) return crl.der;
     if (keyId === undefined) throw noCertificate(ca);
     throw new NotFoundError(
-      `${CA_KIND} "${name}" publishes no CRL for key "${keyId}": it never had that key, or every certificate the key signed has expired`,
+      `${CA_KIND} "${name}" publishes no CRL for key "${keyId}": it never had that key, or every certificate of that key has expired`,
     );
   }
 

@@ -1,7 +1,7 @@
 /**
  * Publishing a CA's CRLs: one per key that still needs one. The current key's CRL lists every
  * revoked, unexpired certificate of the CA; each earlier key keeps a CRL of its own (the revoked
- * certificates it signed) until the last certificate it signed expires, so that the leaves of a
+ * certificates it signed) until its last CA certificate expires, so that the leaves of a
  * rotated key still find, at their distribution point, a CRL signed by the key that signed them.
  * All CRLs of a CA share one increasing cRLNumber. Published on every revocation (inside the
  * revoking transaction, so a CRL never lags a committed revocation), whenever the CA gets a new

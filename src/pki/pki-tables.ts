@@ -35,8 +35,8 @@ export const AuthorityEntity = new EntitySchema<AuthorityRow>({
 
 /**
  * The published CRL of each key of a CA that still needs one: the current key, and every earlier
- * key while a certificate it signed is unexpired (its leaves name this CRL in their distribution
- * point, `/pki/{tenant}/{ca}/crl/{keyId}`). The row of a key goes when its last leaf expires.
+ * key while a CA certificate of it is unexpired (its leaves name this CRL in their distribution
+ * point, `/pki/{tenant}/{ca}/crl/{keyId}`, and none outlives the certificate that signed it).
  */
 export interface CrlRow {
   tenant: string;
@@ -178,11 +178,6 @@ export const IssuedEntity = new EntitySchema<IssuedRow>({
     { name: 'pki_issued_not_after', properties: ['tenant', 'ca_name', 'not_after'] },
     { name: 'pki_issued_revoked', properties: ['tenant', 'ca_name', 'revoked_at'] },
     { name: 'pki_issued_owner', properties: ['tenant', 'owner_kind', 'owner_name'] },
-    // Whether a key still has unexpired leaves (its CRL stays published until the last expires).
-    {
-      name: 'pki_issued_issuer',
-      properties: ['tenant', 'ca_name', 'issuer_fingerprint', 'not_after'],
-    },
   ],
 });
 

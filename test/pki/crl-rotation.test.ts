@@ -195,7 +195,7 @@ describe('CRLs across key rotations, with openssl -crl_check_all', () => {
     }
   });
 
-  it('drops an old key’s CRL once the last certificate it signed has expired', async () => {
+  it('drops an old key’s CRL once its CA certificate (and so everything it signed) has expired', async () => {
     // The first intermediate certificate (and the first leaf, clipped to it) expire at 600h.
     await advance(100);
     expect((await getBytes(pki, `/pki/default/rot-issuing/crl/${keys.issuing[0]}`, null)).status).toBe(404);

@@ -145,7 +145,7 @@ const crlCommand: CommandSpec = {
     key: {
       type: 'string',
       description:
-        'the CRL of this key (the last part of a certificate\'s CRL distribution point): earlier keys keep one while their certificates are unexpired',
+        "the CRL of this key (the last part of a certificate's CRL distribution point): earlier keys keep one while their certificates are unexpired",
     },
   },
   examples: [

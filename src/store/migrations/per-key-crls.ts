@@ -3,9 +3,8 @@ import { Migration } from '@mikro-orm/migrations';
 /*
  * A CRL per CA key (issue #13): after a key rotation the leaves of the earlier key keep a CRL
  * signed by that key. The CRL that was stored on pki_authorities moves to pki_crls under the
- * current key; pki_authorities keeps only the CA-wide cRLNumber counter. The index answers
- * "does this key still have unexpired leaves" without a scan. SQL as MikroORM generates it from
- * CrlEntity and IssuedEntity.
+ * current key; pki_authorities keeps only the CA-wide cRLNumber counter. SQL as MikroORM
+ * generates it from CrlEntity.
  */
 const COPY = (q: string) =>
   `insert into ${q}pki_crls${q} (${q}tenant${q}, ${q}ca_name${q}, ${q}key_id${q}, ${q}crl_number${q}, ${q}der${q}, ${q}this_update${q}, ${q}next_update${q}, ${q}signed_by${q}) select ${q}tenant${q}, ${q}name${q}, ${q}key_id${q}, ${q}crl_number${q}, ${q}crl_der${q}, ${q}crl_this_update${q}, ${q}crl_next_update${q}, ${q}crl_signed_by${q} from ${q}pki_authorities${q} where ${q}crl_der${q} is not null and ${q}crl_this_update${q} is not null and ${q}crl_next_update${q} is not null and ${q}crl_signed_by${q} is not null`;
@@ -18,9 +17,6 @@ export class PerKeyCrlsSqlite extends Migration {
     );
     this.addSql(COPY('`'));
     for (const column of DROPPED) this.addSql(`alter table \`pki_authorities\` drop column \`${column}\``);
-    this.addSql(
-      'create index `pki_issued_issuer` on `pki_issued_certificates` (`tenant`, `ca_name`, `issuer_fingerprint`, `not_after`)',
-    );
   }
 }
 
@@ -31,8 +27,5 @@ export class PerKeyCrlsPostgresql extends Migration {
     );
     this.addSql(COPY('"'));
     for (const column of DROPPED) this.addSql(`alter table "pki_authorities" drop column "${column}"`);
-    this.addSql(
-      'create index "pki_issued_issuer" on "pki_issued_certificates" ("tenant", "ca_name", "issuer_fingerprint", "not_after")',
-    );
   }
 }

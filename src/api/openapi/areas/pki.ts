@@ -123,7 +123,7 @@ export const PKI_OPERATIONS: Array<[string, OperationEntry]> = [
     tag: 'CertificateAuthority',
     summary: 'The CRL of one key of a CA',
     description:
-      'Each key publishes a CRL while a certificate it signed is unexpired (an earlier key’s too, after a rotation); 404 for a key with none.',
+      'Each key publishes a CRL while a CA certificate of it is unexpired (an earlier key’s too, after a rotation: nothing it signed outlives that); 404 for a key with none.',
     query: [{ name: 'format', description: '`pem` for PEM; DER otherwise.', schema: { enum: ['pem'] } }],
     response: {
       description: 'DER, or PEM with `format=pem`.',
@@ -175,7 +175,7 @@ export const PKI_OPERATIONS: Array<[string, OperationEntry]> = [
     tag: 'Public PKI',
     summary: 'The CRL of one key of a CA, for relying parties',
     description:
-      'The CRL Distribution Point of every certificate Steward issues: signed by the key that signed the certificate, published until the last certificate of that key expires.',
+      'The CRL Distribution Point of every certificate Steward issues: signed by the key that signed the certificate, published until the last CA certificate of that key expires.',
     response: { description: 'DER.', content: DER_CRL },
   }),
 ];
