@@ -159,7 +159,7 @@ function toBigInt(bytes: Buffer): bigint {
 
 function checkWithOpenSsl(der: Buffer): CheckedPublicKey {
   // Strict DER first: OpenSSL's decoders accept some BER, and what is certified must be read one way.
-  parseStrictDer(der, SubjectPublicKeyInfo, 'public key', '/publicKey');
+  const info = parseStrictDer(der, SubjectPublicKeyInfo, 'public key', '/publicKey');
   let key: KeyObject;
   try {
     key = createPublicKey({ key: der, format: 'der', type: 'spki' });
@@ -188,6 +188,14 @@ function checkWithOpenSsl(der: Buffer): CheckedPublicKey {
     if (problem) throw invalid(`the Ed25519 public key ${problem}`);
     return { spki, keyType: 'ed25519', keyIdentifier: keyIdentifierOfSpki(spki) };
   }
+  // RFC 5480 §2.2: an EC point is compressed (0x02, 0x03) or uncompressed (0x04), and "MUST be
+  // rejected if any other value is included in the first octet" — OpenSSL takes the hybrid forms
+  // (0x06, 0x07) too. Found by test/pki/input-fuzz.test.ts.
+  const form = new Uint8Array(info.subjectPublicKey)[0];
+  if (type === 'ec' && form !== 0x02 && form !== 0x03 && form !== 0x04)
+    throw invalid(
+      `the EC public key's point encoding 0x${form.toString(16).padStart(2, '0')} is refused: only compressed (0x02, 0x03) or uncompressed (0x04) points (RFC 5480)`,
+    );
   const spki =
     type === 'ec' ? uncompressedSpki(key, details.namedCurve!) : key.export({ type: 'spki', format: 'der' });
   return { spki, keyType: type as CheckedPublicKey['keyType'], keyIdentifier: keyIdentifierOfSpki(spki) };

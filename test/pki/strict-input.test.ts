@@ -47,6 +47,11 @@ const mutants: Array<{ name: string; der: Buffer; message: RegExp }> = [
     message: /malformed public key/,
   },
   {
+    name: 'an EC point in the hybrid form 0x06 (found by the fuzzer; RFC 5480 forbids it)',
+    der: Buffer.concat([spki.subarray(0, 26), Buffer.from([0x06 | (spki[90] & 1)]), spki.subarray(27)]),
+    message: /point encoding 0x0[67] is refused/,
+  },
+  {
     name: 'trailing bytes after the structure',
     der: Buffer.concat([spki, Buffer.from([0x00, 0x00])]),
     message: /trailing byte|not DER|malformed/,
