@@ -32,7 +32,7 @@ export default async function runIssueBenchmark(args: string[]): Promise<void> {
   const count = Number(args[0] ?? 20_000);
   const now = new Date();
   const caKeys = await generateKeyPair('ECDSA-P256');
-  const root = createRootCertificate({
+  const root = await createRootCertificate({
     subject: { commonName: 'Bench Root CA' },
     privateKey: caKeys.privateKey,
     validityMs: 3650 * DAY_MS,

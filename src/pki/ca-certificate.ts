@@ -1,28 +1,25 @@
 /**
- * CA certificates: self-signed roots and intermediates signed by their parent. Built with the same
- * DER pieces as leaves; CA certificates are rare, so no templates here.
+ * CA certificates: self-signed roots and intermediates signed by their parent, built with
+ * @peculiar/x509 (they are rare: the library's cost does not matter, and its encoder is the one
+ * relying parties' tools are tested against). Leaves keep the fast encoder (issuer.ts). The
+ * subject and issuer Names are Steward's DER (an issued certificate's issuer must equal its CA's
+ * subject byte for byte), given to the library as they are.
  */
+import 'reflect-metadata';
 import { createPublicKey, KeyObject } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { TerminalError } from '../errors.js';
 import type { CaCredentials } from './ca-credentials.js';
 import {
   type IssuedCertificate,
   issuedCertificate,
   randomSerial,
-  signAndWrap,
+  type ValidityWindow,
   validityWindow,
 } from './certificate-assembly.js';
-import { contextConstructed, integer, sequence } from './der.js';
-import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  crlDistributionPointsExtension,
-  keyUsageExtension,
-  subjectKeyIdentifierExtension,
-} from './extensions.js';
-import { signerFor } from './key-algorithms.js';
-import { checkPublicKey } from './public-key.js';
+import { type KeyAlgorithm, signerFor, webCryptoSigner } from './key-algorithms.js';
 import { hasConstraints, type NameConstraintsSpec, nameConstraintsExtension } from './name-constraints.js';
+import { checkPublicKey } from './public-key.js';
 import { encodeSubject, formatSubject, type SubjectSpec } from './subject.js';
 
 /** Reasons of the TerminalErrors thrown here (PascalCase, for the CA's Ready condition). */
@@ -35,8 +32,8 @@ export const CaCertificateReason = {
 
 // CAs sign certificates and CRLs; digitalSignature too, so the CA key may sign OCSP responses
 // and other data without a separate certificate.
-const CA_KEY_USAGE = keyUsageExtension(['digitalSignature', 'keyCertSign', 'cRLSign']);
-const VERSION_3 = contextConstructed(0, integer(2));
+const CA_KEY_USAGE =
+  x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign;
 
 export interface RootCertificateRequest {
   subject: SubjectSpec;
@@ -53,35 +50,23 @@ export interface RootCertificateRequest {
  * A self-signed root CA certificate. Pure apart from the random serial.
  * @throws InvalidError for an invalid subject or an unsupported key; RangeError for a non-positive validity.
  */
-export function createRootCertificate(request: RootCertificateRequest): IssuedCertificate {
+export async function createRootCertificate(request: RootCertificateRequest): Promise<IssuedCertificate> {
   const signer = signerFor(request.privateKey);
   const { spki, keyIdentifier } = checkPublicKey(exportPublic(request.privateKey));
   const subjectName = encodeSubject(request.subject);
-  const serial = randomSerial();
-  const window = validityWindow(request.now, request.validityMs);
-  const extensions = [
-    basicConstraintsExtension(true, request.maxPathLen),
-    CA_KEY_USAGE,
-    subjectKeyIdentifierExtension(keyIdentifier),
-    // Self-signed: the authority key is the subject key. Kept so chain builders can match by key id.
-    authorityKeyIdentifierExtension(keyIdentifier),
-  ];
-  if (hasConstraints(request.nameConstraints))
-    extensions.push(nameConstraintsExtension(request.nameConstraints));
-  const tbs = sequence(
-    VERSION_3,
-    serial.der,
-    signer.algorithmIdentifier,
+  return build({
+    subject: request.subject,
     subjectName,
-    window.der,
-    subjectName,
+    // Self-signed: the issuer is the subject, and the authority key the subject key (kept so chain
+    // builders can match by key id).
+    issuerName: subjectName,
+    authorityKeyIdentifier: keyIdentifier,
     spki,
-    contextConstructed(3, sequence(...extensions)),
-  );
-  return issuedCertificate(signAndWrap(tbs, signer), {
-    serialHex: serial.hex,
-    window,
-    subject: formatSubject(request.subject),
+    keyIdentifier,
+    window: validityWindow(request.now, request.validityMs),
+    pathLen: request.maxPathLen,
+    nameConstraints: request.nameConstraints,
+    signing: { algorithm: signer.algorithm, privateKey: request.privateKey },
   });
 }
 
@@ -107,43 +92,86 @@ export interface IntermediateCertificateRequest {
  *   when maxPathLen is not smaller than the parent's; TerminalError ParentExpired when the parent is
  *   no longer valid at `now`; InvalidError for a bad subject, key or URL.
  */
-export function createIntermediateCertificate(request: IntermediateCertificateRequest): IssuedCertificate {
+export async function createIntermediateCertificate(
+  request: IntermediateCertificateRequest,
+): Promise<IssuedCertificate> {
   const { parent } = request;
   const pathLen = allowedPathLen(parent.certificate.pathLen, request.maxPathLen);
   const { spki, keyIdentifier } = checkPublicKey(
     request.publicKey instanceof KeyObject ? exportPublic(request.publicKey) : request.publicKey,
   );
-  const serial = randomSerial();
   if (parent.certificate.notAfter.getTime() <= request.now.getTime() + 1000) {
     throw new TerminalError(
       CaCertificateReason.ParentExpired,
       `the parent CA certificate expired at ${parent.certificate.notAfter.toISOString()}`,
     );
   }
-  const window = validityWindow(request.now, request.validityMs, parent.certificate.notAfter);
-  const extensions = [
-    basicConstraintsExtension(true, pathLen),
-    CA_KEY_USAGE,
-    subjectKeyIdentifierExtension(keyIdentifier),
-    authorityKeyIdentifierExtension(parent.keyIdentifier),
-  ];
-  if (request.crlUrl !== undefined) extensions.push(crlDistributionPointsExtension(request.crlUrl));
-  if (hasConstraints(request.nameConstraints))
-    extensions.push(nameConstraintsExtension(request.nameConstraints));
-  const tbs = sequence(
-    VERSION_3,
-    serial.der,
-    parent.signer.algorithmIdentifier,
-    parent.certificate.subjectName,
-    window.der,
-    encodeSubject(request.subject),
+  return build({
+    subject: request.subject,
+    subjectName: encodeSubject(request.subject),
+    issuerName: parent.certificate.subjectName,
+    authorityKeyIdentifier: parent.keyIdentifier,
     spki,
-    contextConstructed(3, sequence(...extensions)),
+    keyIdentifier,
+    window: validityWindow(request.now, request.validityMs, parent.certificate.notAfter),
+    pathLen,
+    nameConstraints: request.nameConstraints,
+    crlUrl: request.crlUrl,
+    signing: { algorithm: parent.signer.algorithm, privateKey: parent.signer.privateKey },
+  });
+}
+
+/** Everything a CA certificate says, and the key that signs it. */
+interface CaCertificateParts {
+  subject: SubjectSpec;
+  subjectName: Buffer;
+  issuerName: Buffer;
+  authorityKeyIdentifier: Buffer;
+  spki: Buffer;
+  keyIdentifier: Buffer;
+  window: ValidityWindow;
+  pathLen?: number;
+  nameConstraints?: NameConstraintsSpec;
+  crlUrl?: string;
+  signing: { algorithm: KeyAlgorithm; privateKey: KeyObject };
+}
+
+/** Builds and signs a CA certificate with @peculiar/x509. */
+async function build(parts: CaCertificateParts): Promise<IssuedCertificate> {
+  const serial = randomSerial();
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(true, parts.pathLen, true),
+    new x509.KeyUsagesExtension(CA_KEY_USAGE, true),
+    new x509.SubjectKeyIdentifierExtension(parts.keyIdentifier.toString('hex')),
+    new x509.AuthorityKeyIdentifierExtension(parts.authorityKeyIdentifier.toString('hex')),
+  ];
+  if (parts.crlUrl !== undefined) {
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/.test(parts.crlUrl))
+      throw new RangeError(`invalid CRL URL ${JSON.stringify(parts.crlUrl)}`);
+    extensions.push(new x509.CRLDistributionPointsExtension([parts.crlUrl]));
+  }
+  if (hasConstraints(parts.nameConstraints))
+    extensions.push(new x509.Extension(nameConstraintsExtension(parts.nameConstraints)));
+  const { signingKey, signingAlgorithm } = await webCryptoSigner(
+    parts.signing.algorithm,
+    parts.signing.privateKey,
   );
-  return issuedCertificate(signAndWrap(tbs, parent.signer), {
+  const certificate = await x509.X509CertificateGenerator.create({
+    serialNumber: serial.hex,
+    subject: new x509.Name(parts.subjectName),
+    issuer: new x509.Name(parts.issuerName),
+    notBefore: parts.window.notBefore,
+    notAfter: parts.window.notAfter,
+    publicKey: parts.spki,
+    extensions,
+    // Node's webcrypto types and the DOM's that the library names are the same objects.
+    signingKey: signingKey as unknown as x509.X509CertificateCreateWithKeyParams['signingKey'],
+    signingAlgorithm,
+  });
+  return issuedCertificate(Buffer.from(certificate.rawData), {
     serialHex: serial.hex,
-    window,
-    subject: formatSubject(request.subject),
+    window: parts.window,
+    subject: formatSubject(parts.subject),
   });
 }
 

@@ -140,7 +140,7 @@ export class CaLifecycle {
     if (parentName && !parent)
       throw new Error(`parent CA ${parentName} has no certificate any more; retrying until it has`);
     const made = parent
-      ? createIntermediateCertificate({
+      ? await createIntermediateCertificate({
           subject: spec.subject,
           publicKey: privateKey,
           validityMs,
@@ -150,7 +150,7 @@ export class CaLifecycle {
           crlUrl: keyring.crlUrl(tenant, parent.name, parent.material.keyId),
           now,
         })
-      : createRootCertificate({
+      : await createRootCertificate({
           subject: spec.subject,
           privateKey,
           validityMs,

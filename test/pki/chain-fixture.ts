@@ -38,7 +38,7 @@ export async function buildChain(
   const [rootKey, intermediateKey, leafKey] = await Promise.all(
     ['root', 'intermediate', 'leaf'].map((role) => cachedKeyPair(algorithm, role)),
   );
-  const root = createRootCertificate({
+  const root = await createRootCertificate({
     subject: { commonName: `Steward Test Root ${algorithm}`, organization: 'Steward Tests', country: 'DE' },
     privateKey: rootKey.privateKey,
     validityMs: 3650 * DAY_MS,
@@ -46,7 +46,7 @@ export async function buildChain(
     now,
   });
   const rootCa = loadCaCredentials(root.pem, rootKey.privateKey);
-  const intermediate = createIntermediateCertificate({
+  const intermediate = await createIntermediateCertificate({
     subject: { commonName: `Steward Test Devices ${algorithm}`, organization: 'Steward Tests' },
     publicKey: intermediateKey.spki,
     validityMs: 1825 * DAY_MS,

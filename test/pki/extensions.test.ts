@@ -146,13 +146,13 @@ describe('encodings at the edges', () => {
       cachedKeyPair('Ed25519', 'intermediate'),
       cachedKeyPair('RSA-2048', 'leaf'),
     ]);
-    const root = createRootCertificate({
+    const root = await createRootCertificate({
       subject: { commonName: 'Mixed Root' },
       privateKey: rootKey.privateKey,
       validityMs: 365 * DAY_MS,
       now,
     });
-    const intermediate = createIntermediateCertificate({
+    const intermediate = await createIntermediateCertificate({
       subject: { commonName: 'Mixed Intermediate' },
       publicKey: intermediateKey.publicKey,
       validityMs: 180 * DAY_MS,
@@ -177,7 +177,7 @@ describe('encodings at the edges', () => {
 
   it('a root valid past 2049 is written with GeneralizedTime and read back exactly', async () => {
     const rootKey = await cachedKeyPair('ECDSA-P256', 'root');
-    const root = createRootCertificate({
+    const root = await createRootCertificate({
       subject: { commonName: 'Long Root' },
       privateKey: rootKey.privateKey,
       validityMs: 40 * 365 * DAY_MS,

@@ -25,7 +25,7 @@ afterAll(() => scratch.remove());
 describe('validity clipping', () => {
   it('a leaf that would outlive its CA ends at the CA notAfter, says it was clipped, and verifies', async () => {
     const rootKey = await cachedKeyPair('ECDSA-P256', 'root');
-    const shortRoot = createRootCertificate({
+    const shortRoot = await createRootCertificate({
       subject: { commonName: 'Short Root' },
       privateKey: rootKey.privateKey,
       validityMs: 10 * DAY_MS,
@@ -45,7 +45,7 @@ describe('validity clipping', () => {
 
   it('an intermediate that would outlive its parent is clipped to the parent', async () => {
     const intermediateKey = await cachedKeyPair('ECDSA-P256', 'intermediate');
-    const intermediate = createIntermediateCertificate({
+    const intermediate = await createIntermediateCertificate({
       subject: { commonName: 'Long Intermediate' },
       publicKey: intermediateKey.spki,
       validityMs: 20 * 365 * DAY_MS,
@@ -119,8 +119,8 @@ describe('path length', () => {
         parent: chain.intermediateCa,
         now,
       });
-    expect(create).toThrow(TerminalError);
-    expect(create).toThrow(/may sign leaf certificates only/);
+    await expect(create()).rejects.toThrow(TerminalError);
+    await expect(create()).rejects.toThrow(/may sign leaf certificates only/);
   });
 });
 
