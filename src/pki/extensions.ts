@@ -1,29 +1,17 @@
 /**
- * X.509 v3 extensions (RFC 5280 §4.2) as complete DER `Extension` TLVs, ready to be concatenated
- * into a certificate's extension list. Pure functions.
+ * The per-certificate X.509 v3 extensions of leaves (RFC 5280 §4.2: SKI and SAN) as complete DER
+ * `Extension` TLVs, ready to be concatenated into a certificate's extension list, and the SAN
+ * rules. The fixed extensions (basicConstraints, keyUsage, extKeyUsage, AKI, CRL DP) are encoded
+ * once per CA and profile by @peculiar/x509 (issuer.ts). Pure functions.
  */
 import { isIP } from 'node:net';
 import { type FieldProblem, InvalidError } from '../errors.js';
 import { ipBytes } from '../schema/cidr.js';
-import {
-  bitString,
-  boolean,
-  contextConstructed,
-  contextPrimitive,
-  integer,
-  octetString,
-  oid,
-  sequence,
-} from './der.js';
+import { boolean, contextPrimitive, octetString, oid, sequence } from './der.js';
 
 const OID = {
   subjectKeyIdentifier: oid('2.5.29.14'),
-  keyUsage: oid('2.5.29.15'),
   subjectAltName: oid('2.5.29.17'),
-  basicConstraints: oid('2.5.29.19'),
-  crlDistributionPoints: oid('2.5.29.31'),
-  authorityKeyIdentifier: oid('2.5.29.35'),
-  extendedKeyUsage: oid('2.5.29.37'),
 };
 
 /** One Extension: SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
@@ -34,72 +22,14 @@ export function extension(extensionId: Buffer, critical: boolean, value: Buffer)
     : sequence(extensionId, octetString(value));
 }
 
-/** basicConstraints, always critical (RFC 5280 requires it for CAs; harmless and usual on leaves). */
-export function basicConstraintsExtension(isCa: boolean, pathLen?: number): Buffer {
-  const fields: Buffer[] = [];
-  // cA DEFAULT FALSE: a leaf's value is the empty SEQUENCE.
-  if (isCa) fields.push(boolean(true));
-  if (isCa && pathLen !== undefined) fields.push(integer(pathLen));
-  return extension(OID.basicConstraints, true, sequence(...fields));
-}
-
-/** KeyUsage bit positions (RFC 5280 §4.2.1.3). */
-export const KeyUsageBit = {
-  digitalSignature: 0,
-  nonRepudiation: 1,
-  keyEncipherment: 2,
-  dataEncipherment: 3,
-  keyAgreement: 4,
-  keyCertSign: 5,
-  cRLSign: 6,
-} as const;
-export type KeyUsage = keyof typeof KeyUsageBit;
-
-/** keyUsage, critical. */
-export function keyUsageExtension(usages: readonly KeyUsage[]): Buffer {
-  let bits = 0;
-  for (const usage of usages) bits |= 0x80 >> KeyUsageBit[usage];
-  // A named BIT STRING in DER drops trailing zero bits and says how many bits of the last byte are unused.
-  let unusedBits = 0;
-  while (unusedBits < 8 && bits !== 0 && !(bits & (1 << unusedBits))) unusedBits++;
-  const value = bits === 0 ? bitString(Buffer.alloc(0)) : bitString(Buffer.from([bits]), unusedBits);
-  return extension(OID.keyUsage, true, value);
-}
-
 export const ExtendedKeyUsageOid = {
   serverAuth: '1.3.6.1.5.5.7.3.1',
   clientAuth: '1.3.6.1.5.5.7.3.2',
 } as const;
 export type ExtendedKeyUsage = keyof typeof ExtendedKeyUsageOid;
 
-/** extendedKeyUsage, not critical. */
-export function extendedKeyUsageExtension(purposes: readonly ExtendedKeyUsage[]): Buffer {
-  return extension(
-    OID.extendedKeyUsage,
-    false,
-    sequence(...purposes.map((purpose) => oid(ExtendedKeyUsageOid[purpose]))),
-  );
-}
-
 export function subjectKeyIdentifierExtension(keyIdentifier: Buffer): Buffer {
   return extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier));
-}
-
-/** authorityKeyIdentifier with keyIdentifier [0] only (issuer+serial would break on CA renewal). */
-export function authorityKeyIdentifierExtension(keyIdentifier: Buffer): Buffer {
-  return extension(OID.authorityKeyIdentifier, false, sequence(contextPrimitive(0, keyIdentifier)));
-}
-
-/** crlDistributionPoints with one distribution point whose fullName is one URI. */
-export function crlDistributionPointsExtension(url: string): Buffer {
-  // DistributionPoint { distributionPoint [0] DistributionPointName }: [0] is EXPLICIT because
-  // DistributionPointName is a CHOICE; inside it fullName [0] IMPLICIT GeneralNames, then URI [6].
-  const uri = contextPrimitive(6, asciiBytes(url));
-  return extension(
-    OID.crlDistributionPoints,
-    false,
-    sequence(sequence(contextConstructed(0, contextConstructed(0, uri)))),
-  );
 }
 
 export interface SubjectAltNames {

@@ -8,7 +8,9 @@
  * crypto.sign. That makes signing, not encoding, the dominant cost (see docs/pki.md and
  * bench/issue.ts).
  */
+import 'reflect-metadata';
 import { KeyObject } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { InvalidError, TerminalError } from '../errors.js';
 import type { CaCredentials } from './ca-credentials.js';
 import {
@@ -21,14 +23,9 @@ import {
 import { verifyCsr } from './csr.js';
 import { contextConstructed, integer, sequence } from './der.js';
 import {
-  authorityKeyIdentifierExtension,
-  basicConstraintsExtension,
-  crlDistributionPointsExtension,
   type ExtendedKeyUsage,
-  extendedKeyUsageExtension,
+  ExtendedKeyUsageOid,
   hasSubjectAltNames,
-  type KeyUsage,
-  keyUsageExtension,
   type SubjectAltNames,
   subjectAltNameExtension,
   subjectKeyIdentifierExtension,
@@ -80,14 +77,16 @@ export class LeafIssuer {
     options: LeafIssuerOptions = {},
   ) {
     this.signatureAndIssuer = Buffer.concat([ca.signer.algorithmIdentifier, ca.certificate.subjectName]);
-    const caWide = [authorityKeyIdentifierExtension(ca.keyIdentifier)];
+    // The template's fixed parts are encoded by @peculiar/x509 once per CA (and below, once per
+    // profile and key type); only the per-certificate fields are spliced in by der.ts.
+    const caWide: x509.Extension[] = [new x509.AuthorityKeyIdentifierExtension(ca.keyIdentifier.toString('hex'))];
     if (options.crlUrl !== undefined) {
       if (!/^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/.test(options.crlUrl)) {
         throw new InvalidError(`invalid CRL URL ${JSON.stringify(options.crlUrl)}`);
       }
-      caWide.push(crlDistributionPointsExtension(options.crlUrl));
+      caWide.push(new x509.CRLDistributionPointsExtension([options.crlUrl]));
     }
-    this.caWideExtensions = Buffer.concat(caWide);
+    this.caWideExtensions = Buffer.concat(caWide.map((extension) => Buffer.from(extension.rawData)));
   }
 
   /** The CA's notAfter: no leaf outlives it. */
@@ -164,15 +163,21 @@ export class LeafIssuer {
     const cacheKey = `${profile}/${isRsaKey ? 'rsa' : 'other'}`;
     let encoded = this.fixedExtensions.get(cacheKey);
     if (!encoded) {
-      const usages: KeyUsage[] = ['digitalSignature'];
+      let usages = x509.KeyUsageFlags.digitalSignature;
       // RSA key exchange (TLS 1.2 static RSA) encrypts the premaster secret to a server's key;
       // EC and Ed25519 keys never encipher, so the bit would be wrong for them.
-      if (isRsaKey && profile !== 'client') usages.push('keyEncipherment');
-      encoded = Buffer.concat([
-        basicConstraintsExtension(false),
-        keyUsageExtension(usages),
-        extendedKeyUsageExtension(PROFILE_PURPOSES[profile]),
-      ]);
+      if (isRsaKey && profile !== 'client') usages |= x509.KeyUsageFlags.keyEncipherment;
+      encoded = Buffer.concat(
+        [
+          // basicConstraints critical on leaves too: usual, and what RFC 5280 requires of CAs.
+          new x509.BasicConstraintsExtension(false, undefined, true),
+          new x509.KeyUsagesExtension(usages, true),
+          new x509.ExtendedKeyUsageExtension(
+            PROFILE_PURPOSES[profile].map((purpose) => ExtendedKeyUsageOid[purpose]),
+            false,
+          ),
+        ].map((extension) => Buffer.from(extension.rawData)),
+      );
       this.fixedExtensions.set(cacheKey, encoded);
     }
     return encoded;

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { encodeLength, integer, oid, time, unsignedInteger } from '../../src/pki/der.js';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Time } from '@peculiar/asn1-x509';
-import { keyUsageExtension } from '../../src/pki/extensions.js';
 import { checkPublicKey } from '../../src/pki/public-key.js';
 
 const hex = (bytes: Buffer) => bytes.toString('hex');
@@ -54,14 +53,6 @@ describe('DER encoding', () => {
       );
     },
   );
-
-  it.each([
-    { usages: ['digitalSignature'] as const, expected: '03020780' },
-    { usages: ['digitalSignature', 'keyEncipherment'] as const, expected: '030205a0' },
-    { usages: ['digitalSignature', 'keyCertSign', 'cRLSign'] as const, expected: '03020186' },
-  ])('keyUsage $usages drops trailing zero bits ($expected)', ({ usages, expected }) => {
-    expect(hex(keyUsageExtension(usages))).toContain(expected);
-  });
 });
 
 describe('public key checks', () => {
