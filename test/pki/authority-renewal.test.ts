@@ -16,6 +16,8 @@ import {
   rootSpec,
   usePkiServer,
   waitFor,
+  advance as advanceClock,
+  settle,
 } from './pki-server.js';
 
 const HOUR = 3_600_000;
@@ -51,22 +53,8 @@ const crlOf = async (name: string) =>
     fingerprint: string;
   };
 
-/** Lets the queue drain: everything the last clock move made due has been reconciled. */
-async function settle(): Promise<void> {
-  let idleRounds = 0;
-  while (idleRounds < 3) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const depth = await pki.server.services.engine.queue.depth();
-    idleRounds = depth.waiting + depth.active === 0 ? idleRounds + 1 : 0;
-  }
-}
-
-/** Moves the fake clock in steps, so each reconcile's requeueAfter is armed before the next step. */
 async function advance(hours: number): Promise<void> {
-  for (let done = 0; done < hours; done += 12) {
-    clock.advance(Math.min(12, hours - done) * HOUR);
-    await settle();
-  }
+  await advanceClock(pki, clock, hours);
 }
 
 const verifyAt = (at: number, root: string, intermediate: string, leaf: string) =>
@@ -97,7 +85,7 @@ beforeAll(async () => {
   ]);
   await waitFor(pki, 'renew-issuing', isReadyNow);
   await waitFor(pki, 'rotating-root', isReadyNow);
-  await settle();
+  await settle(pki);
 });
 afterAll(async () => {
   await scratch?.remove();

@@ -21,6 +21,8 @@ import {
   rootSpec,
   usePkiServer,
   waitFor,
+  advance as advanceClock,
+  settle,
 } from './pki-server.js';
 
 const HOUR = 3_600_000;
@@ -28,21 +30,8 @@ const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
 const pki = usePkiServer({ clock });
 let scratch: ScratchDirectory;
 
-async function settle(): Promise<void> {
-  let idleRounds = 0;
-  while (idleRounds < 3) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const depth = await pki.server.services.engine.queue.depth();
-    idleRounds = depth.waiting + depth.active === 0 ? idleRounds + 1 : 0;
-  }
-}
-
-/** Moves the fake clock in 12-hour steps, letting every reconcile it makes due run. */
 async function advance(hours: number): Promise<void> {
-  for (let done = 0; done < hours; done += 12) {
-    clock.advance(Math.min(12, hours - done) * HOUR);
-    await settle();
-  }
+  await advanceClock(pki, clock, hours);
   await pki.relogin();
 }
 
@@ -145,7 +134,7 @@ beforeAll(async () => {
     ),
   ]);
   await waitFor(pki, 'rot-issuing', isReadyNow);
-  await settle();
+  await settle(pki);
   keys.root.push(await keyOf('rot-root'));
   keys.issuing.push(await keyOf('rot-issuing'));
   leaves.push(await issue('before-both-rotations'));

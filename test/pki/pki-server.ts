@@ -110,3 +110,25 @@ export async function getBytes(
     body: response.rawPayload,
   };
 }
+
+/** Lets the engine's queue drain: everything the last clock move made due has been reconciled. */
+export async function settle(handle: PkiServer): Promise<void> {
+  let idleRounds = 0;
+  while (idleRounds < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const depth = await handle.server.services.engine.queue.depth();
+    idleRounds = depth.waiting + depth.active === 0 ? idleRounds + 1 : 0;
+  }
+}
+
+/** Moves a fake clock in 12-hour steps, so each reconcile's requeueAfter is armed before the next step. */
+export async function advance(
+  handle: PkiServer,
+  clock: { advance(ms: number): void },
+  hours: number,
+): Promise<void> {
+  for (let done = 0; done < hours; done += 12) {
+    clock.advance(Math.min(12, hours - done) * 3_600_000);
+    await settle(handle);
+  }
+}
