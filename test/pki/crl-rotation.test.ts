@@ -25,7 +25,6 @@ import {
   settle,
 } from './pki-server.js';
 
-const HOUR = 3_600_000;
 const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
 const pki = usePkiServer({ clock });
 let scratch: ScratchDirectory;
