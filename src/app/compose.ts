@@ -7,6 +7,7 @@ import { createIdentityServices } from '../auth/identity-services.js';
 import { PermissionCatalogue } from '../auth/permissions.js';
 import type { StewardConfig } from '../config.js';
 import { systemContext } from '../context.js';
+import { DEVICE_ENTITIES } from '../devices/device-tables.js';
 import { Engine } from '../engine/engine.js';
 import { type EngineConfig, loadEngineConfig } from '../engine/engine-config.js';
 import type { Clock } from '../engine/queue/work-queue.js';
@@ -36,6 +37,7 @@ export const ENTITIES = [
   ...JOURNAL_ENTITIES,
   ReferenceEntity,
   ...PKI_ENTITIES,
+  ...DEVICE_ENTITIES,
 ];
 
 /** For tests and benchmarks: extra kinds (with their schema dir), engine settings, a clock. */

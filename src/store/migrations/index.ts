@@ -1,11 +1,13 @@
 import type { AbstractSqlDriver, Configuration } from '@mikro-orm/knex';
 import type { Migration } from '@mikro-orm/migrations';
 import type { DialectName } from '../database.js';
+import { DevicesPostgresql, DevicesSqlite } from './devices.js';
 import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
 import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
 import { JournalSigningPostgresql, JournalSigningSqlite } from './journal-signing.js';
 import { LoginAttemptsPostgresql, LoginAttemptsSqlite } from './login-attempts.js';
 import {
+  DEVICES_MIGRATION,
   INITIAL_MIGRATION,
   JOURNAL_SIGNING_MIGRATION,
   LOGIN_ATTEMPTS_MIGRATION,
@@ -37,6 +39,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: LOGIN_ATTEMPTS_MIGRATION, sqlite: LoginAttemptsSqlite, postgresql: LoginAttemptsPostgresql },
   { name: JOURNAL_SIGNING_MIGRATION, sqlite: JournalSigningSqlite, postgresql: JournalSigningPostgresql },
   { name: PER_KEY_CRLS_MIGRATION, sqlite: PerKeyCrlsSqlite, postgresql: PerKeyCrlsPostgresql },
+  { name: DEVICES_MIGRATION, sqlite: DevicesSqlite, postgresql: DevicesPostgresql },
 ];
 
 /**

@@ -9,6 +9,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261203100000_login_attempts',
   'Migration20261203110000_journal_signing',
   'Migration20261204000000_per_key_crls',
+  'Migration20261205000000_devices',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
@@ -21,6 +22,9 @@ export const JOURNAL_SIGNING_MIGRATION = 'Migration20261203110000_journal_signin
 
 /** A CRL per CA key, the CRL moved off pki_authorities (issue #13). */
 export const PER_KEY_CRLS_MIGRATION = 'Migration20261204000000_per_key_crls';
+
+/** Enrollment tokens, device records, attestation challenges and device logs (issue #14). */
+export const DEVICES_MIGRATION = 'Migration20261205000000_devices';
 
 /** MikroORM's bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
