@@ -9,6 +9,10 @@
 
 export const ACTIONS = {
   rolloutsApprove: 'rollouts:approve',
+  /** Approving a device that enrolled with a token whose approval is manual. */
+  devicesApprove: 'devices:approve',
+  /** Creating, listing and deleting enrollment tokens (session only, like keys). */
+  enrollTokensWrite: 'enroll-tokens:write',
   journalRead: 'journal:read',
   journalExport: 'journal:export',
   /** Journal settings (retention, read journaling) of one's own tenant. */
@@ -31,6 +35,7 @@ export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
  * (`keys:write` is among them: keys are made by people who logged in, not by other keys.)
  */
 export const SESSION_ONLY: ReadonlySet<string> = new Set([
+  ACTIONS.enrollTokensWrite,
   ACTIONS.keysWrite,
   ACTIONS.keysAdmin,
   ACTIONS.usersAdmin,
@@ -66,6 +71,8 @@ export class PermissionCatalogue {
       ...viewer,
       ...this.kindWrite,
       ACTIONS.rolloutsApprove,
+      ACTIONS.devicesApprove,
+      ACTIONS.enrollTokensWrite,
       ACTIONS.journalExport,
       ACTIONS.keysWrite,
     ];
