@@ -145,42 +145,9 @@ export class ApplyService {
   ): Promise<ApplyResponse> {
     const valid = this.validate(context, documents, 'write');
     const changeset = randomUUID();
-    const now = this.clock().toISOString();
-    const plan = await this.db.transaction(async (trx) => {
-      const existing = await this.store.findMany(
-        trx,
-        context.tenant,
-        valid.map(({ manifest }) => ({ kind: manifest.kind, name: manifest.metadata.name })),
-      );
-      const planned = planApply({
-        tenant: context.tenant,
-        documents: valid,
-        existing,
-        now,
-        newUid: randomUUID,
-      });
-      if (planned.conflicts.length > 0) {
-        throw new ConflictError(
-          `${planned.conflicts.length} conflict${planned.conflicts.length > 1 ? 's' : ''}; nothing was applied`,
-          {
-            problems: locate(planned.conflicts, documents),
-          },
-        );
-      }
-      if (options.dryRun) return planned;
-      // The journal head is locked first; then the rows are written while the entries are linked
-      // (changes encoded here, hashes in the chain worker for a big apply) and stored as soon as
-      // they are, so that the database stores them in the gaps while the driver binds the rows.
-      const head = this.journal.disabled ? undefined : await this.journal.lockHead(trx, context.tenant);
-      const writing = this.writeResources(trx, planned);
-      const journaling = head ? this.journalApply(trx, head, context, planned, changeset) : undefined;
-      // Both settle before the transaction ends either way: a statement still running when the
-      // transaction rolls back would fail for the wrong reason, or run outside of it.
-      const [written, journaled] = await Promise.allSettled([writing, journaling]);
-      if (written.status === 'rejected') throw written.reason;
-      if (journaled.status === 'rejected') throw journaled.reason;
-      return planned;
-    });
+    const plan = await this.db.transaction((trx) =>
+      this.writeValid(trx, context, documents, valid, changeset, options),
+    );
     if (!options.dryRun) {
       this.changes.publish(
         plan.writes.filter((write) => write.outcome !== 'unchanged').map(({ next }) => keyOf(next)),
@@ -202,6 +169,72 @@ export class ApplyService {
           resourceVersion: String(write.next.resourceVersion),
         })),
     };
+  }
+
+  /**
+   * Applies documents inside the caller's transaction, so that they commit (or roll back) with the
+   * caller's own writes: the device API creates an enrolling Device together with the use of its
+   * enrollment token. The caller publishes the returned keys once its transaction has committed.
+   */
+  async applyWithin(
+    trx: Knex.Transaction,
+    context: OperationContext,
+    documents: DecodedDocument[],
+  ): Promise<{ items: Array<{ kind: string; name: string; result: ApplyOutcome }>; changed: ResourceKey[] }> {
+    const valid = this.validate(context, documents, 'write');
+    const plan = await this.writeValid(trx, context, documents, valid, randomUUID(), {});
+    return {
+      items: plan.writes.map((write) => ({
+        kind: write.next.kind,
+        name: write.next.name,
+        result: write.outcome,
+      })),
+      changed: plan.writes.filter((write) => write.outcome !== 'unchanged').map(({ next }) => keyOf(next)),
+    };
+  }
+
+  private async writeValid(
+    trx: Knex.Transaction,
+    context: OperationContext,
+    documents: DecodedDocument[],
+    valid: Array<{ index: number; manifest: Manifest }>,
+    changeset: string,
+    options: ApplyOptions,
+  ): Promise<ApplyPlan> {
+    const now = this.clock().toISOString();
+    const existing = await this.store.findMany(
+      trx,
+      context.tenant,
+      valid.map(({ manifest }) => ({ kind: manifest.kind, name: manifest.metadata.name })),
+    );
+    const planned = planApply({
+      tenant: context.tenant,
+      documents: valid,
+      existing,
+      now,
+      newUid: randomUUID,
+    });
+    if (planned.conflicts.length > 0) {
+      throw new ConflictError(
+        `${planned.conflicts.length} conflict${planned.conflicts.length > 1 ? 's' : ''}; nothing was applied`,
+        {
+          problems: locate(planned.conflicts, documents),
+        },
+      );
+    }
+    if (options.dryRun) return planned;
+    // The journal head is locked first; then the rows are written while the entries are linked
+    // (changes encoded here, hashes in the chain worker for a big apply) and stored as soon as
+    // they are, so that the database stores them in the gaps while the driver binds the rows.
+    const head = this.journal.disabled ? undefined : await this.journal.lockHead(trx, context.tenant);
+    const writing = this.writeResources(trx, planned);
+    const journaling = head ? this.journalApply(trx, head, context, planned, changeset) : undefined;
+    // Both settle before the transaction ends either way: a statement still running when the
+    // transaction rolls back would fail for the wrong reason, or run outside of it.
+    const [written, journaled] = await Promise.allSettled([writing, journaling]);
+    if (written.status === 'rejected') throw written.reason;
+    if (journaled.status === 'rejected') throw journaled.reason;
+    return planned;
   }
 
   /**

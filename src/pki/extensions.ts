@@ -7,11 +7,21 @@
 import { isIP } from 'node:net';
 import { type FieldProblem, InvalidError } from '../errors.js';
 import { ipBytes } from '../schema/cidr.js';
-import { boolean, contextPrimitive, octetString, oid, sequence } from './der.js';
+import {
+  boolean,
+  contextConstructed,
+  contextPrimitive,
+  octetString,
+  oid,
+  sequence,
+  utf8String,
+} from './der.js';
 
 const OID = {
   subjectKeyIdentifier: oid('2.5.29.14'),
   subjectAltName: oid('2.5.29.17'),
+  /** id-on-permanentIdentifier (RFC 4043). */
+  permanentIdentifier: oid('1.3.6.1.5.5.7.8.3'),
 };
 
 /** One Extension: SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
@@ -38,6 +48,11 @@ export interface SubjectAltNames {
   uris?: readonly string[];
   emails?: readonly string[];
   ipAddresses?: readonly string[];
+  /**
+   * RFC 4043 PermanentIdentifier otherNames (identifierValue only): a device's hardware identity
+   * as step-ca and ACME device attestation put it, e.g. a serial number or `urn:ek:sha256:...`.
+   */
+  permanentIdentifiers?: readonly string[];
 }
 
 /** Every problem with a set of SANs (ASCII only: IA5String; IDNs must be given as A-labels). Pure. */
@@ -87,6 +102,12 @@ export function subjectAltNameProblems(names: SubjectAltNames, pointer = '/subje
     (value) => isIP(value) !== 0 && !value.includes('%'),
     'an IPv4 or IPv6 address (without a zone id)',
   );
+  check(
+    names.permanentIdentifiers,
+    'permanentIdentifiers',
+    (value) => /^[\x20-\x7e]{1,256}$/.test(value),
+    'a permanent identifier (1 to 256 printable ASCII characters)',
+  );
   return problems;
 }
 
@@ -100,7 +121,9 @@ function isDnsName(value: string, wildcard = true): boolean {
 export function hasSubjectAltNames(names: SubjectAltNames | undefined): boolean {
   return (
     !!names &&
-    [names.dnsNames, names.uris, names.emails, names.ipAddresses].some((list) => (list?.length ?? 0) > 0)
+    [names.dnsNames, names.uris, names.emails, names.ipAddresses, names.permanentIdentifiers].some(
+      (list) => (list?.length ?? 0) > 0,
+    )
   );
 }
 
@@ -113,6 +136,10 @@ export function subjectAltNameExtension(names: SubjectAltNames): Buffer {
   if (problems.length > 0)
     throw new InvalidError(`invalid subject alternative name: ${problems[0].message}`, { problems });
   const generalNames = [
+    // otherName [0] { type-id, [0] EXPLICIT PermanentIdentifier { identifierValue UTF8String } }
+    ...(names.permanentIdentifiers ?? []).map((value) =>
+      contextConstructed(0, OID.permanentIdentifier, contextConstructed(0, sequence(utf8String(value)))),
+    ),
     ...(names.emails ?? []).map((email) => contextPrimitive(1, asciiBytes(email))),
     ...(names.dnsNames ?? []).map((dns) => contextPrimitive(2, asciiBytes(dns))),
     ...(names.uris ?? []).map((uri) => contextPrimitive(6, asciiBytes(uri))),

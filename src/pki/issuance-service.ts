@@ -254,7 +254,7 @@ function issueOne(
   const { maxValidityMs, maxNames } = limits;
   const names = request.subjectAltNames;
   const count = names
-    ? [names.dnsNames, names.uris, names.emails, names.ipAddresses].reduce(
+    ? [names.dnsNames, names.uris, names.emails, names.ipAddresses, names.permanentIdentifiers].reduce(
         (sum, list) => sum + (Array.isArray(list) ? list.length : 0),
         0,
       )

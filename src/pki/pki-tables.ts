@@ -178,6 +178,10 @@ export const IssuedEntity = new EntitySchema<IssuedRow>({
     { name: 'pki_issued_not_after', properties: ['tenant', 'ca_name', 'not_after'] },
     { name: 'pki_issued_revoked', properties: ['tenant', 'ca_name', 'revoked_at'] },
     { name: 'pki_issued_owner', properties: ['tenant', 'owner_kind', 'owner_name'] },
+    // The device API finds a client certificate by its fingerprint (any tenant: the certificate
+    // says which), and follows revocations made by other processes by time.
+    { name: 'pki_issued_fingerprint', properties: ['fingerprint'] },
+    { name: 'pki_issued_revoked_at', properties: ['revoked_at'] },
   ],
 });
 

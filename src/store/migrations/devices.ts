@@ -7,6 +7,8 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class DevicesSqlite extends Migration {
   override up(): void {
+    this.addSql('create index `pki_issued_fingerprint` on `pki_issued_certificates` (`fingerprint`)');
+    this.addSql('create index `pki_issued_revoked_at` on `pki_issued_certificates` (`revoked_at`)');
     this.addSql(
       'create table `device_attestation_challenges` (`id` text not null, `tenant` text not null, `device_name` text not null, `format` text not null, `authority` text null, `nonce` blob not null, `secret_hash` text null, `ak_public` blob null, `created_at` text not null, `expires_at` text not null, primary key (`id`))',
     );
@@ -29,6 +31,8 @@ export class DevicesSqlite extends Migration {
 
 export class DevicesPostgresql extends Migration {
   override up(): void {
+    this.addSql('create index "pki_issued_fingerprint" on "pki_issued_certificates" ("fingerprint")');
+    this.addSql('create index "pki_issued_revoked_at" on "pki_issued_certificates" ("revoked_at")');
     this.addSql(
       'create table "device_attestation_challenges" ("id" varchar(36) not null, "tenant" varchar(63) not null, "device_name" varchar(63) not null, "format" varchar(16) not null, "authority" varchar(63) null, "nonce" bytea not null, "secret_hash" varchar(64) null, "ak_public" bytea null, "created_at" varchar(30) not null, "expires_at" varchar(30) not null, constraint "device_attestation_challenges_pkey" primary key ("id"))',
     );
