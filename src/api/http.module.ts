@@ -10,6 +10,8 @@ import { Engine } from '../engine/engine.js';
 import { JournalBackground } from '../journal/journal-background.js';
 import { JournalService } from '../journal/journal-service.js';
 import type { Services } from '../app/compose.js';
+import { DeviceGroupMembers } from '../devices/device-group-members.js';
+import { DeviceLogService } from '../devices/device-logs.js';
 import { CaPublication } from '../pki/ca-publication.js';
 import { IssuanceService } from '../pki/issuance-service.js';
 import { RevocationService } from '../pki/revocation-service.js';
@@ -26,6 +28,8 @@ import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
 import { KeyRoutes } from './routes/keys.routes.js';
 import { TenantRoutes, UserRoutes } from './routes/users.routes.js';
 import { ApplyRoutes } from './routes/apply.routes.js';
+import { DeviceGroupRoutes } from './routes/device-groups.routes.js';
+import { DeviceLogRoutes } from './routes/device-logs.routes.js';
 import { DiscoveryRoutes } from './routes/discovery.routes.js';
 import { HealthRoutes } from './routes/health.routes.js';
 import { JournalRoutes } from './routes/journal.routes.js';
@@ -51,6 +55,8 @@ export const ROUTES = [
   MetricsRoutes,
   CertificateAuthorityRoutes,
   PublicPkiRoutes,
+  DeviceLogRoutes,
+  DeviceGroupRoutes,
 ];
 
 /** The HTTP surface: thin route classes over services built by the composition root. */
@@ -70,6 +76,11 @@ export class HttpModule {
       { provide: CaPublication, useValue: services.pki.publication },
       { provide: IssuanceService, useValue: services.pki.issuance },
       { provide: RevocationService, useValue: services.pki.revocation },
+      { provide: DeviceLogService, useValue: services.deviceLogs },
+      {
+        provide: DeviceGroupMembers,
+        useValue: new DeviceGroupMembers(services.store, services.journalService.reads),
+      },
       { provide: Authenticator, useValue: services.authenticator },
       { provide: SessionService, useValue: services.identity.sessions },
       { provide: ApiKeyService, useValue: services.identity.apiKeys },

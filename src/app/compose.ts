@@ -7,6 +7,7 @@ import { createIdentityServices } from '../auth/identity-services.js';
 import { PermissionCatalogue } from '../auth/permissions.js';
 import type { StewardConfig } from '../config.js';
 import { systemContext } from '../context.js';
+import { DeviceLogService } from '../devices/device-logs.js';
 import { DEVICE_ENTITIES } from '../devices/device-tables.js';
 import { Engine } from '../engine/engine.js';
 import { type EngineConfig, loadEngineConfig } from '../engine/engine-config.js';
@@ -137,6 +138,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     queries,
     pki,
     engine,
+    deviceLogs: new DeviceLogService({ db, store, journal, now: clock }),
     metrics: new ServerMetrics([engine.metrics.registry]),
     async close() {
       await engine.stop();

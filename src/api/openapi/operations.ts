@@ -1,4 +1,5 @@
 import { CORE_OPERATIONS, CORE_SHAPES } from './areas/core.js';
+import { DEVICE_OPERATIONS, DEVICE_SHAPES } from './areas/device-logs.js';
 import { IDENTITY_OPERATIONS, IDENTITY_SHAPES } from './areas/identity.js';
 import { JOURNAL_OPERATIONS, JOURNAL_SHAPES } from './areas/journal.js';
 import { PKI_OPERATIONS, PKI_SHAPES } from './areas/pki.js';
@@ -14,6 +15,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
   ...IDENTITY_OPERATIONS,
   ...JOURNAL_OPERATIONS,
   ...PKI_OPERATIONS,
+  ...DEVICE_OPERATIONS,
 ]);
 
 /** The API's own bodies, by component name (`ref('Status')`). */
@@ -22,4 +24,5 @@ export const API_SHAPES: Readonly<Record<string, JsonSchema>> = {
   ...IDENTITY_SHAPES,
   ...JOURNAL_SHAPES,
   ...PKI_SHAPES,
+  ...DEVICE_SHAPES,
 };
