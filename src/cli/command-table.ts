@@ -50,6 +50,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: async () => (await import('./commands/rollout.js')).rolloutCommand,
   },
   {
+    name: 'device',
+    summary: 'Act on devices: request, list and download log bundles',
+    load: async () => (await import('./commands/device.js')).deviceCommand,
+  },
+  {
     name: 'ca',
     summary: 'Certificate authorities: chain, CRL, issued certificates, issue and revoke',
     load: async () => (await import('./commands/ca.js')).caCommand,
