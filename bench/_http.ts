@@ -133,6 +133,7 @@ export async function startQuietServer(
     loadConfig({
       STEWARD_DATA_DIR: dataDir,
       STEWARD_PORT: '0',
+      STEWARD_DEVICE_PORT: '0',
       STEWARD_LOG_LEVEL: logFile ? 'info' : 'silent',
       STEWARD_LOG_FORMAT: 'json',
       STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,

@@ -31,6 +31,7 @@ export async function concurrentSingleIssuance(): Promise<void> {
         STEWARD_DATABASE_URL: database.url,
         STEWARD_DATA_DIR: database.dataDir,
         STEWARD_PORT: '0',
+        STEWARD_DEVICE_PORT: '0',
         STEWARD_LOG_LEVEL: 'silent',
         STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
       }),

@@ -41,6 +41,24 @@ export interface StewardConfig {
    * `<dataDir>/master.key`, generated on first start.
    */
   masterKey?: string;
+  /** The device API (docs/devices.md): its own mTLS listener. */
+  device: DeviceApiConfig;
+}
+
+export interface DeviceApiConfig {
+  /** STEWARD_DEVICE_PORT (default 8443; 0: any free port; -1: no device API). */
+  port: number;
+  /** STEWARD_DEVICE_HOST (default: STEWARD_HOST). */
+  host: string;
+  /**
+   * STEWARD_DEVICE_SERVER_CA: `<tenant>/<CertificateAuthority>` that issues the listener's server
+   * certificate. Unset: a self-managed CA in `<dataDir>/device-api/`.
+   */
+  serverCa?: { tenant: string; name: string };
+  /** STEWARD_DEVICE_HOSTNAMES: extra DNS names and addresses in the server certificate. */
+  hostnames: string[];
+  /** STEWARD_DEVICE_CHECKIN_SECONDS: the check-in interval devices are told (default 60). */
+  checkInSeconds: number;
 }
 
 export interface HttpLimits {
@@ -178,5 +196,28 @@ export function loadConfig(
     denialsPerMinute: integer(env, 'STEWARD_DENIALS_PER_MINUTE', 30, 1, 100_000),
     // Its format is checked when the PKI opens (src/pki/master-key.ts), with a message that never echoes it.
     masterKey: env.STEWARD_MASTER_KEY || undefined,
+    device: deviceApi(env, host),
+  };
+}
+
+function deviceApi(env: Env, host: string): DeviceApiConfig {
+  const serverCa = env.STEWARD_DEVICE_SERVER_CA?.trim();
+  const parts = serverCa ? serverCa.split('/') : [];
+  if (
+    serverCa &&
+    (parts.length !== 2 || parts.some((part) => !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(part)))
+  )
+    throw new ConfigError(
+      `STEWARD_DEVICE_SERVER_CA must be <tenant>/<CertificateAuthority name>, got "${serverCa}"`,
+    );
+  return {
+    port: integer(env, 'STEWARD_DEVICE_PORT', 8443, -1, 65535),
+    host: env.STEWARD_DEVICE_HOST || host,
+    serverCa: serverCa ? { tenant: parts[0], name: parts[1] } : undefined,
+    hostnames: (env.STEWARD_DEVICE_HOSTNAMES ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0),
+    checkInSeconds: integer(env, 'STEWARD_DEVICE_CHECKIN_SECONDS', 60, 1, 86_400),
   };
 }

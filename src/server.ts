@@ -16,6 +16,7 @@ import { registerQueryGuard } from './api/query-guard.js';
 import { toStatus } from './api/status.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
 import type { StewardConfig } from './config.js';
+import { type DeviceApi, startDeviceApi } from './device-api/device-api.js';
 import { AccessLog } from './observability/access-log.js';
 import { createLogger, type DestinationStream, setProcessLogger } from './observability/log.js';
 import { PinoNestLogger } from './observability/nest-logger.js';
@@ -29,6 +30,8 @@ export interface StewardServer {
   services: Services;
   /** Base URL once listening, e.g. http://127.0.0.1:8080 */
   url: string;
+  /** The device API's mTLS listener (unless STEWARD_DEVICE_PORT is -1). */
+  deviceApi?: DeviceApi;
   close(): Promise<void>;
 }
 
@@ -146,6 +149,8 @@ export async function startServer(
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   assertEarlyAuthentication();
+  const deviceApi = config.device.port >= 0 ? await startDeviceApi(services, config) : undefined;
+  if (deviceApi) logger.info(`device API (gRPC and Connect JSON, mTLS) listening on ${deviceApi.server.url}`);
   await services.engine.start();
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -153,7 +158,9 @@ export async function startServer(
     app,
     services,
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    deviceApi,
     async close() {
+      await deviceApi?.close();
       await services.engine.stop();
       await app.close();
       await services.close();

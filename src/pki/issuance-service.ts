@@ -123,7 +123,36 @@ export class IssuanceService {
     const { ca, signing } = await this.lookups.run(`${context.tenant}/${caName}`, () =>
       this.signingCa(context.tenant, caName, this.deps.db.knex),
     );
-    const request = parseLeafRequest(body);
+    return this.issueGrouped(context, ca, signing, parseLeafRequest(body));
+  }
+
+  /**
+   * Issues one certificate for a checked request, committed together with concurrent ones (the
+   * device API: every enrolling or renewing device makes one).
+   */
+  async issueOne(
+    context: OperationContext,
+    caName: string,
+    request: LeafIssueRequest,
+    options: { clipValidity?: boolean } = {},
+  ): Promise<IssuedCertificate> {
+    const { ca, signing } = await this.lookups.run(`${context.tenant}/${caName}`, () =>
+      this.signingCa(context.tenant, caName, this.deps.db.knex),
+    );
+    // A device asks for its spec's validity: the CA's leafValidity bounds it instead of refusing.
+    const validityMs =
+      options.clipValidity && request.validityMs !== undefined
+        ? Math.min(request.validityMs, leafValidityOf(ca))
+        : request.validityMs;
+    return this.issueGrouped(context, ca, signing, { ...request, validityMs });
+  }
+
+  private async issueGrouped(
+    context: OperationContext,
+    ca: StoredResource,
+    signing: SigningCa,
+    request: LeafIssueRequest,
+  ): Promise<IssuedCertificate> {
     const prepared = this.prepare(context, ca, signing, [request]);
     // Answered only once committed: nothing leaves the server unrecorded.
     const pending = { context, rows: prepared.rows, records: prepared.records };

@@ -33,3 +33,8 @@ function looksLikePem(bytes: Uint8Array): boolean {
   // DER always starts with a SEQUENCE tag (0x30); PEM starts with '-' (0x2d) or whitespace.
   return bytes.length > 0 && bytes[0] !== 0x30;
 }
+
+/** The PEM blocks of a concatenation (a chain or bundle), each with its trailing newline. Pure. */
+export function splitPemBlocks(text: string): string[] {
+  return text.match(/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?-----END [A-Z0-9 ]+-----\r?\n?/g) ?? [];
+}

@@ -58,6 +58,7 @@ describe('login limits shared by several Steward processes on one PostgreSQL dat
       // One data directory: one master key, which the database checks (and the limits' HMAC key).
       STEWARD_DATA_DIR: database.dataDir,
       STEWARD_PORT: '0',
+      STEWARD_DEVICE_PORT: '0',
       STEWARD_HOST: '127.0.0.1',
       STEWARD_LOG_LEVEL: 'info',
       STEWARD_ADMIN_PASSWORD: ADMIN_PASSWORD,

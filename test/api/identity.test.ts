@@ -74,6 +74,7 @@ describe('bootstrap', () => {
       STEWARD_DATABASE_URL: database.url,
       STEWARD_DATA_DIR: database.dataDir,
       STEWARD_PORT: '0',
+      STEWARD_DEVICE_PORT: '0',
       STEWARD_LOG_LEVEL: 'silent',
     };
     const output = captureOutput();

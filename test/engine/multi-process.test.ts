@@ -75,6 +75,7 @@ describe('several Steward processes on PostgreSQL and Redis', () => {
       STEWARD_REDIS_URL: REDIS_URL,
       STEWARD_QUEUE_PREFIX: prefix,
       STEWARD_PORT: '0',
+      STEWARD_DEVICE_PORT: '0',
       STEWARD_LOG_LEVEL: 'info',
       STEWARD_WORKERS: '4',
       STEWARD_QUEUE_LOCK_SECONDS: '2',

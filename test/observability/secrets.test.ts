@@ -33,6 +33,7 @@ describe('a server’s output', () => {
         ...env,
         STEWARD_DATA_DIR: dataDir,
         STEWARD_PORT: '0',
+        STEWARD_DEVICE_PORT: '0',
         STEWARD_LOG_LEVEL: 'debug',
         STEWARD_LOG_FORMAT: 'json',
         STEWARD_MASTER_KEY: masterKey,

@@ -54,6 +54,7 @@ describe('group-committed issuance and kill -9', () => {
     STEWARD_DATABASE_URL: `sqlite:${join(dataDir, 'steward.db')}`,
     STEWARD_DATA_DIR: dataDir,
     STEWARD_PORT: '0',
+    STEWARD_DEVICE_PORT: '0',
     STEWARD_HOST: '127.0.0.1',
     STEWARD_LOG_LEVEL: 'info',
     STEWARD_ADMIN_PASSWORD: PASSWORD,

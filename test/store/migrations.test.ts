@@ -354,6 +354,7 @@ describe('schema migrations across processes', () => {
             STEWARD_DATABASE_URL: newer.url,
             STEWARD_DATA_DIR: newer.dataDir,
             STEWARD_PORT: '0',
+            STEWARD_DEVICE_PORT: '0',
           },
           encoding: 'utf8',
           timeout: 80_000,

@@ -17,6 +17,7 @@ export async function startTestServer(
     STEWARD_DATABASE_URL: database.url,
     STEWARD_DATA_DIR: database.dataDir,
     STEWARD_PORT: '0',
+    STEWARD_DEVICE_PORT: '0',
     STEWARD_LOG_LEVEL: 'silent',
     STEWARD_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ...env,

@@ -1,0 +1,292 @@
+/**
+ * Device attestation, in two calls. BeginAttestation: the device's EK certificate must chain to a
+ * Ready AttestationAuthority of its format and match its permanent identifier; Steward answers a
+ * credential-activation challenge bound to the attestation key's name and a fresh nonce, kept
+ * (hashed secret) for five minutes and usable once. Attest: the activated secret, then a quote by
+ * the attestation key over SHA-256(nonce ‖ the identity certificate's key). Apple devices send an
+ * attestation chain whose nonce extension is SHA-256(nonce) and whose serial or UDID is the
+ * device's identifier.
+ *
+ * Every outcome is recorded on the device (device_records.attestation, shown as the `Attested`
+ * condition and `assurance`) and journaled with actor `device:<name>`: `high` assurance is only
+ * ever the result of a verification here.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { verifyAppleAttestation } from '../attestation/apple-attestation.js';
+import type { AttestationFailureReason } from '../attestation/result.js';
+import { beginTpmAttestation, verifyTpmAttestation } from '../attestation/tpm-attestation.js';
+import type { OperationContext } from '../context.js';
+import { ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
+import type { JournalWriter } from '../journal/journal-writer.js';
+import type { StoredResource } from '../resources/model.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import type { Database } from '../store/database.js';
+import type { ResourceStore } from '../store/resource-store.js';
+import type { AttestationOutcome, DeviceRecords } from './device-records.js';
+import type { AttestationChallengeRow } from './device-tables.js';
+
+const CHALLENGES = 'device_attestation_challenges';
+const CHALLENGE_TTL_MS = 5 * 60_000;
+const MAX_BLOB = 8_192;
+const MAX_CHAIN = 5;
+
+/** The caller as the device API proved it, with the key of its identity certificate. */
+export interface AttestingPeer {
+  tenant: string;
+  device: string;
+  /** DER SubjectPublicKeyInfo of the client certificate the call came with. */
+  spki?: Uint8Array;
+}
+
+export interface AttestationChallenge {
+  id: string;
+  nonce: Buffer;
+  credentialBlob?: Buffer;
+  encryptedSecret?: Buffer;
+  expiresAt: Date;
+}
+
+export class AttestationService {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      store: ResourceStore;
+      records: DeviceRecords;
+      journal: JournalWriter;
+      changes: ChangeFeed;
+      now: () => Date;
+    },
+  ) {}
+
+  /**
+   * @throws InvalidError (format, sizes), ConflictError (no Ready authority of the format),
+   *   ForbiddenError naming the failed check (chain, identifier), recorded as Attested=False.
+   */
+  async begin(
+    context: OperationContext,
+    peer: AttestingPeer,
+    input: { format: string; ekCertificate: Uint8Array; akPublic: Uint8Array },
+  ): Promise<AttestationChallenge> {
+    if (input.format !== 'tpm' && input.format !== 'apple')
+      throw new InvalidError('format must be tpm or apple', {
+        problems: [{ pointer: '/format', message: 'tpm or apple' }],
+      });
+    if (input.ekCertificate.length > MAX_BLOB || input.akPublic.length > MAX_BLOB)
+      throw new InvalidError(`ek_certificate and ak_public must be at most ${MAX_BLOB} bytes each`);
+    const device = await this.device(peer);
+    const authorities = await this.authorities(peer.tenant, input.format);
+    const now = this.deps.now();
+    const nonce = randomBytes(32);
+    const row: AttestationChallengeRow = {
+      id: randomUUID(),
+      tenant: peer.tenant,
+      device_name: peer.device,
+      format: input.format,
+      authority: null,
+      nonce,
+      secret_hash: null,
+      ak_public: null,
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + CHALLENGE_TTL_MS).toISOString(),
+    };
+    let credential: { credentialBlob: Buffer; encryptedSecret: Buffer } | undefined;
+    if (input.format === 'tpm') {
+      if (input.ekCertificate.length === 0 || input.akPublic.length === 0)
+        throw new InvalidError('a TPM attestation needs ek_certificate and ak_public');
+      let failure: { reason: AttestationFailureReason; message: string } | undefined;
+      for (const authority of authorities) {
+        const checked = beginTpmAttestation({
+          ekCertificateDer: input.ekCertificate,
+          akPublic: input.akPublic,
+          anchorsPem: anchorsOf(authority),
+          expectedIdentifier: String(device.spec.permanentIdentifier),
+          now,
+        });
+        if (checked.ok) {
+          row.authority = authority.name;
+          row.secret_hash = createHash('sha256').update(checked.value.secret).digest('hex');
+          row.ak_public = Buffer.from(input.akPublic);
+          credential = checked.value;
+          failure = undefined;
+          break;
+        }
+        // A chain failure under one authority may pass under the next; any other failure is final.
+        failure = checked;
+        if (checked.reason !== 'Chain') break;
+      }
+      if (failure) {
+        await this.record(context, peer, {
+          attested: false,
+          format: 'tpm',
+          authority: null,
+          ...failure,
+          at: now.toISOString(),
+        });
+        throw new ForbiddenError(`attestation refused (${failure.reason}): ${failure.message}`, {
+          details: { check: failure.reason },
+        });
+      }
+    }
+    await this.deps.db.knex(CHALLENGES).insert(row);
+    return {
+      id: row.id,
+      nonce,
+      credentialBlob: credential?.credentialBlob,
+      encryptedSecret: credential?.encryptedSecret,
+      expiresAt: new Date(row.expires_at),
+    };
+  }
+
+  /** Verifies the device's answer; the outcome (either way) is recorded and answered. */
+  async complete(
+    context: OperationContext,
+    peer: AttestingPeer,
+    input: {
+      attestationId: string;
+      activatedSecret: Uint8Array;
+      quote: Uint8Array;
+      quoteSignature: Uint8Array;
+      certificateChain: Uint8Array[];
+    },
+  ): Promise<AttestationOutcome> {
+    const challenge = await this.deps.db
+      .knex<AttestationChallengeRow>(CHALLENGES)
+      .where({ id: input.attestationId, tenant: peer.tenant, device_name: peer.device })
+      .first();
+    if (!challenge)
+      throw new NotFoundError(`attestation ${input.attestationId} is unknown or was already used`);
+    // Used once, whatever the outcome.
+    await this.deps.db.knex(CHALLENGES).where({ id: challenge.id }).delete();
+    const now = this.deps.now();
+    const at = now.toISOString();
+    const fail = (reason: AttestationFailureReason, message: string) =>
+      this.record(context, peer, {
+        attested: false,
+        format: challenge.format,
+        authority: challenge.authority,
+        reason,
+        message,
+        at,
+      });
+    if (at >= challenge.expires_at)
+      return fail(
+        'Nonce',
+        `the challenge expired at ${challenge.expires_at}: its nonce is stale; begin again`,
+      );
+    if (!peer.spki) return fail('Malformed', 'the call carried no identity certificate key to bind');
+
+    if (challenge.format === 'tpm') {
+      const presented = createHash('sha256').update(input.activatedSecret).digest();
+      const expected = Buffer.from(challenge.secret_hash ?? '', 'hex');
+      if (expected.length !== presented.length || !timingSafeEqual(expected, presented))
+        return fail(
+          'Activation',
+          'the activated secret is not the one encrypted to the EK: credential activation failed',
+        );
+      const verified = verifyTpmAttestation({
+        expectedSecret: Buffer.from(input.activatedSecret),
+        activatedSecret: input.activatedSecret,
+        akPublic: challenge.ak_public ?? new Uint8Array(),
+        nonce: challenge.nonce,
+        identitySpkiDer: peer.spki,
+        quote: input.quote,
+        signature: input.quoteSignature,
+      });
+      if (!verified.ok) return fail(verified.reason, verified.message);
+      return this.record(context, peer, {
+        attested: true,
+        format: 'tpm',
+        authority: challenge.authority,
+        reason: 'Verified',
+        message: `TPM attestation verified: EK chains to AttestationAuthority "${challenge.authority}", credential activated, quote over the nonce and the identity key`,
+        at,
+      });
+    }
+
+    if (input.certificateChain.length === 0 || input.certificateChain.length > MAX_CHAIN)
+      return fail(
+        'Malformed',
+        `an Apple attestation needs a certificate chain of 1 to ${MAX_CHAIN} certificates`,
+      );
+    const device = await this.device(peer);
+    let failure: { reason: AttestationFailureReason; message: string } | undefined;
+    for (const authority of await this.authorities(peer.tenant, 'apple')) {
+      const verified = verifyAppleAttestation({
+        chainDer: input.certificateChain,
+        anchorsPem: anchorsOf(authority),
+        nonce: challenge.nonce,
+        expectedIdentifier: String(device.spec.permanentIdentifier),
+        identitySpkiDer: peer.spki,
+        now,
+      });
+      if (verified.ok)
+        return this.record(context, peer, {
+          attested: true,
+          format: 'apple',
+          authority: authority.name,
+          reason: 'Verified',
+          message: `Apple attestation verified against AttestationAuthority "${authority.name}"`,
+          at,
+        });
+      failure = verified;
+      if (verified.reason !== 'Chain') break;
+    }
+    return fail(failure?.reason ?? 'Chain', failure?.message ?? 'no AttestationAuthority accepted the chain');
+  }
+
+  private async device(peer: AttestingPeer): Promise<StoredResource> {
+    const device = await this.deps.store.get({ tenant: peer.tenant, kind: 'Device', name: peer.device });
+    if (!device) throw new NotFoundError(`Device "${peer.device}" does not exist`);
+    return device;
+  }
+
+  /** The Ready AttestationAuthorities of a format, by name. */
+  private async authorities(tenant: string, format: string): Promise<StoredResource[]> {
+    const all = await this.deps.store.list(tenant, 'AttestationAuthority', { limit: 100 });
+    const usable = all.filter(
+      (authority) =>
+        authority.spec.format === format &&
+        !authority.deletionTimestamp &&
+        authority.status.conditions?.some(
+          (condition) => condition.type === 'Ready' && condition.status === 'True',
+        ),
+    );
+    if (usable.length === 0)
+      throw new ConflictError(
+        `no Ready AttestationAuthority of format ${format} in this tenant to attest against`,
+      );
+    return usable;
+  }
+
+  private async record(
+    context: OperationContext,
+    peer: AttestingPeer,
+    outcome: AttestationOutcome,
+  ): Promise<AttestationOutcome> {
+    await this.deps.db.transaction(async (trx) => {
+      await this.deps.records.attested(trx, peer.tenant, peer.device, outcome);
+      await this.deps.journal.append(trx, context, [
+        {
+          operation: 'attest',
+          kind: 'Device',
+          name: peer.device,
+          result: outcome.attested ? 'verified' : 'failed',
+          reason: `${outcome.reason}: ${outcome.message}`,
+          changes: [
+            {
+              pointer: '/attestation',
+              new: { attested: outcome.attested, format: outcome.format, reason: outcome.reason },
+            },
+          ],
+        },
+      ]);
+    });
+    this.deps.changes.publish([{ tenant: peer.tenant, kind: 'Device', name: peer.device }]);
+    return outcome;
+  }
+}
+
+function anchorsOf(authority: StoredResource): string[] {
+  const spec = authority.spec as { roots?: string[]; intermediates?: string[] };
+  return [...(spec.roots ?? []), ...(spec.intermediates ?? [])];
+}

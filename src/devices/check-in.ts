@@ -1,0 +1,232 @@
+/**
+ * Check-ins: the heartbeat of the fleet and its hottest path. Per call it costs no write: the
+ * time goes to the PresenceWriter; what the device runs is compared with what is known and written
+ * (and journaled) only when it changed; update results are journaled once each. Reads are batched
+ * across concurrent calls (DataLoader): the device's profile (platform, installed version,
+ * attestation) and its pending log requests each take one query per turn of the event loop.
+ */
+import DataLoader from 'dataloader';
+import type { OperationContext } from '../context.js';
+import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import type { Database } from '../store/database.js';
+import type { DeviceRecords } from './device-records.js';
+
+export interface CheckInReport {
+  installed?: { artifact: string; version: string };
+  updateResults: Array<{
+    rollout: string;
+    artifact: string;
+    version: string;
+    state: string;
+    message: string;
+  }>;
+}
+
+export interface CheckInAnswer {
+  logRequests: Array<{ id: string; requestedAt: string }>;
+  renew: boolean;
+  attest: boolean;
+  nextCheckInSeconds: number;
+}
+
+/** What a check-in needs to know of a device; cached briefly, refreshed by this process's writes. */
+interface Profile {
+  platform: string;
+  installed: string | null;
+  attested: boolean;
+  loadedAt: number;
+}
+
+/** Platforms whose devices can attest (AttestationAuthority formats). */
+const ATTESTING_PLATFORMS = new Set(['tpm', 'apple']);
+/** How long a cached profile is believed: bounds how stale another process's write can look. */
+const PROFILE_TTL_MS = 30_000;
+const MAX_TEXT = 256;
+
+export class CheckInService {
+  private readonly profiles = new Map<string, Profile>();
+  /** Update results already journaled (a device may repeat a result until it is acknowledged). */
+  private readonly reported = new Map<string, string>();
+  private readonly profileLoader: DataLoader<string, Omit<Profile, 'loadedAt'> | null>;
+  private readonly logLoader: DataLoader<string, Array<{ id: string; requestedAt: string }>>;
+
+  constructor(
+    private readonly deps: {
+      db: Database;
+      records: DeviceRecords;
+      journal: JournalWriter;
+      changes: ChangeFeed;
+      now: () => Date;
+      checkInSeconds: number;
+    },
+  ) {
+    this.profileLoader = new DataLoader((keys) => this.loadProfiles(keys), {
+      cache: false,
+      maxBatchSize: 500,
+    });
+    this.logLoader = new DataLoader((keys) => this.loadLogRequests(keys), {
+      cache: false,
+      maxBatchSize: 500,
+    });
+  }
+
+  /**
+   * One check-in of the device of `context` (actor `device:<name>`), holding a certificate valid
+   * from `notBefore` to `notAfter`.
+   */
+  async checkIn(
+    context: OperationContext,
+    device: string,
+    certificate: { notBefore: Date; notAfter: Date },
+    report: CheckInReport,
+  ): Promise<CheckInAnswer> {
+    const key = `${context.tenant}/${device}`;
+    const [profile, logRequests] = await Promise.all([this.profile(key), this.logLoader.load(key)]);
+    const records: JournalRecord[] = [];
+    let installedChanged = false;
+    if (report.installed && profile) {
+      const installed = `${clip(report.installed.artifact)}@${clip(report.installed.version)}`;
+      if (installed !== profile.installed) {
+        installedChanged = true;
+        records.push({
+          operation: 'report',
+          kind: 'Device',
+          name: device,
+          result: 'installed',
+          reason: `runs ${installed}`,
+          changes: [
+            {
+              pointer: '/installed',
+              old: profile.installed ?? undefined,
+              new: installed,
+            },
+          ],
+        });
+        profile.installed = installed;
+      }
+    }
+    for (const result of report.updateResults) {
+      const id = `${key}/${result.rollout}/${result.artifact}/${result.version}`;
+      if (this.reported.get(id) === result.state) continue;
+      this.reported.set(id, result.state);
+      records.push({
+        operation: 'report',
+        kind: 'Device',
+        name: device,
+        result: `update-${result.state}`,
+        reason: `${clip(result.artifact)}@${clip(result.version)}${result.rollout ? ` (rollout ${clip(result.rollout)})` : ''}${result.message ? `: ${clip(result.message)}` : ''}`,
+      });
+    }
+    if (records.length > 0) {
+      await this.deps.db.transaction(async (trx) => {
+        if (installedChanged && report.installed)
+          await this.deps.records.installed(
+            trx,
+            context.tenant,
+            device,
+            clip(report.installed.artifact),
+            clip(report.installed.version),
+          );
+        await this.deps.journal.append(trx, context, records);
+      });
+      this.deps.changes.publish([{ tenant: context.tenant, kind: 'Device', name: device }]);
+    }
+    const now = this.deps.now().getTime();
+    const lifetime = certificate.notAfter.getTime() - certificate.notBefore.getTime();
+    return {
+      logRequests,
+      renew: now >= certificate.notBefore.getTime() + (lifetime * 2) / 3,
+      attest: profile !== null && ATTESTING_PLATFORMS.has(profile.platform) && !profile.attested,
+      nextCheckInSeconds: this.deps.checkInSeconds,
+    };
+  }
+
+  /** Forgets a device's cached profile (after its attestation or deletion in this process). */
+  forget(tenant: string, device: string): void {
+    this.profiles.delete(`${tenant}/${device}`);
+  }
+
+  private async profile(key: string): Promise<Profile | null> {
+    const cached = this.profiles.get(key);
+    const now = Date.now();
+    if (cached && now - cached.loadedAt < PROFILE_TTL_MS) return cached;
+    const loaded = await this.profileLoader.load(key);
+    if (!loaded) return null;
+    const profile = { ...loaded, loadedAt: now };
+    this.profiles.set(key, profile);
+    return profile;
+  }
+
+  private async loadProfiles(keys: readonly string[]): Promise<Array<Omit<Profile, 'loadedAt'> | null>> {
+    const byTenant = groupByTenant(keys);
+    const found = new Map<string, Omit<Profile, 'loadedAt'>>();
+    for (const [tenant, names] of byTenant) {
+      const knex = this.deps.db.knex;
+      const platform =
+        this.deps.db.dialect === 'postgresql'
+          ? knex.raw(`(r.spec::jsonb ->> 'platform') as platform`)
+          : knex.raw(`json_extract(r.spec, '$.platform') as platform`);
+      const rows: Array<{
+        name: string;
+        platform: string;
+        installed_artifact: string | null;
+        installed_version: string | null;
+        attestation: unknown;
+      }> = await knex('resources as r')
+        .leftJoin('device_records as d', (join) =>
+          join.on('d.tenant', '=', 'r.tenant').andOn('d.name', '=', 'r.name'),
+        )
+        .where({ 'r.tenant': tenant, 'r.kind': 'Device' })
+        .whereIn('r.name', names)
+        .select('r.name', platform, 'd.installed_artifact', 'd.installed_version', 'd.attestation');
+      for (const row of rows) {
+        const attestation =
+          typeof row.attestation === 'string' ? JSON.parse(row.attestation) : row.attestation;
+        found.set(`${tenant}/${row.name}`, {
+          platform: row.platform,
+          installed:
+            row.installed_artifact !== null && row.installed_version !== null
+              ? `${row.installed_artifact}@${row.installed_version}`
+              : null,
+          attested: (attestation as { attested?: boolean } | null)?.attested === true,
+        });
+      }
+    }
+    return keys.map((key) => found.get(key) ?? null);
+  }
+
+  private async loadLogRequests(
+    keys: readonly string[],
+  ): Promise<Array<Array<{ id: string; requestedAt: string }>>> {
+    const found = new Map<string, Array<{ id: string; requestedAt: string }>>();
+    for (const [tenant, names] of groupByTenant(keys)) {
+      const rows: Array<{ device_name: string; id: string; requested_at: string }> = await this.deps.db
+        .knex('device_logs')
+        .where({ tenant, state: 'requested' })
+        .whereIn('device_name', names)
+        .orderBy('requested_at')
+        .select('device_name', 'id', 'requested_at');
+      for (const row of rows) {
+        const key = `${tenant}/${row.device_name}`;
+        found.set(key, [...(found.get(key) ?? []), { id: row.id, requestedAt: row.requested_at }]);
+      }
+    }
+    return keys.map((key) => found.get(key) ?? []);
+  }
+}
+
+function groupByTenant(keys: readonly string[]): Map<string, string[]> {
+  const byTenant = new Map<string, string[]>();
+  for (const key of keys) {
+    const slash = key.indexOf('/');
+    const tenant = key.slice(0, slash);
+    byTenant.set(tenant, [...(byTenant.get(tenant) ?? []), key.slice(slash + 1)]);
+  }
+  return byTenant;
+}
+
+/** Reported texts are bounded before they reach the journal or a column. */
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
+}

@@ -1,0 +1,148 @@
+/**
+ * Enrollment over the real device API (gRPC over mTLS, the reference agent): the identity
+ * certificate (checked by openssl), the Device and its journal, and every refusal with its reason.
+ */
+import { Code, ConnectError } from '@connectrpc/connect';
+import { describe, expect, it } from 'vitest';
+import { usePkiServer, waitFor } from '../pki/pki-server.js';
+import { call } from '../support/server.js';
+import { agent, certificateText, DEVICE_CA, deviceCa, enrollToken, opensslVerify } from './device-fleet.js';
+
+const EK = 'urn:ek:sha256:SrFK/G+WNJYeR6j81MIihLbGDAarlR7xBDkH4rRCj3I=';
+
+async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await promise;
+  } catch (error) {
+    return ConnectError.from(error);
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('device enrollment', () => {
+  const handle = usePkiServer();
+
+  it('a token and a CSR become a Device with an identity certificate that openssl accepts', async () => {
+    await deviceCa(handle);
+    const { token } = await enrollToken(handle, { labels: { site: 'lab' }, maxUses: 5 });
+    const device = await agent(handle, EK, 'tpm');
+    expect(await device.enroll(token)).toBe(true);
+    expect(device.deviceName).toMatch(/^tpm-[0-9a-f]{16}$/);
+
+    const bundle = await call<string>(
+      handle.server,
+      'GET',
+      `/api/v1/certificateauthorities/${DEVICE_CA}/bundle`,
+    );
+    const verified = opensslVerify(String(bundle.body), device.certificatePem!);
+    expect(verified.output).toContain('OK');
+    const text = certificateText(device.certificatePem!);
+    expect(text).toMatch(new RegExp(`CN\\s*=\\s*${device.deviceName}`));
+    expect(text).toContain(`URI:${EK}`);
+    // RFC 4043 PermanentIdentifier otherName (OpenSSL prints otherName with the OID's name or number).
+    expect(text).toMatch(/othername:\s*(Permanent Identifier|1\.3\.6\.1\.5\.5\.7\.8\.3)/i);
+    expect(text).toContain('TLS Web Client Authentication');
+    expect(text).not.toContain('TLS Web Server Authentication');
+
+    const stored = await waitFor(handle, device.deviceName!, (resource) => resource !== null, {
+      kind: 'Device',
+    });
+    expect(stored?.labels).toEqual({ site: 'lab' });
+    expect(stored?.spec).toMatchObject({
+      platform: 'tpm',
+      permanentIdentifier: EK,
+      identity: { caRef: { name: DEVICE_CA } },
+    });
+
+    const answer = await device.checkIn({ installed: { artifact: 'os', version: '1.0.0' } });
+    expect(answer.deviceName).toBe(device.deviceName);
+    expect(answer.renew).toBe(false);
+
+    const journal = await call<{ items: Array<{ operation: string; actor: { name: string } }> }>(
+      handle.server,
+      'GET',
+      `/api/v1/journal?kind=Device&name=${device.deviceName}`,
+    );
+    const operations = journal.body.items.map((entry) => `${entry.operation}:${entry.actor.name}`);
+    expect(operations).toContain(`enroll:device:${device.deviceName}`);
+    expect(operations).toContain(`report:device:${device.deviceName}`);
+    expect(JSON.stringify(journal.body)).not.toContain(token.split('_').at(-1));
+    device.close();
+  });
+
+  it('refuses unknown, malformed and used-up tokens with the reason', async () => {
+    await deviceCa(handle);
+    const device = await agent(handle, 'host-refused');
+    const malformed = await refusal(device.enroll('not-a-token'));
+    expect(malformed.code).toBe(Code.Unauthenticated);
+    expect(malformed.rawMessage).toMatch(/malformed/);
+
+    const { token } = await enrollToken(handle, { maxUses: 1 });
+    const unknown = await refusal(device.enroll(`${token.slice(0, -4)}AAAA`));
+    expect(unknown.code).toBe(Code.Unauthenticated);
+    expect(unknown.rawMessage).toMatch(/unknown/);
+
+    expect(await (await agent(handle, 'host-first')).enroll(token)).toBe(true);
+    const usedUp = await refusal((await agent(handle, 'host-second')).enroll(token));
+    expect(usedUp.code).toBe(Code.Unauthenticated);
+    expect(usedUp.rawMessage).toMatch(/used|no use left/);
+    // Nothing of the refused device was stored.
+    expect(
+      await handle.server.services.store.get({ tenant: 'default', kind: 'Device', name: 'host-second' }),
+    ).toBeNull();
+  });
+
+  it('refuses an identifier that does not fit the platform, and a collision, storing nothing', async () => {
+    await deviceCa(handle);
+    const { token } = await enrollToken(handle, { maxUses: 10 });
+    const wrong = await refusal((await agent(handle, 'urn:ek:sha256:short', 'tpm')).enroll(token));
+    expect(wrong.code).toBe(Code.InvalidArgument);
+    expect(wrong.rawMessage).toMatch(/permanentIdentifier/);
+
+    expect(await (await agent(handle, 'C02XG2JHJG5H', 'apple')).enroll(token)).toBe(true);
+    const collision = await refusal((await agent(handle, 'C02XG2JHJG5H', 'linux')).enroll(token));
+    expect(collision.code).toBe(Code.AlreadyExists);
+    expect(collision.rawMessage).toMatch(/belongs to Device "c02xg2jhjg5h"/);
+    const named = await refusal((await agent(handle, 'other-id', 'linux', 'c02xg2jhjg5h')).enroll(token));
+    expect(named.code).toBe(Code.AlreadyExists);
+  });
+
+  it('refuses a CSR whose signature does not verify', async () => {
+    await deviceCa(handle);
+    const { token } = await enrollToken(handle);
+    const device = await agent(handle, 'host-bad-csr');
+    const client = (await import('@connectrpc/connect')).createClient;
+    const { createGrpcTransport } = await import('@connectrpc/connect-node');
+    const { DeviceService } = await import('../../src/device-api/gen/steward/device/v1/device_pb.js');
+    const api = handle.server.deviceApi!.server;
+    const raw = client(
+      DeviceService,
+      createGrpcTransport({ baseUrl: api.url, nodeOptions: { ca: api.trustPem } }),
+    );
+    const bad = await refusal(
+      raw.enroll({
+        token,
+        csrPem: '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n',
+        platform: 'linux',
+        permanentIdentifier: 'host-bad-csr',
+      }),
+    );
+    expect(bad.code).toBe(Code.InvalidArgument);
+    expect(bad.rawMessage).toMatch(/csr/i);
+    device.close();
+  });
+
+  it('calls other than Enroll need a client certificate', async () => {
+    const { createClient } = await import('@connectrpc/connect');
+    const { createGrpcTransport } = await import('@connectrpc/connect-node');
+    const { DeviceService } = await import('../../src/device-api/gen/steward/device/v1/device_pb.js');
+    const api = handle.server.deviceApi!.server;
+    const anonymous = createClient(
+      DeviceService,
+      createGrpcTransport({ baseUrl: api.url, nodeOptions: { ca: api.trustPem } }),
+    );
+    const refused = await refusal(anonymous.checkIn({}));
+    expect(refused.code).toBe(Code.Unauthenticated);
+    expect(refused.rawMessage).toMatch(/client certificate/);
+  });
+});
