@@ -6,6 +6,7 @@ import { Authenticator } from '../auth/authenticator.js';
 import { SessionService } from '../auth/session-service.js';
 import { TenantService } from '../auth/tenant-service.js';
 import { UserService } from '../auth/user-service.js';
+import { EnrollTokenService } from '../devices/enroll-tokens.js';
 import { Engine } from '../engine/engine.js';
 import { JournalBackground } from '../journal/journal-background.js';
 import { JournalService } from '../journal/journal-service.js';
@@ -26,6 +27,7 @@ import { PermissionGuard } from './permission.guard.js';
 import { assertRoutesDeclarePermissions } from './route-table.js';
 import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
 import { KeyRoutes } from './routes/keys.routes.js';
+import { EnrollTokenRoutes } from './routes/enroll-tokens.routes.js';
 import { TenantRoutes, UserRoutes } from './routes/users.routes.js';
 import { ApplyRoutes } from './routes/apply.routes.js';
 import { DeviceGroupRoutes } from './routes/device-groups.routes.js';
@@ -45,6 +47,7 @@ export const ROUTES = [
   HealthRoutes,
   AuthRoutes,
   KeyRoutes,
+  EnrollTokenRoutes,
   UserRoutes,
   TenantRoutes,
   DiscoveryRoutes,
@@ -86,6 +89,7 @@ export class HttpModule {
       { provide: ApiKeyService, useValue: services.identity.apiKeys },
       { provide: UserService, useValue: services.identity.users },
       { provide: TenantService, useValue: services.identity.tenants },
+      { provide: EnrollTokenService, useValue: services.enrollTokens },
       { provide: SECURE_COOKIES, useValue: services.config.publicUrl.startsWith('https:') },
       // Nest calls its lifecycle hooks: retention timer, follow streams ended before close.
       { provide: JournalBackground, useValue: services.journalService.background },

@@ -1,5 +1,6 @@
 import { CORE_OPERATIONS, CORE_SHAPES } from './areas/core.js';
 import { DEVICE_OPERATIONS, DEVICE_SHAPES } from './areas/device-logs.js';
+import { ENROLL_TOKEN_OPERATIONS, ENROLL_TOKEN_SHAPES } from './areas/enroll-tokens.js';
 import { IDENTITY_OPERATIONS, IDENTITY_SHAPES } from './areas/identity.js';
 import { JOURNAL_OPERATIONS, JOURNAL_SHAPES } from './areas/journal.js';
 import { PKI_OPERATIONS, PKI_SHAPES } from './areas/pki.js';
@@ -15,6 +16,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
   ...IDENTITY_OPERATIONS,
   ...JOURNAL_OPERATIONS,
   ...PKI_OPERATIONS,
+  ...ENROLL_TOKEN_OPERATIONS,
   ...DEVICE_OPERATIONS,
 ]);
 
@@ -24,5 +26,6 @@ export const API_SHAPES: Readonly<Record<string, JsonSchema>> = {
   ...IDENTITY_SHAPES,
   ...JOURNAL_SHAPES,
   ...PKI_SHAPES,
+  ...ENROLL_TOKEN_SHAPES,
   ...DEVICE_SHAPES,
 };
