@@ -9,25 +9,30 @@ import { TpmReader, u16be } from './tpm-bytes.js';
 
 /** RSA moduli accepted: 2048 to 4096 bits. */
 const RSA_KEY_BITS = new Set([2048, 3072, 4096]);
+/** Name algorithms accepted, with their Node hash names. */
+const NAME_HASHES: ReadonlyMap<number, string> = new Map([
+  [TpmAlg.SHA256, 'sha256'],
+  [TpmAlg.SHA384, 'sha384'],
+]);
 /** A TPM2B_PUBLIC is a few hundred bytes; anything near this is not a key. */
 export const MAX_TPM2B_PUBLIC_SIZE = 1024;
 
 /** A parsed public area. */
 export interface TpmPublicArea {
   type: 'rsa' | 'ecc';
-  /** The TPM_ALG_ID of the name algorithm; only SHA-256 is accepted. */
+  /** The TPM_ALG_ID of the name algorithm: SHA-256, or SHA-384 (keys under a P-384 EK). */
   nameAlg: number;
   /** TPMA_OBJECT bits. */
   objectAttributes: number;
   /** TPMT_SIG_SCHEME of the key (TPM_ALG_NULL when the key leaves the scheme to each command). */
   scheme: { scheme: number; hashAlg?: number };
   publicKey: KeyObject;
-  /** nameAlg (2 bytes) ‖ SHA-256(TPMT_PUBLIC): what the TPM binds credentials and quotes to. */
+  /** nameAlg (2 bytes) ‖ H_nameAlg(TPMT_PUBLIC): what the TPM binds credentials and quotes to. */
   name: Buffer;
 }
 
 /**
- * Parses a TPM2B_PUBLIC (RSA or ECC, nameAlg SHA-256). Pure.
+ * Parses a TPM2B_PUBLIC (RSA or ECC; nameAlg SHA-256, or SHA-384 as under a P-384 EK). Pure.
  * @throws MalformedInput on any length, algorithm or trailing-byte problem.
  */
 export function parseTpm2bPublic(input: Uint8Array): TpmPublicArea {
@@ -44,16 +49,19 @@ export function parseTpmtPublic(publicArea: Uint8Array): TpmPublicArea {
   const reader = new TpmReader(publicArea, 'TPMT_PUBLIC');
   const type = reader.u16('type');
   const nameAlg = reader.u16('nameAlg');
-  if (nameAlg !== TpmAlg.SHA256)
-    throw new MalformedInput(`TPMT_PUBLIC: nameAlg 0x${hex4(nameAlg)} is not SHA-256 (0x000b)`);
+  const nameHash = NAME_HASHES.get(nameAlg);
+  if (!nameHash)
+    throw new MalformedInput(
+      `TPMT_PUBLIC: nameAlg 0x${hex4(nameAlg)} is neither SHA-256 (0x000b) nor SHA-384 (0x000c)`,
+    );
   const objectAttributes = reader.u32('objectAttributes');
-  reader.tpm2b('authPolicy', 64);
+  reader.tpm2b('authPolicy', 48);
   let result: Omit<TpmPublicArea, 'name' | 'nameAlg' | 'objectAttributes'>;
   if (type === TpmAlg.RSA) result = readRsa(reader);
   else if (type === TpmAlg.ECC) result = readEcc(reader);
   else throw new MalformedInput(`TPMT_PUBLIC: type 0x${hex4(type)} is neither RSA nor ECC`);
   reader.end();
-  const name = Buffer.concat([u16be(nameAlg), createHash('sha256').update(publicArea).digest()]);
+  const name = Buffer.concat([u16be(nameAlg), createHash(nameHash).update(publicArea).digest()]);
   return { ...result, nameAlg, objectAttributes, name };
 }
 
