@@ -86,6 +86,8 @@ export function createTestCa(dir: string, commonName: string, extraArgs: string[
 interface AttestationKey {
   ek: EkType;
   context: string;
+  /** The Name the TPM reported (`tpm2_createak -n`). */
+  name: Buffer;
 }
 
 export class SoftwareTpm {
@@ -211,6 +213,7 @@ export class SoftwareTpm {
     const scheme = options.scheme ?? (type === 'rsa' ? 'rsassa' : 'ecdsa');
     const context = this.file('ak.ctx');
     const publicPath = this.file('ak.pub');
+    const namePath = this.file('ak.name');
     await this.tpm2('tpm2_createak', [
       '-C',
       EK[ek].handle,
@@ -226,10 +229,12 @@ export class SoftwareTpm {
       publicPath,
       '-f',
       'tss',
+      '-n',
+      namePath,
     ]);
     const akPublic = readFileSync(publicPath);
     const key = akPublic.toString('hex');
-    this.aks.set(key, { ek, context });
+    this.aks.set(key, { ek, context, name: readFileSync(namePath) });
     this.lastAk = key;
     return akPublic;
   }
@@ -306,6 +311,11 @@ export class SoftwareTpm {
       signature,
     ]);
     return { quote: readFileSync(quote), signature: readFileSync(signature) };
+  }
+
+  /** The TPM Name of an AK (default: the newest) as the TPM computed it. */
+  akName(akPublic?: Uint8Array): Buffer {
+    return this.ak(akPublic).name;
   }
 
   /** The DER SubjectPublicKeyInfo of an EK as the TPM holds it (`tpm2_readpublic -f der`). */
