@@ -10,7 +10,6 @@ import { systemContext } from '../context.js';
 import { DeviceLogService } from '../devices/device-logs.js';
 import { DEVICE_ENTITIES } from '../devices/device-tables.js';
 import { EnrollTokenService } from '../devices/enroll-tokens.js';
-import { EnrollTokenService } from '../devices/enroll-tokens.js';
 import { Engine } from '../engine/engine.js';
 import { type EngineConfig, loadEngineConfig } from '../engine/engine-config.js';
 import type { Clock } from '../engine/queue/work-queue.js';
@@ -143,7 +142,6 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     /** The clock every device-side service reads (the test clock when one is given). */
     now: clock ?? (() => new Date()),
     deviceLogs: new DeviceLogService({ db, store, journal, now: clock }),
-    enrollTokens: new EnrollTokenService({ db, store, journal, clock: clock ?? (() => new Date()) }),
     enrollTokens: new EnrollTokenService({ db, store, journal, clock: clock ?? (() => new Date()) }),
     metrics: new ServerMetrics([engine.metrics.registry]),
     async close() {
