@@ -1,15 +1,17 @@
 import { artifactController } from '../controllers/artifact.js';
 import { createCertificateAuthorityController } from '../controllers/certificate-authority.js';
-import { deviceController } from '../controllers/device.js';
+import { createDeviceController } from '../controllers/device.js';
 import { deviceGroupController } from '../controllers/device-group.js';
 import { rolloutController } from '../controllers/rollout.js';
 import { trustPolicyController } from '../controllers/trust-policy.js';
+import type { DeviceLifecycle } from './devices/device-lifecycle.js';
 import type { CaLifecycle } from './pki/ca-lifecycle.js';
 import { defineKind, type KindDefinition } from './resources/kind.js';
 
 /** The services the composition root offers reconcilers; a line takes what its controller needs. */
 export interface ControllerServices {
   caLifecycle: CaLifecycle;
+  deviceLifecycle: DeviceLifecycle;
 }
 
 export type StewardKind = KindDefinition<ControllerServices>;
@@ -26,7 +28,12 @@ export const KINDS: readonly StewardKind[] = [
     shortNames: ['ca', 'cas'],
     controller: ({ caLifecycle }: ControllerServices) => createCertificateAuthorityController(caLifecycle),
   }),
-  defineKind({ kind: 'Device', plural: 'devices', shortNames: ['dev'], controller: () => deviceController }),
+  defineKind({
+    kind: 'Device',
+    plural: 'devices',
+    shortNames: ['dev'],
+    controller: ({ deviceLifecycle }: ControllerServices) => createDeviceController(deviceLifecycle),
+  }),
   defineKind({
     kind: 'DeviceGroup',
     plural: 'devicegroups',

@@ -7,7 +7,9 @@ import { createIdentityServices } from '../auth/identity-services.js';
 import { PermissionCatalogue } from '../auth/permissions.js';
 import type { StewardConfig } from '../config.js';
 import { systemContext } from '../context.js';
+import { DeviceLifecycle } from '../devices/device-lifecycle.js';
 import { DeviceLogService } from '../devices/device-logs.js';
+import { DeviceRecords } from '../devices/device-records.js';
 import { DEVICE_ENTITIES } from '../devices/device-tables.js';
 import { EnrollTokenService } from '../devices/enroll-tokens.js';
 import { Engine } from '../engine/engine.js';
@@ -111,6 +113,13 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     identityKey: pki.masterKey.subkey('steward identity pseudonyms'),
     clock,
   });
+  const deviceRecords = new DeviceRecords(db);
+  const deviceLifecycle = new DeviceLifecycle({
+    db,
+    records: deviceRecords,
+    revocation: pki.revocation,
+    now: clock ?? (() => new Date()),
+  });
   const engine = new Engine({
     db,
     store,
@@ -118,7 +127,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     changes,
     kinds: allKinds,
     // Each registry line builds its controller once, from the services built above.
-    controllers: allKinds.map((kind) => kind.controller({ caLifecycle: pki.lifecycle })),
+    controllers: allKinds.map((kind) => kind.controller({ caLifecycle: pki.lifecycle, deviceLifecycle })),
     config: engineConfig,
     redisUrl: config.redisUrl,
     clock: options.clock,
@@ -139,6 +148,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     queries,
     pki,
     engine,
+    deviceRecords,
     /** The clock every device-side service reads (the test clock when one is given). */
     now: clock ?? (() => new Date()),
     deviceLogs: new DeviceLogService({ db, store, journal, now: clock }),

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideArtifact } from '../../controllers/artifact.js';
 import { decideRelease, reportCa } from '../../controllers/certificate-authority.js';
-import { decideDevice } from '../../controllers/device.js';
 import { decideRollout } from '../../controllers/rollout.js';
 import { backoffDelay } from '../../src/engine/backoff.js';
 import { SYSTEM_CLOCK } from '../../src/engine/queue/work-queue.js';
@@ -159,20 +158,6 @@ describe('controller registry', () => {
 });
 
 describe('controllers decide', () => {
-  it('a device whose CA does not exist says so', () => {
-    expect(decideDevice('missing', null).conditions[0]).toMatchObject({
-      status: 'False',
-      reason: 'CertificateAuthorityNotFound',
-    });
-  });
-  it('a device whose CA is not Ready says so', () => {
-    expect(decideDevice('ca', stored({ kind: 'CertificateAuthority' })).conditions[0].reason).toBe(
-      'CertificateAuthorityNotReady',
-    );
-  });
-  it('a device whose CA is Ready awaits enrollment', () => {
-    expect(decideDevice('ca', readyCa).conditions[0].reason).toBe('AwaitingEnrollment');
-  });
   it('an artifact with complete metadata is Ready', () => {
     const spec = { version: '1', digest: `sha256:${'a'.repeat(64)}`, size: 1, platforms: ['linux' as const] };
     expect(decideArtifact(spec).conditions[0]).toMatchObject({ status: 'True', reason: 'MetadataComplete' });
