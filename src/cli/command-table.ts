@@ -90,6 +90,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: async () => (await import('./commands/keys.js')).keysCommand,
   },
   {
+    name: 'enroll-tokens',
+    summary: 'Create, list and delete enrollment tokens for devices (session only)',
+    load: async () => (await import('./commands/enroll-tokens.js')).enrollTokensCommand,
+  },
+  {
     name: 'users',
     summary: 'Administer the users of the current tenant (session only)',
     load: async () => (await import('./commands/users.js')).usersCommand,
