@@ -9,8 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AppleOid, verifyAppleAttestation } from '../../src/attestation/apple-attestation.js';
 import { APPLE_ENTERPRISE_ATTESTATION_ROOT_PEM } from '../../src/attestation/apple-root.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-384', hash: 'SHA-384' } as const;
 const SERIAL = 'C02XK1ZZJG5H';
 const UDID = '00008103-001A2B3C4D5E6F70';
@@ -18,11 +16,14 @@ const UDID = '00008103-001A2B3C4D5E6F70';
 interface Authority {
   rootPem: string;
   intermediate: x509.X509Certificate;
-  intermediateKeys: CryptoKeyPair;
+  intermediateKeys: webcrypto.CryptoKeyPair;
 }
 
 async function authority(name: string): Promise<Authority> {
-  const rootKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const rootKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const root = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
     name: `CN=${name} Root CA`,
@@ -38,7 +39,7 @@ async function authority(name: string): Promise<Authority> {
   const intermediateKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
     'sign',
     'verify',
-  ])) as CryptoKeyPair;
+  ])) as webcrypto.CryptoKeyPair;
   const intermediate = await x509.X509CertificateGenerator.create({
     serialNumber: '02',
     subject: `CN=${name} Sub CA 1`,
@@ -61,7 +62,10 @@ async function attestationChain(
   issuer: Authority,
   options: { nonce: Buffer; serial?: string; udid?: string; notAfter?: Date },
 ): Promise<{ chainDer: Uint8Array[]; spkiDer: Buffer }> {
-  const leafKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const leafKeys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const extensions = [
     new x509.Extension(AppleOid.nonce, false, createHash('sha256').update(options.nonce).digest()),
     ...(options.serial
