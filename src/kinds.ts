@@ -1,4 +1,5 @@
 import { artifactController } from '../controllers/artifact.js';
+import { attestationAuthorityController } from '../controllers/attestation-authority.js';
 import { createCertificateAuthorityController } from '../controllers/certificate-authority.js';
 import { createDeviceController } from '../controllers/device.js';
 import { deviceGroupController } from '../controllers/device-group.js';
@@ -22,6 +23,12 @@ export type StewardKind = KindDefinition<ControllerServices>;
  * composition root (src/app/compose.ts) imports this file: it loads every controller.
  */
 export const KINDS: readonly StewardKind[] = [
+  defineKind({
+    kind: 'AttestationAuthority',
+    plural: 'attestationauthorities',
+    shortNames: ['aa'],
+    controller: () => attestationAuthorityController,
+  }),
   defineKind({
     kind: 'CertificateAuthority',
     plural: 'certificateauthorities',

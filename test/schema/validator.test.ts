@@ -22,7 +22,7 @@ describe('the envelope', () => {
     expect(
       problemsOf({ apiVersion: 'steward.dev/v1', kind: 'Laptop', metadata: { name: 'Bad_Name' }, spec: {} }),
     ).toEqual([
-      '/kind: unknown kind "Laptop" (known kinds: Artifact, CertificateAuthority, Device, DeviceGroup, Rollout, TrustPolicy)',
+      '/kind: unknown kind "Laptop" (known kinds: Artifact, AttestationAuthority, CertificateAuthority, Device, DeviceGroup, Rollout, TrustPolicy)',
       "/metadata/name: must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit",
     ]);
   });
@@ -42,7 +42,7 @@ describe('the envelope', () => {
   it('reports a missing apiVersion, kind, metadata and spec together', () => {
     expect(problemsOf({})).toEqual([
       '/apiVersion: missing required field "apiVersion" (served: steward.dev/v1)',
-      '/kind: missing required field "kind" (known kinds: Artifact, CertificateAuthority, Device, DeviceGroup, Rollout, TrustPolicy)',
+      '/kind: missing required field "kind" (known kinds: Artifact, AttestationAuthority, CertificateAuthority, Device, DeviceGroup, Rollout, TrustPolicy)',
       '/metadata: missing required field "metadata"',
       '/spec: missing required field "spec"',
     ]);
