@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decideAttestationAuthority } from '../../controllers/attestation-authority.js';
 import type { AttestationAuthoritySpec } from '../../src/kinds/generated/v1/attestationauthority.js';
+import { problemsOf } from '../schema/fixtures.js';
 import { createTestCa } from '../support/swtpm.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'steward-aa-'));
@@ -139,5 +140,38 @@ describe('AttestationAuthority decision', () => {
     expect(result.requeueAfter).toBeGreaterThan(0);
     expect(result.requeueAfter).toBeLessThanOrEqual(24 * 60 * 60 * 1000);
     expect(result.status).toMatchObject({ anchorCount: 1 });
+  });
+});
+
+describe('AttestationAuthority schema', () => {
+  const authority = (spec: Record<string, unknown>) => ({
+    apiVersion: 'steward.dev/v1',
+    kind: 'AttestationAuthority',
+    metadata: { name: 'vendors' },
+    spec,
+  });
+
+  it('accepts an apple authority without roots and a tpm authority with PEM roots', () => {
+    expect(problemsOf(authority({ format: 'apple' }))).toEqual([]);
+    expect(problemsOf(authority({ format: 'tpm', roots: [manufacturer], intermediates: [second] }))).toEqual(
+      [],
+    );
+  });
+
+  it('refuses a tpm authority without roots, a non-PEM root and an unknown format', () => {
+    expect(problemsOf(authority({ format: 'tpm' })).join('\n')).toMatch(/roots/);
+    expect(problemsOf(authority({ format: 'tpm', roots: [] })).join('\n')).toMatch(/at least one root/);
+    expect(problemsOf(authority({ format: 'tpm', roots: ['not a certificate'] })).join('\n')).toMatch(
+      /must be one PEM certificate/,
+    );
+    expect(problemsOf(authority({ format: 'android' })).length).toBeGreaterThan(0);
+  });
+
+  it('bounds the anchors: at most 32, each at most 16 KiB', () => {
+    expect(
+      problemsOf(authority({ format: 'tpm', roots: Array(33).fill(manufacturer) })).length,
+    ).toBeGreaterThan(0);
+    const huge = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(17_000)}\n-----END CERTIFICATE-----\n`;
+    expect(problemsOf(authority({ format: 'tpm', roots: [huge] })).length).toBeGreaterThan(0);
   });
 });
