@@ -1,44 +1,46 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import type { Services } from '../app/compose.js';
 import { ApplyService } from '../apply/apply-service.js';
 import { ApiKeyService } from '../auth/api-key-service.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { SessionService } from '../auth/session-service.js';
 import { TenantService } from '../auth/tenant-service.js';
 import { UserService } from '../auth/user-service.js';
+import { DeviceApiEndpoint, DeviceApprovals } from '../devices/approval.js';
+import { DeviceGroupMembers } from '../devices/device-group-members.js';
+import { DeviceLogService } from '../devices/device-logs.js';
 import { EnrollTokenService } from '../devices/enroll-tokens.js';
 import { Engine } from '../engine/engine.js';
 import { JournalBackground } from '../journal/journal-background.js';
 import { JournalService } from '../journal/journal-service.js';
-import type { Services } from '../app/compose.js';
-import { DeviceGroupMembers } from '../devices/device-group-members.js';
-import { DeviceLogService } from '../devices/device-logs.js';
+import { ServerMetrics } from '../observability/metrics.js';
 import { CaPublication } from '../pki/ca-publication.js';
 import { IssuanceService } from '../pki/issuance-service.js';
 import { RevocationService } from '../pki/revocation-service.js';
-import { ServerMetrics } from '../observability/metrics.js';
 import { KindIndex } from '../resources/kind-index.js';
-import { ManifestValidator } from '../schema/validator.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
+import { ManifestValidator } from '../schema/validator.js';
 import { Database } from '../store/database.js';
-import { publishOpenApiDocument } from './openapi/publish.js';
 import { OPENAPI_DOCUMENT } from './openapi/openapi-document.js';
+import { publishOpenApiDocument } from './openapi/publish.js';
 import { PermissionGuard } from './permission.guard.js';
 import { assertRoutesDeclarePermissions } from './route-table.js';
-import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
-import { KeyRoutes } from './routes/keys.routes.js';
-import { EnrollTokenRoutes } from './routes/enroll-tokens.routes.js';
-import { TenantRoutes, UserRoutes } from './routes/users.routes.js';
 import { ApplyRoutes } from './routes/apply.routes.js';
+import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
 import { DeviceGroupRoutes } from './routes/device-groups.routes.js';
 import { DeviceLogRoutes } from './routes/device-logs.routes.js';
+import { DeviceRoutes } from './routes/devices.routes.js';
 import { DiscoveryRoutes } from './routes/discovery.routes.js';
+import { EnrollTokenRoutes } from './routes/enroll-tokens.routes.js';
 import { HealthRoutes } from './routes/health.routes.js';
 import { JournalRoutes } from './routes/journal.routes.js';
+import { KeyRoutes } from './routes/keys.routes.js';
 import { MetricsRoutes } from './routes/metrics.routes.js';
 import { OpenApiRoutes } from './routes/openapi.routes.js';
 import { CertificateAuthorityRoutes, PublicPkiRoutes } from './routes/pki.routes.js';
 import { ResourceRoutes } from './routes/resource.routes.js';
+import { TenantRoutes, UserRoutes } from './routes/users.routes.js';
 import { ServerLimits } from './server-limits.js';
 import { StatusFilter } from './status.js';
 
@@ -60,6 +62,7 @@ export const ROUTES = [
   PublicPkiRoutes,
   DeviceLogRoutes,
   DeviceGroupRoutes,
+  DeviceRoutes,
 ];
 
 /** The HTTP surface: thin route classes over services built by the composition root. */
@@ -80,6 +83,8 @@ export class HttpModule {
       { provide: IssuanceService, useValue: services.pki.issuance },
       { provide: RevocationService, useValue: services.pki.revocation },
       { provide: DeviceLogService, useValue: services.deviceLogs },
+      { provide: DeviceApprovals, useValue: services.deviceApprovals },
+      { provide: DeviceApiEndpoint, useValue: services.deviceApiEndpoint },
       {
         provide: DeviceGroupMembers,
         useValue: new DeviceGroupMembers(services.store, services.journalService.reads),

@@ -7,6 +7,7 @@ import { createIdentityServices } from '../auth/identity-services.js';
 import { PermissionCatalogue } from '../auth/permissions.js';
 import type { StewardConfig } from '../config.js';
 import { systemContext } from '../context.js';
+import { DeviceApiEndpoint, DeviceApprovals } from '../devices/approval.js';
 import { DeviceLifecycle } from '../devices/device-lifecycle.js';
 import { DeviceLogService } from '../devices/device-logs.js';
 import { DeviceRecords } from '../devices/device-records.js';
@@ -149,6 +150,15 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     pki,
     engine,
     deviceRecords,
+    deviceApprovals: new DeviceApprovals({
+      db,
+      store,
+      records: deviceRecords,
+      journal,
+      changes,
+      now: clock ?? (() => new Date()),
+    }),
+    deviceApiEndpoint: new DeviceApiEndpoint(),
     /** The clock every device-side service reads (the test clock when one is given). */
     now: clock ?? (() => new Date()),
     deviceLogs: new DeviceLogService({ db, store, journal, now: clock }),

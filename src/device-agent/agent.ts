@@ -52,6 +52,16 @@ export class DeviceAgent {
     return this.identity?.certificatePem;
   }
 
+  /** The identity key (PKCS#8 PEM): it never leaves the device; other clients on it may use it. */
+  get privateKeyPem(): string {
+    return this.keys.pem;
+  }
+
+  /** The CA chain that came with the certificate, PEM, nearest first. */
+  get chainPem(): string {
+    return this.identity?.chainPem.join('') ?? '';
+  }
+
   get notAfter(): Date | undefined {
     return this.identity ? new Date(this.identity.notAfter) : undefined;
   }

@@ -8,7 +8,6 @@ import type { Services } from '../app/compose.js';
 import type { StewardConfig } from '../config.js';
 import { AttestationService } from '../devices/attestation.js';
 import { CheckInService } from '../devices/check-in.js';
-import { DeviceRecords } from '../devices/device-records.js';
 import { EnrollmentService } from '../devices/enrollment.js';
 import { IdentityIssuer } from '../devices/identity-issuer.js';
 import { type DeviceServer, startDeviceServer } from './device-server.js';
@@ -26,7 +25,7 @@ export async function startDeviceApi(services: Services, config: StewardConfig):
   const log = new Logger('device-api');
   const now = services.now;
   const { db, store, journal, changes } = services;
-  const records = new DeviceRecords(db);
+  const records = services.deviceRecords;
   const identities = new IdentityIssuer({
     store,
     issuance: services.pki.issuance,
@@ -78,6 +77,8 @@ export async function startDeviceApi(services: Services, config: StewardConfig):
       log,
     },
   });
+  services.deviceApiEndpoint.url = server.url;
+  services.deviceApiEndpoint.trustPem = server.trustPem;
   return {
     server,
     presence,

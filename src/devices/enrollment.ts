@@ -102,8 +102,21 @@ export class EnrollmentService {
   async enroll(input: EnrollInput, requestId: string, source?: string): Promise<EnrollOutcome> {
     const now = this.deps.now();
     const found = await this.deps.tokens.authenticate(input.token, now);
-    if (!found.ok) throw new UnauthorizedError(found.message, { details: { check: `Token${found.reason}` } });
-    const token = found.token;
+    let token: EnrollTokenRow;
+    /** A spent or expired token still lets the device it enrolled collect its certificate. */
+    let collectOnly: UnauthorizedError | undefined;
+    if (found.ok) token = found.token;
+    else {
+      const refusal = new UnauthorizedError(found.message, { details: { check: `Token${found.reason}` } });
+      // UsedUp and Expired are only answered once the secret matched (timing-safe): the token is genuine.
+      const spent =
+        found.reason === 'UsedUp' || found.reason === 'Expired'
+          ? await this.tokenRow(input.token)
+          : undefined;
+      if (!spent) throw refusal;
+      token = spent;
+      collectOnly = refusal;
+    }
     checkShape(input);
     try {
       verifyCsr(input.csrPem);
@@ -141,6 +154,7 @@ export class EnrollmentService {
     const { approval, changed } = await this.deps.db.transaction(async (trx) => {
       const record = await this.deps.records.get(tenant, name, trx);
       const again = record?.enroll_token === token.id;
+      if (!again && collectOnly) throw collectOnly;
       if (!again && !(await this.deps.tokens.consume(trx, token.id, now)))
         throw new UnauthorizedError(`enrollment token ${token.id} has no use left`, {
           details: { check: 'TokenUsedUp' },
@@ -189,6 +203,16 @@ export class EnrollmentService {
       };
     const identity = await this.deps.identities.issue(context, device, caName, input.csrPem);
     return { state: 'enrolled', deviceName: name, identity };
+  }
+
+  /** The row of a token whose secret was already checked, by the id inside its plaintext. */
+  private async tokenRow(plaintext: string): Promise<EnrollTokenRow | undefined> {
+    const id = /^stw_enroll_([0-9a-f]{16})_/.exec(plaintext)?.[1];
+    if (!id) return undefined;
+    const row = await this.deps.db.knex<EnrollTokenRow>('enroll_tokens').where({ id }).first();
+    return row
+      ? { ...row, labels: typeof row.labels === 'string' ? JSON.parse(row.labels) : row.labels }
+      : undefined;
   }
 
   /** The Device of a tenant with this permanent identifier (a scan of the tenant's devices: enrollment only). */

@@ -72,12 +72,14 @@ export function opensslVerify(
   bundlePem: string,
   leafPem: string,
   crlsPem?: string,
+  atTime?: number,
 ): { ok: boolean; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'steward-verify-'));
   try {
     writeFileSync(join(dir, 'bundle.pem'), bundlePem);
     writeFileSync(join(dir, 'leaf.pem'), leafPem);
     const args = ['verify', '-CAfile', join(dir, 'bundle.pem'), '-purpose', 'sslclient'];
+    if (atTime !== undefined) args.push('-attime', String(Math.floor(atTime / 1000)));
     if (crlsPem) {
       writeFileSync(join(dir, 'crls.pem'), crlsPem);
       args.push('-crl_check', '-CRLfile', join(dir, 'crls.pem'));
@@ -97,4 +99,26 @@ export function opensslVerify(
 /** `openssl x509 -text` of a PEM certificate. */
 export function certificateText(pem: string): string {
   return execFileSync('openssl', ['x509', '-noout', '-text'], { input: pem, encoding: 'utf8' });
+}
+
+/** The CA's current CRL, as PEM (the API serves DER). */
+export async function crlPem(handle: PkiServer, ca = DEVICE_CA): Promise<string> {
+  const response = await handle.server.app.inject({
+    method: 'GET',
+    url: `/api/v1/certificateauthorities/${ca}/crl`,
+    headers: { authorization: `Bearer ${handle.token}` },
+  });
+  if (response.statusCode !== 200) throw new Error(`crl: ${response.statusCode} ${response.body}`);
+  return execFileSync('openssl', ['crl', '-inform', 'DER', '-outform', 'PEM'], {
+    input: response.rawPayload,
+    encoding: 'utf8',
+  });
+}
+
+/** The CA bundle (the CA and every CA above it), PEM. */
+export async function bundlePem(handle: PkiServer, ca = DEVICE_CA): Promise<string> {
+  const reply = await call<string>(handle.server, 'GET', `/api/v1/certificateauthorities/${ca}/bundle`, {
+    token: handle.token,
+  });
+  return String(reply.body);
 }

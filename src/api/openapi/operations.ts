@@ -1,5 +1,6 @@
 import { CORE_OPERATIONS, CORE_SHAPES } from './areas/core.js';
 import { DEVICE_OPERATIONS, DEVICE_SHAPES } from './areas/device-logs.js';
+import { DEVICE_ACTION_OPERATIONS, DEVICE_ACTION_SHAPES } from './areas/devices.js';
 import { ENROLL_TOKEN_OPERATIONS, ENROLL_TOKEN_SHAPES } from './areas/enroll-tokens.js';
 import { IDENTITY_OPERATIONS, IDENTITY_SHAPES } from './areas/identity.js';
 import { JOURNAL_OPERATIONS, JOURNAL_SHAPES } from './areas/journal.js';
@@ -18,6 +19,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
   ...PKI_OPERATIONS,
   ...ENROLL_TOKEN_OPERATIONS,
   ...DEVICE_OPERATIONS,
+  ...DEVICE_ACTION_OPERATIONS,
 ]);
 
 /** The API's own bodies, by component name (`ref('Status')`). */
@@ -28,4 +30,5 @@ export const API_SHAPES: Readonly<Record<string, JsonSchema>> = {
   ...PKI_SHAPES,
   ...ENROLL_TOKEN_SHAPES,
   ...DEVICE_SHAPES,
+  ...DEVICE_ACTION_SHAPES,
 };
