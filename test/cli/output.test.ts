@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseExpiryDays } from '../../src/cli/commands/keys.js';
+import { conditionMet, timeoutOf } from '../../src/cli/commands/wait.js';
 import { formatDuration } from '../../src/cli/output/age.js';
 import { columnsFor, resourceRows } from '../../src/cli/output/columns.js';
 import { unifiedDiff } from '../../src/cli/output/diff.js';
@@ -7,8 +9,6 @@ import type { Resource } from '../../src/cli/resource.js';
 import type { ConditionStatus } from '../../src/contract/resource.js';
 import { KINDS } from '../../src/kinds.js';
 import { ManifestValidator } from '../../src/schema/validator.js';
-import { conditionMet, timeoutOf } from '../../src/cli/commands/wait.js';
-import { parseExpiryDays } from '../../src/cli/commands/keys.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -115,7 +115,10 @@ describe("get columns, from each kind's schema (x-steward-columns)", () => {
       'READY',
       'REASON',
       'PLATFORM',
-      'IDENTIFIER',
+      'APPROVED',
+      'ASSURANCE',
+      'LAST SEEN',
+      'VERSION',
       'AGE',
     ]);
   });
@@ -126,9 +129,12 @@ describe("get columns, from each kind's schema (x-steward-columns)", () => {
       'READY',
       'REASON',
       'PLATFORM',
+      'APPROVED',
+      'ASSURANCE',
+      'LAST SEEN',
+      'VERSION',
       'IDENTIFIER',
       'USER',
-      'ASSURANCE',
       'AGE',
     ]);
   });
@@ -236,7 +242,12 @@ describe('every kind prints the columns it printed before they moved into the sc
       .map((column) => column.header)
       .slice(3, -1);
   it.each([
-    ['Device', ['PLATFORM', 'IDENTIFIER'], ['PLATFORM', 'IDENTIFIER', 'USER', 'ASSURANCE']],
+    // #14: the operator's view of a device (approved, assurance, last seen, installed version).
+    [
+      'Device',
+      ['PLATFORM', 'APPROVED', 'ASSURANCE', 'LAST SEEN', 'VERSION'],
+      ['PLATFORM', 'APPROVED', 'ASSURANCE', 'LAST SEEN', 'VERSION', 'IDENTIFIER', 'USER'],
+    ],
     [
       'CertificateAuthority',
       ['TYPE', 'ALGORITHM', 'NOT AFTER'],

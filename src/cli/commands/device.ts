@@ -194,13 +194,35 @@ const logsCommand: CommandSpec = {
   },
 };
 
+const approveCommand: CommandSpec = {
+  name: 'approve',
+  summary: 'Approve a device that enrolled with a manual enrollment token',
+  usage: 'device approve NAME',
+  arity: [1, 1],
+  options: {},
+  examples: ['steward device approve tpm-4ab14afc6f963496'],
+  async run(session, args) {
+    const [name] = args.positionals;
+    const client = await session.client();
+    const approved = await client.request<{ name: string; approvedAt: string }>(
+      'POST',
+      `${DEVICES_PATH}/${encodeURIComponent(name)}/approve`,
+      { body: {} },
+    );
+    session.out(
+      `device/${approved.name} approved; it collects its certificate at its next Enroll call with the same token`,
+    );
+    return 0;
+  },
+};
+
 /**
  * `steward device …`: actions on devices beyond their manifests. A subcommand is one entry of
  * `subcommands`.
  */
 export const deviceCommand: CommandSpec = {
   name: 'device',
-  summary: 'Act on devices: request, list and download log bundles',
-  usage: 'device logs NAME ...',
-  subcommands: [logsCommand],
+  summary: 'Act on devices: approve them; request, list and download log bundles',
+  usage: 'device approve|logs NAME ...',
+  subcommands: [approveCommand, logsCommand],
 };
