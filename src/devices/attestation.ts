@@ -7,6 +7,12 @@
  * attestation chain whose nonce extension is SHA-256(nonce) and whose serial or UDID is the
  * device's identifier.
  *
+ * Trust comes from the tenant's Ready AttestationAuthorities of the format: `roots` are the only
+ * anchors, `intermediates` only help build the path, and `allowEkPublicKeyWithoutCertificate` is
+ * passed on. The device API has no field for a bare EK public key (BeginAttestationRequest carries
+ * `ek_certificate` only), so a TPM without an EK certificate cannot attest over it yet, whatever
+ * the authority allows.
+ *
  * Every outcome is recorded on the device (device_records.attestation, shown as the `Attested`
  * condition and `assurance`) and journaled with actor `device:<name>`: `high` assurance is only
  * ever the result of a verification here.
@@ -76,6 +82,25 @@ export class AttestationService {
     const device = await this.device(peer);
     const authorities = await this.authorities(peer.tenant, input.format);
     const now = this.deps.now();
+    const refuse = async (reason: AttestationFailureReason, message: string): Promise<never> => {
+      await this.record(context, peer, {
+        attested: false,
+        format: input.format,
+        authority: null,
+        reason,
+        message,
+        at: now.toISOString(),
+      });
+      throw new ForbiddenError(`attestation refused (${reason}): ${message}`, {
+        details: { check: reason },
+      });
+    };
+    // The identifier a format attests to is only defined for the device of that platform.
+    if (device.spec.platform !== input.format)
+      await refuse(
+        'IdentifierMismatch',
+        `Device "${peer.device}" is of platform ${String(device.spec.platform)}: it cannot attest as ${input.format}`,
+      );
     const nonce = randomBytes(32);
     const row: AttestationChallengeRow = {
       id: randomUUID(),
@@ -91,14 +116,18 @@ export class AttestationService {
     };
     let credential: { credentialBlob: Buffer; encryptedSecret: Buffer } | undefined;
     if (input.format === 'tpm') {
-      if (input.ekCertificate.length === 0 || input.akPublic.length === 0)
-        throw new InvalidError('a TPM attestation needs ek_certificate and ak_public');
       let failure: { reason: AttestationFailureReason; message: string } | undefined;
       for (const authority of authorities) {
+        const trust = trustOf(authority);
+        // The library checks everything, in its order: an empty EK certificate is refused (Chain)
+        // unless the authority allows a bare EK public key, which this API cannot carry (Malformed);
+        // an empty AK public area is Malformed. The identifier is ekIdentifier(EK public key).
         const checked = beginTpmAttestation({
           ekCertificateDer: input.ekCertificate,
           akPublic: input.akPublic,
-          anchorsPem: anchorsOf(authority),
+          anchorsPem: trust.roots,
+          intermediatesPem: trust.intermediates,
+          allowEkPublicKeyWithoutCertificate: trust.allowEkPublicKeyWithoutCertificate,
           expectedIdentifier: String(device.spec.permanentIdentifier),
           now,
         });
@@ -114,18 +143,7 @@ export class AttestationService {
         failure = checked;
         if (checked.reason !== 'Chain') break;
       }
-      if (failure) {
-        await this.record(context, peer, {
-          attested: false,
-          format: 'tpm',
-          authority: null,
-          ...failure,
-          at: now.toISOString(),
-        });
-        throw new ForbiddenError(`attestation refused (${failure.reason}): ${failure.message}`, {
-          details: { check: failure.reason },
-        });
-      }
+      if (failure) await refuse(failure.reason, failure.message);
     }
     await this.deps.db.knex(CHALLENGES).insert(row);
     return {
@@ -149,14 +167,16 @@ export class AttestationService {
       certificateChain: Uint8Array[];
     },
   ): Promise<AttestationOutcome> {
-    const challenge = await this.deps.db
-      .knex<AttestationChallengeRow>(CHALLENGES)
-      .where({ id: input.attestationId, tenant: peer.tenant, device_name: peer.device })
-      .first();
-    if (!challenge)
-      throw new NotFoundError(`attestation ${input.attestationId} is unknown or was already used`);
-    // Used once, whatever the outcome.
-    await this.deps.db.knex(CHALLENGES).where({ id: challenge.id }).delete();
+    const unknown = () =>
+      new NotFoundError(`attestation ${input.attestationId} is unknown or was already used`);
+    // Only the device's own challenges exist for it: another device's (or tenant's) id is unknown.
+    const mine = { id: input.attestationId, tenant: peer.tenant, device_name: peer.device };
+    const challenge = await this.deps.db.knex<AttestationChallengeRow>(CHALLENGES).where(mine).first();
+    if (!challenge) throw unknown();
+    // Used once, whatever the outcome: only the call whose delete took the row goes on, so two
+    // concurrent Attests with one id cannot both be verified.
+    const taken = await this.deps.db.knex(CHALLENGES).where(mine).delete();
+    if (taken !== 1) throw unknown();
     const now = this.deps.now();
     const at = now.toISOString();
     const fail = (reason: AttestationFailureReason, message: string) =>
@@ -176,9 +196,15 @@ export class AttestationService {
     if (!peer.spki) return fail('Malformed', 'the call carried no identity certificate key to bind');
 
     if (challenge.format === 'tpm') {
+      // Only the secret's hash is kept, so the constant-time comparison is of the hashes; the
+      // library's own comparison below is then of the presented secret with itself.
       const presented = createHash('sha256').update(input.activatedSecret).digest();
       const expected = Buffer.from(challenge.secret_hash ?? '', 'hex');
-      if (expected.length !== presented.length || !timingSafeEqual(expected, presented))
+      if (
+        input.activatedSecret.length === 0 ||
+        expected.length !== presented.length ||
+        !timingSafeEqual(expected, presented)
+      )
         return fail(
           'Activation',
           'the activated secret is not the one encrypted to the EK: credential activation failed',
@@ -213,7 +239,7 @@ export class AttestationService {
     for (const authority of await this.authorities(peer.tenant, 'apple')) {
       const verified = verifyAppleAttestation({
         chainDer: input.certificateChain,
-        anchorsPem: anchorsOf(authority),
+        anchorsPem: trustOf(authority).roots,
         nonce: challenge.nonce,
         expectedIdentifier: String(device.spec.permanentIdentifier),
         identitySpkiDer: peer.spki,
@@ -286,7 +312,23 @@ export class AttestationService {
   }
 }
 
-function anchorsOf(authority: StoredResource): string[] {
-  const spec = authority.spec as { roots?: string[]; intermediates?: string[] };
-  return [...(spec.roots ?? []), ...(spec.intermediates ?? [])];
+/**
+ * An AttestationAuthority's trust: `roots` are the anchors; `intermediates` only complete a path
+ * to them (never anchors themselves); the bare-EK allowance is off unless set to true.
+ */
+function trustOf(authority: StoredResource): {
+  roots: string[];
+  intermediates: string[];
+  allowEkPublicKeyWithoutCertificate: boolean;
+} {
+  const spec = authority.spec as {
+    roots?: string[];
+    intermediates?: string[];
+    allowEkPublicKeyWithoutCertificate?: boolean;
+  };
+  return {
+    roots: spec.roots ?? [],
+    intermediates: spec.intermediates ?? [],
+    allowEkPublicKeyWithoutCertificate: spec.allowEkPublicKeyWithoutCertificate === true,
+  };
 }
