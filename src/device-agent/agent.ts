@@ -73,15 +73,23 @@ export class DeviceAgent {
 
   /** Enrolls with a token; answers false while the device waits for approval. */
   async enroll(token: string, displayName?: string): Promise<boolean> {
-    const anonymous = createClient(DeviceService, this.transport());
-    const answer = await anonymous.enroll({
-      token,
-      csrPem: this.keys.csrPem,
-      platform: this.options.platform,
-      permanentIdentifier: this.options.identifier,
-      name: this.options.name ?? '',
-      displayName: displayName ?? '',
-    });
+    // Its own connection, without a client certificate, closed once answered (left open, each
+    // enrollment of a fleet would hold an idle connection on the server for minutes).
+    const session = new Http2SessionManager(this.options.url, undefined, { ca: this.options.trustPem });
+    const anonymous = createClient(
+      DeviceService,
+      createGrpcTransport({ baseUrl: this.options.url, sessionManager: session }),
+    );
+    const answer = await anonymous
+      .enroll({
+        token,
+        csrPem: this.keys.csrPem,
+        platform: this.options.platform,
+        permanentIdentifier: this.options.identifier,
+        name: this.options.name ?? '',
+        displayName: displayName ?? '',
+      })
+      .finally(() => session.abort());
     this.deviceName = answer.deviceName;
     if (answer.state !== EnrollmentState.ENROLLED || !answer.identity) return false;
     this.useIdentity(answer.identity);
@@ -147,10 +155,6 @@ export class DeviceAgent {
       DeviceService,
       createGrpcTransport({ baseUrl: this.options.url, sessionManager: this.session }),
     );
-  }
-
-  private transport() {
-    return createGrpcTransport({ baseUrl: this.options.url, nodeOptions: { ca: this.options.trustPem } });
   }
 }
 
