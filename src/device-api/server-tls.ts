@@ -116,6 +116,33 @@ export async function selfManagedServerTls(
   };
 }
 
+/**
+ * A server certificate issued by a Steward CertificateAuthority for a key made here (kept in
+ * memory only). Agents trust that CA's chain: `trustPem` is the issuing CA up to its root.
+ */
+export async function stewardCaServerTls(
+  issue: (request: {
+    publicKeyPem: string;
+    names: { dns: string[]; ips: string[] };
+  }) => Promise<{ certificatePem: string; chainPem: string; notBefore: Date; notAfter: Date }>,
+  names: { dns: string[]; ips: string[] },
+): Promise<ServerTls> {
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
+  const spki = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const issued = await issue({ publicKeyPem: toPem('PUBLIC KEY', spki), names });
+  return {
+    keyPem: toPem('PRIVATE KEY', pkcs8),
+    certificatePem: issued.certificatePem + issued.chainPem,
+    trustPem: issued.chainPem,
+    notBefore: issued.notBefore,
+    notAfter: issued.notAfter,
+  };
+}
+
 async function importPrivate(key: KeyObject): Promise<webcrypto.CryptoKey> {
   const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
   return webcrypto.subtle.importKey('pkcs8', pkcs8, ALGORITHM, false, ['sign']);
