@@ -95,6 +95,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: async () => (await import('./commands/enroll-tokens.js')).enrollTokensCommand,
   },
   {
+    name: 'simulate',
+    summary: 'Run a simulated fleet of devices against the device API (enroll, check in, report)',
+    load: async () => (await import('./commands/simulate.js')).simulateCommand,
+  },
+  {
     name: 'users',
     summary: 'Administer the users of the current tenant (session only)',
     load: async () => (await import('./commands/users.js')).usersCommand,
