@@ -149,4 +149,36 @@ describe('device identity on a fake clock', () => {
     expect(refused.rawMessage).toMatch(/revoked at .*keyCompromise/);
     device.close();
   });
+
+  it('a Device that names another CA has its certificates from the earlier CA revoked', async () => {
+    await deviceCa(handle);
+    await handle.relogin();
+    const { token } = await enrollToken(handle);
+    const device = await agent(handle, 'host-moving');
+    await device.enroll(token);
+    await device.checkIn();
+    const name = device.deviceName!;
+    const bundle = await bundlePem(handle);
+    const stored = await handle.server.services.store.get({ tenant: 'default', kind: 'Device', name });
+    const moved = await call(handle.server, 'POST', '/api/v1/apply', {
+      token: handle.token,
+      body: [
+        {
+          apiVersion: 'steward.dev/v1',
+          kind: 'Device',
+          metadata: { name, labels: stored?.labels },
+          spec: { ...stored?.spec, identity: { caRef: { name: 'device-root' } } },
+        },
+      ],
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    await waitFor(handle, name, (resource) => condition(resource, 'CertificateValid')?.status === 'False', {
+      kind: 'Device',
+    });
+    const refused = await refusal(device.checkIn());
+    expect(refused.rawMessage).toMatch(/revoked at .*affiliationChanged/);
+    const verdict = opensslVerify(bundle, device.certificatePem!, await crlPem(handle), clock.now());
+    expect(verdict.output).toMatch(/certificate revoked/);
+    device.close();
+  });
 });
