@@ -14,6 +14,7 @@
  * A device does one thing at a time (check in, then act on the answer, then sleep), as a real
  * agent does, so its own calls never race each other; devices run concurrently.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { type CheckInResponse, UpdateState } from '../device-api/gen/steward/device/v1/device_pb.js';
@@ -164,6 +165,14 @@ export class SimulatedFleet {
   }
 
   /**
+   * Makes every device's key and CSR ahead of enrollment (enroll makes those still missing), so
+   * that a benchmark of enrollment times the calls and not the key generation.
+   */
+  async prepare(): Promise<void> {
+    for (const device of this.devices) device.agent ??= await this.newAgent(device);
+  }
+
+  /**
    * Enrolls every device not yet enrolled, `concurrency` at a time (key, CSR, Enroll). A refused
    * enrollment is counted and left for `run` to retry at the check-in interval; so is one that
    * waits for approval. Stops starting new ones when the signal aborts.
@@ -180,11 +189,14 @@ export class SimulatedFleet {
   /**
    * Every device checks in (or, not enrolled yet, enrolls) on its own timer until the signal
    * aborts; resolves once every device's current call has ended. The first check-ins are spread
-   * over one interval so the fleet does not arrive in one burst.
+   * over one interval so the fleet does not arrive in one burst. `intervalMs` overrides the
+   * fleet's interval for this run (a benchmark paces, then saturates, the same fleet).
    */
-  async run(signal: AbortSignal): Promise<void> {
-    const interval = this.options.checkInIntervalMs ?? 5_000;
+  async run(signal: AbortSignal, intervalMs?: number): Promise<void> {
+    const interval = intervalMs ?? this.options.checkInIntervalMs ?? 5_000;
     const jitter = this.options.jitter ?? 0.1;
+    // Every device waits on the one signal.
+    setMaxListeners(this.devices.length + 10, signal);
     await Promise.all(
       this.devices.map(async (device) => {
         let wait = interval * this.random();
@@ -229,19 +241,23 @@ export class SimulatedFleet {
 
   private async enrollOne(device: SimulatedDevice): Promise<void> {
     try {
-      device.agent ??= await DeviceAgent.create({
-        url: this.options.url,
-        trustPem: this.options.trustPem,
-        platform: this.options.platform ?? 'linux',
-        identifier: device.name,
-        name: device.name,
-      });
+      device.agent ??= await this.newAgent(device);
       const started = performance.now();
       device.enrolled = await device.agent.enroll(this.options.enrollToken, `Simulated ${device.name}`);
       this.enrollLatency.record(performance.now() - started);
     } catch (error) {
       this.count(`enroll ${codeName(error)}`);
     }
+  }
+
+  private newAgent(device: SimulatedDevice): Promise<DeviceAgent> {
+    return DeviceAgent.create({
+      url: this.options.url,
+      trustPem: this.options.trustPem,
+      platform: this.options.platform ?? 'linux',
+      identifier: device.name,
+      name: device.name,
+    });
   }
 
   private async checkInOne(device: SimulatedDevice): Promise<void> {
