@@ -148,6 +148,8 @@ export class DeviceAgent {
       ca: this.options.trustPem,
       cert: identity.certificatePem + identity.chainPem.join(''),
       key: this.keys.pem,
+      // Room for a full log bundle (10 MiB) in flight on the session.
+      maxSessionMemory: 32,
     };
     // One kept-alive HTTP/2 connection for every call of this device, as a real agent holds.
     this.session = new Http2SessionManager(this.options.url, { pingIntervalMs: 30_000 }, nodeOptions);

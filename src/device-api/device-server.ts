@@ -76,6 +76,9 @@ export async function startDeviceServer(options: {
       requestCert: true,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
+      // Node's default (10 MB per session) resets a stream carrying a full log bundle before
+      // Connect can answer its own, clearer limit (readMaxBytes: resource_exhausted).
+      maxSessionMemory: 32,
     },
     handler,
   );

@@ -79,7 +79,7 @@ export function deviceContext(
 ): OperationContext {
   return {
     tenant,
-    actor: { type: 'device', id: name, name: `device:${name}` },
+    actor: { type: 'device', id: name, name },
     requestId,
     source,
     authorize(permission) {

@@ -9,7 +9,7 @@ import { systemContext } from '../../src/context.js';
 import { deviceYaml, runCli, useCliServer } from './harness.js';
 
 function deviceContext(name: string) {
-  return systemContext('default', { type: 'device', id: name, name: `device:${name}` }, `upload-${name}`);
+  return systemContext('default', { type: 'device', id: name, name }, `upload-${name}`);
 }
 
 describe('device log helpers', () => {

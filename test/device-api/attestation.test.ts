@@ -163,10 +163,12 @@ describe.skipIf(missing.length > 0)(title, { timeout: 40_000 }, () => {
       reason: 'Verified',
     });
     const journal = await call<{
-      items: Array<{ operation: string; result: string; actor: { name: string } }>;
+      items: Array<{ operation: string; result: string; actor: { type: string; name: string } }>;
     }>(handle.server, 'GET', '/api/v1/journal?kind=Device&name=tpm-good');
     expect(
-      journal.body.items.map((entry) => `${entry.operation}:${entry.result}:${entry.actor.name}`),
+      journal.body.items.map(
+        (entry) => `${entry.operation}:${entry.result}:${entry.actor.type}:${entry.actor.name}`,
+      ),
     ).toContain('attest:verified:device:tpm-good');
 
     // Used once: the same answer again is NotFound, and changes nothing.
@@ -289,11 +291,11 @@ describe.skipIf(missing.length > 0)(title, { timeout: 40_000 }, () => {
       await shows('tpm-failing', 'Signature', answer.message);
     }
     const journal = await call<{
-      items: Array<{ operation: string; result: string; actor: { name: string } }>;
+      items: Array<{ operation: string; result: string; actor: { type: string; name: string } }>;
     }>(handle.server, 'GET', '/api/v1/journal?kind=Device&name=tpm-failing');
     const attests = journal.body.items
       .filter((entry) => entry.operation === 'attest')
-      .map((entry) => `${entry.result}:${entry.actor.name}`);
+      .map((entry) => `${entry.result}:${entry.actor.type}:${entry.actor.name}`);
     expect(attests).toEqual(Array(4).fill('failed:device:tpm-failing'));
     device.close();
   });

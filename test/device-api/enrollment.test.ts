@@ -58,12 +58,12 @@ describe('device enrollment', () => {
     expect(answer.deviceName).toBe(device.deviceName);
     expect(answer.renew).toBe(false);
 
-    const journal = await call<{ items: Array<{ operation: string; actor: { name: string } }> }>(
-      handle.server,
-      'GET',
-      `/api/v1/journal?kind=Device&name=${device.deviceName}`,
+    const journal = await call<{
+      items: Array<{ operation: string; actor: { type: string; name: string } }>;
+    }>(handle.server, 'GET', `/api/v1/journal?kind=Device&name=${device.deviceName}`);
+    const operations = journal.body.items.map(
+      (entry) => `${entry.operation}:${entry.actor.type}:${entry.actor.name}`,
     );
-    const operations = journal.body.items.map((entry) => `${entry.operation}:${entry.actor.name}`);
     expect(operations).toContain(`enroll:device:${device.deviceName}`);
     expect(operations).toContain(`report:device:${device.deviceName}`);
     expect(JSON.stringify(journal.body)).not.toContain(token.split('_').at(-1));

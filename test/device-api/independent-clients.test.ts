@@ -127,10 +127,14 @@ describe('@grpc/grpc-js with @grpc/proto-loader', () => {
       ),
     );
     return new Promise((done) => {
-      client.checkIn({}, { deadline: Date.now() + 5_000 }, (error: grpc.ServiceError | null, answer?: Record<string, unknown>) => {
-        client.close();
-        done({ error, answer });
-      });
+      client.checkIn(
+        {},
+        { deadline: Date.now() + 5_000 },
+        (error: grpc.ServiceError | null, answer?: Record<string, unknown>) => {
+          client.close();
+          done({ error, answer });
+        },
+      );
     });
   }
 

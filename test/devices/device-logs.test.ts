@@ -9,7 +9,7 @@ const PASSWORD = 'device-logs-password-1';
 
 /** The context the device API hands the service for a device's own call (actor `device:<name>`). */
 function deviceContext(tenant: string, name: string): OperationContext {
-  return systemContext(tenant, { type: 'device', id: name, name: `device:${name}` }, `upload-${name}`);
+  return systemContext(tenant, { type: 'device', id: name, name }, `upload-${name}`);
 }
 
 interface LogItem {
@@ -141,7 +141,7 @@ describe.each(DIALECTS)('device log bundles on $dialect', ({ create }) => {
       entries.map((entry) => [entry.operation, entry.kind, entry.result, entry.actor_name, entry.reason]),
     ).toEqual([
       ['logs.request', 'Device', 'requested', 'admin', `log bundle ${id}`],
-      ['logs.upload', 'Device', 'uploaded', 'device:logs-journal', `log bundle ${id}`],
+      ['logs.upload', 'Device', 'uploaded', 'logs-journal', `log bundle ${id}`],
     ]);
     expect((await call(suite.server, 'GET', '/api/v1/journal/verify')).body).toMatchObject({ ok: true });
   });
