@@ -4,9 +4,9 @@
  * (enroll-tokens.ts) reads and writes the rows.
  */
 import { randomBytes } from 'node:crypto';
+import { hashSecret } from '../auth/tokens.js';
 import { parseDuration } from '../contract/duration.js';
 import type { FieldProblem } from '../errors.js';
-import { hashSecret } from '../auth/tokens.js';
 import type { EnrollTokenRow } from './device-tables.js';
 
 /**

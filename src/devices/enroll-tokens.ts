@@ -10,8 +10,8 @@ import { secretMatches } from '../auth/tokens.js';
 import type { OperationContext } from '../context.js';
 import { type FieldProblem, InvalidError, NotFoundError } from '../errors.js';
 import type { JournalWriter } from '../journal/journal-writer.js';
-import type { ResourceStore } from '../store/resource-store.js';
 import { type Database, type Executor, fromJsonColumn, toJsonColumn } from '../store/database.js';
+import type { ResourceStore } from '../store/resource-store.js';
 import type { EnrollTokenRow } from './device-tables.js';
 import {
   type CreateEnrollTokenInput,

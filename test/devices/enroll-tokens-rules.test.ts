@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseToken } from '../../src/auth/tokens.js';
+import type { EnrollTokenRow } from '../../src/devices/device-tables.js';
 import {
   enrollTokenView,
   newEnrollToken,
@@ -8,7 +9,6 @@ import {
   resolveExpiry,
   tokenRefusal,
 } from '../../src/devices/enroll-token-rules.js';
-import type { EnrollTokenRow } from '../../src/devices/device-tables.js';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 
