@@ -51,7 +51,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   {
     name: 'device',
-    summary: 'Act on devices: request, list and download log bundles',
+    summary: 'Act on devices: approve them; request, list and download log bundles',
     load: async () => (await import('./commands/device.js')).deviceCommand,
   },
   {

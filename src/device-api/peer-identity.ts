@@ -105,6 +105,9 @@ export class PeerIdentities {
     this.loader = new DataLoader((fingerprints) => this.lookup(fingerprints), {
       cache: false,
       maxBatchSize: 500,
+      // HTTP/2 hands each request over in its own callback: waiting for the end of the event
+      // loop's I/O phase (not the microtask queue, DataLoader's default) is what gathers them.
+      batchScheduleFn: (callback) => setImmediate(callback),
     });
   }
 

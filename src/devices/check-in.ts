@@ -61,14 +61,15 @@ export class CheckInService {
       checkInSeconds: number;
     },
   ) {
-    this.profileLoader = new DataLoader((keys) => this.loadProfiles(keys), {
+    // Batched at the end of the event loop's I/O phase, when concurrent check-ins have arrived
+    // (HTTP/2 hands each request over in its own callback; DataLoader's default is one microtask).
+    const batching = {
       cache: false,
       maxBatchSize: 500,
-    });
-    this.logLoader = new DataLoader((keys) => this.loadLogRequests(keys), {
-      cache: false,
-      maxBatchSize: 500,
-    });
+      batchScheduleFn: (callback: () => void) => setImmediate(callback),
+    };
+    this.profileLoader = new DataLoader((keys) => this.loadProfiles(keys), batching);
+    this.logLoader = new DataLoader((keys) => this.loadLogRequests(keys), batching);
   }
 
   /**

@@ -71,7 +71,7 @@ describe('the steward binary', () => {
     const listed = await spawnCli(['get', 'dev', '-l', 'team=infra'], suite.env);
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(
-      /^NAME\s+READY\s+REASON\s+PLATFORM\s+IDENTIFIER\s+AGE\nbin-a\s+Unknown\s+<none>\s+linux\s+machine-bin-a\s+\d+s\n$/,
+      /^NAME\s+READY\s+REASON\s+PLATFORM\s+APPROVED\s+ASSURANCE\s+LAST SEEN\s+VERSION\s+AGE\nbin-a\s+Unknown\s+<none>\s+linux(\s+<none>){4}\s+\d+s\n$/,
     );
   });
 

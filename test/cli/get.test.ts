@@ -61,11 +61,14 @@ describe('steward get, describe, delete and wait against a running server', () =
     const result = await cli(['get', 'devices']);
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s{3,}READY\s{3,}REASON\s{3,}PLATFORM\s{3,}IDENTIFIER\s{3,}AGE$/);
-    expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 5))).toEqual([
-      ['gw-1', 'True', 'Issued', 'linux', 'machine-gw-1'],
-      ['gw-2', 'Unknown', '<none>', 'linux', 'machine-gw-2'],
-      ['laptop-1', 'Unknown', '<none>', 'linux', 'machine-laptop-1'],
+    expect(lines[0]).toMatch(
+      /^NAME\s{3,}READY\s{3,}REASON\s{3,}PLATFORM\s{3,}APPROVED\s{3,}ASSURANCE\s{3,}LAST SEEN\s{3,}VERSION\s{3,}AGE$/,
+    );
+    // Devices the engine has not reconciled show no approval, assurance, presence or version yet.
+    expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 6))).toEqual([
+      ['gw-1', 'True', 'Issued', 'linux', '<none>', '<none>'],
+      ['gw-2', 'Unknown', '<none>', 'linux', '<none>', '<none>'],
+      ['laptop-1', 'Unknown', '<none>', 'linux', '<none>', '<none>'],
     ]);
     // Columns line up: every row's READY starts where the header's does.
     const readyAt = lines[0].indexOf('READY');
