@@ -161,7 +161,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     deviceApiEndpoint: new DeviceApiEndpoint(),
     /** The clock every device-side service reads (the test clock when one is given). */
     now: clock ?? (() => new Date()),
-    deviceLogs: new DeviceLogService({ db, store, journal, now: clock }),
+    deviceLogs: new DeviceLogService({ db, store, journal, now: clock, changes }),
     enrollTokens: new EnrollTokenService({ db, store, journal, clock: clock ?? (() => new Date()) }),
     metrics: new ServerMetrics([engine.metrics.registry]),
     async close() {

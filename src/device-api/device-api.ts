@@ -103,7 +103,7 @@ export async function startDeviceApi(services: Services, config: StewardConfig):
         now,
       }),
       identities,
-      peers: new PeerIdentities(db, now),
+      peers: new PeerIdentities(db, now, () => services.pki.revocation.revocations),
       presence,
       checkIns: new CheckInService({
         db,

@@ -187,6 +187,7 @@ export function deviceHandlers(deps: DeviceHandlerDeps): ServiceImpl<typeof Devi
         request.contentType || 'application/octet-stream',
         request.content,
       );
+      deps.checkIns.forget(peer.tenant, peer.device);
       return { logId: stored.id, size: BigInt(stored.size) };
     }),
   };

@@ -4,10 +4,10 @@
  * so the chain is Steward's by construction (TLS has already proven possession of the key); the
  * record names the tenant, the CA and the Device.
  *
- * Revocation and expiry are checked on every call, not per connection: a device whose certificate
- * is revoked (or whose Device is deleted) is refused on its very next call, in any process. The
- * lookups of all calls arriving in one turn of the event loop share one query (DataLoader), so a
- * fleet checking in costs a few queries a second, not one per call.
+ * Revocation and expiry are checked on every call, not per connection. What a certificate is (its
+ * record, its Device) is cached for a second; a revocation committed in this process is seen on the
+ * very next call (RevocationService counts them), one committed by another process within that
+ * second. Lookups of calls arriving together share one query (DataLoader).
  */
 import { createHash } from 'node:crypto';
 import DataLoader from 'dataloader';
@@ -94,12 +94,24 @@ export function judgeCertificate(
   };
 }
 
+/**
+ * How long what a certificate is (its record, its Device) is believed without looking again. A
+ * revocation committed in this process is seen at once (the revocation count moves); one made by
+ * another process, at most this late.
+ */
+const FRESH_MS = 1_000;
+/** Cached certificates at most; beyond, the cache starts over (a fleet's worth fits). */
+const MAX_CACHED = 200_000;
+
 export class PeerIdentities {
   private readonly loader: DataLoader<string, CertificateFacts | undefined>;
+  private known = new Map<string, { facts: CertificateFacts | undefined; revocations: number; at: number }>();
 
   constructor(
     private readonly db: Database,
     private readonly now: () => Date,
+    /** The count of revocations committed in this process (RevocationService.revocations). */
+    private readonly revocations: () => number = () => 0,
   ) {
     // No cache: every call must see revocations made since the last one.
     this.loader = new DataLoader((fingerprints) => this.lookup(fingerprints), {
@@ -121,7 +133,16 @@ export class PeerIdentities {
    * @throws UnauthorizedError naming the failed check (details.check).
    */
   async verify(fingerprint: string): Promise<DevicePeer> {
-    const verdict = judgeCertificate(fingerprint, await this.loader.load(fingerprint), this.now());
+    const revocations = this.revocations();
+    const at = Date.now();
+    let entry = this.known.get(fingerprint);
+    if (!entry || entry.revocations !== revocations || at - entry.at > FRESH_MS) {
+      entry = { facts: await this.loader.load(fingerprint), revocations, at };
+      if (this.known.size >= MAX_CACHED) this.known = new Map();
+      this.known.set(fingerprint, entry);
+    }
+    // Expiry is judged now, on every call, whatever was cached.
+    const verdict = judgeCertificate(fingerprint, entry.facts, this.now());
     if (!verdict.ok) throw new UnauthorizedError(verdict.message, { details: { check: verdict.check } });
     return verdict.peer;
   }

@@ -43,6 +43,8 @@ const ATTESTING_PLATFORMS = new Set(['tpm', 'apple']);
 /** How long a cached profile is believed: bounds how stale another process's write can look. */
 const PROFILE_TTL_MS = 30_000;
 const MAX_TEXT = 256;
+/** How long a device's pending log requests are believed (another process's request shows this late). */
+const LOG_REQUESTS_FRESH_MS = 1_000;
 
 export class CheckInService {
   private readonly profiles = new Map<string, Profile>();
@@ -50,6 +52,14 @@ export class CheckInService {
   private readonly reported = new Map<string, string>();
   private readonly profileLoader: DataLoader<string, Omit<Profile, 'loadedAt'> | null>;
   private readonly logLoader: DataLoader<string, Array<{ id: string; requestedAt: string }>>;
+  /**
+   * Pending log requests per device, believed for a second; a request made in this process drops
+   * its device's entry at once (through the change feed), so the next check-in sees it.
+   */
+  private logRequests = new Map<
+    string,
+    { requests: Array<{ id: string; requestedAt: string }>; at: number }
+  >();
 
   constructor(
     private readonly deps: {
@@ -70,6 +80,9 @@ export class CheckInService {
     };
     this.profileLoader = new DataLoader((keys) => this.loadProfiles(keys), batching);
     this.logLoader = new DataLoader((keys) => this.loadLogRequests(keys), batching);
+    deps.changes.subscribe((keys) => {
+      for (const key of keys) if (key.kind === 'Device') this.logRequests.delete(`${key.tenant}/${key.name}`);
+    });
   }
 
   /**
@@ -83,7 +96,7 @@ export class CheckInService {
     report: CheckInReport,
   ): Promise<CheckInAnswer> {
     const key = `${context.tenant}/${device}`;
-    const [profile, logRequests] = await Promise.all([this.profile(key), this.logLoader.load(key)]);
+    const [profile, logRequests] = await Promise.all([this.profile(key), this.pendingLogs(key)]);
     const records: JournalRecord[] = [];
     let installedChanged = false;
     if (report.installed && profile) {
@@ -143,9 +156,20 @@ export class CheckInService {
     };
   }
 
-  /** Forgets a device's cached profile (after its attestation or deletion in this process). */
+  /** Forgets what is cached of a device (after its attestation, a log upload, a change). */
   forget(tenant: string, device: string): void {
     this.profiles.delete(`${tenant}/${device}`);
+    this.logRequests.delete(`${tenant}/${device}`);
+  }
+
+  private async pendingLogs(key: string): Promise<Array<{ id: string; requestedAt: string }>> {
+    const cached = this.logRequests.get(key);
+    const now = Date.now();
+    if (cached && now - cached.at < LOG_REQUESTS_FRESH_MS) return cached.requests;
+    const requests = await this.logLoader.load(key);
+    if (this.logRequests.size >= 200_000) this.logRequests = new Map();
+    this.logRequests.set(key, { requests, at: now });
+    return requests;
   }
 
   private async profile(key: string): Promise<Profile | null> {

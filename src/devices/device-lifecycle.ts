@@ -70,7 +70,7 @@ export class DeviceLifecycle {
   /** Revokes the device's certificates from CAs it no longer names (`affiliationChanged`). */
   async revokeFrom(context: OperationContext, name: string, issuers: readonly string[]): Promise<void> {
     const now = this.deps.now();
-    await this.deps.db.transaction((trx) =>
+    const serials = await this.deps.db.transaction((trx) =>
       this.deps.revocation.revokeOwnerIn(
         trx,
         context,
@@ -80,6 +80,7 @@ export class DeviceLifecycle {
         now,
       ),
     );
+    if (serials.length > 0) this.deps.revocation.revoked();
   }
 
   /** The finalizer's work: every certificate revoked, then the device's own rows removed. */

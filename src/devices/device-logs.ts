@@ -10,6 +10,7 @@ import type { OperationContext } from '../context.js';
 import { BadRequestError, ConflictError, ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
 import { DEFAULT_PAGE, MAX_PAGE } from '../resources/resource-queries.js';
+import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database, Executor } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { DeviceLogRow } from './device-tables.js';
@@ -133,6 +134,8 @@ export interface DeviceLogDeps {
   store: ResourceStore;
   journal: JournalWriter;
   now?: () => Date;
+  /** Told of the device a request is for, once committed (the device API's check-in cache listens). */
+  changes?: ChangeFeed;
 }
 
 /**
@@ -198,6 +201,7 @@ export class DeviceLogService {
       });
       await this.deps.journal.append(trx, context, [logRecord('logs.request', 'requested', device, id)]);
     });
+    this.deps.changes?.publish([{ tenant: context.tenant, kind: DEVICE, name: device }]);
     return { id, state: 'requested', requestedAt };
   }
 

@@ -263,6 +263,8 @@ export class CaLifecycle {
       await this.deps.issued.purge(trx, context.tenant, name);
       await this.deps.repository.purge(trx, context.tenant, name);
     });
+    // Its issued certificates are gone from the records: whoever cached them looks again.
+    this.deps.revocation.revoked();
     this.deps.keyring.forget(context.tenant, name);
   }
 }

@@ -65,7 +65,24 @@ export function parseRevocationReason(value: unknown): RevocationReason {
 }
 
 export class RevocationService {
+  /**
+   * Counts the revocations this process has committed: whoever caches what a certificate is
+   * (the device API's peer lookups) looks again once it moves. Callers of revokeOwnerIn, which
+   * runs inside their transaction, call `revoked()` after their commit.
+   */
+  private revocationCount = 0;
+
   constructor(private readonly deps: RevocationDeps) {}
+
+  /** How many revocations this process has committed (see revocationCount). */
+  get revocations(): number {
+    return this.revocationCount;
+  }
+
+  /** Notes a revocation committed by a caller's own transaction (revokeOwnerIn). */
+  revoked(): void {
+    this.revocationCount += 1;
+  }
 
   /**
    * Revokes one certificate of CA `caName` (context's tenant) with a reason (RFC 5280 name,
@@ -107,6 +124,7 @@ export class RevocationService {
       await this.deps.journal.append(trx, context, [revokeRecord(caName, serial, reason, now)]);
       return { serial, revokedAt: now.toISOString(), reason, alreadyRevoked: false };
     });
+    if (!result.alreadyRevoked) this.revoked();
     // Its finalizer waits for unrevoked certificates; without a wake-up it would look again only
     // when the last of them expires.
     if (ca.deletionTimestamp && !result.alreadyRevoked)
@@ -125,7 +143,11 @@ export class RevocationService {
   ): Promise<string[]> {
     const now = this.deps.now();
     const issuers = await this.issuersOf(context.tenant, owner, now);
-    return this.deps.db.transaction((trx) => this.revokeOwnerIn(trx, context, issuers, owner, reason, now));
+    const serials = await this.deps.db.transaction((trx) =>
+      this.revokeOwnerIn(trx, context, issuers, owner, reason, now),
+    );
+    if (serials.length > 0) this.revoked();
+    return serials;
   }
 
   /** The names of the CAs holding unexpired, unrevoked certificates of `owner`. */
