@@ -35,10 +35,11 @@ export function deviceNameFor(platform: string, identifier: string): string {
  */
 export function identityRequest(
   device: { name: string; platform: string; identifier: string; validityMs?: number },
-  csrPem: string,
+  /** The device's CSR, or the key of a CSR already verified (enrollment checks it before writing). */
+  key: { csr: string } | { publicKey: Uint8Array },
 ): LeafIssueRequest {
   return {
-    csr: csrPem,
+    ...key,
     subject: { commonName: device.name },
     subjectAltNames: {
       permanentIdentifiers: [device.identifier],

@@ -118,8 +118,10 @@ export class EnrollmentService {
       collectOnly = refusal;
     }
     checkShape(input);
+    let requestKey: Buffer;
     try {
-      verifyCsr(input.csrPem);
+      // Verified once, here: the certificate is then issued for its key (no second verification).
+      requestKey = verifyCsr(input.csrPem).spki;
     } catch (error) {
       throw new InvalidError(`csr_pem: ${(error as Error).message}`, {
         problems: [{ pointer: '/csr_pem', message: (error as Error).message }],
@@ -201,7 +203,7 @@ export class EnrollmentService {
         deviceName: name,
         message: `Device "${name}" waits for approval (steward device approve ${name}); call Enroll again with the same token to collect the certificate`,
       };
-    const identity = await this.deps.identities.issue(context, device, caName, input.csrPem);
+    const identity = await this.deps.identities.issue(context, device, caName, { publicKey: requestKey });
     return { state: 'enrolled', deviceName: name, identity };
   }
 

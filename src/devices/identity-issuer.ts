@@ -43,7 +43,7 @@ export class IdentityIssuer {
     context: OperationContext,
     device: StoredResource | Record<string, unknown>,
     caName: string,
-    csrPem: string,
+    key: { csr: string } | { publicKey: Uint8Array },
   ): Promise<IssuedIdentity> {
     const { name, spec } = facts(device);
     const validity = spec.identity?.validity;
@@ -54,7 +54,7 @@ export class IdentityIssuer {
         identifier: spec.permanentIdentifier,
         validityMs: typeof validity === 'string' ? requireDuration(validity) : undefined,
       },
-      csrPem,
+      key,
     );
     const issued = await this.deps.issuance.issueOne(context, caName, request, { clipValidity: true });
     const chain = await this.deps.publication.chain(context.tenant, caName);
@@ -79,7 +79,7 @@ export class IdentityIssuer {
       throw new ConflictError(
         `Device "${deviceName}" has no identity CA (spec.identity.caRef) to renew from`,
       );
-    return this.issue(context, device, caName, csrPem);
+    return this.issue(context, device, caName, { csr: csrPem });
   }
 }
 

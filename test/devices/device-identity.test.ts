@@ -42,7 +42,7 @@ describe('the name an enrolling device gets', () => {
 describe('the identity certificate request', () => {
   it('puts a URN identifier in a PermanentIdentifier and a URI SAN, clientAuth, owned by the Device', () => {
     expect(
-      identityRequest({ name: 'tpm-1', platform: 'tpm', identifier: EK, validityMs: 1000 }, 'CSR'),
+      identityRequest({ name: 'tpm-1', platform: 'tpm', identifier: EK, validityMs: 1000 }, { csr: 'CSR' }),
     ).toEqual({
       csr: 'CSR',
       subject: { commonName: 'tpm-1' },
@@ -54,7 +54,8 @@ describe('the identity certificate request', () => {
   });
   it('puts a serial number in a PermanentIdentifier only', () => {
     expect(
-      identityRequest({ name: 'mac', platform: 'apple', identifier: 'C02XG2JHJG5H' }, 'CSR').subjectAltNames,
+      identityRequest({ name: 'mac', platform: 'apple', identifier: 'C02XG2JHJG5H' }, { csr: 'CSR' })
+        .subjectAltNames,
     ).toEqual({ permanentIdentifiers: ['C02XG2JHJG5H'] });
   });
   it('asks for renewal two thirds into the validity', () => {
