@@ -32,10 +32,14 @@ describe.skipIf(missing.length > 0)(title, { timeout: 30_000 }, () => {
   let tpm: SoftwareTpm;
   let otherManufacturerDir: string;
   let otherManufacturerRootPem: string;
-  const now = new Date();
+  // Read when a check runs, not when the suite is collected: the EK certificate swtpm makes in
+  // beforeAll is valid from that second on.
+  let now = new Date();
 
   beforeAll(async () => {
     tpm = await SoftwareTpm.start();
+    // swtpm's EK certificate is valid from the second it was made: check from one second later.
+    now = new Date(Date.now() + 1_000);
     otherManufacturerDir = mkdtempSync(join(tmpdir(), 'steward-other-manufacturer-'));
     otherManufacturerRootPem = createTestCa(
       otherManufacturerDir,
