@@ -149,6 +149,7 @@ export function deviceHandlers(deps: DeviceHandlerDeps): ServiceImpl<typeof Devi
       const challenge = await deps.attestation.begin(operation, peer, {
         format: request.format,
         ekCertificate: request.ekCertificate,
+        ekPublicKey: request.ekPublicKey,
         akPublic: request.akPublic,
       });
       return {

@@ -8,10 +8,10 @@
  * device's identifier.
  *
  * Trust comes from the tenant's Ready AttestationAuthorities of the format: `roots` are the only
- * anchors, `intermediates` only help build the path, and `allowEkPublicKeyWithoutCertificate` is
- * passed on. The device API has no field for a bare EK public key (BeginAttestationRequest carries
- * `ek_certificate` only), so a TPM without an EK certificate cannot attest over it yet, whatever
- * the authority allows.
+ * anchors, `intermediates` only help build the path. A TPM without an EK certificate sends its EK
+ * public key (`ek_public_key`) instead, accepted only by an authority with
+ * `allowEkPublicKeyWithoutCertificate` and only when it is the key the device's identifier names
+ * (the operator's EK inventory).
  *
  * Every outcome is recorded on the device (device_records.attestation, shown as the `Attested`
  * condition and `assurance`) and journaled with actor `device:<name>`: `high` assurance is only
@@ -71,13 +71,17 @@ export class AttestationService {
   async begin(
     context: OperationContext,
     peer: AttestingPeer,
-    input: { format: string; ekCertificate: Uint8Array; akPublic: Uint8Array },
+    input: { format: string; ekCertificate: Uint8Array; ekPublicKey?: Uint8Array; akPublic: Uint8Array },
   ): Promise<AttestationChallenge> {
     if (input.format !== 'tpm' && input.format !== 'apple')
       throw new InvalidError('format must be tpm or apple', {
         problems: [{ pointer: '/format', message: 'tpm or apple' }],
       });
-    if (input.ekCertificate.length > MAX_BLOB || input.akPublic.length > MAX_BLOB)
+    if (
+      input.ekCertificate.length > MAX_BLOB ||
+      input.akPublic.length > MAX_BLOB ||
+      (input.ekPublicKey?.length ?? 0) > MAX_BLOB
+    )
       throw new InvalidError(`ek_certificate and ak_public must be at most ${MAX_BLOB} bytes each`);
     const device = await this.device(peer);
     const authorities = await this.authorities(peer.tenant, input.format);
@@ -124,6 +128,7 @@ export class AttestationService {
         // an empty AK public area is Malformed. The identifier is ekIdentifier(EK public key).
         const checked = beginTpmAttestation({
           ekCertificateDer: input.ekCertificate,
+          ...(input.ekPublicKey && input.ekPublicKey.length > 0 ? { ekPublicKeyDer: input.ekPublicKey } : {}),
           akPublic: input.akPublic,
           anchorsPem: trust.roots,
           intermediatesPem: trust.intermediates,
