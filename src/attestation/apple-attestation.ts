@@ -3,7 +3,7 @@
  * certify a key in the device's Secure Enclave with a certificate whose extensions carry the
  * device's serial number, UDID and a freshness code (the nonce).
  */
-import { createHash, createPublicKey, timingSafeEqual } from 'node:crypto';
+import { createHash, createPublicKey, timingSafeEqual, X509Certificate } from 'node:crypto';
 import { APPLE_ENTERPRISE_ATTESTATION_ROOT_PEM } from './apple-root.js';
 import { verifyChain } from './certificate-chain.js';
 import { extensionValues } from './certificate-extensions.js';
@@ -32,6 +32,8 @@ export const MAX_APPLE_CHAIN = 5;
 export function verifyAppleAttestation(input: {
   chainDer: Uint8Array[];
   anchorsPem: readonly string[];
+  /** The authority's intermediates: they help build the path for a device that sends only its leaf. */
+  intermediatesPem?: readonly string[];
   nonce: Uint8Array;
   expectedIdentifier: string;
   identitySpkiDer?: Uint8Array;
@@ -45,7 +47,10 @@ export function verifyAppleAttestation(input: {
     );
   const chain = verifyChain({
     leafDer: chainDer[0],
-    intermediatesDer: chainDer.slice(1),
+    intermediatesDer: [
+      ...chainDer.slice(1),
+      ...(input.intermediatesPem ?? []).map((pem) => new X509Certificate(pem).raw),
+    ],
     anchorsPem: input.anchorsPem.length > 0 ? input.anchorsPem : [APPLE_ENTERPRISE_ATTESTATION_ROOT_PEM],
     now: input.now,
     what: 'Apple attestation certificate',

@@ -15,7 +15,7 @@ import { ConfigError } from '../errors.js';
 import { type DeviceServer, startDeviceServer } from './device-server.js';
 import { PeerIdentities } from './peer-identity.js';
 import { PresenceWriter } from './presence.js';
-import { type ServerTls, selfManagedServerTls, serverNames, stewardCaServerTls } from './server-tls.js';
+import { selfManagedServerTls, serverNames, stewardCaServerTls } from './server-tls.js';
 
 /** The actor the listener's own certificate is issued to (journaled on the CA). */
 const DEVICE_API_ACTOR: Actor = { type: 'system', id: 'device-api', name: 'device-api' };

@@ -245,6 +245,7 @@ export class AttestationService {
       const verified = verifyAppleAttestation({
         chainDer: input.certificateChain,
         anchorsPem: trustOf(authority).roots,
+        intermediatesPem: trustOf(authority).intermediates,
         nonce: challenge.nonce,
         expectedIdentifier: String(device.spec.permanentIdentifier),
         identitySpkiDer: peer.spki,

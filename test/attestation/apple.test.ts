@@ -3,7 +3,7 @@
  * with Apple's extensions): no Apple device or Apple-signed chain is available here.
  */
 import 'reflect-metadata';
-import { createHash, randomBytes, X509Certificate as NodeCertificate, webcrypto } from 'node:crypto';
+import { createHash, X509Certificate as NodeCertificate, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AppleOid, verifyAppleAttestation } from '../../src/attestation/apple-attestation.js';
@@ -228,5 +228,26 @@ describe('Apple Managed Device Attestation (synthetic chains)', () => {
     expect(verifyAppleAttestation({ ...base, chainDer: chainDer.slice(0, 1) })).toMatchObject({
       reason: 'Chain',
     });
+  });
+
+  it("completes a leaf-only chain with the authority's intermediates", async () => {
+    const nonce = randomBytes(32);
+    const { chainDer } = await attestationChain(apple, { nonce, serial: SERIAL });
+    const base = {
+      anchorsPem: [apple.rootPem],
+      nonce,
+      expectedIdentifier: SERIAL,
+      now,
+      chainDer: chainDer.slice(0, 1),
+    };
+    expect(
+      verifyAppleAttestation({ ...base, intermediatesPem: [apple.intermediate.toString('pem')] }),
+    ).toMatchObject({
+      ok: true,
+    });
+    // An intermediate of another root completes nothing.
+    expect(
+      verifyAppleAttestation({ ...base, intermediatesPem: [impostor.intermediate.toString('pem')] }),
+    ).toMatchObject({ reason: 'Chain' });
   });
 });
