@@ -155,12 +155,22 @@ export class EnrollmentService {
     const context = deviceContext(tenant, name, requestId, source);
     const { approval, changed } = await this.deps.db.transaction(async (trx) => {
       const record = await this.deps.records.get(tenant, name, trx);
-      const again = record?.enroll_token === token.id;
+      // A re-poll is this same device (found by its identifier) calling again with its own token.
+      const again = bound !== null && record?.enroll_token === token.id;
       if (!again && collectOnly) throw collectOnly;
       if (!again && !(await this.deps.tokens.consume(trx, token.id, now)))
         throw new UnauthorizedError(`enrollment token ${token.id} has no use left`, {
           details: { check: 'TokenUsedUp' },
         });
+      // Checked again inside the transaction: a concurrent enrollment may have taken the name
+      // since, and an apply would then rewrite that device's identifier.
+      if (!bound) {
+        const raced = await this.deps.store.get({ tenant, kind: 'Device', name }, trx);
+        if (raced && raced.spec.permanentIdentifier !== input.permanentIdentifier)
+          throw new AlreadyExistsError(
+            `Device "${name}" exists with another permanent identifier (${String(raced.spec.permanentIdentifier)}); choose another name`,
+          );
+      }
       const changed = bound
         ? []
         : (await this.deps.apply.applyWithin(trx, context, [{ index: 0, value: device }])).changed;

@@ -145,4 +145,27 @@ describe('device enrollment', () => {
     expect(refused.code).toBe(Code.Unauthenticated);
     expect(refused.rawMessage).toMatch(/client certificate/);
   });
+
+  it('two devices racing for one name: one enrolls, the other is refused, the identifier is the winner’s', async () => {
+    await deviceCa(handle);
+    const { token } = await enrollToken(handle, { maxUses: 10 });
+    const racers = await Promise.all([
+      agent(handle, 'racer-a', 'linux', 'raced'),
+      agent(handle, 'racer-b', 'linux', 'raced'),
+    ]);
+    const outcomes = await Promise.allSettled(racers.map((racer) => racer.enroll(token)));
+    const won = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const lost = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(ConnectError.from((lost[0] as PromiseRejectedResult).reason).code).toBe(Code.AlreadyExists);
+    const winner = racers[outcomes.findIndex((outcome) => outcome.status === 'fulfilled')];
+    const stored = await handle.server.services.store.get({
+      tenant: 'default',
+      kind: 'Device',
+      name: 'raced',
+    });
+    expect(stored?.spec.permanentIdentifier).toBe(winner.options.identifier);
+    for (const racer of racers) racer.close();
+  });
 });
