@@ -205,16 +205,23 @@ export class EnrollmentService {
       }
       return { approval, changed: [...changed, { tenant, kind: 'Device', name }] };
     });
-    this.deps.changes.publish(changed);
-
-    if (approval === 'pending')
+    if (approval === 'pending') {
+      this.deps.changes.publish(changed);
       return {
         state: 'pending',
         deviceName: name,
         message: `Device "${name}" waits for approval (steward device approve ${name}); call Enroll again with the same token to collect the certificate`,
       };
-    const identity = await this.deps.identities.issue(context, device, caName, { publicKey: requestKey });
-    return { state: 'enrolled', deviceName: name, identity };
+    }
+    // The Device's reconciler is woken once, with its certificate issued (identities.issue wakes it
+    // too; keys waiting are de-duplicated), not once before and once after. Should this process stop
+    // in between, the periodic resync reconciles the Device anyway.
+    try {
+      const identity = await this.deps.identities.issue(context, device, caName, { publicKey: requestKey });
+      return { state: 'enrolled', deviceName: name, identity };
+    } finally {
+      this.deps.changes.publish(changed);
+    }
   }
 
   /** The row of a token whose secret was already checked, by the id inside its plaintext. */
