@@ -38,6 +38,8 @@ export async function startDeviceApi(services: Services, config: StewardConfig):
     issuance: services.pki.issuance,
     publication: services.pki.publication,
     changes,
+    records,
+    db,
   });
   const presence = new PresenceWriter({
     db,

@@ -119,6 +119,29 @@ export class AttestationService {
       expires_at: new Date(now.getTime() + CHALLENGE_TTL_MS).toISOString(),
     };
     let credential: { credentialBlob: Buffer; encryptedSecret: Buffer } | undefined;
+    // A bare EK public key is trusted only because an operator registered it as the identifier:
+    // never for a Device that registered itself (its identifier is then its own claim).
+    const bareKey = input.ekCertificate.length === 0 && (input.ekPublicKey?.length ?? 0) > 0;
+    if (
+      input.format === 'tpm' &&
+      bareKey &&
+      (await this.deps.records.get(peer.tenant, peer.device))?.self_registered
+    ) {
+      const failure = {
+        reason: 'Chain' as const,
+        message: `a bare EK public key is trusted only for a Device an operator registered; "${peer.device}" registered itself when it enrolled: send the EK certificate`,
+      };
+      await this.record(context, peer, {
+        attested: false,
+        format: 'tpm',
+        authority: null,
+        ...failure,
+        at: now.toISOString(),
+      });
+      throw new ForbiddenError(`attestation refused (Chain): ${failure.message}`, {
+        details: { check: 'Chain' },
+      });
+    }
     if (input.format === 'tpm') {
       let failure: { reason: AttestationFailureReason; message: string } | undefined;
       for (const authority of authorities) {
@@ -150,7 +173,11 @@ export class AttestationService {
       }
       if (failure) await refuse(failure.reason, failure.message);
     }
-    await this.deps.db.knex(CHALLENGES).insert(row);
+    // One open challenge per device: a new one replaces any earlier (so a loop cannot pile them up).
+    await this.deps.db.transaction(async (trx) => {
+      await trx(CHALLENGES).where({ tenant: peer.tenant, device_name: peer.device }).delete();
+      await trx(CHALLENGES).insert(row);
+    });
     return {
       id: row.id,
       nonce,
@@ -229,6 +256,7 @@ export class AttestationService {
         format: 'tpm',
         authority: challenge.authority,
         reason: 'Verified',
+        key: keyOf(peer.spki),
         message: `TPM attestation verified: EK chains to AttestationAuthority "${challenge.authority}", credential activated, quote over the nonce and the identity key`,
         at,
       });
@@ -257,6 +285,7 @@ export class AttestationService {
           format: 'apple',
           authority: authority.name,
           reason: 'Verified',
+          key: keyOf(peer.spki),
           message: `Apple attestation verified against AttestationAuthority "${authority.name}"`,
           at,
         });
@@ -337,4 +366,9 @@ function trustOf(authority: StoredResource): {
     intermediates: spec.intermediates ?? [],
     allowEkPublicKeyWithoutCertificate: spec.allowEkPublicKeyWithoutCertificate === true,
   };
+}
+
+/** SHA-256 (hex) of the identity key an attestation bound: its assurance is that key's only. */
+function keyOf(spki: Uint8Array | undefined): string | undefined {
+  return spki ? createHash('sha256').update(spki).digest('hex') : undefined;
 }

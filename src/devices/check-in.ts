@@ -43,6 +43,8 @@ const ATTESTING_PLATFORMS = new Set(['tpm', 'apple']);
 /** How long a cached profile is believed: bounds how stale another process's write can look. */
 const PROFILE_TTL_MS = 30_000;
 const MAX_TEXT = 256;
+/** Update results remembered (to journal each once) across the fleet, at most. */
+const MAX_REPORTED = 100_000;
 /** How long a device's pending log requests are believed (another process's request shows this late). */
 const LOG_REQUESTS_FRESH_MS = 1_000;
 
@@ -121,8 +123,11 @@ export class CheckInService {
       }
     }
     for (const result of report.updateResults) {
-      const id = `${key}/${result.rollout}/${result.artifact}/${result.version}`;
+      // Clipped before it is a key: a device cannot grow this map with long strings.
+      const id = `${key}/${clip(result.rollout)}/${clip(result.artifact)}/${clip(result.version)}`;
       if (this.reported.get(id) === result.state) continue;
+      // Bounded: forgetting only means a repeated result is journaled once more.
+      if (this.reported.size >= MAX_REPORTED) this.reported.clear();
       this.reported.set(id, result.state);
       records.push({
         operation: 'report',

@@ -18,6 +18,8 @@ export interface AttestationOutcome {
   reason: string;
   message: string;
   at: string;
+  /** SHA-256 (hex) of the identity key the attestation bound (the quote's qualifying data). */
+  key?: string;
 }
 
 export class DeviceRecords {
@@ -46,17 +48,43 @@ export class DeviceRecords {
   }
 
   /** Records an enrollment (first, or again with another token). */
+  /**
+   * Records an enrollment (first, or again with another token). An enrollment starts the device's
+   * trust over: its earlier attestation no longer speaks for the key it enrolls with now.
+   */
   async enrolled(
     trx: Knex.Transaction,
     row: Pick<DeviceRecordRow, 'tenant' | 'name' | 'enroll_token' | 'enrolled_at' | 'approval'> & {
       approved_by: string | null;
       approved_at: string | null;
+      enroll_key: string;
+      self_registered: boolean;
     },
   ): Promise<void> {
     await trx(TABLE)
       .insert({ ...empty(row.tenant, row.name), ...row })
       .onConflict(['tenant', 'name'])
-      .merge(['enroll_token', 'enrolled_at', 'approval', 'approved_by', 'approved_at']);
+      .merge({
+        enroll_token: row.enroll_token,
+        enrolled_at: row.enrolled_at,
+        approval: row.approval,
+        approved_by: row.approved_by,
+        approved_at: row.approved_at,
+        enroll_key: row.enroll_key,
+        self_registered: row.self_registered,
+        attestation: null,
+      });
+  }
+
+  /**
+   * Forgets an attestation that vouched for another key than `keySha256` (the device renewed or
+   * re-enrolled with a new key): assurance is never high for a key no TPM or Apple chain attested.
+   */
+  async keyChanged(executor: Executor, tenant: string, name: string, keySha256: string): Promise<void> {
+    const record = await this.get(tenant, name, executor);
+    const attested = record?.attestation as { key?: string } | null | undefined;
+    if (attested && attested.key !== keySha256)
+      await executor(TABLE).where({ tenant, name }).update({ attestation: null });
   }
 
   /** Approves a pending device; answers false when it was not pending. */
@@ -130,6 +158,8 @@ function empty(tenant: string, name: string): DeviceRecordRow {
     installed_artifact: null,
     installed_version: null,
     attestation: null,
+    enroll_key: null,
+    self_registered: false,
   };
 }
 
@@ -138,6 +168,7 @@ function decode(row: DeviceRecordRow): DeviceRecordRow {
   const attestation = row.attestation as unknown;
   return {
     ...row,
+    self_registered: Boolean(row.self_registered),
     attestation: typeof attestation === 'string' ? JSON.parse(attestation) : (attestation ?? null),
   };
 }

@@ -66,8 +66,15 @@ export interface DeviceRecordRow {
   last_seen: string | null;
   installed_artifact: string | null;
   installed_version: string | null;
-  /** The last attestation's outcome (JSON: attested, format, authority, reason, message, at). */
+  /** The last attestation's outcome (JSON: attested, format, authority, reason, message, at, key). */
   attestation: Record<string, unknown> | null;
+  /** SHA-256 (hex) of the key the device enrolled with: only that key may collect its certificate again. */
+  enroll_key: string | null;
+  /**
+   * True when the Device was created by its own enrollment (its identifier is its own claim, not an
+   * operator's registration): a bare EK public key is then never trusted.
+   */
+  self_registered: boolean;
 }
 
 export const DeviceRecordEntity = new EntitySchema<DeviceRecordRow>({
@@ -85,6 +92,8 @@ export const DeviceRecordEntity = new EntitySchema<DeviceRecordRow>({
     installed_artifact: { type: 'string', fieldName: 'installed_artifact', length: 63, nullable: true },
     installed_version: { type: 'string', fieldName: 'installed_version', length: 128, nullable: true },
     attestation: { type: 'json', nullable: true },
+    enroll_key: { type: 'string', fieldName: 'enroll_key', length: 64, nullable: true },
+    self_registered: { type: 'boolean', fieldName: 'self_registered', default: false },
   },
 });
 

@@ -10,6 +10,7 @@
  * second use ("re-poll"), which is also how a device waiting for manual approval collects its
  * certificate.
  */
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { ApplyService } from '../apply/apply-service.js';
 import type { OperationContext } from '../context.js';
@@ -119,9 +120,11 @@ export class EnrollmentService {
     }
     checkShape(input);
     let requestKey: Buffer;
+    let keyHash: string;
     try {
       // Verified once, here: the certificate is then issued for its key (no second verification).
       requestKey = verifyCsr(input.csrPem).spki;
+      keyHash = createHash('sha256').update(requestKey).digest('hex');
     } catch (error) {
       throw new InvalidError(`csr_pem: ${(error as Error).message}`, {
         problems: [{ pointer: '/csr_pem', message: (error as Error).message }],
@@ -155,8 +158,10 @@ export class EnrollmentService {
     const context = deviceContext(tenant, name, requestId, source);
     const { approval, changed } = await this.deps.db.transaction(async (trx) => {
       const record = await this.deps.records.get(tenant, name, trx);
-      // A re-poll is this same device (found by its identifier) calling again with its own token.
-      const again = bound !== null && record?.enroll_token === token.id;
+      // A re-poll is this same device (found by its identifier) calling again with its own token
+      // and the key it enrolled with: only the holder of that private key (the CSR is signed by
+      // it) collects the certificate, never another holder of a shared token.
+      const again = bound !== null && record?.enroll_token === token.id && record.enroll_key === keyHash;
       if (!again && collectOnly) throw collectOnly;
       if (!again && !(await this.deps.tokens.consume(trx, token.id, now)))
         throw new UnauthorizedError(`enrollment token ${token.id} has no use left`, {
@@ -174,13 +179,20 @@ export class EnrollmentService {
       const changed = bound
         ? []
         : (await this.deps.apply.applyWithin(trx, context, [{ index: 0, value: device }])).changed;
-      // Operators' devices stay approved by their creator; a token approves unless it is manual.
+      // A device that enrolled before (or holds a certificate) enrolling again with another key is
+      // a replacement, or a takeover by someone who knows its identifier: an operator approves it,
+      // whatever the token says. An operator's device binds on its first enrollment as approved by
+      // its creator; a new device is approved by the token unless the token is manual.
+      const reEnrolling =
+        bound !== null &&
+        !again &&
+        (record?.enrolled_at != null || (await this.holdsCertificate(trx, tenant, name)));
       const approval = again
         ? (record?.approval ?? null)
-        : bound
-          ? (record?.approval ?? null)
-          : token.approval === 'manual'
-            ? 'pending'
+        : reEnrolling || token.approval === 'manual'
+          ? 'pending'
+          : bound
+            ? (record?.approval ?? null)
             : 'approved';
       if (!again) {
         await this.deps.records.enrolled(trx, {
@@ -191,6 +203,9 @@ export class EnrollmentService {
           approval,
           approved_by: approval === 'approved' ? `enroll-token:${token.id}` : null,
           approved_at: approval === 'approved' ? now.toISOString() : null,
+          enroll_key: keyHash,
+          // Its identifier is its own claim unless an operator registered the Device first.
+          self_registered: bound === null || (record?.self_registered ?? false),
         });
         await this.deps.journal.append(trx, context, [
           {
@@ -222,6 +237,16 @@ export class EnrollmentService {
     } finally {
       this.deps.changes.publish(changed);
     }
+  }
+
+  /** Whether the device holds an unrevoked, unexpired certificate (a previous enrollment). */
+  private async holdsCertificate(trx: Knex.Transaction, tenant: string, name: string): Promise<boolean> {
+    const row = await trx('pki_issued_certificates')
+      .where({ tenant, owner_kind: 'Device', owner_name: name })
+      .whereNull('revoked_at')
+      .andWhere('not_after', '>', this.deps.now().toISOString())
+      .first('serial');
+    return row !== undefined;
   }
 
   /** The row of a token whose secret was already checked, by the id inside its plaintext. */

@@ -3,6 +3,7 @@
  * (`spec.identity.caRef`), through the grouped issuance path, and answered with the CA chain and
  * the time to renew. Revocation (device deleted, CA changed) is the Device reconciler's.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import type { OperationContext } from '../context.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { CaPublication } from '../pki/ca-publication.js';
@@ -11,8 +12,10 @@ import { splitPemBlocks } from '../pki/pem.js';
 import { requireDuration } from '../resources/duration.js';
 import type { StoredResource } from '../resources/model.js';
 import type { ChangeFeed } from '../store/change-feed.js';
+import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { identityRequest, renewAfter } from './device-identity.js';
+import type { DeviceRecords } from './device-records.js';
 
 export interface IssuedIdentity {
   certificatePem: string;
@@ -30,6 +33,9 @@ export class IdentityIssuer {
       issuance: IssuanceService;
       publication: CaPublication;
       changes: ChangeFeed;
+      /** To forget an attestation that vouched for another key than the new certificate's. */
+      records?: DeviceRecords;
+      db?: Database;
     },
   ) {}
 
@@ -58,6 +64,11 @@ export class IdentityIssuer {
     );
     const issued = await this.deps.issuance.issueOne(context, caName, request, { clipValidity: true });
     const chain = await this.deps.publication.chain(context.tenant, caName);
+    if (this.deps.records && this.deps.db) {
+      const spki = new X509Certificate(issued.der).publicKey.export({ type: 'spki', format: 'der' });
+      const key = createHash('sha256').update(spki).digest('hex');
+      await this.deps.records.keyChanged(this.deps.db.knex, context.tenant, name, key);
+    }
     // The Device's status (CertificateValid, serial, notAfter) follows the new certificate.
     this.deps.changes.publish([{ tenant: context.tenant, kind: 'Device', name }]);
     return {

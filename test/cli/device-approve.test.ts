@@ -18,6 +18,8 @@ describe('steward device approve', () => {
         approval: 'pending',
         approved_by: null,
         approved_at: null,
+        enroll_key: 'a'.repeat(64),
+        self_registered: false,
       }),
     );
     const approved = await cli(['device', 'approve', 'cli-pending']);

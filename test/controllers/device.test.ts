@@ -56,6 +56,8 @@ function record(overrides: Partial<DeviceRecordRow> = {}): DeviceRecordRow {
     installed_artifact: 'os',
     installed_version: '1.2.3',
     attestation: null,
+    enroll_key: null,
+    self_registered: true,
     ...overrides,
   };
 }

@@ -50,6 +50,20 @@ describe.skipIf(missing.length > 0)(
     it('is refused (Chain) unless an authority allows it; then verified when it is the identifier’s key', async () => {
       const ekPublicKey = await tpm.ekPublicKeyDer('rsa');
       const identifier = ekIdentifier(createPublicKey({ key: ekPublicKey, format: 'der', type: 'spki' }));
+      // Registered by an operator first: the EK inventory. A device that registers itself by enrolling
+      // is never trusted on a bare key (below).
+      await apply(handle, [
+        {
+          apiVersion: 'steward.dev/v1',
+          kind: 'Device',
+          metadata: { name: 'inventory-tpm' },
+          spec: {
+            platform: 'tpm',
+            permanentIdentifier: identifier,
+            identity: { caRef: { name: 'devices' } },
+          },
+        },
+      ]);
       const device = await agent(handle, identifier, 'tpm', 'inventory-tpm');
       expect(await device.enroll((await enrollToken(handle)).token)).toBe(true);
 
@@ -98,7 +112,22 @@ describe.skipIf(missing.length > 0)(
         device.authenticated().beginAttestation({ format: 'tpm', ekPublicKey: other, akPublic }),
       );
       expect(mismatch.rawMessage).toMatch(/IdentifierMismatch/);
+
+      // A device that registered itself with its own EK digest is refused on a bare key.
+      const selfMade = await agent(
+        handle,
+        ekIdentifier(createPublicKey({ key: other, format: 'der', type: 'spki' })),
+        'tpm',
+        'self-registered',
+      );
+      expect(await selfMade.enroll((await enrollToken(handle)).token)).toBe(true);
+      const selfAk = await tpm.createAk({ ek: 'ecc', type: 'ecc' });
+      const selfRefused = await refusal(
+        selfMade.authenticated().beginAttestation({ format: 'tpm', ekPublicKey: other, akPublic: selfAk }),
+      );
+      expect(selfRefused.rawMessage).toMatch(/registered itself/);
       device.close();
+      selfMade.close();
     });
   },
 );

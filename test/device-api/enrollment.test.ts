@@ -168,4 +168,21 @@ describe('device enrollment', () => {
     expect(stored?.spec.permanentIdentifier).toBe(winner.options.identifier);
     for (const racer of racers) racer.close();
   });
+
+  it('someone who knows an enrolled device’s identifier and holds a token gets no certificate for it without approval', async () => {
+    await deviceCa(handle);
+    const { token } = await enrollToken(handle, { maxUses: 10 });
+    const genuine = await agent(handle, 'SERIAL0TAKEN', 'apple');
+    expect(await genuine.enroll(token)).toBe(true);
+    const impostor = await agent(handle, 'SERIAL0TAKEN', 'apple');
+    // A second enrollment of an enrolled device, with another key, waits for an operator.
+    expect(await impostor.enroll(token)).toBe(false);
+    expect(await impostor.enroll(token)).toBe(false);
+    const record = await handle.server.services.deviceRecords.get('default', 'serial0taken');
+    expect(record?.approval).toBe('pending');
+    // The genuine device keeps working with its own certificate.
+    expect((await genuine.checkIn()).deviceName).toBe('serial0taken');
+    genuine.close();
+    impostor.close();
+  });
 });

@@ -20,7 +20,7 @@ export class DevicesSqlite extends Migration {
     );
     this.addSql('create index `device_logs_device_index` on `device_logs` (`tenant`, `device_name`)');
     this.addSql(
-      'create table `device_records` (`tenant` text not null, `name` text not null, `enroll_token` text null, `enrolled_at` text null, `approval` text null, `approved_by` text null, `approved_at` text null, `last_seen` text null, `installed_artifact` text null, `installed_version` text null, `attestation` json null, primary key (`tenant`, `name`))',
+      'create table `device_records` (`tenant` text not null, `name` text not null, `enroll_token` text null, `enrolled_at` text null, `approval` text null, `approved_by` text null, `approved_at` text null, `last_seen` text null, `installed_artifact` text null, `installed_version` text null, `attestation` json null, `enroll_key` text null, `self_registered` integer not null default false, primary key (`tenant`, `name`))',
     );
     this.addSql(
       'create table `enroll_tokens` (`id` text not null, `tenant` text not null, `secret_hash` text not null, `description` text null, `max_uses` integer not null, `uses` integer not null default 0, `expires_at` text not null, `labels` json not null, `ca_name` text not null, `approval` text not null, `created_by` text not null, `created_at` text not null, primary key (`id`))',
@@ -44,7 +44,7 @@ export class DevicesPostgresql extends Migration {
     );
     this.addSql('create index "device_logs_device_index" on "device_logs" ("tenant", "device_name")');
     this.addSql(
-      'create table "device_records" ("tenant" varchar(63) not null, "name" varchar(63) not null, "enroll_token" varchar(16) null, "enrolled_at" varchar(30) null, "approval" varchar(16) null, "approved_by" varchar(256) null, "approved_at" varchar(30) null, "last_seen" varchar(30) null, "installed_artifact" varchar(63) null, "installed_version" varchar(128) null, "attestation" jsonb null, constraint "device_records_pkey" primary key ("tenant", "name"))',
+      'create table "device_records" ("tenant" varchar(63) not null, "name" varchar(63) not null, "enroll_token" varchar(16) null, "enrolled_at" varchar(30) null, "approval" varchar(16) null, "approved_by" varchar(256) null, "approved_at" varchar(30) null, "last_seen" varchar(30) null, "installed_artifact" varchar(63) null, "installed_version" varchar(128) null, "attestation" jsonb null, "enroll_key" varchar(64) null, "self_registered" boolean not null default false, constraint "device_records_pkey" primary key ("tenant", "name"))',
     );
     this.addSql(
       'create table "enroll_tokens" ("id" varchar(16) not null, "tenant" varchar(63) not null, "secret_hash" varchar(64) not null, "description" varchar(256) null, "max_uses" int not null, "uses" int not null default 0, "expires_at" varchar(30) not null, "labels" jsonb not null, "ca_name" varchar(63) not null, "approval" varchar(16) not null, "created_by" varchar(256) not null, "created_at" varchar(30) not null, constraint "enroll_tokens_pkey" primary key ("id"))',
