@@ -5,13 +5,13 @@
  */
 
 import { createPublicKey } from 'node:crypto';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ekIdentifier } from '../../src/attestation/ek-identifier.js';
 import { quoteQualifyingData } from '../../src/attestation/tpm-attestation.js';
 import { apply, usePkiServer, waitFor } from '../pki/pki-server.js';
 import { SoftwareTpm } from '../support/swtpm.js';
-import { agent, deviceCa, enrollToken } from './device-fleet.js';
+import { agent, deviceCa, enrollToken, refusal } from './device-fleet.js';
 
 const missing = SoftwareTpm.missingPrograms();
 const handle = usePkiServer();
@@ -23,15 +23,6 @@ function authority(name: string, rootPem: string, allow: boolean) {
     metadata: { name },
     spec: { format: 'tpm', roots: [rootPem], allowEkPublicKeyWithoutCertificate: allow },
   };
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('expected a refusal');
 }
 
 describe.skipIf(missing.length > 0)(

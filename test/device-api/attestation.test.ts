@@ -10,7 +10,7 @@ import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ekIdentifier } from '../../src/attestation/ek-identifier.js';
 import { quoteQualifyingData } from '../../src/attestation/tpm-attestation.js';
@@ -19,7 +19,7 @@ import type { StoredResource } from '../../src/resources/model.js';
 import { apply, usePkiServer, waitFor } from '../pki/pki-server.js';
 import { call, loginToken } from '../support/server.js';
 import { createTestCa, type EkType, SoftwareTpm } from '../support/swtpm.js';
-import { agent, deviceCa, enrollToken } from './device-fleet.js';
+import { agent, deviceCa, enrollToken, refusal } from './device-fleet.js';
 
 const missing = SoftwareTpm.missingPrograms();
 const title =
@@ -41,15 +41,6 @@ function authority(name: string, rootPem: string) {
 
 function condition(resource: StoredResource | null, type: string) {
   return resource?.status.conditions?.find((candidate) => candidate.type === type);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('expected a refusal');
 }
 
 /** The EK certificate of a TPM and the identifier the library defines for it. */

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConnectError } from '@connectrpc/connect';
 import { DeviceAgent } from '../../src/device-agent/agent.js';
 import {
   apply,
@@ -121,4 +122,14 @@ export async function bundlePem(handle: PkiServer, ca = DEVICE_CA): Promise<stri
     token: handle.token,
   });
   return String(reply.body);
+}
+
+/** The ConnectError a device API call was refused with (fails the test when it was not refused). */
+export async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await promise;
+  } catch (error) {
+    return ConnectError.from(error);
+  }
+  throw new Error('expected a refusal');
 }

@@ -6,18 +6,17 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { usePkiServer, waitFor } from '../pki/pki-server.js';
 import { call } from '../support/server.js';
-import { agent, certificateText, DEVICE_CA, deviceCa, enrollToken, opensslVerify } from './device-fleet.js';
+import {
+  agent,
+  certificateText,
+  DEVICE_CA,
+  deviceCa,
+  enrollToken,
+  opensslVerify,
+  refusal,
+} from './device-fleet.js';
 
 const EK = 'urn:ek:sha256:SrFK/G+WNJYeR6j81MIihLbGDAarlR7xBDkH4rRCj3I=';
-
-async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('device enrollment', () => {
   const handle = usePkiServer();

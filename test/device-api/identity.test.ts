@@ -3,25 +3,16 @@
  * refusal once expired, revocation when the Device is deleted (the finalizer) — each certificate
  * judged by `openssl verify -crl_check`, each refusal on the very next call.
  */
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import type { StoredResource } from '../../src/resources/model.js';
 import { ManualClock } from '../engine/manual-clock.js';
 import { advance, usePkiServer, waitFor } from '../pki/pki-server.js';
 import { call } from '../support/server.js';
-import { agent, bundlePem, crlPem, deviceCa, enrollToken, opensslVerify } from './device-fleet.js';
+import { agent, bundlePem, crlPem, deviceCa, enrollToken, opensslVerify, refusal } from './device-fleet.js';
 
 const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
 const handle = usePkiServer({ clock });
-
-async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('expected a refusal');
-}
 
 function condition(resource: StoredResource | null, type: string) {
   return resource?.status.conditions?.find((candidate) => candidate.type === type);

@@ -4,23 +4,14 @@
  * The 10 MiB cap is answered with a clear error, above it and far above it.
  */
 import { randomBytes } from 'node:crypto';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { usePkiServer } from '../pki/pki-server.js';
 import { call } from '../support/server.js';
-import { agent, deviceCa, enrollToken } from './device-fleet.js';
+import { agent, deviceCa, enrollToken, refusal } from './device-fleet.js';
 
 const MiB = 1024 * 1024;
 const handle = usePkiServer();
-
-async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('device log bundles over the device API', () => {
   it('request, see at check-in, upload, download the same bytes; the cap refuses with the sizes', async () => {

@@ -3,23 +3,14 @@
  * or the device API: names and identifiers are per tenant, tokens enroll into their own tenant,
  * a device's certificate acts only as that device.
  */
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code, } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { usePkiServer, waitFor } from '../pki/pki-server.js';
 import { call, loginToken } from '../support/server.js';
-import { agent, deviceCa, enrollToken } from './device-fleet.js';
+import { agent, deviceCa, enrollToken, refusal } from './device-fleet.js';
 
 const PASSWORD = 'tenant-b-password-1';
 const handle = usePkiServer();
-
-async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (error) {
-    return ConnectError.from(error);
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('device tenancy', () => {
   it('tenant B sees none of tenant A’s devices and its devices act only in B', async () => {

@@ -3,7 +3,7 @@
  * that `swtpm_setup` writes into NV, `swtpm socket` serves it on a free local port, and tpm2-tools
  * talk to it over `TPM2TOOLS_TCTI=swtpm:host=127.0.0.1,port=<port>`.
  *
- *   if (!SoftwareTpm.available()) it.skip(...)
+ *   // SoftwareTpm.missingPrograms() names what is not installed (.ci/run installs it all)
  *   const tpm = await SoftwareTpm.start();
  *   const ak = await tpm.createAk();                 // TPM2B_PUBLIC bytes
  *   const secret = await tpm.activateCredential(blob, encryptedSecret);
