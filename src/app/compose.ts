@@ -11,6 +11,7 @@ import { DeviceApiEndpoint, DeviceApprovals } from '../devices/approval.js';
 import { DeviceLifecycle } from '../devices/device-lifecycle.js';
 import { DeviceLogService } from '../devices/device-logs.js';
 import { DeviceRecords } from '../devices/device-records.js';
+import { ARTIFACT_ENTITIES } from '../artifacts/artifact-tables.js';
 import { DEVICE_ENTITIES } from '../devices/device-tables.js';
 import { EnrollTokenService } from '../devices/enroll-tokens.js';
 import { Engine } from '../engine/engine.js';
@@ -31,6 +32,7 @@ import { ChangeFeed } from '../store/change-feed.js';
 import { Database } from '../store/database.js';
 import { ResourceEntity } from '../store/resource-entity.js';
 import { ResourceStore } from '../store/resource-store.js';
+import { ROLLOUT_ENTITIES } from '../rollouts/rollout-tables.js';
 
 /** Every table of Steward, for MikroORM's schema generator. */
 export const ENTITIES = [
@@ -43,6 +45,8 @@ export const ENTITIES = [
   ReferenceEntity,
   ...PKI_ENTITIES,
   ...DEVICE_ENTITIES,
+  ...ARTIFACT_ENTITIES,
+  ...ROLLOUT_ENTITIES,
 ];
 
 /** For tests and benchmarks: extra kinds (with their schema dir), engine settings, a clock. */

@@ -12,8 +12,10 @@ import {
   JOURNAL_SIGNING_MIGRATION,
   LOGIN_ATTEMPTS_MIGRATION,
   PER_KEY_CRLS_MIGRATION,
+  ROLLOUTS_MIGRATION,
 } from './names.js';
 import { PerKeyCrlsPostgresql, PerKeyCrlsSqlite } from './per-key-crls.js';
+import { RolloutsPostgresql, RolloutsSqlite } from './rollouts.js';
 
 export { INITIAL_MIGRATION, LOGIN_ATTEMPTS_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
 
@@ -40,6 +42,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: JOURNAL_SIGNING_MIGRATION, sqlite: JournalSigningSqlite, postgresql: JournalSigningPostgresql },
   { name: PER_KEY_CRLS_MIGRATION, sqlite: PerKeyCrlsSqlite, postgresql: PerKeyCrlsPostgresql },
   { name: DEVICES_MIGRATION, sqlite: DevicesSqlite, postgresql: DevicesPostgresql },
+  { name: ROLLOUTS_MIGRATION, sqlite: RolloutsSqlite, postgresql: RolloutsPostgresql },
 ];
 
 /**

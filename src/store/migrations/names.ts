@@ -10,6 +10,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261203110000_journal_signing',
   'Migration20261204000000_per_key_crls',
   'Migration20261205000000_devices',
+  'Migration20261206000000_rollouts',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
@@ -25,6 +26,9 @@ export const PER_KEY_CRLS_MIGRATION = 'Migration20261204000000_per_key_crls';
 
 /** Enrollment tokens, device records, attestation challenges and device logs (issue #14). */
 export const DEVICES_MIGRATION = 'Migration20261205000000_devices';
+
+/** Update-signing keys, artifact signatures and SBOMs, rollout progress (issue #15). */
+export const ROLLOUTS_MIGRATION = 'Migration20261206000000_rollouts';
 
 /** MikroORM's bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
