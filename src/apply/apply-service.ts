@@ -9,6 +9,7 @@ import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { type KindIndex, referenceOf } from '../resources/kind-index.js';
+import type { Admission, AdmittedWrite } from './admission.js';
 import type { DecodedDocument } from './decode.js';
 import {
   type ApplyOutcome,
@@ -85,7 +86,37 @@ export class ApplyService {
     private readonly journal: JournalWriter,
     private readonly changes: ChangeFeed,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+    admissions: readonly Admission[] = [],
+  ) {
+    for (const admission of admissions) this.admissions.set(admission.kind, admission);
+  }
+
+  private readonly admissions = new Map<string, Admission>();
+
+  /** The planned writes each admission sees, by kind; refuses (InvalidError) what a check refuses. */
+  private admit(planned: ApplyPlan, documents: DecodedDocument[]): Map<Admission, AdmittedWrite[]> {
+    const byAdmission = new Map<Admission, AdmittedWrite[]>();
+    const problems: FieldProblem[] = [];
+    for (const write of planned.writes) {
+      if (write.outcome === 'unchanged') continue;
+      const admission = this.admissions.get(write.next.kind);
+      if (!admission) continue;
+      const admitted: AdmittedWrite = {
+        index: write.index,
+        outcome: write.outcome,
+        next: write.next,
+        previous: write.previous,
+      };
+      problems.push(...(admission.check?.(admitted) ?? []));
+      byAdmission.set(admission, [...(byAdmission.get(admission) ?? []), admitted]);
+    }
+    if (problems.length > 0)
+      throw new InvalidError(
+        `${problems.length} problem${problems.length > 1 ? 's' : ''} in ${new Set(problems.map((p) => p.document)).size} document(s); nothing was applied`,
+        { problems: locate(problems, documents) },
+      );
+    return byAdmission;
+  }
 
   /** Validates decoded documents; throws InvalidError listing every problem of every document. */
   private validate(
@@ -222,7 +253,9 @@ export class ApplyService {
         },
       );
     }
+    const admitted = this.admit(planned, documents);
     if (options.dryRun) return planned;
+    for (const [admission, writes] of admitted) await admission.beforeWrite?.(trx, context, writes);
     // The journal head is locked first; then the rows are written while the entries are linked
     // (changes encoded here, hashes in the chain worker for a big apply) and stored as soon as
     // they are, so that the database stores them in the gaps while the driver binds the rows.

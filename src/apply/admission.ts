@@ -1,0 +1,31 @@
+/**
+ * Admission: what a kind adds to the apply path beyond its schema, as Kubernetes' admission does.
+ * `check` refuses writes the schema cannot see (a field immutable once published); `beforeWrite`
+ * runs inside the apply's transaction before the rows are written (an Artifact is signed there,
+ * so no unsigned Artifact can ever be stored). Every write of resources goes through ApplyService,
+ * so every write passes its kind's admission.
+ */
+import type { Knex } from 'knex';
+import type { OperationContext } from '../context.js';
+import type { FieldProblem } from '../errors.js';
+import type { StoredResource } from '../resources/model.js';
+
+/** A write an apply is about to make (created or configured; unchanged ones never reach admission). */
+export interface AdmittedWrite {
+  /** The document's index in the request. */
+  index: number;
+  outcome: 'created' | 'configured';
+  next: StoredResource;
+  previous?: StoredResource;
+}
+
+export interface Admission {
+  kind: string;
+  /** Problems that refuse the write (pointers into the document). Pure; runs on dry runs too. */
+  check?(write: AdmittedWrite): FieldProblem[];
+  /**
+   * Inside the apply's transaction, before the resource rows are written; not on dry runs. Must
+   * use `trx` for every statement (SQLite has one connection). Throwing rolls the apply back.
+   */
+  beforeWrite?(trx: Knex.Transaction, context: OperationContext, writes: AdmittedWrite[]): Promise<void>;
+}
