@@ -6,6 +6,7 @@
  *   const agent = await DeviceAgent.create({ url, trustPem, platform: 'linux', identifier: 'host-1' });
  *   await agent.enroll(token);          // identity certificate
  *   const answer = await agent.checkIn({ installed: { artifact: 'os', version: '1.2.3' } });
+ *   if (answer.assignment) (await agent.verifyAssignment(answer.assignment)).ok;  // before installing
  */
 import 'reflect-metadata';
 import { createPublicKey, generateKeyPairSync, type KeyObject, webcrypto } from 'node:crypto';
@@ -19,6 +20,8 @@ import {
   type IssuedIdentity,
   type UpdateState,
 } from '../device-api/gen/steward/device/v1/device_pb.js';
+import { type AssignmentVerdict, checkAssignment, type SignedAssignment } from './assignment-check.js';
+import { type SigningKeySource, SigningKeyring } from './signing-keyring.js';
 
 export interface AgentOptions {
   /** The device API, e.g. https://127.0.0.1:8443 */
@@ -28,6 +31,11 @@ export interface AgentOptions {
   platform: string;
   identifier: string;
   name?: string;
+  /**
+   * The tenant's update-signing public keys (GET /api/v1/signing-keys), or how to fetch them; a
+   * keyring shared by many agents parses each key once. Without them every assignment is refused.
+   */
+  signingKeys?: SigningKeyring | SigningKeySource;
 }
 
 type WebKey = x509.Pkcs10CertificateRequestCreateParams['keys'];
@@ -37,11 +45,14 @@ export class DeviceAgent {
   private client?: Client<typeof DeviceService>;
   private session?: Http2SessionManager;
   deviceName?: string;
+  private readonly signingKeys: SigningKeyring;
 
   private constructor(
     readonly options: AgentOptions,
     private keys: { privateKey: KeyObject; pem: string; csrPem: string },
-  ) {}
+  ) {
+    this.signingKeys = SigningKeyring.of(options.signingKeys ?? []);
+  }
 
   static async create(options: AgentOptions): Promise<DeviceAgent> {
     return new DeviceAgent(options, await newKey(options.identifier));
@@ -105,6 +116,8 @@ export class DeviceAgent {
         version: string;
         state: UpdateState;
         message?: string;
+        /** The Assignment.attempt the result is for. */
+        attempt?: number;
       }>;
     } = {},
   ): Promise<CheckInResponse> {
@@ -113,8 +126,19 @@ export class DeviceAgent {
       updateResults: (report.updateResults ?? []).map((result) => ({
         ...result,
         message: result.message ?? '',
+        attempt: result.attempt ?? 0,
       })),
     });
+  }
+
+  /**
+   * Whether the assignment may be installed on this device (assignment-check.ts): signed by the
+   * tenant's key it names, over exactly its metadata, for this platform. Rejects only when the
+   * signing keys cannot be fetched (try again later; that is no verdict on the assignment).
+   */
+  async verifyAssignment(assignment: SignedAssignment): Promise<AssignmentVerdict> {
+    const publicKey = await this.signingKeys.publicKey(assignment.keyId);
+    return checkAssignment(assignment, this.options.platform, publicKey);
   }
 
   /** A new key and certificate; later calls use them. */

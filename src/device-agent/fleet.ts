@@ -2,8 +2,9 @@
  * A simulated fleet: N reference agents (agent.ts), each with its own key, CSR, certificate and
  * kept-alive mTLS connection, enrolled a few at a time and then checking in on their own timers.
  * What `steward simulate` and `npm run bench -- devices` run, and what a rollout test drives: it
- * answers assignments with update results (a share of them failed on purpose), uploads a small
- * log bundle when asked, renews when told to, and counts everything.
+ * verifies each assignment's signature (refusing what does not verify), "installs" it (a share
+ * failed on purpose) and reports the result at once, uploads a small log bundle when asked,
+ * renews when told to, and counts everything.
  *
  *   const fleet = new SimulatedFleet({ url, trustPem, enrollToken, devices: 100 });
  *   await fleet.enroll(signal);
@@ -17,8 +18,18 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { type CheckInResponse, UpdateState } from '../device-api/gen/steward/device/v1/device_pb.js';
-import { DeviceAgent } from './agent.js';
+import {
+  type Assignment,
+  type CheckInResponse,
+  UpdateState,
+} from '../device-api/gen/steward/device/v1/device_pb.js';
+import { type AgentOptions, DeviceAgent } from './agent.js';
+import { type AssignmentVerdict, refusalMessage } from './assignment-check.js';
+import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
+import { type SigningKeySource, SigningKeyring } from './signing-keyring.js';
+import { UpdateJobs } from './update-jobs.js';
+
+export { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
 
 export interface FleetOptions {
   /** The device API (https://host:port) and the PEM that agents trust to reach it. */
@@ -35,23 +46,28 @@ export interface FleetOptions {
   checkInIntervalMs?: number;
   /** Each wait is the interval times a factor drawn in [1 - jitter, 1 + jitter] (default 0.1). */
   jitter?: number;
-  /** Share of assignments answered UPDATE_STATE_FAILED (default 0). */
+  /** Share of verified assignments whose install fails (UPDATE_STATE_FAILED; default 0). */
   failureRate?: number;
+  /**
+   * The tenant's update-signing public keys, or how to fetch them (fetched once for the whole
+   * fleet, again once for an unknown key id). Without them every assignment is refused.
+   */
+  signingKeys?: SigningKeyring | SigningKeySource;
   /** What every device reports running until an assignment changes it. */
   installed?: { artifact: string; version: string };
   /** Size of a synthetic log bundle (default 4 KiB). */
   logBundleBytes?: number;
   /** Uniform in [0, 1): injectable for tests. */
   random?: () => number;
+  /** Makes a device's agent (default DeviceAgent.create); tests put a stand-in for the server here. */
+  createAgent?: (options: AgentOptions) => Promise<FleetAgent>;
 }
 
-/** Latency percentiles in milliseconds. */
-export interface LatencySummary {
-  count: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
+/** What the fleet uses of a device's agent. */
+export type FleetAgent = Pick<
+  DeviceAgent,
+  'deviceName' | 'enroll' | 'checkIn' | 'verifyAssignment' | 'uploadLogs' | 'renew' | 'close'
+>;
 
 export interface FleetStats {
   devices: number;
@@ -60,6 +76,8 @@ export interface FleetStats {
   checkIns: number;
   updatesSucceeded: number;
   updatesFailed: number;
+  /** Assignments refused before installing (bad signature, unknown key, other platform); reported FAILED. */
+  updatesRefused: number;
   logUploads: number;
   renewals: number;
   /** Failed calls by `<method> <code>`, e.g. `checkIn unavailable`. */
@@ -69,44 +87,10 @@ export interface FleetStats {
 }
 
 /**
- * Latencies in buckets 1% wide (so a percentile is within 1% of the exact one) and O(1) memory
- * per distinct bucket: a 20 s run at 10,000 calls/s records 200,000 values without keeping them.
+ * Update reports one heartbeat sends back to back: a server retrying a failed install at once
+ * could otherwise keep a device reporting without pause.
  */
-export class LatencyHistogram {
-  private static readonly GROWTH = Math.log(1.01);
-  private readonly buckets = new Map<number, number>();
-  private total = 0;
-  private largest = 0;
-
-  record(ms: number): void {
-    const bucket = ms <= 0.01 ? 0 : Math.ceil(Math.log(ms / 0.01) / LatencyHistogram.GROWTH);
-    this.buckets.set(bucket, (this.buckets.get(bucket) ?? 0) + 1);
-    this.total++;
-    if (ms > this.largest) this.largest = ms;
-  }
-
-  /** The upper bound of the bucket holding the q-quantile (0 when empty). */
-  quantile(q: number): number {
-    if (this.total === 0) return 0;
-    const rank = Math.max(1, Math.ceil(q * this.total));
-    let seen = 0;
-    for (const bucket of [...this.buckets.keys()].sort((a, b) => a - b)) {
-      seen += this.buckets.get(bucket) ?? 0;
-      if (seen >= rank) return Math.min(this.largest, 0.01 * Math.exp(bucket * LatencyHistogram.GROWTH));
-    }
-    return this.largest;
-  }
-
-  summary(): LatencySummary {
-    return { count: this.total, p50: this.quantile(0.5), p99: this.quantile(0.99), max: this.largest };
-  }
-
-  reset(): void {
-    this.buckets.clear();
-    this.total = 0;
-    this.largest = 0;
-  }
-}
+const MAX_REPORTS_PER_HEARTBEAT = 4;
 
 /** `resource_exhausted`, as gRPC names a code. Pure. */
 export function codeName(error: unknown): string {
@@ -117,13 +101,20 @@ export function codeName(error: unknown): string {
 interface SimulatedDevice {
   index: number;
   name: string;
-  agent?: DeviceAgent;
+  agent?: FleetAgent;
   enrolled: boolean;
   installed: { artifact: string; version: string };
-  /** Results to send with the next check-in. */
-  results: Array<{ rollout: string; artifact: string; version: string; state: UpdateState; message: string }>;
-  /** Assignments already acted on (`rollout/artifact/version`), so each is installed once. */
-  handled: Set<string>;
+  /** Results not yet delivered: sent by the next check-in, kept while check-ins fail. */
+  results: Array<{
+    rollout: string;
+    artifact: string;
+    version: string;
+    state: UpdateState;
+    message: string;
+    attempt: number;
+  }>;
+  /** Assignments already acted on: each (rollout, artifact, version, attempt) once. */
+  jobs: UpdateJobs;
   /** Log requests already answered: the server lists a request until its upload is recorded. */
   uploaded: Set<string>;
 }
@@ -137,15 +128,19 @@ export class SimulatedFleet {
     checkIns: 0,
     updatesSucceeded: 0,
     updatesFailed: 0,
+    updatesRefused: 0,
     logUploads: 0,
     renewals: 0,
   };
   private readonly errors = new Map<string, number>();
+  /** One for the fleet: each key is fetched and parsed once, not once per device. */
+  private readonly signingKeys: SigningKeyring;
 
   constructor(private readonly options: FleetOptions) {
     if (!Number.isSafeInteger(options.devices) || options.devices < 0)
       throw new RangeError(`devices must be a whole number, got ${options.devices}`);
     this.random = options.random ?? Math.random;
+    this.signingKeys = SigningKeyring.of(options.signingKeys ?? []);
     const prefix = options.prefix ?? 'sim';
     const installed = options.installed ?? { artifact: 'os', version: '1.0.0' };
     this.devices = Array.from({ length: options.devices }, (_, i) => ({
@@ -154,7 +149,7 @@ export class SimulatedFleet {
       enrolled: false,
       installed: { ...installed },
       results: [],
-      handled: new Set(),
+      jobs: new UpdateJobs(),
       uploaded: new Set(),
     }));
   }
@@ -250,32 +245,32 @@ export class SimulatedFleet {
     }
   }
 
-  private newAgent(device: SimulatedDevice): Promise<DeviceAgent> {
-    return DeviceAgent.create({
+  private newAgent(device: SimulatedDevice): Promise<FleetAgent> {
+    return (this.options.createAgent ?? DeviceAgent.create)({
       url: this.options.url,
       trustPem: this.options.trustPem,
       platform: this.options.platform ?? 'linux',
       identifier: device.name,
       name: device.name,
+      signingKeys: this.signingKeys,
     });
   }
 
+  /**
+   * One heartbeat: a check-in, then what its answer asks for. An update's result is reported at
+   * once by another check-in (a real agent reports a state change right away, not at its next
+   * heartbeat), whose answer is acted on in turn: it may carry the retry of a failed install.
+   */
   private async checkInOne(device: SimulatedDevice): Promise<void> {
-    const agent = device.agent as DeviceAgent;
-    const results = device.results;
-    let answer: CheckInResponse;
-    const started = performance.now();
-    try {
-      answer = await agent.checkIn({ installed: device.installed, updateResults: results });
-    } catch (error) {
-      this.count(`checkIn ${codeName(error)}`);
-      return;
+    let answer = await this.send(device);
+    if (!answer) return;
+    for (let reports = 0; reports < MAX_REPORTS_PER_HEARTBEAT && answer.assignment?.version; reports++) {
+      if (!(await this.runJob(device, answer.assignment))) break;
+      const next = await this.send(device);
+      if (!next) break; // the result stays queued for the next heartbeat
+      answer = next;
     }
-    this.checkInLatency.record(performance.now() - started);
-    this.counters.checkIns++;
-    // Sent and answered: the server has them (a real agent would resend them otherwise).
-    if (device.results === results) device.results = [];
-    if (answer.assignment?.version) this.install(device, answer.assignment);
+    const agent = device.agent as FleetAgent;
     for (const request of answer.logRequests) {
       if (device.uploaded.has(request.id)) continue;
       try {
@@ -296,27 +291,59 @@ export class SimulatedFleet {
     }
   }
 
-  /** Installs an assignment at once; the outcome goes with the next check-in. */
-  private install(
-    device: SimulatedDevice,
-    assignment: { rollout: string; artifact: string; version: string },
-  ): void {
-    const key = `${assignment.rollout}/${assignment.artifact}/${assignment.version}`;
-    if (device.handled.has(key)) return;
-    device.handled.add(key);
-    const failed = this.random() < (this.options.failureRate ?? 0);
+  /** A check-in with the device's state and undelivered results; undefined (counted) when it fails. */
+  private async send(device: SimulatedDevice): Promise<CheckInResponse | undefined> {
+    const results = device.results;
+    const started = performance.now();
+    let answer: CheckInResponse;
+    try {
+      answer = await (device.agent as FleetAgent).checkIn({
+        installed: device.installed,
+        updateResults: results,
+      });
+    } catch (error) {
+      this.count(`checkIn ${codeName(error)}`);
+      return undefined;
+    }
+    this.checkInLatency.record(performance.now() - started);
+    this.counters.checkIns++;
+    // Sent and answered: the server has them (unanswered, they go again with the next check-in).
+    if (device.results === results) device.results = [];
+    return answer;
+  }
+
+  /**
+   * Acts on an assignment unless this attempt of it was done: verifies it, "installs" it when it
+   * verifies (failing with probability failureRate) and queues the result. Answers whether a
+   * result was queued; not when the signing keys could not be fetched (tried again on a later
+   * check-in, since that says nothing about the assignment).
+   */
+  private async runJob(device: SimulatedDevice, assignment: Assignment): Promise<boolean> {
+    if (!device.jobs.isNew(assignment)) return false;
+    let verdict: AssignmentVerdict;
+    try {
+      verdict = await (device.agent as FleetAgent).verifyAssignment(assignment);
+    } catch (error) {
+      this.count(`signingKeys ${codeName(error)}`);
+      return false;
+    }
+    device.jobs.start(assignment);
+    const failed = verdict.ok && this.random() < (this.options.failureRate ?? 0);
     device.results.push({
       rollout: assignment.rollout,
       artifact: assignment.artifact,
       version: assignment.version,
-      state: failed ? UpdateState.FAILED : UpdateState.SUCCEEDED,
-      message: failed ? 'simulated failure' : '',
+      state: verdict.ok && !failed ? UpdateState.SUCCEEDED : UpdateState.FAILED,
+      message: verdict.ok ? (failed ? 'simulated failure' : '') : refusalMessage(verdict),
+      attempt: assignment.attempt,
     });
-    if (failed) this.counters.updatesFailed++;
+    if (!verdict.ok) this.counters.updatesRefused++;
+    else if (failed) this.counters.updatesFailed++;
     else {
       this.counters.updatesSucceeded++;
       device.installed = { artifact: assignment.artifact, version: assignment.version };
     }
+    return true;
   }
 
   private logBundle(device: SimulatedDevice, requestId: string): Uint8Array {

@@ -19,6 +19,7 @@ const STATS: FleetStats = {
   checkIns: 120,
   updatesSucceeded: 3,
   updatesFailed: 1,
+  updatesRefused: 2,
   logUploads: 2,
   renewals: 0,
   errors: { 'enroll unauthenticated': 1 },
@@ -36,7 +37,7 @@ describe('simulate output', () => {
   it('the summary names every count, the latencies and the errors by code', () => {
     const lines = summaryLines(STATS, 12_000);
     expect(lines).toContain('check-ins:        120 in 12.0s (10.0/s)');
-    expect(lines).toContain('updates:          succeeded 3, failed 1');
+    expect(lines).toContain('updates:          succeeded 3, failed 1, refused 2');
     expect(lines).toContain('errors:           enroll unauthenticated 1');
   });
 });

@@ -26,6 +26,20 @@ async function deviceApi(session: Session, args: ParsedArgs): Promise<DeviceApi>
   return { url: url ?? served.url, trustPem: trustPem ?? served.trustPem };
 }
 
+/** What `GET /api/v1/signing-keys` answers (the fields a device uses). */
+interface SigningKeyList {
+  items: Array<{ keyId: string; algorithm?: string; publicKeyPem: string }>;
+}
+
+/**
+ * The tenant's update-signing keys, fetched with the CLI's credential when the first assignment
+ * needs them (a fleet that is never assigned anything makes no REST call).
+ */
+function signingKeysOf(session: Session): () => Promise<SigningKeyList['items']> {
+  return async () =>
+    (await (await session.client()).request<SigningKeyList>('GET', '/api/v1/signing-keys')).items;
+}
+
 function durationFlag(args: ParsedArgs, name: string, fallback: string): number {
   const text = args.string(name) ?? fallback;
   const ms = text === '0' ? 0 : parseDuration(text);
@@ -78,7 +92,7 @@ export function summaryLines(stats: FleetStats, elapsedMs: number): string[] {
     `check-ins:        ${stats.checkIns} in ${seconds.toFixed(1)}s (${(stats.checkIns / Math.max(seconds, 0.001)).toFixed(1)}/s)`,
     `check-in latency: ${latency(stats.checkInLatency)}`,
     `enroll latency:   ${latency(stats.enrollLatency)}`,
-    `updates:          succeeded ${stats.updatesSucceeded}, failed ${stats.updatesFailed}`,
+    `updates:          succeeded ${stats.updatesSucceeded}, failed ${stats.updatesFailed}, refused ${stats.updatesRefused}`,
     `log uploads:      ${stats.logUploads}`,
     `renewals:         ${stats.renewals}`,
     `errors:           ${errorsText(stats.errors)}`,
@@ -106,7 +120,7 @@ export const simulateCommand: CommandSpec = {
     'failure-rate': {
       type: 'string',
       valueName: 'SHARE',
-      description: 'share of assigned updates reported FAILED, 0 to 1 (default 0.05)',
+      description: 'share of verified updates whose install fails (reported FAILED), 0 to 1 (default 0.05)',
     },
     duration: {
       type: 'string',
@@ -172,6 +186,7 @@ export const simulateCommand: CommandSpec = {
       concurrency,
       checkInIntervalMs,
       failureRate,
+      signingKeys: signingKeysOf(session),
     });
     const stops = [session.io.signal, durationMs > 0 ? AbortSignal.timeout(durationMs) : undefined];
     const stop = AbortSignal.any(stops.filter((signal): signal is AbortSignal => signal !== undefined));
