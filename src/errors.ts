@@ -42,6 +42,11 @@ export class PayloadTooLargeError extends StewardError {
   readonly reason = 'RequestEntityTooLarge';
 }
 
+/** The body's content type is not one the operation takes (an SBOM sent as text/plain). */
+export class UnsupportedMediaTypeError extends StewardError {
+  readonly reason = 'UnsupportedMediaType';
+}
+
 export class NotFoundError extends StewardError {
   readonly reason = 'NotFound';
 }

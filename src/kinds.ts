@@ -1,4 +1,4 @@
-import { artifactController } from '../controllers/artifact.js';
+import { type ArtifactSignatures, createArtifactController } from '../controllers/artifact.js';
 import { attestationAuthorityController } from '../controllers/attestation-authority.js';
 import { createCertificateAuthorityController } from '../controllers/certificate-authority.js';
 import { createDeviceController } from '../controllers/device.js';
@@ -13,6 +13,7 @@ import { defineKind, type KindDefinition } from './resources/kind.js';
 export interface ControllerServices {
   caLifecycle: CaLifecycle;
   deviceLifecycle: DeviceLifecycle;
+  artifacts: ArtifactSignatures;
 }
 
 export type StewardKind = KindDefinition<ControllerServices>;
@@ -51,7 +52,7 @@ export const KINDS: readonly StewardKind[] = [
     kind: 'Artifact',
     plural: 'artifacts',
     shortNames: ['art'],
-    controller: () => artifactController,
+    controller: ({ artifacts }: ControllerServices) => createArtifactController(artifacts),
   }),
   defineKind({
     kind: 'Rollout',

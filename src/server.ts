@@ -15,6 +15,7 @@ import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-
 import { registerQueryGuard } from './api/query-guard.js';
 import { toStatus } from './api/status.js';
 import { type ComposeOptions, composeServices, type Services } from './app/compose.js';
+import { SBOM_CONTENT_TYPES } from './artifacts/sbom.js';
 import type { StewardConfig } from './config.js';
 import { type DeviceApi, startDeviceApi } from './device-api/device-api.js';
 import { AccessLog } from './observability/access-log.js';
@@ -136,6 +137,13 @@ export async function startServer(
   registerJsonBodyParser(app, config.bodyLimit);
   fastify.addContentTypeParser(
     YAML_TYPES,
+    { parseAs: 'string', bodyLimit: config.bodyLimit },
+    (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) =>
+      done(null, String(body)),
+  );
+  // SBOMs (PUT /artifacts/{name}/sbom) arrive as text in their own media types; the route checks them.
+  fastify.addContentTypeParser(
+    Object.values(SBOM_CONTENT_TYPES),
     { parseAs: 'string', bodyLimit: config.bodyLimit },
     (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) =>
       done(null, String(body)),

@@ -2,6 +2,8 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Services } from '../app/compose.js';
 import { ApplyService } from '../apply/apply-service.js';
+import { ArtifactService } from '../artifacts/artifact-service.js';
+import { SigningKeys } from '../artifacts/signing-keys.js';
 import { ApiKeyService } from '../auth/api-key-service.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { SessionService } from '../auth/session-service.js';
@@ -27,6 +29,7 @@ import { publishOpenApiDocument } from './openapi/publish.js';
 import { PermissionGuard } from './permission.guard.js';
 import { assertRoutesDeclarePermissions } from './route-table.js';
 import { ApplyRoutes } from './routes/apply.routes.js';
+import { ArtifactRoutes, SigningKeyRoutes } from './routes/artifacts.routes.js';
 import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
 import { DeviceGroupRoutes } from './routes/device-groups.routes.js';
 import { DeviceLogRoutes } from './routes/device-logs.routes.js';
@@ -63,6 +66,8 @@ export const ROUTES = [
   DeviceLogRoutes,
   DeviceGroupRoutes,
   DeviceRoutes,
+  ArtifactRoutes,
+  SigningKeyRoutes,
 ];
 
 /** The HTTP surface: thin route classes over services built by the composition root. */
@@ -95,6 +100,8 @@ export class HttpModule {
       { provide: UserService, useValue: services.identity.users },
       { provide: TenantService, useValue: services.identity.tenants },
       { provide: EnrollTokenService, useValue: services.enrollTokens },
+      { provide: ArtifactService, useValue: services.artifacts },
+      { provide: SigningKeys, useValue: services.signingKeys },
       { provide: SECURE_COOKIES, useValue: services.config.publicUrl.startsWith('https:') },
       // Nest calls its lifecycle hooks: retention timer, follow streams ended before close.
       { provide: JournalBackground, useValue: services.journalService.background },

@@ -16,6 +16,7 @@ import {
   TerminalError,
   TooManyRequestsError,
   UnauthorizedError,
+  UnsupportedMediaTypeError,
 } from '../errors.js';
 
 /** The one error shape of every surface (DESIGN §3), after Kubernetes' Status. */
@@ -41,6 +42,7 @@ export const HTTP_STATUS_BY_CLASS: ReadonlyArray<readonly [ErrorClass, number]> 
   [BadRequestError, 400],
   [InvalidError, 422],
   [PayloadTooLargeError, 413],
+  [UnsupportedMediaTypeError, 415],
   [NotFoundError, 404],
   // AlreadyExistsError is a ConflictError.
   [ConflictError, 409],

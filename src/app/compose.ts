@@ -1,5 +1,9 @@
 import { Logger } from '@nestjs/common';
+import type { Admission } from '../apply/admission.js';
 import { ApplyService } from '../apply/apply-service.js';
+import { createArtifactAdmission } from '../artifacts/artifact-admission.js';
+import { ArtifactService } from '../artifacts/artifact-service.js';
+import { SigningKeys } from '../artifacts/signing-keys.js';
 import { CredentialEntity, LoginAttemptEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { DenialBudget } from '../auth/denial-budget.js';
@@ -95,7 +99,11 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     10_000,
     (error) => new Logger('journal').error(`refusal summaries could not be journaled: ${String(error)}`),
   );
-  const applyService = new ApplyService(db, store, validator, kinds, journal, changes);
+  // Artifacts are signed inside the apply's transaction; the key opens once the PKI gives the master key.
+  const signingKeys = new SigningKeys(db, journal, clock);
+  const artifactAdmission = createArtifactAdmission(signingKeys, clock);
+  const admissions: Admission[] = [artifactAdmission];
+  const applyService = new ApplyService(db, store, validator, kinds, journal, changes, clock, admissions);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
   // Fails the start (ConfigError) on a missing or wrong master key, before any CA is touched.
@@ -113,6 +121,14 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   });
   // Journal heads are signed with per-tenant keys sealed under the same master key.
   journalService.signer.useMasterKey(pki.masterKey);
+  signingKeys.useMasterKey(pki.masterKey);
+  const artifacts = new ArtifactService({
+    db,
+    store,
+    journal,
+    signingKeys,
+    clock: clock ?? (() => new Date()),
+  });
   const identity = createIdentityServices(db, authenticator, {
     sessionTtlSeconds: config.sessionTtlSeconds,
     identityKey: pki.masterKey.subkey('steward identity pseudonyms'),
@@ -132,7 +148,9 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     changes,
     kinds: allKinds,
     // Each registry line builds its controller once, from the services built above.
-    controllers: allKinds.map((kind) => kind.controller({ caLifecycle: pki.lifecycle, deviceLifecycle })),
+    controllers: allKinds.map((kind) =>
+      kind.controller({ caLifecycle: pki.lifecycle, deviceLifecycle, artifacts }),
+    ),
     config: engineConfig,
     redisUrl: config.redisUrl,
     clock: options.clock,
@@ -150,6 +168,8 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     denials,
     identity,
     applyService,
+    signingKeys,
+    artifacts,
     queries,
     pki,
     engine,

@@ -25,6 +25,8 @@ export const ACTIONS = {
   tenantsAdmin: 'tenants:admin',
   /** Scraping /metrics (Prometheus sends a read-only key as its bearer token). */
   metricsRead: 'metrics:read',
+  /** Retiring the tenant's update-signing key and making a new one (admin only). */
+  signingKeysRotate: 'signing-keys:rotate',
 } as const;
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -82,6 +84,7 @@ export class PermissionCatalogue {
       ACTIONS.keysAdmin,
       ACTIONS.usersAdmin,
       ACTIONS.tenantsAdmin,
+      ACTIONS.signingKeysRotate,
     ];
     this.roles = { viewer, operator, admin };
     this.apiKeyCeiling = operator.filter((permission) => !SESSION_ONLY.has(permission));

@@ -1,3 +1,4 @@
+import { ARTIFACT_OPERATIONS, ARTIFACT_SHAPES } from './areas/artifacts.js';
 import { CORE_OPERATIONS, CORE_SHAPES } from './areas/core.js';
 import { DEVICE_OPERATIONS, DEVICE_SHAPES } from './areas/device-logs.js';
 import { DEVICE_ACTION_OPERATIONS, DEVICE_ACTION_SHAPES } from './areas/devices.js';
@@ -20,6 +21,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
   ...ENROLL_TOKEN_OPERATIONS,
   ...DEVICE_OPERATIONS,
   ...DEVICE_ACTION_OPERATIONS,
+  ...ARTIFACT_OPERATIONS,
 ]);
 
 /** The API's own bodies, by component name (`ref('Status')`). */
@@ -31,4 +33,5 @@ export const API_SHAPES: Readonly<Record<string, JsonSchema>> = {
   ...ENROLL_TOKEN_SHAPES,
   ...DEVICE_SHAPES,
   ...DEVICE_ACTION_SHAPES,
+  ...ARTIFACT_SHAPES,
 };
