@@ -7,6 +7,8 @@ export interface RequestOptions {
   query?: Query;
   /** Sent as JSON. */
   body?: unknown;
+  /** Sent as is, in its own media type (an SBOM), instead of `body`. */
+  raw?: { contentType: string; text: string };
   accept?: string;
   signal?: AbortSignal;
 }
@@ -56,7 +58,10 @@ export class StewardClient {
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | undefined;
-    if (options.body !== undefined) {
+    if (options.raw !== undefined) {
+      headers['content-type'] = options.raw.contentType;
+      body = options.raw.text;
+    } else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }

@@ -55,6 +55,16 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: async () => (await import('./commands/device.js')).deviceCommand,
   },
   {
+    name: 'artifact',
+    summary: 'Verify artifact signatures; attach and download SBOMs',
+    load: async () => (await import('./commands/artifact.js')).artifactCommand,
+  },
+  {
+    name: 'signing-keys',
+    summary: 'List and rotate the update-signing keys that sign artifacts',
+    load: async () => (await import('./commands/artifact.js')).signingKeysCommand,
+  },
+  {
     name: 'ca',
     summary: 'Certificate authorities: chain, CRL, issued certificates, issue and revoke',
     load: async () => (await import('./commands/ca.js')).caCommand,
