@@ -1,22 +1,42 @@
 /**
- * Rollout. Today: checks that its artifact exists and is Ready and that its target group exists,
- * and says plainly that assigning the artifact wave by wave is not built yet. Never Ready yet.
+ * Rollout: moves a signed Artifact onto its target devices wave by wave. The first reconcile fixes
+ * the target (every device's wave, or why it is ineligible) in the database; each later one reads
+ * the devices' reports as counts and takes one step: open a wave (after its approval), assign its
+ * devices (within maxDevicesPerMinute), close it once its success threshold is reached, soak,
+ * advance; stop on the failure threshold (abort, or pause for a person). Every step is a row
+ * update in a transaction with its journal entry, so a crash repeats at most the step it was in,
+ * and repeating a step is harmless.
  */
-import type { Controller, ReconcileResult } from '../src/engine/controller.js';
+
+import { systemContext } from '../src/context.js';
+import type { ConditionInput, Controller, Plan } from '../src/engine/controller.js';
 import { isReady, ready } from '../src/engine/controller.js';
+import { controllerActor } from '../src/engine/reconciler.js';
 import type { RolloutSpec, RolloutStatus } from '../src/kinds/generated/v1/rollout.js';
 import type { StoredResource } from '../src/resources/model.js';
+import type { RolloutProgressStore } from '../src/rollouts/rollout-progress.js';
+import {
+  ASSIGN_BATCH,
+  type RolloutAction,
+  type RolloutProgress,
+  totalCounts,
+} from '../src/rollouts/rollout-model.js';
+
+export const ROLLOUT_FINALIZER = 'steward.dev/rollout';
 
 export const RolloutReason = {
   ArtifactNotFound: 'ArtifactNotFound',
   ArtifactNotReady: 'ArtifactNotReady',
   DeviceGroupNotFound: 'DeviceGroupNotFound',
-  /** References resolve; the wave engine (assignment, approval, soak, abort) is not built yet. */
-  WavesNotImplemented: 'WavesNotImplemented',
+  Progressing: 'Progressing',
+  WaitingApproval: 'WaitingApproval',
+  Soaking: 'Soaking',
+  Paused: 'Paused',
+  Completed: 'Completed',
+  Aborted: 'Aborted',
 } as const;
 
-const ARTIFACT_REF = ['spec', 'artifactRef', 'name'] as const;
-const GROUP_REF = ['spec', 'target', 'groupRef', 'name'] as const;
+type Phase = NonNullable<RolloutStatus['phase']>;
 
 export interface RolloutObservation {
   artifactName: string;
@@ -24,58 +44,286 @@ export interface RolloutObservation {
   /** Absent when the target is a selector. */
   groupName?: string;
   group: StoredResource | null;
+  progress: RolloutProgress;
 }
 
-/** Pure. */
-export function decideRollout(observed: RolloutObservation): ReconcileResult<RolloutStatus> {
+const ARTIFACT_REF = ['spec', 'artifactRef', 'name'] as const;
+const GROUP_REF = ['spec', 'target', 'groupRef', 'name'] as const;
+/** A rollout with devices still to report is looked at again at least this often (reports wake it sooner). */
+const RECHECK_MS = 60_000;
+
+/** The decision. Pure: the same rollout, observation and time give the same plan. */
+export function decideRollout(
+  rollout: StoredResource<RolloutSpec, RolloutStatus>,
+  observed: RolloutObservation,
+  now: Date,
+): Plan<RolloutStatus, RolloutAction> {
+  const { spec } = rollout;
+  const progress = observed.progress;
+  const strategy = spec.strategy;
+  const report = (phase: Phase, message: string, requeueAfter?: number) =>
+    reportOf(rollout, progress, phase, message, requeueAfter);
+  if (progress.aborted)
+    return report('Aborted', `aborted by ${progress.aborted.by}: ${progress.aborted.reason}`);
+  if (progress.completedAt) return report('Completed', completedMessage(progress));
+  if (!progress.startedAt) {
+    const blocked = blockedBeforeStart(observed);
+    if (blocked)
+      return {
+        status: { phase: 'Pending', currentWave: 0, message: blocked.message },
+        conditions: [blocked],
+      };
+    return { act: { type: 'start' } };
+  }
+  const retries = strategy.retries ?? 0;
+  if (progress.retries !== retries) return { act: { type: 'syncRetries', retries } };
+
+  const total = totalCounts(progress.counts);
+  const finished = total.succeeded + total.failed;
+  const maxFailurePercent = strategy.maxFailurePercent ?? 10;
+  const newFailures = total.failed > progress.acknowledgedFailures;
+  if (
+    newFailures &&
+    finished >= (strategy.minFinishedDevices ?? 1) &&
+    total.failed * 100 > maxFailurePercent * finished
+  ) {
+    const reason = `${total.failed} of ${finished} devices that finished failed (${percent(total.failed, finished)} %), above maxFailurePercent ${maxFailurePercent} %`;
+    const stop = onFailure(strategy.onFailure, progress, reason);
+    if (stop) return stop;
+  }
+  if (spec.paused || progress.pausedBy || progress.haltedReason) {
+    const why = progress.haltedReason
+      ? `paused by the failure policy: ${progress.haltedReason}; rollout resume or abort`
+      : progress.pausedBy
+        ? `paused by ${progress.pausedBy}; rollout resume to continue`
+        : 'paused by spec.paused; apply it with paused: false to continue';
+    return report('Paused', why);
+  }
+
+  const wave = progress.currentWave;
+  const waveSpec = strategy.waves[wave - 1];
+  const counts = progress.counts[wave - 1];
+  const record = progress.waves[wave - 1] ?? {};
+  if (!record.startedAt) {
+    if (counts.devices > 0 && waveSpec.requireApproval && progress.approvedWave < wave)
+      return report(
+        'WaitingApproval',
+        `wave ${wave} of ${strategy.waves.length} (${counts.devices} devices) waits for approval: steward rollout approve ${rollout.name}`,
+      );
+    return { act: { type: 'startWave', wave } };
+  }
+  if (counts.queued > 0) {
+    const limit = strategy.maxDevicesPerMinute ?? 0;
+    const allowance = limit > 0 ? limit - progress.assignedLastMinute : counts.queued;
+    if (allowance > 0)
+      return { act: { type: 'assign', wave, count: Math.min(counts.queued, allowance, ASSIGN_BATCH) } };
+  }
+  const needed = Math.ceil(((waveSpec.successThreshold ?? 100) * counts.devices) / 100);
+  if (counts.queued === 0 && counts.succeeded >= needed) {
+    if (!record.finishedAt) {
+      const soakUntil = new Date(now.getTime() + (waveSpec.soakSeconds ?? 0) * 1000).toISOString();
+      return { act: { type: 'finishWave', wave, soakUntil } };
+    }
+    if (wave === strategy.waves.length) {
+      if (total.assigned === 0) return { act: { type: 'complete' } };
+      return report(
+        'Progressing',
+        `every wave reached its success threshold; ${total.assigned} assigned devices have not reported yet`,
+        RECHECK_MS,
+      );
+    }
+    const soakLeft = record.soakUntil ? new Date(record.soakUntil).getTime() - now.getTime() : 0;
+    if (soakLeft > 0)
+      return report(
+        'Soaking',
+        `wave ${wave} succeeded on ${counts.succeeded} of ${counts.devices} devices; soaking until ${record.soakUntil}`,
+        soakLeft,
+      );
+    return { act: { type: 'advance', from: wave } };
+  }
+  const unreachable = counts.succeeded + counts.assigned + counts.queued < needed;
+  if (unreachable && newFailures) {
+    const reason = `wave ${wave} can no longer reach its success threshold of ${waveSpec.successThreshold ?? 100} % (${needed} of ${counts.devices} devices): ${counts.failed} failed`;
+    const stop = onFailure(strategy.onFailure, progress, reason);
+    if (stop) return stop;
+  }
+  const rateWait =
+    counts.queued > 0 && progress.windowFreesAt
+      ? Math.max(1_000, new Date(progress.windowFreesAt).getTime() - now.getTime())
+      : undefined;
+  if (unreachable)
+    return report(
+      'Progressing',
+      `wave ${wave} cannot reach its success threshold (${counts.succeeded} succeeded, ${counts.failed} failed of ${counts.devices}; needs ${needed}): lower spec.strategy.waves[${wave - 1}].successThreshold or abort`,
+      RECHECK_MS,
+    );
+  const waiting =
+    counts.queued > 0
+      ? `; ${counts.queued} wait for the rate limit (${strategy.maxDevicesPerMinute}/min)`
+      : '';
+  return report(
+    'Progressing',
+    `wave ${wave} of ${strategy.waves.length}: ${counts.succeeded} of ${counts.devices} succeeded, ${counts.assigned} pending, ${counts.failed} failed (needs ${needed})${waiting}`,
+    rateWait ?? RECHECK_MS,
+  );
+}
+
+/** What crossing a failure limit does: abort, or halt for a person (once). Undefined when already halted. */
+function onFailure(
+  policy: RolloutSpec['strategy']['onFailure'],
+  progress: RolloutProgress,
+  reason: string,
+): Plan<RolloutStatus, RolloutAction> | undefined {
+  if ((policy ?? 'abort') === 'abort') return { act: { type: 'abort', reason } };
+  if (!progress.haltedReason) return { act: { type: 'halt', reason } };
+  return undefined;
+}
+
+function blockedBeforeStart(observed: RolloutObservation): ConditionInput | undefined {
   if (observed.artifact === null)
-    return {
-      conditions: [
-        ready('False', RolloutReason.ArtifactNotFound, `Artifact "${observed.artifactName}" does not exist`),
-      ],
-    };
+    return ready(
+      'False',
+      RolloutReason.ArtifactNotFound,
+      `Artifact "${observed.artifactName}" does not exist`,
+    );
   if (!isReady(observed.artifact))
-    return {
-      conditions: [
-        ready('False', RolloutReason.ArtifactNotReady, `Artifact "${observed.artifactName}" is not Ready`),
-      ],
-    };
+    return ready(
+      'False',
+      RolloutReason.ArtifactNotReady,
+      `Artifact "${observed.artifactName}" is not Ready (it must be signed)`,
+    );
   if (observed.groupName !== undefined && observed.group === null)
-    return {
-      conditions: [
-        ready(
-          'False',
-          RolloutReason.DeviceGroupNotFound,
-          `DeviceGroup "${observed.groupName}" does not exist`,
-        ),
-      ],
-    };
+    return ready(
+      'False',
+      RolloutReason.DeviceGroupNotFound,
+      `DeviceGroup "${observed.groupName}" does not exist`,
+    );
+  return undefined;
+}
+
+function completedMessage(progress: RolloutProgress): string {
+  const total = totalCounts(progress.counts);
+  return `completed: ${total.succeeded} of ${total.devices} devices succeeded, ${total.failed} failed${progress.targeted > total.devices ? `, ${progress.targeted - total.devices} ineligible` : ''}`;
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '0' : ((part * 100) / whole).toFixed(1).replace(/\.0$/, '');
+}
+
+/** The status and the Ready condition for a phase. Pure. */
+function reportOf(
+  rollout: StoredResource<RolloutSpec, RolloutStatus>,
+  progress: RolloutProgress,
+  phase: Phase,
+  message: string,
+  requeueAfter?: number,
+): Plan<RolloutStatus, RolloutAction> {
   return {
+    status: statusOf(rollout.spec, progress, phase, message),
     conditions: [
       ready(
-        'False',
-        RolloutReason.WavesNotImplemented,
-        'artifact and target resolve; wave-by-wave assignment is not built yet',
+        phase === 'Completed' ? 'True' : 'False',
+        RolloutReason[phase as keyof typeof RolloutReason] ?? phase,
+        message,
       ),
     ],
+    ...(requeueAfter !== undefined ? { requeueAfter } : {}),
   };
 }
 
-export const rolloutController: Controller<RolloutSpec, RolloutStatus, RolloutObservation> = {
-  kind: 'Rollout',
-  references: [
-    { path: ARTIFACT_REF, kind: 'Artifact' },
-    { path: GROUP_REF, kind: 'DeviceGroup' },
-  ],
-  async observe(rollout, { read }) {
-    const artifactName = rollout.spec.artifactRef.name;
-    const groupName = rollout.spec.target.groupRef?.name;
-    return {
-      artifactName,
-      artifact: await read.get('Artifact', artifactName),
-      groupName,
-      group: groupName === undefined ? null : await read.get('DeviceGroup', groupName),
-    };
-  },
-  plan: (_rollout, observed) => decideRollout(observed),
-};
+/** The status a rollout reports from its progress. Pure. */
+export function statusOf(
+  spec: RolloutSpec,
+  progress: RolloutProgress,
+  phase: Phase,
+  message: string,
+): RolloutStatus {
+  const total = totalCounts(progress.counts);
+  const ineligible = Object.values(progress.ineligible).reduce((sum, count) => sum + count, 0);
+  const current = progress.waves[progress.currentWave - 1];
+  return {
+    phase,
+    currentWave: progress.currentWave,
+    message,
+    ...(progress.artifact ? { artifact: progress.artifact } : {}),
+    ...(progress.startedAt ? { startedAt: progress.startedAt } : {}),
+    ...(progress.completedAt ? { finishedAt: progress.completedAt } : {}),
+    ...(progress.aborted ? { finishedAt: progress.aborted.at, abortedBy: progress.aborted.by } : {}),
+    ...(phase === 'Soaking' && current?.soakUntil ? { soakUntil: current.soakUntil } : {}),
+    ...(phase === 'Paused'
+      ? { pausedBy: progress.haltedReason ? 'failure policy' : (progress.pausedBy ?? 'spec.paused') }
+      : {}),
+    totals: {
+      targeted: progress.targeted,
+      ineligible,
+      queued: total.queued,
+      assigned: total.assigned + total.succeeded + total.failed,
+      succeeded: total.succeeded,
+      failed: total.failed,
+      pending: total.assigned,
+      cancelled: total.cancelled,
+    },
+    ineligibleReasons: progress.ineligible,
+    waves: spec.strategy.waves.map((wave, index) => {
+      const counts = progress.counts[index] ?? {
+        devices: 0,
+        queued: 0,
+        assigned: 0,
+        succeeded: 0,
+        failed: 0,
+        cancelled: 0,
+      };
+      const record = progress.waves[index] ?? {};
+      return {
+        wave: index + 1,
+        percent: wave.percent,
+        devices: counts.devices,
+        assigned: counts.assigned + counts.succeeded + counts.failed,
+        succeeded: counts.succeeded,
+        failed: counts.failed,
+        pending: counts.assigned,
+        queued: counts.queued,
+        ...(record.startedAt ? { startedAt: record.startedAt } : {}),
+        ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
+        ...(record.approvedBy ? { approvedBy: record.approvedBy } : {}),
+        ...(record.approvedAt ? { approvedAt: record.approvedAt } : {}),
+      };
+    }),
+  };
+}
+
+/** The controller, bound to the store of rollout progress. */
+export function createRolloutController(
+  rollouts: RolloutProgressStore,
+): Controller<RolloutSpec, RolloutStatus, RolloutObservation, RolloutAction> {
+  return {
+    kind: 'Rollout',
+    references: [
+      { path: ARTIFACT_REF, kind: 'Artifact' },
+      { path: GROUP_REF, kind: 'DeviceGroup' },
+    ],
+    finalizer: ROLLOUT_FINALIZER,
+    async observe(rollout, { read, now }) {
+      const artifactName = rollout.spec.artifactRef.name;
+      const groupName = rollout.spec.target.groupRef?.name;
+      const [artifact, group, progress] = await Promise.all([
+        read.get('Artifact', artifactName),
+        groupName === undefined ? null : read.get('DeviceGroup', groupName),
+        rollouts.progress(rollout.tenant, rollout.uid, rollout.spec.strategy.waves.length, now()),
+      ]);
+      return { artifactName, artifact, groupName, group, progress };
+    },
+    plan: decideRollout,
+    async act(rollout, action, { now }) {
+      const context = systemContext(rollout.tenant, controllerActor('Rollout'), `rollout-${rollout.uid}`);
+      await rollouts.act(context, rollout, action, now());
+    },
+    async finalize(rollout) {
+      await rollouts.forget(
+        systemContext(rollout.tenant, controllerActor('Rollout'), `rollout-${rollout.uid}`),
+        rollout,
+      );
+      return { done: true };
+    },
+  };
+}

@@ -3,16 +3,18 @@ import { attestationAuthorityController } from '../controllers/attestation-autho
 import { createCertificateAuthorityController } from '../controllers/certificate-authority.js';
 import { createDeviceController } from '../controllers/device.js';
 import { deviceGroupController } from '../controllers/device-group.js';
-import { rolloutController } from '../controllers/rollout.js';
+import { createRolloutController } from '../controllers/rollout.js';
 import { trustPolicyController } from '../controllers/trust-policy.js';
 import type { DeviceLifecycle } from './devices/device-lifecycle.js';
 import type { CaLifecycle } from './pki/ca-lifecycle.js';
+import type { RolloutProgressStore } from './rollouts/rollout-progress.js';
 import { defineKind, type KindDefinition } from './resources/kind.js';
 
 /** The services the composition root offers reconcilers; a line takes what its controller needs. */
 export interface ControllerServices {
   caLifecycle: CaLifecycle;
   deviceLifecycle: DeviceLifecycle;
+  rollouts: RolloutProgressStore;
   artifacts: ArtifactSignatures;
 }
 
@@ -58,7 +60,7 @@ export const KINDS: readonly StewardKind[] = [
     kind: 'Rollout',
     plural: 'rollouts',
     shortNames: ['ro'],
-    controller: () => rolloutController,
+    controller: ({ rollouts }: ControllerServices) => createRolloutController(rollouts),
   }),
   defineKind({
     kind: 'TrustPolicy',

@@ -34,6 +34,9 @@ import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
 import { DeviceGroupRoutes } from './routes/device-groups.routes.js';
 import { DeviceLogRoutes } from './routes/device-logs.routes.js';
 import { DeviceRoutes } from './routes/devices.routes.js';
+import { RolloutRoutes } from './routes/rollouts.routes.js';
+import { RolloutActions } from '../rollouts/rollout-actions.js';
+import { RolloutDeviceList } from '../rollouts/rollout-device-list.js';
 import { DiscoveryRoutes } from './routes/discovery.routes.js';
 import { EnrollTokenRoutes } from './routes/enroll-tokens.routes.js';
 import { HealthRoutes } from './routes/health.routes.js';
@@ -66,6 +69,7 @@ export const ROUTES = [
   DeviceLogRoutes,
   DeviceGroupRoutes,
   DeviceRoutes,
+  RolloutRoutes,
   ArtifactRoutes,
   SigningKeyRoutes,
 ];
@@ -89,6 +93,8 @@ export class HttpModule {
       { provide: RevocationService, useValue: services.pki.revocation },
       { provide: DeviceLogService, useValue: services.deviceLogs },
       { provide: DeviceApprovals, useValue: services.deviceApprovals },
+      { provide: RolloutActions, useValue: services.rolloutActions },
+      { provide: RolloutDeviceList, useValue: new RolloutDeviceList(services.db, services.store) },
       { provide: DeviceApiEndpoint, useValue: services.deviceApiEndpoint },
       {
         provide: DeviceGroupMembers,

@@ -36,6 +36,8 @@ import { ChangeFeed } from '../store/change-feed.js';
 import { Database } from '../store/database.js';
 import { ResourceEntity } from '../store/resource-entity.js';
 import { ResourceStore } from '../store/resource-store.js';
+import { RolloutActions } from '../rollouts/rollout-actions.js';
+import { RolloutProgressStore } from '../rollouts/rollout-progress.js';
 import { ROLLOUT_ENTITIES } from '../rollouts/rollout-tables.js';
 
 /** Every table of Steward, for MikroORM's schema generator. */
@@ -141,6 +143,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     revocation: pki.revocation,
     now: clock ?? (() => new Date()),
   });
+  const rollouts = new RolloutProgressStore({ db, store, journal, changes });
   const engine = new Engine({
     db,
     store,
@@ -149,7 +152,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     kinds: allKinds,
     // Each registry line builds its controller once, from the services built above.
     controllers: allKinds.map((kind) =>
-      kind.controller({ caLifecycle: pki.lifecycle, deviceLifecycle, artifacts }),
+      kind.controller({ caLifecycle: pki.lifecycle, deviceLifecycle, artifacts, rollouts }),
     ),
     config: engineConfig,
     redisUrl: config.redisUrl,
@@ -170,6 +173,8 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     applyService,
     signingKeys,
     artifacts,
+    rollouts,
+    rolloutActions: new RolloutActions({ store, progress: rollouts, now: clock ?? (() => new Date()) }),
     queries,
     pki,
     engine,

@@ -127,10 +127,14 @@ export function deviceHandlers(deps: DeviceHandlerDeps): ServiceImpl<typeof Devi
           version: result.version,
           state: UPDATE_STATES[result.state] ?? 'unknown',
           message: result.message,
+          attempt: result.attempt,
         })),
       });
       return {
         deviceName: peer.device,
+        ...(answer.assignment
+          ? { assignment: { ...answer.assignment, size: BigInt(answer.assignment.size) } }
+          : {}),
         logRequests: answer.logRequests,
         renew: answer.renew,
         attest: answer.attest,

@@ -8,6 +8,7 @@
 import DataLoader from 'dataloader';
 import type { OperationContext } from '../context.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
+import type { Assignment, RolloutAssignments } from '../rollouts/assignments.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { DeviceRecords } from './device-records.js';
@@ -20,10 +21,14 @@ export interface CheckInReport {
     version: string;
     state: string;
     message: string;
+    /** The assignment's attempt the result is for (0: not said). */
+    attempt: number;
   }>;
 }
 
 export interface CheckInAnswer {
+  /** The artifact to install (signed), or null. */
+  assignment: Assignment | null;
   logRequests: Array<{ id: string; requestedAt: string }>;
   renew: boolean;
   attest: boolean;
@@ -47,6 +52,8 @@ const MAX_TEXT = 256;
 const MAX_REPORTED = 100_000;
 /** How long a device's pending log requests are believed (another process's request shows this late). */
 const LOG_REQUESTS_FRESH_MS = 1_000;
+/** How long a device's assignment is believed (a wave assigned by another process shows this late). */
+const ASSIGNMENT_FRESH_MS = 1_000;
 
 export class CheckInService {
   private readonly profiles = new Map<string, Profile>();
@@ -62,11 +69,18 @@ export class CheckInService {
     string,
     { requests: Array<{ id: string; requestedAt: string }>; at: number }
   >();
+  private readonly assignmentLoader: DataLoader<string, Assignment | null>;
+  /**
+   * Assignments per device, believed for a second; any change of a Rollout in this process (a
+   * wave assigned, an abort) drops them all, so this process's devices learn it at their next call.
+   */
+  private assignments = new Map<string, { assignment: Assignment | null; at: number }>();
 
   constructor(
     private readonly deps: {
       db: Database;
       records: DeviceRecords;
+      assignments: RolloutAssignments;
       journal: JournalWriter;
       changes: ChangeFeed;
       now: () => Date;
@@ -82,8 +96,12 @@ export class CheckInService {
     };
     this.profileLoader = new DataLoader((keys) => this.loadProfiles(keys), batching);
     this.logLoader = new DataLoader((keys) => this.loadLogRequests(keys), batching);
+    this.assignmentLoader = new DataLoader((keys) => deps.assignments.load(keys), batching);
     deps.changes.subscribe((keys) => {
-      for (const key of keys) if (key.kind === 'Device') this.logRequests.delete(`${key.tenant}/${key.name}`);
+      for (const key of keys) {
+        if (key.kind === 'Device') this.logRequests.delete(`${key.tenant}/${key.name}`);
+        if (key.kind === 'Rollout') this.assignments = new Map();
+      }
     });
   }
 
@@ -98,7 +116,12 @@ export class CheckInService {
     report: CheckInReport,
   ): Promise<CheckInAnswer> {
     const key = `${context.tenant}/${device}`;
-    const [profile, logRequests] = await Promise.all([this.profile(key), this.pendingLogs(key)]);
+    const [profile, logRequests, assigned] = await Promise.all([
+      this.profile(key),
+      this.pendingLogs(key),
+      this.assignment(key),
+    ]);
+    let assignment = assigned;
     const records: JournalRecord[] = [];
     let installedChanged = false;
     if (report.installed && profile) {
@@ -137,8 +160,17 @@ export class CheckInService {
         reason: `${clip(result.artifact)}@${clip(result.version)}${result.rollout ? ` (rollout ${clip(result.rollout)})` : ''}${result.message ? `: ${clip(result.message)}` : ''}`,
       });
     }
-    if (records.length > 0) {
+    const rolloutReports = report.updateResults.filter(
+      (result) => result.rollout !== '' && (result.state === 'succeeded' || result.state === 'failed'),
+    );
+    const touched = new Set<string>();
+    if (records.length > 0 || rolloutReports.length > 0) {
+      const at = this.deps.now().toISOString();
       await this.deps.db.transaction(async (trx) => {
+        for (const result of rolloutReports) {
+          const outcome = await this.deps.assignments.report(trx, context.tenant, device, result, at);
+          if (outcome !== 'ignored') touched.add(result.rollout);
+        }
         if (installedChanged && report.installed)
           await this.deps.records.installed(
             trx,
@@ -147,13 +179,25 @@ export class CheckInService {
             clip(report.installed.artifact),
             clip(report.installed.version),
           );
-        await this.deps.journal.append(trx, context, records);
+        if (records.length > 0) await this.deps.journal.append(trx, context, records);
       });
-      this.deps.changes.publish([{ tenant: context.tenant, kind: 'Device', name: device }]);
+      if (touched.size > 0) {
+        // The device's next answer reflects its report (a retry's next attempt, or nothing more).
+        this.assignments.delete(key);
+        assignment = touched.has(assignment?.rollout ?? '')
+          ? await this.assignmentLoader.load(key)
+          : assignment;
+        this.assignments.set(key, { assignment, at: Date.now() });
+      }
+      this.deps.changes.publish([
+        ...(records.length > 0 ? [{ tenant: context.tenant, kind: 'Device', name: device }] : []),
+        ...[...touched].map((name) => ({ tenant: context.tenant, kind: 'Rollout', name })),
+      ]);
     }
     const now = this.deps.now().getTime();
     const lifetime = certificate.notAfter.getTime() - certificate.notBefore.getTime();
     return {
+      assignment,
       logRequests,
       renew: now >= certificate.notBefore.getTime() + (lifetime * 2) / 3,
       attest: profile !== null && ATTESTING_PLATFORMS.has(profile.platform) && !profile.attested,
@@ -175,6 +219,16 @@ export class CheckInService {
     if (this.logRequests.size >= 200_000) this.logRequests = new Map();
     this.logRequests.set(key, { requests, at: now });
     return requests;
+  }
+
+  private async assignment(key: string): Promise<Assignment | null> {
+    const cached = this.assignments.get(key);
+    const now = Date.now();
+    if (cached && now - cached.at < ASSIGNMENT_FRESH_MS) return cached.assignment;
+    const assignment = await this.assignmentLoader.load(key);
+    if (this.assignments.size >= 200_000) this.assignments = new Map();
+    this.assignments.set(key, { assignment, at: now });
+    return assignment;
   }
 
   private async profile(key: string): Promise<Profile | null> {

@@ -5,38 +5,13 @@
  */
 import type { OperationContext } from '../context.js';
 import type { ResourceList } from '../contract/resource.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { ReadRecorder } from '../journal/read-journaling.js';
 import type { DeviceGroupSpec } from '../kinds/generated/v1/devicegroup.js';
 import { toManifest } from '../resources/model.js';
-import { DEFAULT_PAGE, MAX_PAGE } from '../resources/resource-queries.js';
+import { decodeContinue, encodeContinue, parseLimit } from '../resources/resource-queries.js';
 import { selectorRequirements } from '../resources/selector.js';
 import type { ResourceStore } from '../store/resource-store.js';
-
-/** The same token as the resource lists' (the last name served), so clients page alike. */
-function encodeContinue(after: string): string {
-  return Buffer.from(JSON.stringify({ v: 1, after }), 'utf8').toString('base64url');
-}
-
-function decodeContinue(token: string): string {
-  try {
-    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (decoded.v === 1 && typeof decoded.after === 'string') return decoded.after;
-  } catch {
-    // fall through to the error below
-  }
-  throw new BadRequestError(
-    'invalid continue token: pass back exactly the metadata.continue of the previous page',
-  );
-}
-
-function parseLimit(limit: string | undefined): number {
-  if (limit === undefined || limit === '') return DEFAULT_PAGE;
-  const value = Number(limit);
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE)
-    throw new BadRequestError(`limit must be an integer from 1 to ${MAX_PAGE}, got "${limit}"`);
-  return value;
-}
 
 export class DeviceGroupMembers {
   constructor(

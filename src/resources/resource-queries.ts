@@ -12,11 +12,11 @@ export const MAX_PAGE = 5000;
 export type { ResourceList } from '../contract/resource.js';
 
 /** The continue token is opaque to clients; it carries the last name served. */
-function encodeContinue(after: string): string {
+export function encodeContinue(after: string): string {
   return Buffer.from(JSON.stringify({ v: 1, after }), 'utf8').toString('base64url');
 }
 
-function decodeContinue(token: string): string {
+export function decodeContinue(token: string): string {
   try {
     const decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
       v?: number;
@@ -31,7 +31,7 @@ function decodeContinue(token: string): string {
   );
 }
 
-function parseLimit(limit: string | undefined): number {
+export function parseLimit(limit: string | undefined): number {
   if (limit === undefined || limit === '') return DEFAULT_PAGE;
   const value = Number(limit);
   if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE)

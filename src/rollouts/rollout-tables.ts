@@ -4,6 +4,7 @@
  * nothing; the reconciler reads these rows and continues where they say.
  */
 import { EntitySchema } from '@mikro-orm/core';
+import type { WaveRecord } from './rollout-model.js';
 
 /** One target device of one rollout: its wave, fixed when the rollout starts, and how it went. */
 export interface RolloutDeviceRow {
@@ -57,17 +58,26 @@ export interface RolloutStateRow {
   name: string;
   /** Set once the target is resolved and every device has its wave. */
   started_at: string | null;
+  /**
+   * What devices are told, fixed at the start (JSON: name, version, digest, size, platforms, url,
+   * signature, keyId): delivery never depends on the Artifact still existing.
+   */
+  artifact: Record<string, unknown> | null;
+  /** strategy.retries as last reconciled: the check-in path decides a retry with it. */
+  retries: number;
   /** The wave being rolled out (1-based; 0 before the first). */
   current_wave: number;
   /** The highest wave whose approval gate was opened. */
   approved_wave: number;
   /** JSON array, per wave: startedAt, finishedAt, soakUntil, approvedBy, approvedAt. */
-  waves: Array<Record<string, unknown>>;
+  waves: WaveRecord[];
   /** Paused by an action (`rollout pause`), until `rollout resume`. */
   paused_by: string | null;
   paused_at: string | null;
   /** Paused by the failure threshold with onFailure: pause (until `rollout resume`). */
   halted_reason: string | null;
+  /** Failed devices a person accepted by resuming after a halt: the failure policy fires on new ones only. */
+  acknowledged_failures: number;
   aborted_by: string | null;
   aborted_at: string | null;
   abort_reason: string | null;
@@ -84,12 +94,15 @@ export const RolloutStateEntity = new EntitySchema<RolloutStateRow>({
     uid: { type: 'string', length: 36, primary: true },
     name: { type: 'string', length: 63 },
     started_at: { type: 'string', fieldName: 'started_at', length: 30, nullable: true },
+    artifact: { type: 'json', nullable: true },
+    retries: { type: 'integer', default: 0 },
     current_wave: { type: 'integer', fieldName: 'current_wave', default: 0 },
     approved_wave: { type: 'integer', fieldName: 'approved_wave', default: 0 },
     waves: { type: 'json' },
     paused_by: { type: 'string', fieldName: 'paused_by', length: 256, nullable: true },
     paused_at: { type: 'string', fieldName: 'paused_at', length: 30, nullable: true },
     halted_reason: { type: 'string', fieldName: 'halted_reason', length: 512, nullable: true },
+    acknowledged_failures: { type: 'integer', fieldName: 'acknowledged_failures', default: 0 },
     aborted_by: { type: 'string', fieldName: 'aborted_by', length: 256, nullable: true },
     aborted_at: { type: 'string', fieldName: 'aborted_at', length: 30, nullable: true },
     abort_reason: { type: 'string', fieldName: 'abort_reason', length: 512, nullable: true },

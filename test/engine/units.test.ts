@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideArtifact } from '../../controllers/artifact.js';
 import { decideRelease, reportCa } from '../../controllers/certificate-authority.js';
-import { decideRollout } from '../../controllers/rollout.js';
 import { backoffDelay } from '../../src/engine/backoff.js';
 import { type Controller, type ControllerToolbox, ready } from '../../src/engine/controller.js';
 import { ControllerRegistry } from '../../src/engine/controller-registry.js';
@@ -36,24 +35,6 @@ function stored(overrides: Partial<StoredResource> = {}): StoredResource {
     ...overrides,
   };
 }
-
-const readyCa = stored({
-  kind: 'CertificateAuthority',
-  name: 'ca',
-  status: {
-    observedGeneration: 1,
-    conditions: [
-      {
-        type: 'Ready',
-        status: 'True',
-        reason: 'UpToDate',
-        message: '',
-        lastTransitionTime: T0,
-        observedGeneration: 1,
-      },
-    ],
-  },
-});
 
 describe('status discipline', () => {
   it('keeps lastTransitionTime when only the reason or message changes', () => {
@@ -161,15 +142,6 @@ describe('controllers decide', () => {
   it('an artifact with incomplete metadata is not Ready, whatever its signature (the full table: test/artifacts/decide.test.ts)', () => {
     const spec = { version: '1', digest: 'md5:x', size: 1, platforms: ['linux' as const] };
     expect(decideArtifact({ name: 'a', spec }, {}).conditions[0].reason).toBe('MetadataIncomplete');
-  });
-  it('a rollout reports its first missing reference', () => {
-    expect(decideRollout({ artifactName: 'a', artifact: null, group: null }).conditions[0].reason).toBe(
-      'ArtifactNotFound',
-    );
-    expect(
-      decideRollout({ artifactName: 'a', artifact: readyCa, groupName: 'g', group: null }).conditions[0]
-        .reason,
-    ).toBe('DeviceGroupNotFound');
   });
   it('a CA in use refuses deletion and names who uses it', () => {
     const result = decideRelease(['laptop-1'], []);

@@ -6,6 +6,7 @@ import { ENROLL_TOKEN_OPERATIONS, ENROLL_TOKEN_SHAPES } from './areas/enroll-tok
 import { IDENTITY_OPERATIONS, IDENTITY_SHAPES } from './areas/identity.js';
 import { JOURNAL_OPERATIONS, JOURNAL_SHAPES } from './areas/journal.js';
 import { PKI_OPERATIONS, PKI_SHAPES } from './areas/pki.js';
+import { ROLLOUT_OPERATIONS, ROLLOUT_SHAPES } from './areas/rollouts.js';
 import type { JsonSchema } from './kind-schemas.js';
 import type { OperationEntry } from './operation.js';
 
@@ -22,6 +23,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
   ...DEVICE_OPERATIONS,
   ...DEVICE_ACTION_OPERATIONS,
   ...ARTIFACT_OPERATIONS,
+  ...ROLLOUT_OPERATIONS,
 ]);
 
 /** The API's own bodies, by component name (`ref('Status')`). */
@@ -34,4 +36,5 @@ export const API_SHAPES: Readonly<Record<string, JsonSchema>> = {
   ...DEVICE_SHAPES,
   ...DEVICE_ACTION_SHAPES,
   ...ARTIFACT_SHAPES,
+  ...ROLLOUT_SHAPES,
 };

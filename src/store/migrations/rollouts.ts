@@ -20,7 +20,7 @@ export class RolloutsSqlite extends Migration {
       'create unique index `rollout_devices_active_unique` on `rollout_devices` (`tenant`, `device`, `active`)',
     );
     this.addSql(
-      'create table `rollout_states` (`tenant` text not null, `uid` text not null, `name` text not null, `started_at` text null, `current_wave` integer not null default 0, `approved_wave` integer not null default 0, `waves` json not null, `paused_by` text null, `paused_at` text null, `halted_reason` text null, `aborted_by` text null, `aborted_at` text null, `abort_reason` text null, `completed_at` text null, `updated_at` text not null, primary key (`tenant`, `uid`))',
+      'create table `rollout_states` (`tenant` text not null, `uid` text not null, `name` text not null, `started_at` text null, `artifact` json null, `retries` integer not null default 0, `current_wave` integer not null default 0, `approved_wave` integer not null default 0, `waves` json not null, `paused_by` text null, `paused_at` text null, `halted_reason` text null, `acknowledged_failures` integer not null default 0, `aborted_by` text null, `aborted_at` text null, `abort_reason` text null, `completed_at` text null, `updated_at` text not null, primary key (`tenant`, `uid`))',
     );
     this.addSql('create index `rollout_states_name_index` on `rollout_states` (`tenant`, `name`)');
     this.addSql(
@@ -45,7 +45,7 @@ export class RolloutsPostgresql extends Migration {
       'alter table "rollout_devices" add constraint "rollout_devices_active_unique" unique ("tenant", "device", "active")',
     );
     this.addSql(
-      'create table "rollout_states" ("tenant" varchar(63) not null, "uid" varchar(36) not null, "name" varchar(63) not null, "started_at" varchar(30) null, "current_wave" int not null default 0, "approved_wave" int not null default 0, "waves" jsonb not null, "paused_by" varchar(256) null, "paused_at" varchar(30) null, "halted_reason" varchar(512) null, "aborted_by" varchar(256) null, "aborted_at" varchar(30) null, "abort_reason" varchar(512) null, "completed_at" varchar(30) null, "updated_at" varchar(30) not null, constraint "rollout_states_pkey" primary key ("tenant", "uid"))',
+      'create table "rollout_states" ("tenant" varchar(63) not null, "uid" varchar(36) not null, "name" varchar(63) not null, "started_at" varchar(30) null, "artifact" jsonb null, "retries" int not null default 0, "current_wave" int not null default 0, "approved_wave" int not null default 0, "waves" jsonb not null, "paused_by" varchar(256) null, "paused_at" varchar(30) null, "halted_reason" varchar(512) null, "acknowledged_failures" int not null default 0, "aborted_by" varchar(256) null, "aborted_at" varchar(30) null, "abort_reason" varchar(512) null, "completed_at" varchar(30) null, "updated_at" varchar(30) not null, constraint "rollout_states_pkey" primary key ("tenant", "uid"))',
     );
     this.addSql('create index "rollout_states_name_index" on "rollout_states" ("tenant", "name")');
     this.addSql(
