@@ -46,7 +46,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   {
     name: 'rollout',
-    summary: 'Act on a rollout: approve, resume or abort',
+    summary: 'Follow a rollout and act on it: status, approve, pause, resume or abort',
     load: async () => (await import('./commands/rollout.js')).rolloutCommand,
   },
   {

@@ -3,13 +3,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 
 /**
  * A stand-in for the routes of docs/api-contract.md that the real server does not serve yet
- * (identity, keys, journal, rollout actions): it answers exactly the contract's shapes, so the
+ * (identity, keys, journal, rollout actions and reads): it answers exactly the contract's shapes, so the
  * CLI's side of the contract is tested now; the e2e suites take over as the routes land.
  */
 export interface ContractServer {
   url: string;
   requests: Array<{ method: string; path: string; authorization?: string; body?: unknown }>;
   journal: Array<Record<string, unknown>>;
+  /**
+   * The statuses `GET /api/v1/rollouts/edge-rollout` answers, one per read, the last repeated
+   * (a rollout progressing under `rollout status --watch`). Empty: a Pending rollout.
+   */
+  rolloutStatuses: Array<Record<string, unknown>>;
   /** Appends a chained entry and pushes it to every open follow stream. */
   append(): void;
   close(): Promise<void>;
@@ -95,6 +100,7 @@ export async function startContractServer(): Promise<ContractServer> {
   const signedHead = () => signHead(journal);
   const keys: Array<Record<string, unknown>> = [];
   const followers = new Set<ServerResponse>();
+  const rolloutStatuses: Array<Record<string, unknown>> = [];
   const server: Server = createServer(async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const body = await bodyOf(request);
@@ -194,11 +200,40 @@ export async function startContractServer(): Promise<ContractServer> {
     }
     if (route === 'GET /api/v1/journal/verify')
       return json(response, 200, { ok: true, checked: journal.length, message: 'chain intact' });
-    const action = /^POST \/api\/v1\/rollouts\/([^/]+)\/(approve|resume|abort)$/.exec(route);
+    const action = /^POST \/api\/v1\/rollouts\/([^/]+)\/(approve|pause|resume|abort)$/.exec(route);
     if (action) {
       if (action[1] !== 'edge-rollout')
         return status(response, 404, 'NotFound', `Rollout "${action[1]}" not found`);
-      return json(response, 200, { kind: 'Rollout', metadata: { name: action[1] } });
+      const phases: Record<string, string> = {
+        approve: 'Progressing',
+        pause: 'Paused',
+        resume: 'Progressing',
+        abort: 'Aborted',
+      };
+      return json(response, 200, {
+        apiVersion: 'steward.dev/v1',
+        kind: 'RolloutAction',
+        name: action[1],
+        action: action[2],
+        phase: phases[action[2]],
+      });
+    }
+    const rollout = /^GET \/api\/v1\/rollouts\/([^/]+)$/.exec(route);
+    if (rollout) {
+      if (rollout[1] !== 'edge-rollout')
+        return status(response, 404, 'NotFound', `Rollout "${rollout[1]}" not found`);
+      const current = rolloutStatuses.length > 1 ? rolloutStatuses.shift() : rolloutStatuses[0];
+      return json(response, 200, {
+        apiVersion: 'steward.dev/v1',
+        kind: 'Rollout',
+        metadata: { name: rollout[1], generation: 1 },
+        spec: {
+          artifactRef: { name: 'agent-2-4-1' },
+          target: { selector: { matchLabels: { ring: 'prod' } } },
+          strategy: { waves: [{ percent: 10 }, { percent: 100 }] },
+        },
+        status: current ?? {},
+      });
     }
     return status(response, 404, 'NotFound', `no route ${route}`);
   });
@@ -209,6 +244,7 @@ export async function startContractServer(): Promise<ContractServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     journal,
+    rolloutStatuses,
     append() {
       const next = chainedJournal(journal.length + 1)[journal.length];
       journal.push(next);

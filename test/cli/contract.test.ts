@@ -179,17 +179,29 @@ describe('steward login, keys, journal and rollout against the API contract', ()
     expect((await cli(['journal', 'export', '--format', 'xml'])).code).toBe(2);
   });
 
-  it('approves, resumes and aborts rollouts', async () => {
+  it('approves, pauses, resumes and aborts rollouts, saying the phase the server answers', async () => {
     expect((await cli(['rollout', 'approve', 'edge-rollout'])).stdout).toBe(
-      'rollout/edge-rollout approved\n',
+      'rollout/edge-rollout approved (phase Progressing)\n',
     );
-    expect((await cli(['rollout', 'resume', 'edge-rollout'])).stdout).toBe('rollout/edge-rollout resumed\n');
-    expect((await cli(['rollout', 'abort', 'edge-rollout'])).stdout).toBe('rollout/edge-rollout aborted\n');
+    expect((await cli(['rollout', 'pause', 'edge-rollout'])).stdout).toBe(
+      'rollout/edge-rollout paused (phase Paused)\n',
+    );
+    expect(server.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: '/api/v1/rollouts/edge-rollout/pause',
+      body: {},
+    });
+    expect((await cli(['rollout', 'resume', 'edge-rollout'])).stdout).toBe(
+      'rollout/edge-rollout resumed (phase Progressing)\n',
+    );
+    expect((await cli(['rollout', 'abort', 'edge-rollout'])).stdout).toBe(
+      'rollout/edge-rollout aborted (phase Aborted)\n',
+    );
     expect(await cli(['rollout', 'approve', 'nope'])).toMatchObject({
       code: 1,
       stderr: 'Error from server (NotFound): Rollout "nope" not found\n',
     });
-    expect((await cli(['rollout', 'pause', 'edge-rollout'])).code).toBe(2);
+    expect((await cli(['rollout', 'restart', 'edge-rollout'])).code).toBe(2);
   });
 
   it('logs out: the server session ends and the stored token is forgotten', async () => {
