@@ -9,8 +9,8 @@ import type { ArtifactSignatureRow, SigningKeyRow } from '../../src/artifacts/ar
 import { signingKeyId } from '../../src/artifacts/signing-keys.js';
 import { artifactSignaturePayload } from '../../src/contract/artifact-signature.js';
 import { DIALECTS } from '../support/databases.js';
-import { call, useServer } from '../support/server.js';
-import { artifact, type SignatureBody, type SigningKeyBody } from './support.js';
+import { call, loginToken, useServer } from '../support/server.js';
+import { artifact, PASSWORD, type SignatureBody, type SigningKeyBody } from './support.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'steward-artifact-sig-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -257,6 +257,25 @@ describe.each(DIALECTS)('artifact signatures on $dialect', ({ create }) => {
       );
     }
     expect(signatures.find((row) => row.name === 'batch-0')?.uid).not.toBe(firstUid);
+  });
+
+  it('makes one key for a tenant however many applies sign at once', async () => {
+    await call(suite.server, 'POST', '/api/v1/tenants', {
+      body: { name: 'race', admin: { username: 'race-admin', password: PASSWORD } },
+    });
+    const token = await loginToken(suite.server, 'race-admin', PASSWORD, 'race');
+    const applies = await Promise.all(
+      Array.from({ length: 6 }, (_, index) =>
+        call(suite.server, 'POST', '/api/v1/apply', { body: [artifact(`race-${index}`)], token }),
+      ),
+    );
+    expect(applies.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const keys = (await db()('signing_keys').where({ tenant: 'race' })) as SigningKeyRow[];
+    expect(keys).toHaveLength(1);
+    const signatures = (await db()('artifact_signatures').where({
+      tenant: 'race',
+    })) as ArtifactSignatureRow[];
+    expect(signatures.map((row) => row.key_id)).toEqual(Array(6).fill(keys[0].key_id));
   });
 
   it('stores nothing on a dry run', async () => {
