@@ -118,7 +118,8 @@ export function decideRollout(
     if (allowance > 0)
       return { act: { type: 'assign', wave, count: Math.min(counts.queued, allowance, ASSIGN_BATCH) } };
   }
-  const needed = Math.ceil(((waveSpec.successThreshold ?? 100) * counts.devices) / 100);
+  const threshold = waveSpec.successThreshold ?? 100 - maxFailurePercent;
+  const needed = Math.ceil((threshold * counts.devices) / 100);
   if (counts.queued === 0 && counts.succeeded >= needed) {
     if (!record.finishedAt) {
       const soakUntil = new Date(now.getTime() + (waveSpec.soakSeconds ?? 0) * 1000).toISOString();
@@ -143,7 +144,7 @@ export function decideRollout(
   }
   const unreachable = counts.succeeded + counts.assigned + counts.queued < needed;
   if (unreachable && newFailures) {
-    const reason = `wave ${wave} can no longer reach its success threshold of ${waveSpec.successThreshold ?? 100} % (${needed} of ${counts.devices} devices): ${counts.failed} failed`;
+    const reason = `wave ${wave} can no longer reach its success threshold of ${threshold} % (${needed} of ${counts.devices} devices): ${counts.failed} failed`;
     const stop = onFailure(strategy.onFailure, progress, reason);
     if (stop) return stop;
   }
