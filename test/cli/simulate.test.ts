@@ -133,6 +133,21 @@ describe('steward simulate against the real server', () => {
     }
   });
 
+  it('refuses a --signing-keys file that is missing or not a SigningKeyList', async () => {
+    const dir = writeTree({ 'keys.json': '{"kind":"Status"}' });
+    for (const [file, message] of [
+      [join(dir, 'keys.json'), /keys\.json is not a SigningKeyList \(steward signing-keys list -o json\)/],
+      [join(dir, 'absent.json'), /cannot read .*absent\.json: ENOENT/],
+    ] as const) {
+      const run = await runCli(
+        ['simulate', '--devices', '1', '--enroll-token', 'x', '--signing-keys', file],
+        { env: env() },
+      );
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(message);
+    }
+  });
+
   it('exits 1 and says why when no device can enroll', async () => {
     const run = await runCli(
       [

@@ -32,12 +32,30 @@ interface SigningKeyList {
 }
 
 /**
- * The tenant's update-signing keys, fetched with the CLI's credential when the first assignment
- * needs them (a fleet that is never assigned anything makes no REST call).
+ * The tenant's update-signing keys: from `--signing-keys FILE` (what `steward signing-keys list
+ * -o json` prints), else fetched with the CLI's credential when the first assignment needs them
+ * (a fleet that is never assigned anything makes no REST call).
  */
-function signingKeysOf(session: Session): () => Promise<SigningKeyList['items']> {
-  return async () =>
-    (await (await session.client()).request<SigningKeyList>('GET', '/api/v1/signing-keys')).items;
+async function signingKeysOf(
+  session: Session,
+  args: ParsedArgs,
+): Promise<SigningKeyList['items'] | (() => Promise<SigningKeyList['items']>)> {
+  const file = args.string('signing-keys');
+  if (file === undefined)
+    return async () =>
+      (await (await session.client()).request<SigningKeyList>('GET', '/api/v1/signing-keys')).items;
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw CliError.of(`cannot read ${file}: ${error.code ?? error.message}`);
+  });
+  let list: Partial<SigningKeyList> | undefined;
+  try {
+    list = JSON.parse(text) as Partial<SigningKeyList>;
+  } catch {
+    // answered below
+  }
+  if (!Array.isArray(list?.items))
+    throw CliError.of(`${file} is not a SigningKeyList (steward signing-keys list -o json)`);
+  return list.items;
 }
 
 function durationFlag(args: ParsedArgs, name: string, fallback: string): number {
@@ -103,7 +121,7 @@ export const simulateCommand: CommandSpec = {
   name: 'simulate',
   summary: 'Run a simulated fleet of devices against the device API (enroll, check in, report)',
   usage:
-    'simulate --devices N --enroll-token TOKEN [--checkin-interval 5s] [--failure-rate 0.05] [--duration 60s] [--platform linux] [--prefix sim] [--concurrency 50] [--device-api URL --ca-file PEM] [-o json]',
+    'simulate --devices N --enroll-token TOKEN [--checkin-interval 5s] [--failure-rate 0.05] [--duration 60s] [--platform linux] [--prefix sim] [--concurrency 50] [--device-api URL --ca-file PEM] [--signing-keys FILE] [-o json]',
   arity: [0, 0],
   options: {
     devices: { type: 'string', valueName: 'N', description: 'how many devices to simulate' },
@@ -153,6 +171,12 @@ export const simulateCommand: CommandSpec = {
       valueName: 'FILE',
       description: 'PEM the devices trust to reach it (default: from GET /api/v1/device-api)',
     },
+    'signing-keys': {
+      type: 'string',
+      valueName: 'FILE',
+      description:
+        'the update-signing keys assignments are verified with, as `steward signing-keys list -o json` prints them (default: GET /api/v1/signing-keys when first needed)',
+    },
     output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'text (default) or json' },
   },
   examples: [
@@ -172,6 +196,7 @@ export const simulateCommand: CommandSpec = {
     const progressMs = durationFlag(args, 'progress', '5s');
     const concurrency = countFlag(args, 'concurrency', 50);
     const format = args.choice('output', ['text', 'json'] as const);
+    const signingKeys = await signingKeysOf(session, args);
     const api = await deviceApi(session, args);
 
     // Loaded here: the gRPC client and x509 code are needed by this command only.
@@ -186,7 +211,7 @@ export const simulateCommand: CommandSpec = {
       concurrency,
       checkInIntervalMs,
       failureRate,
-      signingKeys: signingKeysOf(session),
+      signingKeys,
     });
     const stops = [session.io.signal, durationMs > 0 ? AbortSignal.timeout(durationMs) : undefined];
     const stop = AbortSignal.any(stops.filter((signal): signal is AbortSignal => signal !== undefined));
