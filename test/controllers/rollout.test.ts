@@ -59,7 +59,7 @@ function rollout(strategy: Partial<RolloutSpec['strategy']> = {}, spec: Partial<
       ...strategy,
     },
     ...spec,
-  }) as StoredResource<RolloutSpec, RolloutStatus>;
+  }) as unknown as StoredResource<RolloutSpec, RolloutStatus>;
 }
 
 const wave = (counts: Partial<WaveCounts>): WaveCounts => ({
