@@ -160,13 +160,14 @@ describe("get columns, from each kind's schema (x-steward-columns)", () => {
       kind: 'Rollout',
       metadata: { name: 'r' },
       spec: { artifactRef: { name: 'agent' }, strategy: { waves: [{}, {}, {}] } },
-      status: { currentWave: 2 },
+      status: { currentWave: 2, phase: 'Soaking' },
     };
     expect(resourceRows(columns('Rollout'), [rollout], false, now).rows[0]).toEqual([
       'r',
       'Unknown',
       '<none>',
       'agent',
+      'Soaking',
       '2/3',
       '<none>',
     ]);
@@ -253,7 +254,7 @@ describe('every kind prints the columns it printed before they moved into the sc
       ['TYPE', 'ALGORITHM', 'NOT AFTER'],
       ['TYPE', 'ALGORITHM', 'NOT AFTER', 'PARENT'],
     ],
-    ['Rollout', ['ARTIFACT', 'WAVE'], ['ARTIFACT', 'WAVE', 'PAUSED']],
+    ['Rollout', ['ARTIFACT', 'PHASE', 'WAVE'], ['ARTIFACT', 'PHASE', 'WAVE', 'SUCCEEDED', 'FAILED', 'PAUSED']],
     ['DeviceGroup', ['DEVICES'], ['DEVICES']],
     ['Artifact', ['VERSION'], ['VERSION', 'DIGEST']],
     ['TrustPolicy', ['ISSUER'], ['ISSUER']],
