@@ -37,6 +37,7 @@ import { Database } from '../store/database.js';
 import { ResourceEntity } from '../store/resource-entity.js';
 import { ResourceStore } from '../store/resource-store.js';
 import { RolloutActions } from '../rollouts/rollout-actions.js';
+import { rolloutAdmission } from '../rollouts/rollout-admission.js';
 import { RolloutProgressStore } from '../rollouts/rollout-progress.js';
 import { ROLLOUT_ENTITIES } from '../rollouts/rollout-tables.js';
 
@@ -104,7 +105,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   // Artifacts are signed inside the apply's transaction; the key opens once the PKI gives the master key.
   const signingKeys = new SigningKeys(db, journal, clock);
   const artifactAdmission = createArtifactAdmission(signingKeys, clock);
-  const admissions: Admission[] = [artifactAdmission];
+  const admissions: Admission[] = [artifactAdmission, rolloutAdmission];
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes, clock, admissions);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
