@@ -21,6 +21,10 @@ const server = await startServer(
     STEWARD_DEVICE_PORT: '0',
     STEWARD_LOG_LEVEL: 'silent',
     STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+    // The interval devices are told (bench/rollout.ts sets it to its fleet's).
+    ...(process.env.STEWARD_DEVICE_CHECKIN_SECONDS
+      ? { STEWARD_DEVICE_CHECKIN_SECONDS: process.env.STEWARD_DEVICE_CHECKIN_SECONDS }
+      : {}),
   }),
   { engine: { enabled: true, resyncSeconds: 0 } },
 );

@@ -24,14 +24,14 @@ import { createInterface } from 'node:readline';
 import { autocannon, benchLogin } from './_http.js';
 import { type LoadPlan, type PhaseResult, processCpuMs } from './_devices-plan.js';
 
-const CA = 'devices';
+export const CA = 'devices';
 const CONCURRENCY = 50;
 const TARGET_RATE = 5_000;
 const SATURATED_SECONDS = 10;
 const REGISTER = ['--import', '@swc-node/register/esm-register'];
 
 /** A child running a bench TS file; answers its stdout lines as they come. */
-function child(
+export function child(
   file: string,
   nodeFlags: string[],
   env: NodeJS.ProcessEnv,
@@ -46,7 +46,8 @@ function child(
   };
 }
 
-async function rest<T>(
+/** A REST call as the bench admin; the parsed JSON answer, or an error naming the status. */
+export async function rest<T>(
   url: string,
   method: string,
   path: string,
@@ -63,8 +64,8 @@ async function rest<T>(
   return JSON.parse(text) as T;
 }
 
-/** The device root and intermediate, applied and Ready. */
-async function deviceCa(url: string, session: string): Promise<void> {
+/** The device root and intermediate (named CA), applied and Ready. */
+export async function deviceCa(url: string, session: string): Promise<void> {
   const ca = (name: string, spec: Record<string, unknown>) => ({
     apiVersion: 'steward.dev/v1',
     kind: 'CertificateAuthority',
