@@ -119,7 +119,9 @@ export function decideRollout(
       return { act: { type: 'assign', wave, count: Math.min(counts.queued, allowance, ASSIGN_BATCH) } };
   }
   const threshold = waveSpec.successThreshold ?? 100 - maxFailurePercent;
-  const needed = Math.ceil((threshold * counts.devices) / 100);
+  // Devices that left (deleted while in the wave) are not waited for.
+  const members = counts.devices - counts.cancelled;
+  const needed = Math.ceil((threshold * members) / 100);
   if (counts.queued === 0 && counts.succeeded >= needed) {
     if (!record.finishedAt) {
       const soakUntil = new Date(now.getTime() + (waveSpec.soakSeconds ?? 0) * 1000).toISOString();
@@ -144,7 +146,7 @@ export function decideRollout(
   }
   const unreachable = counts.succeeded + counts.assigned + counts.queued < needed;
   if (unreachable && newFailures) {
-    const reason = `wave ${wave} can no longer reach its success threshold of ${threshold} % (${needed} of ${counts.devices} devices): ${counts.failed} failed`;
+    const reason = `wave ${wave} can no longer reach its success threshold of ${threshold} % (${needed} of ${members} devices): ${counts.failed} failed`;
     const stop = onFailure(strategy.onFailure, progress, reason);
     if (stop) return stop;
   }
@@ -155,7 +157,7 @@ export function decideRollout(
   if (unreachable)
     return report(
       'Progressing',
-      `wave ${wave} cannot reach its success threshold (${counts.succeeded} succeeded, ${counts.failed} failed of ${counts.devices}; needs ${needed}): lower spec.strategy.waves[${wave - 1}].successThreshold or abort`,
+      `wave ${wave} cannot reach its success threshold (${counts.succeeded} succeeded, ${counts.failed} failed of ${members}; needs ${needed}): lower spec.strategy.waves[${wave - 1}].successThreshold or abort`,
       RECHECK_MS,
     );
   const waiting =

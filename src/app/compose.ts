@@ -142,6 +142,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     db,
     records: deviceRecords,
     revocation: pki.revocation,
+    changes,
     now: clock ?? (() => new Date()),
   });
   const rollouts = new RolloutProgressStore({ db, store, journal, changes });

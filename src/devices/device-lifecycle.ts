@@ -6,6 +6,7 @@
  */
 import type { OperationContext } from '../context.js';
 import type { RevocationService } from '../pki/revocation-service.js';
+import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { DeviceRecords } from './device-records.js';
 import type { DeviceRecordRow } from './device-tables.js';
@@ -32,6 +33,8 @@ export class DeviceLifecycle {
       records: DeviceRecords;
       revocation: RevocationService;
       now: () => Date;
+      /** Wakes the rollouts a deleted device leaves. */
+      changes?: ChangeFeed;
     },
   ) {}
 
@@ -83,15 +86,25 @@ export class DeviceLifecycle {
     if (serials.length > 0) this.deps.revocation.revoked();
   }
 
-  /** The finalizer's work: every certificate revoked, then the device's own rows removed. */
+  /**
+   * The finalizer's work: every certificate revoked, then the device's own rows removed, and its
+   * place in an active rollout cancelled (a rollout does not wait for a device that is gone).
+   */
   async cleanUp(context: OperationContext, name: string): Promise<void> {
     await this.deps.revocation.revokeOwner(context, { kind: 'Device', name }, 'cessationOfOperation');
-    await this.deps.db.transaction(async (trx) => {
+    const rollouts = await this.deps.db.transaction(async (trx) => {
+      const active = trx('rollout_devices').where({ tenant: context.tenant, device: name, active: 1 });
+      const names: string[] = await active.clone().pluck('rollout');
+      await active.clone().update({ state: 'cancelled', reason: 'DeviceDeleted', active: null });
       await this.deps.records.remove(trx, context.tenant, name);
       await trx('device_logs').where({ tenant: context.tenant, device_name: name }).delete();
       await trx('device_attestation_challenges')
         .where({ tenant: context.tenant, device_name: name })
         .delete();
+      return names;
     });
+    this.deps.changes?.publish(
+      rollouts.map((rollout) => ({ tenant: context.tenant, kind: 'Rollout', name: rollout })),
+    );
   }
 }

@@ -153,7 +153,12 @@ export class RolloutProgressStore {
           if (state.current_wave !== action.from) return undefined;
           return {
             update: { current_wave: action.from + 1 },
-            record: { result: 'Progressing', reason: `advanced to wave ${action.from + 1}` },
+            record: {
+              result: rollout.spec.strategy.waves[action.from]?.requireApproval
+                ? 'WaitingApproval'
+                : 'Progressing',
+              reason: `advanced to wave ${action.from + 1}${rollout.spec.strategy.waves[action.from]?.requireApproval ? ', which waits for approval' : ''}`,
+            },
           };
         });
       case 'complete':

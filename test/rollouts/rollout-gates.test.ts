@@ -214,6 +214,34 @@ describe('rollout gates on a fake clock', () => {
     for (const device of agents) device.close();
   });
 
+  it('does not wait for a device deleted while it was assigned', async () => {
+    await deviceCa(handle);
+    const agents = await enrolledFleet(handle, 'gone', 3);
+    await apply(handle, [
+      artifactManifest('gone-1', '1.0.0'),
+      rolloutManifest('gone', 'gone-1', 'gone', { waves: [{ percent: 100 }] }),
+    ]);
+    await rolloutWhere(handle, 'gone', (s) => s.totals?.assigned === 3);
+    const [leaving, ...staying] = agents;
+    const deleted = await call(handle.server, 'DELETE', `/api/v1/devices/${leaving.deviceName}`, {
+      token: handle.token,
+    });
+    expect([200, 202]).toContain(deleted.status);
+    expect(await checkInRound(staying)).toHaveLength(2);
+    const done = await rolloutWhere(handle, 'gone', (s) => s.phase === 'Completed');
+    expect(done.totals).toMatchObject({ succeeded: 2, cancelled: 1, pending: 0 });
+    const rows = await call<{ items: Array<{ device: string; reason?: string }> }>(
+      handle.server,
+      'GET',
+      '/api/v1/rollouts/gone/devices?state=cancelled',
+      { token: handle.token },
+    );
+    expect(rows.body.items).toEqual([
+      expect.objectContaining({ device: leaving.deviceName, reason: 'DeviceDeleted' }),
+    ]);
+    for (const device of agents) device.close();
+  });
+
   it('every action needs its permission, and another tenant sees nothing', async () => {
     await deviceCa(handle);
     await apply(handle, [
