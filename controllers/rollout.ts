@@ -14,6 +14,7 @@ import { isReady, ready } from '../src/engine/controller.js';
 import { controllerActor } from '../src/engine/reconciler.js';
 import type { RolloutSpec, RolloutStatus } from '../src/kinds/generated/v1/rollout.js';
 import type { StoredResource } from '../src/resources/model.js';
+import { type LabelSelector, selectorRequirements } from '../src/resources/selector.js';
 import type { RolloutProgressStore } from '../src/rollouts/rollout-progress.js';
 import {
   ASSIGN_BATCH,
@@ -28,6 +29,8 @@ export const RolloutReason = {
   ArtifactNotFound: 'ArtifactNotFound',
   ArtifactNotReady: 'ArtifactNotReady',
   DeviceGroupNotFound: 'DeviceGroupNotFound',
+  /** Not started: no Device matches the target yet. */
+  NoTargetDevices: 'NoTargetDevices',
   Progressing: 'Progressing',
   WaitingApproval: 'WaitingApproval',
   Soaking: 'Soaking',
@@ -45,6 +48,8 @@ export interface RolloutObservation {
   groupName?: string;
   group: StoredResource | null;
   progress: RolloutProgress;
+  /** Before the start: how many Devices the target names now (undefined once started). */
+  targetCount?: number;
 }
 
 const ARTIFACT_REF = ['spec', 'artifactRef', 'name'] as const;
@@ -73,6 +78,16 @@ export function decideRollout(
         status: { phase: 'Pending', currentWave: 0, message: blocked.message },
         conditions: [blocked],
       };
+    if (observed.targetCount === 0) {
+      // A rollout applied before its devices exist (a GitOps repository, the quickstart) waits
+      // for them rather than completing with nobody; new Devices wake it.
+      const message = 'no device matches the target yet: the rollout starts when one does';
+      return {
+        status: { phase: 'Pending', currentWave: 0, message },
+        conditions: [ready('False', RolloutReason.NoTargetDevices, message)],
+        requeueAfter: RECHECK_MS,
+      };
+    }
     return { act: { type: 'start' } };
   }
   const retries = strategy.retries ?? 0;
@@ -124,7 +139,9 @@ export function decideRollout(
   const needed = Math.ceil((threshold * members) / 100);
   if (counts.queued === 0 && counts.succeeded >= needed) {
     if (!record.finishedAt) {
-      const soakUntil = new Date(now.getTime() + (waveSpec.soakSeconds ?? 0) * 1000).toISOString();
+      // An empty wave installed nothing: there is nothing to soak.
+      const soakSeconds = members > 0 ? (waveSpec.soakSeconds ?? 0) : 0;
+      const soakUntil = new Date(now.getTime() + soakSeconds * 1000).toISOString();
       return { act: { type: 'finishWave', wave, soakUntil } };
     }
     if (wave === strategy.waves.length) {
@@ -306,6 +323,14 @@ export function createRolloutController(
       { path: GROUP_REF, kind: 'DeviceGroup' },
     ],
     finalizer: ROLLOUT_FINALIZER,
+    // A rollout waiting for its first device starts when one appears (label changes included).
+    watches: [
+      {
+        kind: 'Device',
+        statusChanges: false,
+        map: (changed, lookup) => lookup.allOf('Rollout', [...new Set(changed.map((key) => key.tenant))]),
+      },
+    ],
     async observe(rollout, { read, now }) {
       const artifactName = rollout.spec.artifactRef.name;
       const groupName = rollout.spec.target.groupRef?.name;
@@ -314,7 +339,17 @@ export function createRolloutController(
         groupName === undefined ? null : read.get('DeviceGroup', groupName),
         rollouts.progress(rollout.tenant, rollout.uid, rollout.spec.strategy.waves.length, now()),
       ]);
-      return { artifactName, artifact, groupName, group, progress };
+      let targetCount: number | undefined;
+      if (!progress.startedAt) {
+        const selector = group
+          ? (group.spec as { selector?: LabelSelector }).selector
+          : rollout.spec.target.selector;
+        targetCount =
+          groupName !== undefined && !group
+            ? 0
+            : await read.count('Device', selectorRequirements(selector ?? {}));
+      }
+      return { artifactName, artifact, groupName, group, progress, targetCount };
     },
     plan: decideRollout,
     async act(rollout, action, { now }) {

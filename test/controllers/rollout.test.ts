@@ -253,8 +253,21 @@ describe('the rollout decision', () => {
     },
     {
       why: 'resolved references start it (the target is fixed)',
+      rest: { targetCount: 3 },
       progress: { startedAt: null, currentWave: 0 },
       expected: 'act {"type":"start"}',
+    },
+    {
+      why: 'no device matching the target yet waits (Pending), not completes',
+      progress: { startedAt: null, currentWave: 0 },
+      rest: { targetCount: 0 },
+      expected: 'report Pending NoTargetDevices',
+    },
+    {
+      why: 'an empty wave closes without its soak',
+      strategy: { waves: [{ percent: 10, soakSeconds: 600 }, { percent: 100 }] },
+      progress: { counts: [wave({}), wave({ devices: 1, queued: 1 })] },
+      expected: `act {"type":"finishWave","wave":1,"soakUntil":"${NOW.toISOString()}"}`,
     },
     {
       why: 'a changed retries setting is recorded first',

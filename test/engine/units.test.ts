@@ -134,7 +134,7 @@ describe('controller registry', () => {
         .map((w) => w.owner)
         .sort(),
     ).toEqual(['CertificateAuthority', 'Device']);
-    expect(registry.watchesOf('Device').map((w) => w.owner)).toEqual(['DeviceGroup']);
+    expect(registry.watchesOf('Device').map((w) => w.owner)).toEqual(['DeviceGroup', 'Rollout']);
   });
 });
 

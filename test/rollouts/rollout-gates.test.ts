@@ -302,6 +302,11 @@ describe('rollout gates on a fake clock', () => {
     );
     expect(badState.status).toBe(400);
     expect(badState.body.message).toMatch(/state must be one of/);
-    expect((await rolloutWhere(handle, 'perm', () => true)).phase).toBe('Completed');
+    // No device matches its target: it waits for one rather than completing with nobody.
+    const pending = await rolloutWhere(handle, 'perm', (s) => s.phase === 'Pending');
+    expect(pending.message).toMatch(/no device matches the target yet/);
+    const early = await action('perm', 'approve');
+    expect(early.status).toBe(409);
+    expect(early.body.message).toMatch(/has not started/);
   });
 });
