@@ -16,7 +16,8 @@ const payload = artifactSignaturePayload({ name, ...spec });
 const key = generateKeyPairSync('ed25519');
 const otherKey = generateKeyPairSync('ed25519');
 const publicKeyPem = key.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const signed = (text: string, signer = key.privateKey) => sign(null, Buffer.from(text), signer).toString('base64');
+const signed = (text: string, signer = key.privateKey) =>
+  sign(null, Buffer.from(text), signer).toString('base64');
 const row = (overrides: Partial<NonNullable<ArtifactSignatureObservation['signature']>> = {}) => ({
   key_id: 'sha256:0123456789abcdef0123456789abcdef',
   algorithm: 'Ed25519',
@@ -28,8 +29,20 @@ const row = (overrides: Partial<NonNullable<ArtifactSignatureObservation['signat
 
 describe('an Artifact’s status, decided from its spec and the signature observed for its uid', () => {
   it.each<[string, Record<string, unknown>, ArtifactSignatureObservation, string, string]>([
-    ['a signed artifact whose signature verifies is Ready', spec, { signature: row(), publicKeyPem }, 'True', ArtifactReason.Signed],
-    ['an artifact without a signature (stored before signing) is Unsigned', spec, {}, 'False', ArtifactReason.Unsigned],
+    [
+      'a signed artifact whose signature verifies is Ready',
+      spec,
+      { signature: row(), publicKeyPem },
+      'True',
+      ArtifactReason.Signed,
+    ],
+    [
+      'an artifact without a signature (stored before signing) is Unsigned',
+      spec,
+      {},
+      'False',
+      ArtifactReason.Unsigned,
+    ],
     [
       'incomplete metadata comes first, signed or not',
       { ...spec, digest: 'md5:x' },

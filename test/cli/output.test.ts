@@ -254,7 +254,11 @@ describe('every kind prints the columns it printed before they moved into the sc
       ['TYPE', 'ALGORITHM', 'NOT AFTER'],
       ['TYPE', 'ALGORITHM', 'NOT AFTER', 'PARENT'],
     ],
-    ['Rollout', ['ARTIFACT', 'PHASE', 'WAVE'], ['ARTIFACT', 'PHASE', 'WAVE', 'SUCCEEDED', 'FAILED', 'PAUSED']],
+    [
+      'Rollout',
+      ['ARTIFACT', 'PHASE', 'WAVE'],
+      ['ARTIFACT', 'PHASE', 'WAVE', 'SUCCEEDED', 'FAILED', 'PAUSED'],
+    ],
     ['DeviceGroup', ['DEVICES'], ['DEVICES']],
     ['Artifact', ['VERSION'], ['VERSION', 'DIGEST']],
     ['TrustPolicy', ['ISSUER'], ['ISSUER']],

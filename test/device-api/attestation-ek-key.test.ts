@@ -5,7 +5,7 @@
  */
 
 import { createPublicKey } from 'node:crypto';
-import { Code, } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ekIdentifier } from '../../src/attestation/ek-identifier.js';
 import { quoteQualifyingData } from '../../src/attestation/tpm-attestation.js';

@@ -10,7 +10,7 @@ import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Code, } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ekIdentifier } from '../../src/attestation/ek-identifier.js';
 import { quoteQualifyingData } from '../../src/attestation/tpm-attestation.js';

@@ -3,7 +3,7 @@
  * refusal once expired, revocation when the Device is deleted (the finalizer) — each certificate
  * judged by `openssl verify -crl_check`, each refusal on the very next call.
  */
-import { Code, } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import type { StoredResource } from '../../src/resources/model.js';
 import { ManualClock } from '../engine/manual-clock.js';

@@ -4,7 +4,7 @@
  * The 10 MiB cap is answered with a clear error, above it and far above it.
  */
 import { randomBytes } from 'node:crypto';
-import { Code, } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { usePkiServer } from '../pki/pki-server.js';
 import { call } from '../support/server.js';

@@ -3,7 +3,7 @@
  * or the device API: names and identifiers are per tenant, tokens enroll into their own tenant,
  * a device's certificate acts only as that device.
  */
-import { Code, } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { usePkiServer, waitFor } from '../pki/pki-server.js';
 import { call, loginToken } from '../support/server.js';
