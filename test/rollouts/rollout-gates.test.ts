@@ -219,7 +219,20 @@ describe('rollout gates on a fake clock', () => {
     const agents = await enrolledFleet(handle, 'gone', 3);
     await apply(handle, [
       artifactManifest('gone-1', '1.0.0'),
-      rolloutManifest('gone', 'gone-1', 'gone', { waves: [{ percent: 100 }] }),
+      {
+        apiVersion: 'steward.dev/v1',
+        kind: 'DeviceGroup',
+        metadata: { name: 'gone-group' },
+        spec: { selector: { matchLabels: { fleet: 'gone' } } },
+      },
+      // Targeted through a DeviceGroup this time.
+      rolloutManifest(
+        'gone',
+        'gone-1',
+        'gone',
+        { waves: [{ percent: 100 }] },
+        { target: { groupRef: { name: 'gone-group' } } },
+      ),
     ]);
     await rolloutWhere(handle, 'gone', (s) => s.totals?.assigned === 3);
     const [leaving, ...staying] = agents;
