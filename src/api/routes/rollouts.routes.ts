@@ -8,7 +8,7 @@ import { Ctx } from '../request-context.js';
 import { ValidBody } from '../valid-body.js';
 
 /** A rollout action takes an optional reason, journaled with it. */
-const ACTION_BODY = bodySchema<{ reason?: string }>({
+export const ACTION_BODY = bodySchema<{ reason?: string }>({
   type: 'object',
   description: 'An optional reason, journaled with the action.',
   properties: { reason: { type: 'string', minLength: 1, maxLength: 512 } },

@@ -1,4 +1,4 @@
-import { RolloutRoutes } from '../../routes/rollouts.routes.js';
+import { ACTION_BODY, RolloutRoutes } from '../../routes/rollouts.routes.js';
 import type { JsonSchema } from '../kind-schemas.js';
 import { ref } from '../kind-schemas.js';
 import { CONTINUE, json, LIMIT, type OperationEntry, route } from '../operation.js';
@@ -46,6 +46,10 @@ const ACTION = (action: string, summary: string, description: string, errors: nu
     summary,
     description,
     params: { name: 'Name of the Rollout.' },
+    request: {
+      description: 'An optional reason, journaled with the action ({} for none).',
+      content: json(ACTION_BODY),
+    },
     response: {
       description: 'Done; the reconciler takes the rollout from there.',
       content: json(ref('RolloutAction')),
