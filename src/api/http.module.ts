@@ -24,6 +24,7 @@ import { KindIndex } from '../resources/kind-index.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
 import { ManifestValidator } from '../schema/validator.js';
 import { Database } from '../store/database.js';
+import { ResourceStore } from '../store/resource-store.js';
 import { OPENAPI_DOCUMENT } from './openapi/openapi-document.js';
 import { publishOpenApiDocument } from './openapi/publish.js';
 import { PermissionGuard } from './permission.guard.js';
@@ -85,6 +86,7 @@ export class HttpModule {
       { provide: ManifestValidator, useValue: services.validator },
       { provide: ApplyService, useValue: services.applyService },
       { provide: ResourceQueries, useValue: services.queries },
+      { provide: ResourceStore, useValue: services.store },
       { provide: JournalService, useValue: services.journalService },
       { provide: Engine, useValue: services.engine },
       { provide: ServerMetrics, useValue: services.metrics },

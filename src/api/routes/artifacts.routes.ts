@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ARTIFACT_PATCH_BODY, type ArtifactPatch, patchArtifact } from '../../artifacts/artifact-patch.js';
 import { ArtifactService } from '../../artifacts/artifact-service.js';
+import { ApplyService } from '../../apply/apply-service.js';
+import { ResourceStore } from '../../store/resource-store.js';
 import { mediaTypeOf } from '../../artifacts/sbom.js';
 import { SigningKeys } from '../../artifacts/signing-keys.js';
 import type { OperationContext } from '../../context.js';
@@ -16,7 +19,22 @@ import { EMPTY_BODY } from './identity-bodies.js';
  */
 @Controller('api/v1/artifacts')
 export class ArtifactRoutes {
-  constructor(private readonly artifacts: ArtifactService) {}
+  constructor(
+    private readonly artifacts: ArtifactService,
+    private readonly apply: ApplyService,
+    private readonly store: ResourceStore,
+  ) {}
+
+  /** Labels, annotations and the description of a published Artifact (a JSON merge patch). */
+  @Patch(':name')
+  @Permission('artifacts:write')
+  update(
+    @Ctx() context: OperationContext,
+    @Param('name') name: string,
+    @ValidBody(ARTIFACT_PATCH_BODY) patch: ArtifactPatch,
+  ) {
+    return patchArtifact({ apply: this.apply, store: this.store }, context, name, patch);
+  }
 
   @Get(':name/signature')
   @Permission('artifacts:read')

@@ -1,5 +1,6 @@
 import { SBOM_MAX_BYTES } from '../../../artifacts/sbom.js';
 import { ArtifactRoutes, SigningKeyRoutes } from '../../routes/artifacts.routes.js';
+import { ARTIFACT_PATCH_BODY } from '../../../artifacts/artifact-patch.js';
 import { type JsonSchema, ref } from '../kind-schemas.js';
 import { json, type OperationEntry, route } from '../operation.js';
 import { API_VERSION, described, INTEGER, listOf, object, STRING, TIME } from '../schema-builders.js';
@@ -97,6 +98,22 @@ export const ARTIFACT_SHAPES: Record<string, JsonSchema> = {
 };
 
 export const ARTIFACT_OPERATIONS: Array<[string, OperationEntry]> = [
+  route(ArtifactRoutes, 'update', {
+    tag: 'Artifact',
+    summary: "Change a published artifact's labels, annotations or description",
+    description:
+      'A JSON merge patch (null removes), applied like a manifest (validated, journaled, a conflict if the Artifact changed meanwhile). The rest of the spec is signed and immutable: publish a new version as a new Artifact.',
+    params: ARTIFACT,
+    request: { description: 'What to change.', content: json(ARTIFACT_PATCH_BODY) },
+    response: {
+      description: 'The Artifact as it is now.',
+      content: json({
+        type: 'object',
+        description: 'The Artifact, as GET /api/v1/artifacts/{name} answers it.',
+      }),
+    },
+    errors: [409],
+  }),
   route(ArtifactRoutes, 'signature', {
     tag: 'Artifact',
     summary: "An artifact's signature",
