@@ -5,7 +5,7 @@
  * unique index on a device's active row; many devices' lookups share one query.
  */
 import type { Knex } from 'knex';
-import { chunk, type Database } from '../store/database.js';
+import { chunk, type Database, fromJsonColumn } from '../store/database.js';
 
 /** What a device is told to install (the device API's Assignment). */
 export interface Assignment {
@@ -60,7 +60,7 @@ export class RolloutAssignments {
             .whereIn('d.device', part)
             .select('d.device', 'd.rollout', 'd.attempts', 's.artifact');
         for (const row of rows) {
-          const artifact = (typeof row.artifact === 'string' ? JSON.parse(row.artifact) : row.artifact) as {
+          const artifact = fromJsonColumn(row.artifact) as {
             name: string;
             version: string;
             digest: string;
@@ -116,7 +116,7 @@ export class RolloutAssignments {
       })
       .first('d.attempts', 's.retries', 's.artifact');
     if (!row) return 'ignored';
-    const artifact = (typeof row.artifact === 'string' ? JSON.parse(row.artifact) : row.artifact) as {
+    const artifact = fromJsonColumn(row.artifact) as {
       name?: string;
       version?: string;
     } | null;

@@ -9,29 +9,22 @@ import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
 import type { ArtifactSignatureRow } from '../artifacts/artifact-tables.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
-import type { DeviceGroupSpec } from '../kinds/generated/v1/devicegroup.js';
 import type { RolloutSpec, RolloutStatus } from '../kinds/generated/v1/rollout.js';
 import type { ArtifactSpec } from '../kinds/generated/v1/artifact.js';
 import type { StoredResource } from '../resources/model.js';
-import { selectorRequirements } from '../resources/selector.js';
 import type { ChangeFeed } from '../store/change-feed.js';
-import { chunk, type Database, type Executor } from '../store/database.js';
+import { chunk, type Database, type Executor, fromJsonColumn } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { RolloutAction, RolloutProgress, WaveCounts, WaveRecord } from './rollout-model.js';
 import type { RolloutDeviceRow, RolloutStateRow } from './rollout-tables.js';
-import { planWaves, type TargetDevice } from './waves.js';
+import { targetDevices } from './rollout-target.js';
+import { planWaves } from './waves.js';
 
 const DEVICES = 'rollout_devices';
 const STATES = 'rollout_states';
 const MINUTE = 60_000;
 
 type Rollout = StoredResource<RolloutSpec, RolloutStatus>;
-
-/** JSON columns come back as text on SQLite and as values on PostgreSQL. */
-function json<T>(value: unknown, fallback: T): T {
-  if (value === null || value === undefined) return fallback;
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
-}
 
 export class RolloutProgressStore {
   constructor(
@@ -88,7 +81,7 @@ export class RolloutProgressStore {
       startedAt: state?.started_at ?? null,
       currentWave: state?.current_wave ?? 0,
       approvedWave: state?.approved_wave ?? 0,
-      waves: json<WaveRecord[]>(state?.waves, []),
+      waves: fromJsonColumn<WaveRecord[]>(state?.waves) ?? [],
       pausedBy: state?.paused_by ?? null,
       haltedReason: state?.halted_reason ?? null,
       acknowledgedFailures: state?.acknowledged_failures ?? 0,
@@ -100,7 +93,7 @@ export class RolloutProgressStore {
       retries: state?.retries ?? 0,
       artifact: state?.artifact
         ? (({ name, version }) => ({ name, version }))(
-            json<{ name: string; version: string }>(state.artifact, { name: '', version: '' }),
+            fromJsonColumn<{ name: string; version: string }>(state.artifact) ?? { name: '', version: '' },
           )
         : null,
       counts,
@@ -245,7 +238,7 @@ export class RolloutProgressStore {
   ): Promise<boolean> {
     const done = await this.deps.db.transaction(async (trx) => {
       const state = await this.lockState(trx, rollout);
-      const decided = change(state, json<WaveRecord[]>(state.waves, []));
+      const decided = change(state, fromJsonColumn<WaveRecord[]>(state.waves) ?? []);
       if (!decided) return false;
       const update: Record<string, unknown> = { ...decided.update, updated_at: at };
       if (update.waves !== undefined) update.waves = JSON.stringify(update.waves);
@@ -311,7 +304,7 @@ export class RolloutProgressStore {
       .where({ tenant, name: artifact.name, uid: artifact.uid })
       .first();
     if (!signature) throw new Error(`Artifact "${artifact.name}" has no signature`);
-    const devices = await this.targetDevices(rollout);
+    const devices = await targetDevices(this.deps, rollout, artifact.spec.version);
     const planned = planWaves(rollout.uid, devices, {
       platforms: artifact.spec.platforms,
       requireHighAssurance: rollout.spec.requireAssurance === 'high',
@@ -378,70 +371,6 @@ export class RolloutProgressStore {
       ]);
     });
     this.publish(rollout);
-  }
-
-  /** The devices the target names now, with what eligibility needs (one query per 500 names). */
-  private async targetDevices(rollout: Rollout): Promise<TargetDevice[]> {
-    const { tenant } = rollout;
-    let selector = rollout.spec.target.selector;
-    if (rollout.spec.target.groupRef) {
-      const group = await this.deps.store.get({
-        tenant,
-        kind: 'DeviceGroup',
-        name: rollout.spec.target.groupRef.name,
-      });
-      if (!group) throw new Error(`DeviceGroup "${rollout.spec.target.groupRef.name}" does not exist`);
-      selector = (group.spec as unknown as DeviceGroupSpec).selector;
-    }
-    const resources = await this.deps.store.list(tenant, 'Device', {
-      requirements: selectorRequirements(selector ?? {}),
-    });
-    const artifactName = rollout.spec.artifactRef.name;
-    const knex = this.deps.db.knex;
-    const records = new Map<
-      string,
-      {
-        approval: string | null;
-        installed_artifact: string | null;
-        installed_version: string | null;
-        attestation: unknown;
-      }
-    >();
-    const busy = new Set<string>();
-    for (const names of chunk(
-      resources.map((device) => device.name),
-      1,
-      500,
-    )) {
-      const [recordRows, busyRows] = await Promise.all([
-        knex('device_records')
-          .where({ tenant })
-          .whereIn('name', names)
-          .select('name', 'approval', 'installed_artifact', 'installed_version', 'attestation'),
-        knex(DEVICES)
-          .where({ tenant, active: 1 })
-          .whereNot('rollout_uid', rollout.uid)
-          .whereIn('device', names)
-          .pluck('device') as Promise<string[]>,
-      ]);
-      for (const row of recordRows) records.set(row.name, row);
-      for (const name of busyRows) busy.add(name);
-    }
-    const artifact = await this.deps.store.get({ tenant, kind: 'Artifact', name: artifactName });
-    const version = (artifact?.spec as { version?: string } | undefined)?.version;
-    return resources.map((device) => {
-      const record = records.get(device.name);
-      const attestation = json<{ attested?: boolean } | null>(record?.attestation, null);
-      return {
-        name: device.name,
-        platform: String((device.spec as { platform?: string }).platform ?? ''),
-        attested: attestation?.attested === true,
-        approved: record?.approval !== 'pending',
-        deleting: device.deletionTimestamp !== null,
-        busy: busy.has(device.name),
-        installed: record?.installed_artifact === artifactName && record.installed_version === version,
-      };
-    });
   }
 
   /** Moves up to `count` queued devices of waves up to `wave` to assigned, lowest rank first. */
