@@ -15,13 +15,14 @@ import { controllerActor } from '../src/engine/reconciler.js';
 import type { RolloutSpec, RolloutStatus } from '../src/kinds/generated/v1/rollout.js';
 import type { StoredResource } from '../src/resources/model.js';
 import { type LabelSelector, selectorRequirements } from '../src/resources/selector.js';
-import type { RolloutProgressStore } from '../src/rollouts/rollout-progress.js';
 import {
   ASSIGN_BATCH,
   type RolloutAction,
   type RolloutProgress,
   totalCounts,
 } from '../src/rollouts/rollout-model.js';
+import type { RolloutProgressStore } from '../src/rollouts/rollout-progress.js';
+import { statusOf } from '../src/rollouts/rollout-status.js';
 
 export const ROLLOUT_FINALIZER = 'steward.dev/rollout';
 
@@ -248,67 +249,6 @@ function reportOf(
       ),
     ],
     ...(requeueAfter !== undefined ? { requeueAfter } : {}),
-  };
-}
-
-/** The status a rollout reports from its progress. Pure. */
-export function statusOf(
-  spec: RolloutSpec,
-  progress: RolloutProgress,
-  phase: Phase,
-  message: string,
-): RolloutStatus {
-  const total = totalCounts(progress.counts);
-  const ineligible = Object.values(progress.ineligible).reduce((sum, count) => sum + count, 0);
-  const current = progress.waves[progress.currentWave - 1];
-  return {
-    phase,
-    currentWave: progress.currentWave,
-    message,
-    ...(progress.artifact ? { artifact: progress.artifact } : {}),
-    ...(progress.startedAt ? { startedAt: progress.startedAt } : {}),
-    ...(progress.completedAt ? { finishedAt: progress.completedAt } : {}),
-    ...(progress.aborted ? { finishedAt: progress.aborted.at, abortedBy: progress.aborted.by } : {}),
-    ...(phase === 'Soaking' && current?.soakUntil ? { soakUntil: current.soakUntil } : {}),
-    ...(phase === 'Paused'
-      ? { pausedBy: progress.haltedReason ? 'failure policy' : (progress.pausedBy ?? 'spec.paused') }
-      : {}),
-    totals: {
-      targeted: progress.targeted,
-      ineligible,
-      queued: total.queued,
-      assigned: total.assigned + total.succeeded + total.failed,
-      succeeded: total.succeeded,
-      failed: total.failed,
-      pending: total.assigned,
-      cancelled: total.cancelled,
-    },
-    ineligibleReasons: progress.ineligible,
-    waves: spec.strategy.waves.map((wave, index) => {
-      const counts = progress.counts[index] ?? {
-        devices: 0,
-        queued: 0,
-        assigned: 0,
-        succeeded: 0,
-        failed: 0,
-        cancelled: 0,
-      };
-      const record = progress.waves[index] ?? {};
-      return {
-        wave: index + 1,
-        percent: wave.percent,
-        devices: counts.devices,
-        assigned: counts.assigned + counts.succeeded + counts.failed,
-        succeeded: counts.succeeded,
-        failed: counts.failed,
-        pending: counts.assigned,
-        queued: counts.queued,
-        ...(record.startedAt ? { startedAt: record.startedAt } : {}),
-        ...(record.finishedAt ? { finishedAt: record.finishedAt } : {}),
-        ...(record.approvedBy ? { approvedBy: record.approvedBy } : {}),
-        ...(record.approvedAt ? { approvedAt: record.approvedAt } : {}),
-      };
-    }),
   };
 }
 

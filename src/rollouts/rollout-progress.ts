@@ -6,11 +6,11 @@
  * writes every device's wave at once or nothing.
  */
 import type { Knex } from 'knex';
-import type { OperationContext } from '../context.js';
 import type { ArtifactSignatureRow } from '../artifacts/artifact-tables.js';
+import type { OperationContext } from '../context.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
-import type { RolloutSpec, RolloutStatus } from '../kinds/generated/v1/rollout.js';
 import type { ArtifactSpec } from '../kinds/generated/v1/artifact.js';
+import type { RolloutSpec, RolloutStatus } from '../kinds/generated/v1/rollout.js';
 import type { StoredResource } from '../resources/model.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import { chunk, type Database, type Executor, fromJsonColumn } from '../store/database.js';

@@ -3,16 +3,16 @@
  * device learns its signed assignment at check-in, reports, and the rollout advances through an
  * approval gate to Completed; pause, resume and abort act on it; two rollouts never share a device.
  */
-import { verify, createPublicKey } from 'node:crypto';
+import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { artifactSignaturePayload } from '../../src/contract/artifact-signature.js';
 import type { DeviceAgent } from '../../src/device-agent/agent.js';
 import { UpdateState } from '../../src/device-api/gen/steward/device/v1/device_pb.js';
-import { artifactSignaturePayload } from '../../src/contract/artifact-signature.js';
 import type { RolloutStatus } from '../../src/kinds/generated/v1/rollout.js';
 import type { StoredResource } from '../../src/resources/model.js';
+import { agent, deviceCa, enrollToken } from '../device-api/device-fleet.js';
 import { apply, usePkiServer, waitFor } from '../pki/pki-server.js';
 import { call } from '../support/server.js';
-import { agent, deviceCa, enrollToken } from '../device-api/device-fleet.js';
 
 const handle = usePkiServer();
 

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UpdateState } from '../../src/device-api/gen/steward/device/v1/device_pb.js';
-import { ManualClock } from '../engine/manual-clock.js';
 import { deviceCa } from '../device-api/device-fleet.js';
+import { ManualClock } from '../engine/manual-clock.js';
 import { apply, usePkiServer } from '../pki/pki-server.js';
 import { call, loginToken } from '../support/server.js';
 import { artifactManifest, checkInRound, enrolledFleet, rolloutManifest, rolloutWhere } from './support.js';
