@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { Code, ConnectError } from '@connectrpc/connect';
 import { DeviceAgent } from '../../src/device-agent/agent.js';
 import { type FleetAgent, type FleetOptions, SimulatedFleet } from '../../src/device-agent/fleet.js';
 import { UpdateState } from '../../src/device-api/gen/steward/device/v1/device_pb.js';
@@ -255,17 +256,22 @@ export async function signedArtifact(
     .items;
 }
 
-/** What one device saw and said, recorded on its side of the connection. */
+/** What one device saw and said, recorded on its side of the connection; and whether it is online. */
 export interface DeviceLedger {
+  /** Offline, a device's check-ins fail before reaching the network (it keeps its results). */
+  online: boolean;
   /** Distinct assignments received: `rollout/artifact/version/attempt`. */
   assignments: Set<string>;
   /** Distinct success reports sent (resent after a failed call, they count once). */
   successes: Set<string>;
+  /** Check-ins sent that failed (the server went away), not counting those made offline. */
+  failedCheckIns: number;
 }
 
 /**
  * A SimulatedFleet whose agents record, per device name, each assignment they receive and each
- * success they report (the fleet itself counts only totals).
+ * success they report (the fleet itself counts only totals), and that a test takes offline and
+ * back. Devices start offline.
  */
 export function recordingFleet(
   options: Omit<FleetOptions, 'createAgent'>,
@@ -275,7 +281,12 @@ export function recordingFleet(
     ...options,
     createAgent: async (agentOptions) => {
       const agent = await DeviceAgent.create(agentOptions);
-      const ledger: DeviceLedger = { assignments: new Set(), successes: new Set() };
+      const ledger: DeviceLedger = {
+        online: false,
+        assignments: new Set(),
+        successes: new Set(),
+        failedCheckIns: 0,
+      };
       ledgers.set(agentOptions.name ?? agentOptions.identifier, ledger);
       const recording: FleetAgent = {
         get deviceName() {
@@ -283,12 +294,16 @@ export function recordingFleet(
         },
         enroll: (token, displayName) => agent.enroll(token, displayName),
         async checkIn(report) {
+          if (!ledger.online) throw new ConnectError('the device is offline (test)', Code.Unavailable);
           for (const result of report?.updateResults ?? [])
             if (result.state === UpdateState.SUCCEEDED)
               ledger.successes.add(
                 `${result.rollout}/${result.artifact}/${result.version}/${result.attempt}`,
               );
-          const answer = await agent.checkIn(report);
+          const answer = await agent.checkIn(report).catch((error: unknown) => {
+            ledger.failedCheckIns++;
+            throw error;
+          });
           const assignment = answer.assignment;
           if (assignment?.version)
             ledger.assignments.add(
