@@ -90,12 +90,17 @@ export class Engine {
     });
   }
 
-  /** Subscribes to changes, starts the workers, queues what is not converged, arms resync. */
+  /** Subscribes to changes, starts the workers, queues what a restart may have left waiting, arms resync. */
   async start(): Promise<void> {
     if (!this.deps.config.enabled) return;
     this.unsubscribe = this.deps.changes.subscribe((keys) => void this.changed(keys));
     await this.queue.start((key) => this.reconciler.handle(key));
-    await this.enqueueUnconverged();
+    // The in-process queue keeps requeueAfter timers in memory only: a restart forgets that a
+    // rollout was soaking or a certificate due for renewal. So that a restart loses no wake-up,
+    // it queues every resource once (the periodic resync's work); BullMQ keeps delayed keys in
+    // Redis, so there only what is not converged needs queueing.
+    if (this.queue.backend === 'in-process') await this.resyncAll();
+    else await this.enqueueUnconverged();
     this.armResync();
   }
 

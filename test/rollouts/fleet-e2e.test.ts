@@ -42,7 +42,7 @@ describe('a rollout to a simulated fleet of 200 devices', () => {
       prefix: 'e2e',
       failureRate: 0.05,
       random: seeded(15),
-      checkInIntervalMs: 300,
+      checkInIntervalMs: 1_000,
       signingKeys: async () =>
         (
           await call<{ items: SigningKey[] }>(handle.server, 'GET', '/api/v1/signing-keys', {
@@ -63,7 +63,13 @@ describe('a rollout to a simulated fleet of 200 devices', () => {
           minFinishedDevices: 10,
         }),
       ]);
-      const waiting = await rolloutWhere(handle, 'e2e', (s) => s.phase === 'WaitingApproval');
+      const waiting = await rolloutWhere(
+        handle,
+        'e2e',
+        (s) => s.phase === 'WaitingApproval',
+        'default',
+        60_000,
+      );
       expect(waiting.currentWave).toBe(2);
       expect(waiting.waves?.map((wave) => wave.devices)).toEqual([10, 50, 140]);
       expect((waiting.waves?.[0].succeeded ?? 0) + (waiting.waves?.[0].failed ?? 0)).toBeGreaterThanOrEqual(
@@ -75,7 +81,13 @@ describe('a rollout to a simulated fleet of 200 devices', () => {
         token: handle.token,
       });
       expect(approved.status).toBe(200);
-      await rolloutWhere(handle, 'e2e', (s) => s.phase === 'Completed' || s.phase === 'Aborted');
+      await rolloutWhere(
+        handle,
+        'e2e',
+        (s) => s.phase === 'Completed' || s.phase === 'Aborted',
+        'default',
+        60_000,
+      );
       // Reports still in flight settle before the counts are compared.
       running.abort();
       await run;

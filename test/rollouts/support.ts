@@ -73,11 +73,13 @@ export async function rolloutWhere(
   name: string,
   predicate: (status: RolloutStatus) => boolean,
   tenant = 'default',
+  timeoutMs = 20_000,
 ): Promise<RolloutStatus> {
   return rolloutStatus(
     await waitFor(handle, name, (resource) => predicate(rolloutStatus(resource)), {
       kind: 'Rollout',
       tenant,
+      timeoutMs,
     }),
   );
 }
