@@ -19,7 +19,8 @@ const server = await startServer(
     STEWARD_DATA_DIR: dataDir,
     STEWARD_PORT: '0',
     STEWARD_DEVICE_PORT: '0',
-    STEWARD_LOG_LEVEL: 'silent',
+    // Silent unless STEWARD_BENCH_LOG_LEVEL asks (e.g. warn: a reconciler's failures, on stderr).
+    STEWARD_LOG_LEVEL: process.env.STEWARD_BENCH_LOG_LEVEL ?? 'silent',
     STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
     // The interval devices are told (bench/rollout.ts sets it to its fleet's).
     ...(process.env.STEWARD_DEVICE_CHECKIN_SECONDS

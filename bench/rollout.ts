@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- rollout [--devices N] [--interval SECONDS] [--baseline SECONDS]`: one Artifact
+ * `npm run bench -- rollout [--devices N] [--interval S] [--baseline S] [--timeout S]`: one Artifact
  * rolled out to N (default 10,000) simulated devices in three waves (1 %, 10 %, 100 %), no soak,
  * the fleet checking in every 2 s (±10 %). Target (issue #15): apply to Completed in ≤ 30 s.
  *
@@ -7,6 +7,8 @@
  * real keys, mTLS, one HTTP/2 connection per device, signatures verified, results reported at once
  * by an extra check-in) run in processes of their own, as in bench/devices.ts.
  *
+ *   first     the fleet's first round, paced at 400/s: each device opens its connection and reports
+ *             what it runs (a write each); unpaced, 10,000 at once stall the server for a minute.
  *   baseline  the same fleet checking in with no rollout for `--baseline` s (default 10) after a
  *             3 s warm-up: the check-in rate the server sustains, p50/p99, its RSS; and from that
  *             rate the time the fleet needs for one round of check-ins (at least the interval),
@@ -29,8 +31,8 @@ const WAVES = [1, 10, 100];
 const TARGET_SECONDS = 30;
 const CONCURRENCY = 50;
 const POLL_MS = 100;
-/** Past this the rollout is reported as not completed and the run ends. */
-const GIVE_UP_SECONDS = 600;
+/** Offered check-ins/s of the fleet's first round (each opens a connection and writes what it runs). */
+const FIRST_ROUND_RATE = 400;
 
 function option(args: string[], name: string, fallback: number): number {
   const at = args.indexOf(name);
@@ -126,6 +128,8 @@ export default async function runRolloutBenchmark(args: string[]): Promise<void>
   const devices = option(args, '--devices', 10_000);
   const intervalSeconds = option(args, '--interval', 2);
   const baselineSeconds = option(args, '--baseline', 10);
+  // Past this the rollout is reported as not completed and the run ends.
+  const giveUpSeconds = option(args, '--timeout', 300);
 
   const server = child('bench/_devices-server.ts', [], {
     STEWARD_DEVICE_CHECKIN_SECONDS: String(Math.max(1, Math.round(intervalSeconds))),
@@ -136,6 +140,11 @@ export default async function runRolloutBenchmark(args: string[]): Promise<void>
     const first = await server.lines.next();
     if (first.done) throw new Error('the server child exited before listening');
     const { url } = JSON.parse(first.value) as { url: string };
+    // The server's log lines (STEWARD_BENCH_LOG_LEVEL) go to stderr; a full pipe would stall it.
+    void (async () => {
+      for (let line = await server.lines.next(); !line.done; line = await server.lines.next())
+        console.error(line.value);
+    })();
     const serverPid = server.process.pid as number;
     const session = await benchLogin(url);
     await deviceCa(url, session);
@@ -161,6 +170,7 @@ export default async function runRolloutBenchmark(args: string[]): Promise<void>
       devices,
       concurrency: CONCURRENCY,
       intervalMs: intervalSeconds * 1000,
+      firstRoundRate: FIRST_ROUND_RATE,
     };
     load = child('bench/_rollout-load.ts', [], { STEWARD_BENCH_LOAD: JSON.stringify(plan) });
     const fleet = load;
@@ -177,6 +187,12 @@ export default async function runRolloutBenchmark(args: string[]): Promise<void>
     const enrolled = await next<FleetEnrolled>();
     console.log(
       `enrollment: ${enrolled.enrolled} of ${devices} devices in ${f(enrolled.seconds, 1)} s (${f(enrolled.perSecond)}/s, ${CONCURRENCY} at a time)${Object.keys(enrolled.errors).length ? `, errors ${JSON.stringify(enrolled.errors)}` : ''}`,
+    );
+
+    rss.enter('first round');
+    const firstRound = await next<FleetMark>();
+    console.log(
+      `first round (each device opens its mTLS connection and reports what it runs: one write each), offered ${FIRST_ROUND_RATE}/s: ${markLine(firstRound)}; server RSS peak ${f(rss.peaks.get('first round') ?? 0)} MiB`,
     );
 
     // Baseline: the same fleet, no rollout.
@@ -221,7 +237,7 @@ export default async function runRolloutBenchmark(args: string[]): Promise<void>
         completedAt = since(status.finishedAt) ?? now;
         break;
       }
-      if (now > GIVE_UP_SECONDS * 1000) break;
+      if (now > giveUpSeconds * 1000) break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     const during = await ask<FleetMark>('mark');
