@@ -343,7 +343,9 @@ export class RolloutProgressStore {
     await this.deps.db.transaction(async (trx) => {
       const state = await this.lockState(trx, rollout);
       if (state.started_at) return;
-      for (const part of chunk(rows, 13, this.deps.db.maxParameters))
+      // At most 500 rows a statement: knex writes SQLite's multi-row insert with ON CONFLICT as a
+      // compound SELECT, and SQLite allows 500 terms in one.
+      for (const part of chunk(rows, 13, Math.min(this.deps.db.maxParameters, 13 * 500)))
         await trx(DEVICES).insert(part).onConflict().ignore();
       const [{ count }] = await trx(DEVICES)
         .where({ tenant, rollout_uid: rollout.uid })

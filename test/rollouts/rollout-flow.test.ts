@@ -179,4 +179,32 @@ describe('rollouts over the device API', () => {
     );
     for (const device of [...agents, apple]) device.close();
   });
+  it('starts over more devices than one statement holds (1,200 devices, one transaction)', async () => {
+    const devices = Array.from({ length: 1_200 }, (_, index) => ({
+      apiVersion: 'steward.dev/v1',
+      kind: 'Device',
+      metadata: { name: `bulk-${index}`, labels: { fleet: 'bulk' } },
+      spec: { platform: 'linux', permanentIdentifier: `bulk-machine-${index}` },
+    }));
+    await apply(handle, devices);
+    await apply(handle, [
+      artifact('bulk-agent', '1.0.0'),
+      {
+        ...rollout('bulk', 'bulk-agent', { waves: [{ percent: 1 }, { percent: 10 }, { percent: 100 }] }),
+        spec: {
+          artifactRef: { name: 'bulk-agent' },
+          target: { selector: { matchLabels: { fleet: 'bulk' } } },
+          strategy: { waves: [{ percent: 1 }, { percent: 10 }, { percent: 100 }] },
+        },
+      },
+    ]);
+    const started = rolloutStatus(
+      await waitFor(handle, 'bulk', (resource) => (rolloutStatus(resource).totals?.targeted ?? 0) > 0, {
+        kind: 'Rollout',
+        timeoutMs: 60_000,
+      }),
+    );
+    expect(started.totals?.targeted).toBe(1_200);
+    expect(started.waves?.map((wave) => wave.devices)).toEqual([12, 108, 1_080]);
+  });
 });
