@@ -1,0 +1,233 @@
+import { compactVerify, type CryptoKey, decodeProtectedHeader, errors, type JWK, type KeyObject } from 'jose';
+import { ALLOWED_ALGORITHMS, type AllowedAlgorithm, isAllowedAlgorithm } from './algorithms.js';
+import type { ReplayGuard } from './replay-guard.js';
+import { TOKEN_REASONS, type TokenCheck, type TokenReason } from './reasons.js';
+
+/** A public key the issuer's key set holds. Never raw bytes: those would be an HMAC secret. */
+export type VerificationKey = CryptoKey | KeyObject | JWK;
+
+/**
+ * Finds the issuer's key with this `kid` usable for `alg`, or undefined when the key set has none.
+ * Supplied by the caller, which owns the JWKS cache (and its refresh on an unknown `kid`).
+ * A rejection (issuer unreachable) propagates out of verifyOidcToken: it is not the token's fault.
+ */
+export type KeyLookup = (kid: string, alg: AllowedAlgorithm) => Promise<VerificationKey | undefined>;
+
+export interface TokenExpectations {
+  /** The trusted issuer; `iss` must equal it exactly. */
+  issuer: string;
+  /** The one audience the token must carry, e.g. `<tenant>.<STEWARD_PUBLIC_HOST>`. */
+  audience: string;
+  keyFor: KeyLookup;
+  replayGuard: ReplayGuard;
+  /** Tolerance for `exp`, `nbf` and `iat`, in seconds (default 30). */
+  leewaySeconds?: number;
+  /** Accept `event_name: pull_request_target` (default false). */
+  allowPullRequestTarget?: boolean;
+  /** Epoch milliseconds (default Date.now). */
+  now?: () => number;
+}
+
+/** The payload of a verified token. GitHub's claims are strings; others are passed through. */
+export type OidcClaims = Readonly<Record<string, unknown>>;
+
+export type TokenVerdict =
+  | { ok: true; claims: OidcClaims; kid: string; alg: AllowedAlgorithm }
+  | { ok: false; reason: TokenReason; check: TokenCheck; message: string };
+
+export const DEFAULT_LEEWAY_SECONDS = 30;
+/** Longer tokens are refused before any parsing (GitHub's are about 1 KiB). */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+const MAX_JTI_LENGTH = 256;
+
+/**
+ * Verifies a CI job's OIDC token, checks in this order, stopping at the first failure: format;
+ * signature (algorithm allowlist, key by `kid`, signature); `iss`; `aud`; `exp`/`nbf`/`iat` with
+ * leeway; `jti` not replayed (recorded until `exp` + leeway); `event_name` not
+ * `pull_request_target` unless allowed. Claim rules of policies are checked afterwards, by
+ * choosePolicy.
+ *
+ * Not pure: it records the `jti` in the replay guard, so a token passing that check cannot pass
+ * it again, even when a later check or the policy choice refuses it. Never throws for a bad token;
+ * rejects only when `keyFor` rejects.
+ */
+export async function verifyOidcToken(token: string, expect: TokenExpectations): Promise<TokenVerdict> {
+  const leeway = expect.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
+  const nowSeconds = (expect.now ?? Date.now)() / 1000;
+
+  if (token.length > MAX_TOKEN_LENGTH) {
+    return refuse('malformed', 'format', `token is ${token.length} characters, over ${MAX_TOKEN_LENGTH}`);
+  }
+  if (token.split('.').length !== 3) {
+    return refuse('malformed', 'format', 'token is not a compact JWS (want three dot-separated parts)');
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = decodeProtectedHeader(token) as Record<string, unknown>;
+  } catch {
+    return refuse('malformed', 'format', 'token header is not base64url-encoded JSON');
+  }
+
+  const { alg, kid } = header;
+  if (!isAllowedAlgorithm(alg)) {
+    return refuse(
+      'algorithmNotAllowed',
+      'signature',
+      `signature: algorithm ${show(alg)} is not allowed; want one of ${ALLOWED_ALGORITHMS.join(', ')}`,
+    );
+  }
+  if (typeof kid !== 'string' || kid === '') {
+    return refuse(
+      'unknownKey',
+      'signature',
+      'signature: token header has no kid; want the id of an issuer key',
+    );
+  }
+  const key = await expect.keyFor(kid, alg);
+  if (key === undefined) {
+    return refuse('unknownKey', 'signature', `signature: the issuer has no ${alg} key with kid ${show(kid)}`);
+  }
+
+  let payload: Uint8Array;
+  try {
+    ({ payload } = await compactVerify(token, key, { algorithms: [alg] }));
+  } catch (error) {
+    if (error instanceof errors.JWSSignatureVerificationFailed) {
+      return refuse('badSignature', 'signature', `signature: does not verify with ${alg} key ${show(kid)}`);
+    }
+    if (error instanceof errors.JWSInvalid) {
+      return refuse('malformed', 'format', `token is not a valid JWS: ${error.message}`);
+    }
+    return refuse('keyUnusable', 'signature', `signature: key ${show(kid)} cannot verify ${alg}`);
+  }
+  const claims = parsePayload(payload);
+  if (claims === undefined) return refuse('malformed', 'format', 'token payload is not a JSON object');
+
+  if (claims.iss !== expect.issuer) {
+    return refuse('issuerMismatch', 'issuer', `issuer: want ${show(expect.issuer)}, got ${show(claims.iss)}`);
+  }
+
+  const audience = checkAudience(claims.aud, expect.audience);
+  if (audience) return audience;
+
+  const lifetime = checkLifetime(claims, nowSeconds, leeway);
+  if (lifetime) return lifetime;
+  const exp = claims.exp as number;
+
+  const { jti } = claims;
+  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
+    return refuse(
+      'missingClaim',
+      'replay',
+      `jti: want a token id of 1 to ${MAX_JTI_LENGTH} characters, got ${show(jti)}`,
+    );
+  }
+  let firstUse: boolean;
+  try {
+    firstUse = await expect.replayGuard.remember(jti, (exp + leeway) * 1000);
+  } catch {
+    return refuse(
+      'replayCheckUnavailable',
+      'replay',
+      `replay: cannot record token id ${show(jti)}; refused unchecked`,
+    );
+  }
+  if (!firstUse) {
+    return refuse(
+      'replayed',
+      'replay',
+      `replay: token id ${show(jti)} was already exchanged; a token is used once`,
+    );
+  }
+
+  if (claims.event_name === 'pull_request_target' && expect.allowPullRequestTarget !== true) {
+    return refuse(
+      'eventNotAllowed',
+      'event',
+      'event: event_name pull_request_target is refused (it runs for pull requests from forks with the ' +
+        "base repository's privileges); a policy must opt in",
+    );
+  }
+  return { ok: true, claims, kid, alg };
+}
+
+function checkAudience(aud: unknown, want: string): TokenVerdict | undefined {
+  if (Array.isArray(aud) && aud.length > 1) {
+    return refuse(
+      'multipleAudiences',
+      'audience',
+      `audience: want exactly ${show(want)}, got ${aud.length} audiences (${aud.map(show).join(', ')})`,
+    );
+  }
+  const single = Array.isArray(aud) ? aud[0] : aud;
+  if (single !== want)
+    return refuse('audienceMismatch', 'audience', `audience: want ${show(want)}, got ${show(single)}`);
+  return undefined;
+}
+
+function checkLifetime(claims: OidcClaims, now: number, leeway: number): TokenVerdict | undefined {
+  const { exp, nbf, iat } = claims;
+  if (!isNumericDate(exp))
+    return refuse('missingClaim', 'lifetime', `exp: want a NumericDate, got ${show(exp)}`);
+  if (!isNumericDate(iat))
+    return refuse('missingClaim', 'lifetime', `iat: want a NumericDate, got ${show(iat)}`);
+  if (nbf !== undefined && !isNumericDate(nbf)) {
+    return refuse('missingClaim', 'lifetime', `nbf: want a NumericDate, got ${show(nbf)}`);
+  }
+  if (now >= exp + leeway) {
+    return refuse(
+      'expired',
+      'lifetime',
+      `lifetime: expired at ${iso(exp)}, ${Math.floor(now - exp)} s ago (leeway ${leeway} s)`,
+    );
+  }
+  if (nbf !== undefined && nbf > now + leeway) {
+    return refuse(
+      'notYetValid',
+      'lifetime',
+      `lifetime: not valid before ${iso(nbf)}, ${Math.ceil(nbf - now)} s from now (leeway ${leeway} s)`,
+    );
+  }
+  if (iat > now + leeway) {
+    return refuse(
+      'issuedInFuture',
+      'lifetime',
+      `lifetime: issued at ${iso(iat)}, ${Math.ceil(iat - now)} s in the future (leeway ${leeway} s)`,
+    );
+  }
+  return undefined;
+}
+
+function parsePayload(payload: Uint8Array): OidcClaims | undefined {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as OidcClaims)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function refuse(
+  reason: keyof typeof TOKEN_REASONS,
+  check: TokenCheck,
+  message: string,
+): Extract<TokenVerdict, { ok: false }> {
+  return { ok: false, reason: TOKEN_REASONS[reason], check, message };
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function iso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}
+
+/** A claim or header value for a message: JSON, cut to 100 characters; "none" when absent. */
+export function show(value: unknown): string {
+  if (value === undefined) return 'none';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
