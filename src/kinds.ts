@@ -4,11 +4,12 @@ import { createCertificateAuthorityController } from '../controllers/certificate
 import { createDeviceController } from '../controllers/device.js';
 import { deviceGroupController } from '../controllers/device-group.js';
 import { createRolloutController } from '../controllers/rollout.js';
-import { trustPolicyController } from '../controllers/trust-policy.js';
+import { createTrustPolicyController } from '../controllers/trust-policy.js';
 import type { DeviceLifecycle } from './devices/device-lifecycle.js';
 import type { CaLifecycle } from './pki/ca-lifecycle.js';
 import type { RolloutProgressStore } from './rollouts/rollout-progress.js';
 import { defineKind, type KindDefinition } from './resources/kind.js';
+import type { JwksCache } from './trust/jwks-cache.js';
 
 /** The services the composition root offers reconcilers; a line takes what its controller needs. */
 export interface ControllerServices {
@@ -16,6 +17,8 @@ export interface ControllerServices {
   deviceLifecycle: DeviceLifecycle;
   rollouts: RolloutProgressStore;
   artifacts: ArtifactSignatures;
+  /** OIDC issuers' keys, one cache a process (shared with the token exchanges). */
+  jwks: JwksCache;
 }
 
 export type StewardKind = KindDefinition<ControllerServices>;
@@ -66,6 +69,6 @@ export const KINDS: readonly StewardKind[] = [
     kind: 'TrustPolicy',
     plural: 'trustpolicies',
     shortNames: ['tp'],
-    controller: () => trustPolicyController,
+    controller: ({ jwks }: ControllerServices) => createTrustPolicyController(jwks),
   }),
 ];

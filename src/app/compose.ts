@@ -40,6 +40,8 @@ import { RolloutActions } from '../rollouts/rollout-actions.js';
 import { rolloutAdmission } from '../rollouts/rollout-admission.js';
 import { RolloutProgressStore } from '../rollouts/rollout-progress.js';
 import { ROLLOUT_ENTITIES } from '../rollouts/rollout-tables.js';
+import { JwksCache } from '../trust/jwks-cache.js';
+import { createTrustPolicyAdmission } from '../trust/trust-policy-admission.js';
 
 /** Every table of Steward, for MikroORM's schema generator. */
 export const ENTITIES = [
@@ -85,10 +87,11 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     clock,
     maxFollowsPerCredential: config.maxFollowsPerCredential,
   });
+  const permissions = new PermissionCatalogue(kinds);
   const authenticator = new Authenticator(
     db,
     journal,
-    new PermissionCatalogue(kinds),
+    permissions,
     options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
   );
   // Refusals are journaled within a budget per credential (docs/journal.md, "Refusals").
@@ -105,7 +108,11 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   // Artifacts are signed inside the apply's transaction; the key opens once the PKI gives the master key.
   const signingKeys = new SigningKeys(db, journal, clock);
   const artifactAdmission = createArtifactAdmission(signingKeys, clock);
-  const admissions: Admission[] = [artifactAdmission, rolloutAdmission];
+  const admissions: Admission[] = [
+    artifactAdmission,
+    rolloutAdmission,
+    createTrustPolicyAdmission(permissions),
+  ];
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes, clock, admissions);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
   const queries = new ReadJournalingQueries(store, kinds, journalService.reads);
@@ -146,6 +153,8 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     now: clock ?? (() => new Date()),
   });
   const rollouts = new RolloutProgressStore({ db, store, journal, changes });
+  // OIDC issuers' keys: filled by the TrustPolicy reconciler, read by the token exchanges.
+  const jwks = new JwksCache({ now: options.clock ? () => options.clock?.now() ?? Date.now() : undefined });
   const engine = new Engine({
     db,
     store,
@@ -154,7 +163,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     kinds: allKinds,
     // Each registry line builds its controller once, from the services built above.
     controllers: allKinds.map((kind) =>
-      kind.controller({ caLifecycle: pki.lifecycle, deviceLifecycle, artifacts, rollouts }),
+      kind.controller({ caLifecycle: pki.lifecycle, deviceLifecycle, artifacts, rollouts, jwks }),
     ),
     config: engineConfig,
     redisUrl: config.redisUrl,
@@ -176,6 +185,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     signingKeys,
     artifacts,
     rollouts,
+    jwks,
     rolloutActions: new RolloutActions({ store, progress: rollouts, now: clock ?? (() => new Date()) }),
     queries,
     pki,

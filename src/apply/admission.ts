@@ -21,8 +21,11 @@ export interface AdmittedWrite {
 
 export interface Admission {
   kind: string;
-  /** Problems that refuse the write (pointers into the document). Pure; runs on dry runs too. */
-  check?(write: AdmittedWrite): FieldProblem[];
+  /**
+   * Problems that refuse the write (pointers into the document). Pure but for asking `context`
+   * which permissions the caller holds; runs on dry runs too.
+   */
+  check?(write: AdmittedWrite, context: OperationContext): FieldProblem[];
   /**
    * Inside the apply's transaction, before the resource rows are written; not on dry runs. Must
    * use `trx` for every statement (SQLite has one connection). Throwing rolls the apply back.

@@ -94,7 +94,11 @@ export class ApplyService {
   private readonly admissions = new Map<string, Admission>();
 
   /** The planned writes each admission sees, by kind; refuses (InvalidError) what a check refuses. */
-  private admit(planned: ApplyPlan, documents: DecodedDocument[]): Map<Admission, AdmittedWrite[]> {
+  private admit(
+    context: OperationContext,
+    planned: ApplyPlan,
+    documents: DecodedDocument[],
+  ): Map<Admission, AdmittedWrite[]> {
     const byAdmission = new Map<Admission, AdmittedWrite[]>();
     const problems: FieldProblem[] = [];
     for (const write of planned.writes) {
@@ -107,7 +111,7 @@ export class ApplyService {
         next: write.next,
         previous: write.previous,
       };
-      problems.push(...(admission.check?.(admitted) ?? []));
+      problems.push(...(admission.check?.(admitted, context) ?? []));
       byAdmission.set(admission, [...(byAdmission.get(admission) ?? []), admitted]);
     }
     if (problems.length > 0)
@@ -253,7 +257,7 @@ export class ApplyService {
         },
       );
     }
-    const admitted = this.admit(planned, documents);
+    const admitted = this.admit(context, planned, documents);
     if (options.dryRun) return planned;
     for (const [admission, writes] of admitted) await admission.beforeWrite?.(trx, context, writes);
     // The journal head is locked first; then the rows are written while the entries are linked

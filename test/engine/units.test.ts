@@ -133,7 +133,7 @@ describe('controller registry', () => {
         .watchesOf('CertificateAuthority')
         .map((w) => w.owner)
         .sort(),
-    ).toEqual(['CertificateAuthority', 'Device']);
+    ).toEqual(['CertificateAuthority', 'Device', 'TrustPolicy']);
     expect(registry.watchesOf('Device').map((w) => w.owner)).toEqual(['DeviceGroup', 'Rollout']);
   });
 });

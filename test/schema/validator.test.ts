@@ -250,7 +250,7 @@ describe('Rollout targets and waves', () => {
 
 describe('TrustPolicy claims', () => {
   const NEEDS_OWNER_OR_REPO =
-    '/spec/claims: must set repository_owner or repository (non-empty): a policy may not trust every repository of the issuer';
+    '/spec/claims: must set repository_owner, repository_owner_id or repository (non-empty): a policy may not trust every repository of the issuer';
   it.each([
     ['an owner alone is enough', { repository_owner: 'example-org' }, []],
     ['a repository alone is enough', { repository: 'example-org/fleet' }, []],
@@ -270,7 +270,7 @@ describe('TrustPolicy claims', () => {
   });
 
   it.each([
-    [59, '/spec/maxSessionSeconds: must be at least 60'],
+    [-1, '/spec/maxSessionSeconds: must be at least 0'],
     [3601, '/spec/maxSessionSeconds: must be at most 3600'],
     [90.5, '/spec/maxSessionSeconds: must be an integer, not a number'],
   ])('a session of %s seconds is refused', (seconds, problem) => {

@@ -1,0 +1,56 @@
+/**
+ * The TrustPolicy's admission (src/apply/admission.ts): what its schema cannot see. A policy can
+ * never mint more than its author holds, so every permission it grants must be a Steward
+ * permission, held by the credential applying it, and never a session-only one (a CI job must not
+ * mint keys or users). Checked on every write of the policy, so re-applying it needs those
+ * permissions too. The owner pin and the session bounds are the schema's.
+ */
+import type { Admission, AdmittedWrite } from '../apply/admission.js';
+import { SESSION_ONLY, type PermissionCatalogue } from '../auth/permissions.js';
+import type { OperationContext } from '../context.js';
+import { type FieldProblem, ForbiddenError } from '../errors.js';
+import type { TrustPolicySpec } from '../kinds/generated/v1/trustpolicy.js';
+
+/** Whether the caller holds `permission` (OperationContext only offers a throwing check). */
+function holds(context: OperationContext, permission: string): boolean {
+  try {
+    context.authorize(permission);
+    return true;
+  } catch (error) {
+    if (error instanceof ForbiddenError) return false;
+    throw error;
+  }
+}
+
+/** Every problem of one TrustPolicy write, with pointers into its document. */
+export function trustPolicyProblems(
+  catalogue: PermissionCatalogue,
+  write: AdmittedWrite,
+  context: OperationContext,
+): FieldProblem[] {
+  const spec = write.next.spec as unknown as TrustPolicySpec;
+  const problems: FieldProblem[] = [];
+  const problem = (pointer: string, message: string) =>
+    problems.push({ document: write.index, pointer, message });
+  const type = spec.type ?? 'oidc';
+  if (type === 'oidc' && spec.x509 !== undefined)
+    problem('/spec/x509', 'is for type x509; this policy is type oidc (set type: x509, or remove x509)');
+  if (type === 'x509' && spec.claims !== undefined)
+    problem('/spec/claims', 'is for type oidc; this policy is type x509 (subject rules go in x509.subject)');
+  (spec.permissions ?? []).forEach((permission, index) => {
+    const pointer = `/spec/permissions/${index}`;
+    if (!catalogue.isKnown(permission)) problem(pointer, `"${permission}" is not a Steward permission`);
+    else if (SESSION_ONLY.has(permission))
+      problem(pointer, `"${permission}" is session-only: a token minted by a policy can never hold it`);
+    else if (!holds(context, permission))
+      problem(
+        pointer,
+        `"${permission}" is not held by the credential applying this policy: a policy never grants more than its author holds`,
+      );
+  });
+  return problems;
+}
+
+export function createTrustPolicyAdmission(catalogue: PermissionCatalogue): Admission {
+  return { kind: 'TrustPolicy', check: (write, context) => trustPolicyProblems(catalogue, write, context) };
+}
