@@ -36,6 +36,7 @@ import { ChangeFeed } from '../store/change-feed.js';
 import { Database } from '../store/database.js';
 import { ResourceEntity } from '../store/resource-entity.js';
 import { ResourceStore } from '../store/resource-store.js';
+import { RolloutAssignments } from '../rollouts/assignments.js';
 import { RolloutActions } from '../rollouts/rollout-actions.js';
 import { rolloutAdmission } from '../rollouts/rollout-admission.js';
 import { RolloutProgressStore } from '../rollouts/rollout-progress.js';
@@ -152,7 +153,9 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     changes,
     now: clock ?? (() => new Date()),
   });
-  const rollouts = new RolloutProgressStore({ db, store, journal, changes });
+  // One per process: the rollouts tell the check-ins of this process when assignments change.
+  const rolloutAssignments = new RolloutAssignments(db);
+  const rollouts = new RolloutProgressStore({ db, store, journal, changes, assignments: rolloutAssignments });
   // OIDC issuers' keys: filled by the TrustPolicy reconciler, read by the token exchanges.
   const jwks = new JwksCache({ now: options.clock ? () => options.clock?.now() ?? Date.now() : undefined });
   const engine = new Engine({
@@ -185,6 +188,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     signingKeys,
     artifacts,
     rollouts,
+    rolloutAssignments,
     jwks,
     rolloutActions: new RolloutActions({ store, progress: rollouts, now: clock ?? (() => new Date()) }),
     queries,

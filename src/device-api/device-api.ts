@@ -10,7 +10,6 @@ import { type Actor, systemContext } from '../context.js';
 import { AttestationService } from '../devices/attestation.js';
 import { CheckInService } from '../devices/check-in.js';
 import { EnrollmentService } from '../devices/enrollment.js';
-import { RolloutAssignments } from '../rollouts/assignments.js';
 import { IdentityIssuer } from '../devices/identity-issuer.js';
 import { ConfigError } from '../errors.js';
 import { type DeviceServer, startDeviceServer } from './device-server.js';
@@ -111,7 +110,7 @@ export async function startDeviceApi(services: Services, config: StewardConfig):
       checkIns: new CheckInService({
         db,
         records,
-        assignments: new RolloutAssignments(db),
+        assignments: services.rolloutAssignments,
         journal,
         changes,
         now,

@@ -71,8 +71,8 @@ export class CheckInService {
   >();
   private readonly assignmentLoader: DataLoader<string, Assignment | null>;
   /**
-   * Assignments per device, believed for a second; any change of a Rollout in this process (a
-   * wave assigned, an abort) drops them all, so this process's devices learn it at their next call.
+   * Assignments per device, believed for a second; a change of a tenant's assignments in this
+   * process (a wave assigned, an abort) drops the tenant's, so its devices learn it at their next call.
    */
   private assignments = new Map<string, { assignment: Assignment | null; at: number }>();
 
@@ -98,10 +98,13 @@ export class CheckInService {
     this.logLoader = new DataLoader((keys) => this.loadLogRequests(keys), batching);
     this.assignmentLoader = new DataLoader((keys) => deps.assignments.load(keys), batching);
     deps.changes.subscribe((keys) => {
-      for (const key of keys) {
-        if (key.kind === 'Device') this.logRequests.delete(`${key.tenant}/${key.name}`);
-        if (key.kind === 'Rollout') this.assignments = new Map();
-      }
+      for (const key of keys) if (key.kind === 'Device') this.logRequests.delete(`${key.tenant}/${key.name}`);
+    });
+    // Only a change of assignments empties the cache, not every status write of a rollout: during
+    // a wave, each report rewrites the rollout's status, and the fleet would read from the database.
+    deps.assignments.onChange((tenant) => {
+      for (const key of this.assignments.keys())
+        if (key.startsWith(`${tenant}/`)) this.assignments.delete(key);
     });
   }
 

@@ -37,7 +37,23 @@ export interface AssignmentReport {
 export type ReportOutcome = 'succeeded' | 'failed' | 'retry' | 'ignored';
 
 export class RolloutAssignments {
+  private readonly listeners = new Set<(tenant: string) => void>();
+
   constructor(private readonly db: Database) {}
+
+  /**
+   * Tells this process's check-ins that a tenant's assignments changed (a wave assigned, a rollout
+   * aborted or deleted), so they read them again at once; other processes read them within their
+   * cache's second. Reports and status writes change no one else's assignment and do not call it.
+   */
+  changed(tenant: string): void {
+    for (const listener of this.listeners) listener(tenant);
+  }
+
+  onChange(listener: (tenant: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   /** The assignment of each `tenant/device` key (null: nothing to install). */
   async load(keys: readonly string[]): Promise<Array<Assignment | null>> {

@@ -15,6 +15,7 @@ import type { StoredResource } from '../resources/model.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import { chunk, type Database, type Executor, fromJsonColumn } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
+import type { RolloutAssignments } from './assignments.js';
 import type { RolloutAction, RolloutProgress, WaveCounts, WaveRecord } from './rollout-model.js';
 import type { RolloutDeviceRow, RolloutStateRow } from './rollout-tables.js';
 import { targetDevices } from './rollout-target.js';
@@ -33,6 +34,8 @@ export class RolloutProgressStore {
       store: ResourceStore;
       journal: JournalWriter;
       changes: ChangeFeed;
+      /** Told when assignments change, so check-ins in this process read them again. */
+      assignments?: RolloutAssignments;
     },
   ) {}
 
@@ -195,6 +198,7 @@ export class RolloutProgressStore {
         also: (trx) => this.cancelActive(trx, rollout.tenant, rollout.uid),
       };
     });
+    if (aborted) this.deps.assignments?.changed(rollout.tenant);
     return aborted;
   }
 
@@ -215,6 +219,7 @@ export class RolloutProgressStore {
         ]);
     });
     this.publish(rollout);
+    this.deps.assignments?.changed(rollout.tenant);
   }
 
   /**
@@ -411,7 +416,10 @@ export class RolloutProgressStore {
         ]);
       return moved;
     });
-    if (assigned > 0) this.publish(rollout);
+    if (assigned > 0) {
+      this.publish(rollout);
+      this.deps.assignments?.changed(rollout.tenant);
+    }
   }
 
   private publish(rollout: Pick<Rollout, 'tenant' | 'name'>): void {
