@@ -261,7 +261,7 @@ describe('every kind prints the columns it printed before they moved into the sc
     ],
     ['DeviceGroup', ['DEVICES'], ['DEVICES']],
     ['Artifact', ['VERSION'], ['VERSION', 'DIGEST']],
-    ['TrustPolicy', ['ISSUER'], ['ISSUER']],
+    ['TrustPolicy', ['TYPE', 'ISSUER'], ['TYPE', 'ISSUER', 'KEYS']],
   ])('%s: %j, and with -o wide %j', (kind, table, wide) => {
     expect(headers(kind, false)).toEqual(table);
     expect(headers(kind, true)).toEqual(wide);
