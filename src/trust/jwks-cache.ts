@@ -58,6 +58,8 @@ export interface JwksCacheOptions {
   maxLifetimeMs?: number;
   /** The least time between two fetches caused by unknown key ids. Default 60 s. */
   unknownKidIntervalMs?: number;
+  /** How long a failure is answered from memory before the issuer is tried again. Default 30 s. */
+  failureTtlMs?: number;
 }
 
 const MINUTE = 60_000;
@@ -105,6 +107,8 @@ export class JwksCache {
   private readonly inflight = new Map<string, Promise<JwksResult>>();
   /** When an unknown kid last caused a fetch, per issuer. */
   private readonly unknownKidFetches = new Map<string, number>();
+  /** The last failure per issuer and until when it stands, so a failing issuer is not asked at every exchange. */
+  private readonly failures = new Map<string, { result: JwksResult; until: number }>();
   private readonly now: () => number;
   private readonly fetcher: typeof fetch;
   private readonly timeoutMs: number;
@@ -112,6 +116,7 @@ export class JwksCache {
   private readonly minLifetimeMs: number;
   private readonly maxLifetimeMs: number;
   private readonly unknownKidIntervalMs: number;
+  private readonly failureTtlMs: number;
 
   constructor(options: JwksCacheOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -121,16 +126,20 @@ export class JwksCache {
     this.minLifetimeMs = options.minLifetimeMs ?? 5 * MINUTE;
     this.maxLifetimeMs = options.maxLifetimeMs ?? 24 * 60 * MINUTE;
     this.unknownKidIntervalMs = options.unknownKidIntervalMs ?? MINUTE;
+    this.failureTtlMs = options.failureTtlMs ?? 30_000;
   }
 
   /**
    * The issuer's keys: the cached entry until its refresh time, else fetched (discovery, then the
-   * JWKS). A failed fetch leaves a still-unexpired entry in place for `keyFor`. Never throws.
+   * JWKS). A failure is answered from memory for `failureTtlMs` (unless forced) and leaves a
+   * still-unexpired entry in place for `keyFor`. Never throws.
    */
   async keysFor(issuer: string, options: { force?: boolean } = {}): Promise<JwksResult> {
     const cached = this.entries.get(issuer);
     if (!options.force && cached && this.now() < cached.refreshAt.getTime())
       return { ok: true, keys: cached };
+    const failed = this.failures.get(issuer);
+    if (!options.force && failed && this.now() < failed.until) return failed.result;
     const running = this.inflight.get(issuer);
     if (running) return running;
     const fetching = this.fetchKeys(issuer).finally(() => this.inflight.delete(issuer));
@@ -164,10 +173,15 @@ export class JwksCache {
     try {
       const keys = await this.discoverAndFetch(issuer);
       this.entries.set(issuer, keys);
+      this.failures.delete(issuer);
       return { ok: true, keys };
     } catch (error) {
-      if (error instanceof FetchFailure) return { ok: false, reason: error.reason, message: error.message };
-      return { ok: false, reason: 'IssuerUnreachable', message: String(error) };
+      const result: JwksResult =
+        error instanceof FetchFailure
+          ? { ok: false, reason: error.reason, message: error.message }
+          : { ok: false, reason: 'IssuerUnreachable', message: String(error) };
+      this.failures.set(issuer, { result, until: this.now() + this.failureTtlMs });
+      return result;
     }
   }
 
