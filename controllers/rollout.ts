@@ -263,6 +263,8 @@ export function createRolloutController(
       { path: GROUP_REF, kind: 'DeviceGroup' },
     ],
     finalizer: ROLLOUT_FINALIZER,
+    // Few rollouts, many devices: a rollout's next step is not queued behind its devices' keys.
+    priority: 'high',
     // A rollout waiting for its first device starts when one appears (label changes included).
     watches: [
       {

@@ -152,6 +152,11 @@ export interface Controller<
   /** Other resources whose changes wake this controller's resources. */
   readonly watches?: readonly Watch[];
   /**
+   * `high`: this kind's keys are handled before other waiting keys (in-process queue), for kinds
+   * few in number whose progress many resources wait on (a rollout over its devices).
+   */
+  readonly priority?: 'high';
+  /**
    * A finalizer name (e.g. `steward.dev/certificate-authority`): the engine adds it on the first
    * reconcile and, once the resource is being deleted, calls `finalize` until it is done.
    */

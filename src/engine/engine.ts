@@ -68,7 +68,7 @@ export class Engine {
             concurrency: deps.config.workers,
             lockDurationMs: deps.config.lockSeconds * 1000,
           })
-        : new InProcessQueue(deps.config.workers, this.clock);
+        : new InProcessQueue(deps.config.workers, this.clock, urgentKinds(deps.controllers));
     this.metrics.observeQueue(this.queue);
     const statusWriter = new StatusWriter(deps.db, deps.store, deps.journal, deps.config.statusBatch);
     this.reconciler = new KeyReconciler({
@@ -210,4 +210,13 @@ export class Engine {
     }
     this.armResync();
   }
+}
+
+/** Whether a queued key (`tenant/kind/name`) is of a kind whose controller asks for priority. */
+function urgentKinds(controllers: readonly AnyController[]): (key: string) => boolean {
+  const kinds = new Set(
+    controllers.filter((controller) => controller.priority === 'high').map((c) => c.kind),
+  );
+  if (kinds.size === 0) return () => false;
+  return (key) => kinds.has(key.slice(key.indexOf('/') + 1, key.indexOf('/', key.indexOf('/') + 1)));
 }

@@ -10,12 +10,16 @@ import {
 /**
  * The embedded queue (one process, no server): a FIFO of distinct keys, a set of keys being
  * handled and a set of keys to handle again once their handler ends, like client-go's workqueue.
- * Nothing survives a restart; start-up enqueues what is not converged and resync covers the rest.
+ * Keys of urgent kinds (a controller's `priority: 'high'`) wait in a FIFO of their own, taken
+ * first: a rollout that gates a fleet is not queued behind thousands of its devices' keys.
+ * Nothing survives a restart; start-up queues every resource once (engine.ts).
  */
 export class InProcessQueue implements WorkQueue {
   readonly backend = 'in-process' as const;
   /** Due keys in FIFO order (a Set keeps insertion order and absorbs duplicates). */
   private readonly ready = new Set<string>();
+  /** Due keys of urgent kinds, taken before `ready`. */
+  private readonly urgent = new Set<string>();
   private readonly active = new Set<string>();
   /** Keys added while active: queued again when their handler ends. */
   private readonly dirty = new Set<string>();
@@ -27,13 +31,19 @@ export class InProcessQueue implements WorkQueue {
   constructor(
     private readonly concurrency: number,
     private readonly clock: Clock = SYSTEM_CLOCK,
+    private readonly isUrgent: (key: string) => boolean = () => false,
   ) {}
+
+  private makeReady(key: string): void {
+    if (this.isUrgent(key)) this.urgent.add(key);
+    else this.ready.add(key);
+  }
 
   async add(keys: readonly string[]): Promise<void> {
     if (this.closed) return;
     for (const key of keys) {
       if (this.active.has(key)) this.dirty.add(key);
-      else this.ready.add(key);
+      else this.makeReady(key);
     }
     this.pump();
   }
@@ -58,7 +68,11 @@ export class InProcessQueue implements WorkQueue {
   }
 
   async depth(): Promise<QueueDepth> {
-    return { waiting: this.ready.size, active: this.active.size, delayed: this.delayed.size };
+    return {
+      waiting: this.ready.size + this.urgent.size,
+      active: this.active.size,
+      delayed: this.delayed.size,
+    };
   }
 
   async forget(_key: string): Promise<void> {}
@@ -72,15 +86,17 @@ export class InProcessQueue implements WorkQueue {
     for (const { timer } of this.delayed.values()) this.clock.clearTimeout(timer);
     this.delayed.clear();
     this.ready.clear();
+    this.urgent.clear();
     await Promise.allSettled([...this.running]);
   }
 
   private pump(): void {
     const handler = this.handler;
     if (!handler) return;
-    while (!this.closed && this.active.size < this.concurrency && this.ready.size > 0) {
-      const key = this.ready.values().next().value as string;
-      this.ready.delete(key);
+    while (!this.closed && this.active.size < this.concurrency && this.ready.size + this.urgent.size > 0) {
+      const from = this.urgent.size > 0 ? this.urgent : this.ready;
+      const key = from.values().next().value as string;
+      from.delete(key);
       this.active.add(key);
       const run = this.run(handler, key);
       this.running.add(run);
@@ -97,7 +113,7 @@ export class InProcessQueue implements WorkQueue {
       outcome = { requeueAfter: 1000 };
     }
     this.active.delete(key);
-    if (this.dirty.delete(key)) this.ready.add(key);
+    if (this.dirty.delete(key)) this.makeReady(key);
     else if (outcome.requeueAfter !== undefined) void this.addAfter(key, outcome.requeueAfter);
     this.pump();
   }
