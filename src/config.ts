@@ -43,6 +43,12 @@ export interface StewardConfig {
   masterKey?: string;
   /** The device API (docs/devices.md): its own mTLS listener. */
   device: DeviceApiConfig;
+  /**
+   * STEWARD_OIDC_HTTP_LOOPBACK=true: TrustPolicy issuers on loopback addresses may be plain http
+   * (local issuers, tests). Off by default: a tenant could otherwise make Steward probe its own
+   * host's ports.
+   */
+  oidcHttpLoopback?: boolean;
 }
 
 export interface DeviceApiConfig {
@@ -197,7 +203,15 @@ export function loadConfig(
     // Its format is checked when the PKI opens (src/pki/master-key.ts), with a message that never echoes it.
     masterKey: env.STEWARD_MASTER_KEY || undefined,
     device: deviceApi(env, host),
+    oidcHttpLoopback: flag(env, 'STEWARD_OIDC_HTTP_LOOPBACK'),
   };
+}
+
+function flag(env: Env, name: string): boolean {
+  const value = (env[name] ?? '').trim().toLowerCase();
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
 function deviceApi(env: Env, host: string): DeviceApiConfig {

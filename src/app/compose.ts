@@ -157,7 +157,10 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   const rolloutAssignments = new RolloutAssignments(db);
   const rollouts = new RolloutProgressStore({ db, store, journal, changes, assignments: rolloutAssignments });
   // OIDC issuers' keys: filled by the TrustPolicy reconciler, read by the token exchanges.
-  const jwks = new JwksCache({ now: options.clock ? () => options.clock?.now() ?? Date.now() : undefined });
+  const jwks = new JwksCache({
+    now: options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
+    httpLoopback: config.oidcHttpLoopback,
+  });
   const engine = new Engine({
     db,
     store,

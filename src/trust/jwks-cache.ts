@@ -60,16 +60,18 @@ export interface JwksCacheOptions {
   unknownKidIntervalMs?: number;
   /** How long a failure is answered from memory before the issuer is tried again. Default 30 s. */
   failureTtlMs?: number;
+  /** Whether issuers on loopback addresses may be plain http (STEWARD_OIDC_HTTP_LOOPBACK). Default false. */
+  httpLoopback?: boolean;
 }
 
 const MINUTE = 60_000;
 
-/** Loopback hosts may be served over http (local issuers, tests); every other issuer needs https. */
-function transportProblem(url: URL): string | undefined {
+/** Issuers need https; loopback hosts may use http when the server allows it (local issuers, tests). */
+function transportProblem(url: URL, httpLoopback: boolean): string | undefined {
   if (url.protocol === 'https:') return undefined;
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'http:' && loopback) return undefined;
-  return `${url.href} is not https (http is accepted on loopback addresses only)`;
+  if (url.protocol === 'http:' && loopback && httpLoopback) return undefined;
+  return `${url.href} is not https${httpLoopback ? ' (http is accepted on loopback addresses only)' : ''}`;
 }
 
 /** Whether a JWK may verify tokens: public, for signatures, with an allowed (or no) algorithm. Pure. */
@@ -117,6 +119,7 @@ export class JwksCache {
   private readonly maxLifetimeMs: number;
   private readonly unknownKidIntervalMs: number;
   private readonly failureTtlMs: number;
+  private readonly httpLoopback: boolean;
 
   constructor(options: JwksCacheOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -127,6 +130,7 @@ export class JwksCache {
     this.maxLifetimeMs = options.maxLifetimeMs ?? 24 * 60 * MINUTE;
     this.unknownKidIntervalMs = options.unknownKidIntervalMs ?? MINUTE;
     this.failureTtlMs = options.failureTtlMs ?? 30_000;
+    this.httpLoopback = options.httpLoopback ?? false;
   }
 
   /**
@@ -187,7 +191,7 @@ export class JwksCache {
 
   private async discoverAndFetch(issuer: string): Promise<IssuerKeys> {
     const issuerUrl = parseUrl(issuer, 'the issuer');
-    const issuerProblem = transportProblem(issuerUrl);
+    const issuerProblem = transportProblem(issuerUrl, this.httpLoopback);
     if (issuerProblem) throw new FetchFailure('DiscoveryInvalid', `the issuer ${issuerProblem}`);
     const discoveryUrl = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
     const discovery = (await this.getJson(discoveryUrl)).body;
@@ -202,7 +206,7 @@ export class JwksCache {
     if (typeof document.jwks_uri !== 'string' || document.jwks_uri === '')
       throw new FetchFailure('DiscoveryInvalid', `${discoveryUrl} has no jwks_uri`);
     const jwksUri = document.jwks_uri;
-    const jwksProblem = transportProblem(parseUrl(jwksUri, 'jwks_uri'));
+    const jwksProblem = transportProblem(parseUrl(jwksUri, 'jwks_uri'), this.httpLoopback);
     if (jwksProblem) throw new FetchFailure('DiscoveryInvalid', `jwks_uri ${jwksProblem}`);
     const fetchedAt = this.now();
     const jwks = await this.getJson(jwksUri);

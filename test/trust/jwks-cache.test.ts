@@ -77,9 +77,15 @@ describe('JwksCache', () => {
     expect(await cache.keysFor(ISSUER)).toMatchObject({ ok: false, reason: 'DiscoveryInvalid' });
   });
 
-  it('refuses an http issuer that is not on a loopback address', async () => {
-    const cache = new JwksCache({ fetch: fakeIssuer().fetcher });
-    expect(await cache.keysFor('http://issuer.example')).toMatchObject({
+  it('refuses an http issuer, even on loopback unless the server allows it', async () => {
+    const strict = new JwksCache({ fetch: fakeIssuer().fetcher });
+    expect(await strict.keysFor('http://127.0.0.1:9')).toMatchObject({
+      ok: false,
+      reason: 'DiscoveryInvalid',
+      message: 'the issuer http://127.0.0.1:9/ is not https',
+    });
+    const local = new JwksCache({ fetch: fakeIssuer().fetcher, httpLoopback: true });
+    expect(await local.keysFor('http://issuer.example')).toMatchObject({
       ok: false,
       reason: 'DiscoveryInvalid',
       message: 'the issuer http://issuer.example/ is not https (http is accepted on loopback addresses only)',

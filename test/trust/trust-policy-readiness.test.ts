@@ -35,7 +35,7 @@ async function signingKey(kid: string, alg: 'RS256' | 'ES256' = 'ES256'): Promis
 }
 
 const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
-const handle = usePkiServer({ clock });
+const handle = usePkiServer({ clock, env: { STEWARD_OIDC_HTTP_LOOPBACK: 'true' } });
 
 beforeAll(async () => {
   issuerServer = createServer((request, response) => {
