@@ -93,6 +93,19 @@ export function cacheLifetimeMs(cacheControl: string | null, min: number, max: n
   return Math.min(max, Math.max(min, asked));
 }
 
+/** No key set of the issuer is available (not fetched, or the last fetch failed and nothing unexpired is cached). */
+export class IssuerKeysUnavailableError extends Error {
+  readonly reason: JwksFailureReason;
+
+  constructor(
+    readonly issuer: string,
+    failure?: { reason: JwksFailureReason; message: string },
+  ) {
+    super(`the keys of ${issuer} are not available: ${failure?.message ?? 'not fetched'}`);
+    this.reason = failure?.reason ?? 'IssuerUnreachable';
+  }
+}
+
 class FetchFailure extends Error {
   constructor(
     readonly reason: JwksFailureReason,
@@ -153,12 +166,15 @@ export class JwksCache {
 
   /**
    * The key with this id, refreshing the JWKS once when the id is unknown (a rotation), at most
-   * once per interval per issuer. Undefined when the issuer has no such usable key.
+   * once per interval per issuer. Undefined when the issuer's key set has no such usable key.
+   * Rejects with IssuerKeysUnavailableError when there is no key set at all (the issuer cannot be
+   * reached and nothing unexpired is cached): that is not the token's fault.
    */
   async keyFor(issuer: string, kid: string): Promise<JWK | undefined> {
     const result = await this.keysFor(issuer);
     const entry = result.ok ? result.keys : this.unexpired(issuer);
-    const found = entry?.keys.find((key) => key.kid === kid);
+    if (!entry) throw new IssuerKeysUnavailableError(issuer, result.ok ? undefined : result);
+    const found = entry.keys.find((key) => key.kid === kid);
     if (found) return found;
     const last = this.unknownKidFetches.get(issuer);
     if (last !== undefined && this.now() - last < this.unknownKidIntervalMs) return undefined;

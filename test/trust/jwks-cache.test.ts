@@ -68,7 +68,9 @@ describe('JwksCache', () => {
     now = 550_000;
     expect(await cache.keyFor(ISSUER, 'k1')).toMatchObject({ kid: 'k1' });
     now = 600_000;
-    expect(await cache.keyFor(ISSUER, 'k1')).toBeUndefined();
+    await expect(cache.keyFor(ISSUER, 'k1')).rejects.toThrow(
+      `the keys of ${ISSUER} are not available: ${ISSUER}/.well-known/openid-configuration could not be fetched: ECONNREFUSED`,
+    );
   });
 
   it('refuses a JWKS over the size cap as DiscoveryInvalid', async () => {
