@@ -237,6 +237,11 @@ describe('TrustPolicy type x509', () => {
     await applyOk([caManifest('ci-clients', rootSpec('CI Clients'))]);
     const resource = await readyWith('ca-ref', 'AnchorsValid');
     expect(resource.status.anchors).toEqual([expect.stringContaining('CN=CI Clients')]);
+
+    // Deleting the CA takes the policy out of service at once.
+    const deleted = await call(handle.server, 'DELETE', '/api/v1/certificateauthorities/ci-clients');
+    expect(deleted.status, JSON.stringify(deleted.body)).toBeLessThan(300);
+    await readyWith('ca-ref', 'CertificateAuthorityNotReady');
   });
 });
 
