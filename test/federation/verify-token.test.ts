@@ -301,3 +301,27 @@ describe('verifyOidcToken', () => {
     expect(lookups).toBe(0);
   });
 });
+
+describe('verifyOidcToken with keys as a JWKS holds them', () => {
+  it('verifies with a public JWK, as the JWKS cache returns, for PS256 and EdDSA', async () => {
+    const { exportJWK, generateKeyPair } = await import('jose');
+    for (const alg of ['PS256', 'EdDSA'] as const) {
+      const pair = await generateKeyPair(alg, { extractable: true });
+      const jwk = { ...(await exportJWK(pair.publicKey)), alg, kid: 'jwk-1' };
+      const token = await sign(pair.privateKey, jobClaims({ jti: alg }), { alg, kid: 'jwk-1' });
+      const verdict = await verifyOidcToken(token, expectations({ keyFor: async () => jwk }));
+      expect(verdict).toMatchObject({ ok: true, alg });
+    }
+  });
+
+  it('refuses a JWK whose own alg differs from the token header as unusable', async () => {
+    const { exportJWK, generateKeyPair } = await import('jose');
+    const pair = await generateKeyPair('PS256', { extractable: true });
+    const jwk = { ...(await exportJWK(pair.publicKey)), alg: 'RS256', kid: 'jwk-1' };
+    const token = await sign(pair.privateKey, jobClaims(), { alg: 'PS256', kid: 'jwk-1' });
+    expect(await verifyOidcToken(token, expectations({ keyFor: async () => jwk }))).toMatchObject({
+      ok: false,
+      reason: TOKEN_REASONS.keyUnusable,
+    });
+  });
+});
