@@ -95,8 +95,8 @@ export async function verifyOidcToken(token: string, expect: TokenExpectations):
     if (error instanceof errors.JWSSignatureVerificationFailed) {
       return refuse('badSignature', 'signature', `signature: does not verify with ${alg} key ${show(kid)}`);
     }
-    if (error instanceof errors.JWSInvalid) {
-      return refuse('malformed', 'format', `token is not a valid JWS: ${error.message}`);
+    if (error instanceof errors.JWSInvalid || error instanceof errors.JOSENotSupported) {
+      return refuse('malformed', 'format', `token is not a JWS this server accepts: ${error.message}`);
     }
     return refuse('keyUnusable', 'signature', `signature: key ${show(kid)} cannot verify ${alg}`);
   }

@@ -132,6 +132,18 @@ describe('verifyOidcToken', () => {
       message: /payload is not a JSON object/,
     },
     {
+      name: 'a critical header extension this server does not know is malformed',
+      token: () =>
+        import('jose').then((jose) =>
+          new jose.CompactSign(new TextEncoder().encode(JSON.stringify(jobClaims())))
+            .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1', crit: ['x-unknown'], 'x-unknown': true })
+            .sign(issuer.rsa.privateKey, { crit: { 'x-unknown': true } }),
+        ),
+      reason: TOKEN_REASONS.malformed,
+      check: 'format',
+      message: /not a JWS this server accepts/,
+    },
+    {
       name: 'another issuer is refused, compared exactly',
       token: () => rsaSigned(jobClaims({ iss: `${ISSUER}/` })),
       reason: TOKEN_REASONS.issuerMismatch,
