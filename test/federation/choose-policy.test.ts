@@ -6,6 +6,7 @@ import {
   explain,
   orderPolicies,
 } from '../../src/federation/choose-policy.js';
+import type { TrustPolicySpec } from '../../src/kinds/generated/v1/trustpolicy.js';
 import { jobClaims } from './token-fixtures.js';
 
 const policies: CandidatePolicy[] = [
@@ -154,5 +155,23 @@ describe('explain', () => {
       'no trust policy matches; closest "infra-prod": repository_owner_id: want 123456, got 999',
     );
     expect(explanation.policies.every((policy) => !policy.matched)).toBe(true);
+  });
+});
+
+describe('a TrustPolicy spec as a candidate', () => {
+  it("takes the schema's claims and opt-in as they are", () => {
+    const spec: TrustPolicySpec = {
+      claims: { repository_owner_id: '123456', repository: 'acme/infra', event_name: 'pull_request_target' },
+      allowPullRequestTarget: true,
+      permissions: ['devices:read'],
+    };
+    const candidate: CandidatePolicy = {
+      name: 'from-spec',
+      rules: spec.claims ?? {},
+      allowPullRequestTarget: spec.allowPullRequestTarget,
+    };
+    expect(choosePolicy([candidate], jobClaims({ event_name: 'pull_request_target' })).chosen?.name).toBe(
+      'from-spec',
+    );
   });
 });
