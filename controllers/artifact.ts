@@ -127,6 +127,8 @@ export function createArtifactController(
 ): Controller<ArtifactSpec, ArtifactStatus, ArtifactSignatureObservation> {
   return {
     kind: 'Artifact',
+    // A rollout starts once its Artifact is Ready: not behind thousands of devices' keys.
+    priority: 'high',
     observe: (artifact) => signatures.observeSignature(artifact),
     plan: (artifact, observed) => decideArtifact(artifact, observed),
   };
