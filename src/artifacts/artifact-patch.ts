@@ -9,8 +9,8 @@ import type { ApplyService } from '../apply/apply-service.js';
 import type { OperationContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import { toManifest } from '../resources/model.js';
-import type { ResourceStore } from '../store/resource-store.js';
 import { bodySchema } from '../schema/request-body.js';
+import type { ResourceStore } from '../store/resource-store.js';
 
 export interface ArtifactPatch {
   metadata?: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> };

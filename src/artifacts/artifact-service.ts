@@ -5,8 +5,10 @@
  * Artifact of the same name (deleted, then created again) belongs to that one, not this: both are
  * read only when their uid is the artifact's.
  */
+
 import { createHash } from 'node:crypto';
 import type { OperationContext } from '../context.js';
+import type { ArtifactSignatureView } from '../contract/artifact-signature.js';
 import {
   BadRequestError,
   InvalidError,
@@ -33,20 +35,6 @@ const KIND = 'Artifact';
 const SIGNATURES = 'artifact_signatures';
 const SBOMS = 'artifact_sboms';
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-/** `GET /artifacts/{name}/signature`: what a verifier needs, the public key included. */
-export interface ArtifactSignatureView {
-  apiVersion: 'steward.dev/v1';
-  kind: 'ArtifactSignature';
-  name: string;
-  uid: string;
-  keyId: string;
-  algorithm: string;
-  signature: string;
-  payload: string;
-  signedAt: string;
-  publicKeyPem: string;
-}
 
 /** What the Artifact's reconciler observes: the signature made for this uid and its key. */
 export interface ArtifactSignatureObservation {

@@ -6,6 +6,7 @@
  * signed still verifies) and makes a new one. Private material never leaves this file: not in a
  * log, an answer or the journal.
  */
+
 import {
   createHash,
   createPrivateKey,
@@ -17,7 +18,11 @@ import {
 import type { Knex } from 'knex';
 import { ACTIONS } from '../auth/permissions.js';
 import type { OperationContext } from '../context.js';
-import { ARTIFACT_SIGNATURE_ALGORITHM } from '../contract/artifact-signature.js';
+import {
+  ARTIFACT_SIGNATURE_ALGORITHM,
+  signingKeyId as keyIdOfDigest,
+  type SigningKeyView,
+} from '../contract/artifact-signature.js';
 import { ServerFaultError } from '../errors.js';
 import type { JournalWriter } from '../journal/journal-writer.js';
 import type { MasterKey } from '../pki/master-key.js';
@@ -32,22 +37,13 @@ export const SigningKeyUnusable = 'SigningKeyUnusable';
 /** The associated data of a sealed private key: a key copied to another tenant or id does not open. */
 const owner = (tenant: string, keyId: string) => `update-signing-key/${tenant}/${keyId}`;
 
-/** `sha256:` + the first 32 hex digits of SHA-256 over the DER SubjectPublicKeyInfo. Pure. */
+/** The key's id (src/contract/artifact-signature.ts) from its public half. Pure. */
 export function signingKeyId(publicKey: KeyObject): string {
   const der = publicKey.export({ type: 'spki', format: 'der' });
-  return `sha256:${createHash('sha256').update(der).digest('hex').slice(0, 32)}`;
+  return keyIdOfDigest(createHash('sha256').update(der).digest('hex'));
 }
 
-/** A signing key as listed: public material and validity only. */
-export interface SigningKeyView {
-  keyId: string;
-  algorithm: string;
-  publicKeyPem: string;
-  createdAt: string;
-  /** When a rotation replaced it; null while it is current. */
-  retiredAt: string | null;
-  current: boolean;
-}
+export type { SigningKeyView };
 
 export function signingKeyView(row: SigningKeyRow): SigningKeyView {
   return {

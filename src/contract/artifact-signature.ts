@@ -31,3 +31,38 @@ export function artifactSignaturePayload(metadata: ArtifactMetadata): string {
     url: metadata.url === undefined || metadata.url === '' ? undefined : metadata.url,
   });
 }
+
+/** `GET /api/v1/artifacts/{name}/signature`: what a verifier needs, the public key included. */
+export interface ArtifactSignatureView {
+  apiVersion: 'steward.dev/v1';
+  kind: 'ArtifactSignature';
+  name: string;
+  /** The uid of the Artifact it was made for. */
+  uid: string;
+  keyId: string;
+  algorithm: string;
+  /** base64 of the Ed25519 signature over `payload`. */
+  signature: string;
+  payload: string;
+  signedAt: string;
+  publicKeyPem: string;
+}
+
+/** One key of `GET /api/v1/signing-keys`: public material and validity only. */
+export interface SigningKeyView {
+  keyId: string;
+  algorithm: string;
+  publicKeyPem: string;
+  createdAt: string;
+  /** When a rotation replaced it; null while it is current. */
+  retiredAt: string | null;
+  current: boolean;
+}
+
+/**
+ * A signing key's id from the SHA-256 (hex) of its DER SubjectPublicKeyInfo: `sha256:` and its
+ * first 32 hex digits. The server names keys so; verifiers check a served key against its id.
+ */
+export function signingKeyId(spkiSha256Hex: string): string {
+  return `sha256:${spkiSha256Hex.slice(0, 32)}`;
+}

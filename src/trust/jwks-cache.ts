@@ -6,7 +6,9 @@
  * an unknown `kid` refreshes it at once, at most once per `unknownKidIntervalMs` per issuer, so a
  * flood of tokens with made-up key ids cannot turn Steward into a load generator for the issuer.
  */
+
 import type { JWK } from 'jose';
+import { ALLOWED_ALGORITHMS, isAllowedAlgorithm } from '../federation/algorithms.js';
 
 /** Why an issuer's keys are not available; the TrustPolicy's Ready reason. */
 export type JwksFailureReason = 'IssuerUnreachable' | 'DiscoveryInvalid' | 'NoUsableKeys';
@@ -29,21 +31,6 @@ export interface IssuerKeys {
 export type JwksResult =
   | { ok: true; keys: IssuerKeys }
   | { ok: false; reason: JwksFailureReason; message: string };
-
-/** Signature algorithms a key may be for: asymmetric only (never `none`, never HMAC). */
-export const ALLOWED_ALGORITHMS: ReadonlySet<string> = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-]);
 
 export interface JwksCacheOptions {
   /** Milliseconds since the epoch (the injectable clock). */
@@ -81,7 +68,7 @@ export function usableKey(key: unknown): key is JWK {
   if (!['RSA', 'EC', 'OKP'].includes(String(jwk.kty))) return false;
   if (jwk.d !== undefined) return false;
   if (jwk.use !== undefined && jwk.use !== 'sig') return false;
-  if (jwk.alg !== undefined && !ALLOWED_ALGORITHMS.has(jwk.alg)) return false;
+  if (jwk.alg !== undefined && !isAllowedAlgorithm(jwk.alg)) return false;
   return true;
 }
 
@@ -233,7 +220,7 @@ export class JwksCache {
     if (keys.length === 0)
       throw new FetchFailure(
         'NoUsableKeys',
-        `${jwksUri} lists ${listed.length} key(s), none a public signing key with an allowed algorithm (${[...ALLOWED_ALGORITHMS].join(', ')})`,
+        `${jwksUri} lists ${listed.length} key(s), none a public signing key with an allowed algorithm (${ALLOWED_ALGORITHMS.join(', ')})`,
       );
     const lifetime = cacheLifetimeMs(jwks.cacheControl, this.minLifetimeMs, this.maxLifetimeMs);
     return {

@@ -23,26 +23,11 @@ export function artifact(
   };
 }
 
-/** The ArtifactSignature answer of the API. */
-export interface SignatureBody {
-  name: string;
-  uid: string;
-  keyId: string;
-  algorithm: string;
-  signature: string;
-  payload: string;
-  signedAt: string;
-  publicKeyPem: string;
-}
-
-export interface SigningKeyBody {
-  keyId: string;
-  algorithm: string;
-  publicKeyPem: string;
-  createdAt: string;
-  retiredAt: string | null;
-  current: boolean;
-}
+/** The API's answers, as the shared contract types them. */
+export type {
+  ArtifactSignatureView as SignatureBody,
+  SigningKeyView as SigningKeyBody,
+} from '../../src/contract/artifact-signature.js';
 
 export const PASSWORD = 'artifact-password-1';
 

@@ -7,101 +7,31 @@ import { createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { artifactSignaturePayload } from '../../src/contract/artifact-signature.js';
 import type { DeviceAgent } from '../../src/device-agent/agent.js';
-import { UpdateState } from '../../src/device-api/gen/steward/device/v1/device_pb.js';
-import type { RolloutStatus } from '../../src/kinds/generated/v1/rollout.js';
-import type { StoredResource } from '../../src/resources/model.js';
-import { agent, deviceCa, enrollToken } from '../device-api/device-fleet.js';
+import { deviceCa } from '../device-api/device-fleet.js';
 import { apply, usePkiServer, waitFor } from '../pki/pki-server.js';
 import { call } from '../support/server.js';
+import {
+  artifactManifest,
+  checkInRound,
+  DIGEST,
+  enrolledFleet,
+  phaseIs,
+  rolloutManifest,
+  rolloutStatus,
+} from './support.js';
 
 const handle = usePkiServer();
-
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
-
-function artifact(name: string, version: string, platforms = ['linux']) {
-  return {
-    apiVersion: 'steward.dev/v1',
-    kind: 'Artifact',
-    metadata: { name },
-    spec: { version, digest: DIGEST, size: 1024, platforms, url: `https://updates.example.com/${name}` },
-  };
-}
-
-function rollout(
-  name: string,
-  artifactName: string,
-  strategy: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-) {
-  return {
-    apiVersion: 'steward.dev/v1',
-    kind: 'Rollout',
-    metadata: { name },
-    spec: {
-      artifactRef: { name: artifactName },
-      target: { selector: { matchLabels: { fleet: 'flow' } } },
-      strategy,
-      ...extra,
-    },
-  };
-}
-
-async function fleet(count: number, platform = 'linux'): Promise<DeviceAgent[]> {
-  const { token } = await enrollToken(handle, { maxUses: count, labels: { fleet: 'flow' } });
-  const agents: DeviceAgent[] = [];
-  for (let index = 0; index < count; index++) {
-    const identifier =
-      platform === 'apple' ? `C02FLOW${String(index).padStart(4, '0')}` : `flow-${platform}-${index}`;
-    const device = await agent(handle, identifier, platform);
-    await device.enroll(token);
-    agents.push(device);
-  }
-  return agents;
-}
-
-const rolloutStatus = (resource: StoredResource | null) => (resource?.status ?? {}) as RolloutStatus;
-
-const phaseIs = (phase: string) => (resource: StoredResource | null) =>
-  (resource?.status as { phase?: string } | undefined)?.phase === phase;
-
-/** Each device checks in; those told to install report `state` for it. Answers how many were told. */
-async function round(
-  agents: DeviceAgent[],
-  state: (device: DeviceAgent) => UpdateState = () => UpdateState.SUCCEEDED,
-) {
-  let told = 0;
-  for (const device of agents) {
-    const answer = await device.checkIn();
-    const assignment = answer.assignment;
-    if (!assignment?.rollout) continue;
-    told++;
-    const result = state(device);
-    await device.checkIn({
-      ...(result === UpdateState.SUCCEEDED
-        ? { installed: { artifact: assignment.artifact, version: assignment.version } }
-        : {}),
-      updateResults: [
-        {
-          rollout: assignment.rollout,
-          artifact: assignment.artifact,
-          version: assignment.version,
-          state: result,
-          attempt: assignment.attempt,
-        },
-      ],
-    });
-  }
-  return told;
-}
 
 describe('rollouts over the device API', () => {
   it('assigns wave by wave, delivers a signed assignment, waits for approval, completes', async () => {
     await deviceCa(handle);
-    const agents = await fleet(4);
-    const [apple] = await fleet(1, 'apple');
+    const agents = await enrolledFleet(handle, 'flow', 4);
+    const [apple] = await enrolledFleet(handle, 'flow', 1, 'apple');
     await apply(handle, [
-      artifact('agent-2', '2.0.0'),
-      rollout('flow', 'agent-2', { waves: [{ percent: 25 }, { percent: 100, requireApproval: true }] }),
+      artifactManifest('agent-2', '2.0.0'),
+      rolloutManifest('flow', 'agent-2', 'flow', {
+        waves: [{ percent: 25 }, { percent: 100, requireApproval: true }],
+      }),
     ]);
     const status = rolloutStatus(await waitFor(handle, 'flow', phaseIs('Progressing'), { kind: 'Rollout' }));
     expect(status.totals).toMatchObject({ targeted: 5, ineligible: 1 });
@@ -145,10 +75,10 @@ describe('rollouts over the device API', () => {
     ).toBe(true);
     expect((await apple.checkIn()).assignment).toBeUndefined();
 
-    expect(await round(agents)).toBe(1);
+    expect((await checkInRound(agents)).length).toBe(1);
     const waiting = await waitFor(handle, 'flow', phaseIs('WaitingApproval'), { kind: 'Rollout' });
     expect(rolloutStatus(waiting).waves?.[0]).toMatchObject({ succeeded: 1, devices: 1 });
-    expect(await round(agents)).toBe(0);
+    expect((await checkInRound(agents)).length).toBe(0);
 
     const approved = await call(handle.server, 'POST', '/api/v1/rollouts/flow/approve', {
       body: {},
@@ -164,7 +94,7 @@ describe('rollouts over the device API', () => {
     expect(again.body.message).toMatch(/not waiting for approval/);
     // The next wave is assigned when the rollout reconciles; devices see it within a second.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    expect(await round(agents)).toBe(3);
+    expect((await checkInRound(agents)).length).toBe(3);
     const done = await waitFor(handle, 'flow', phaseIs('Completed'), { kind: 'Rollout' });
     expect(rolloutStatus(done).totals).toMatchObject({ targeted: 5, succeeded: 4, failed: 0, pending: 0 });
     const journal = await call<{ items: Array<{ operation: string; result: string; actor: string }> }>(
@@ -188,15 +118,10 @@ describe('rollouts over the device API', () => {
     }));
     await apply(handle, devices);
     await apply(handle, [
-      artifact('bulk-agent', '1.0.0'),
-      {
-        ...rollout('bulk', 'bulk-agent', { waves: [{ percent: 1 }, { percent: 10 }, { percent: 100 }] }),
-        spec: {
-          artifactRef: { name: 'bulk-agent' },
-          target: { selector: { matchLabels: { fleet: 'bulk' } } },
-          strategy: { waves: [{ percent: 1 }, { percent: 10 }, { percent: 100 }] },
-        },
-      },
+      artifactManifest('bulk-agent', '1.0.0'),
+      rolloutManifest('bulk', 'bulk-agent', 'bulk', {
+        waves: [{ percent: 1 }, { percent: 10 }, { percent: 100 }],
+      }),
     ]);
     const started = rolloutStatus(
       await waitFor(handle, 'bulk', (resource) => (rolloutStatus(resource).totals?.targeted ?? 0) > 0, {

@@ -1,6 +1,12 @@
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type ArtifactMetadata, artifactSignaturePayload } from '../../contract/artifact-signature.js';
+import {
+  type ArtifactMetadata,
+  type ArtifactSignatureView as ArtifactSignature,
+  artifactSignaturePayload,
+  type SigningKeyView as SigningKey,
+  signingKeyId,
+} from '../../contract/artifact-signature.js';
 import type { StewardClient } from '../client.js';
 import type { CommandSpec } from '../command.js';
 import { CliError } from '../errors.js';
@@ -8,36 +14,15 @@ import type { Session } from '../session.js';
 
 const ARTIFACTS_PATH = '/api/v1/artifacts';
 
-/** The answer of GET /artifacts/{name}/signature (src/artifacts/artifact-service.ts). */
-interface ArtifactSignature {
-  name: string;
-  uid: string;
-  keyId: string;
-  algorithm: string;
-  signature: string;
-  payload: string;
-  signedAt: string;
-  publicKeyPem: string;
-}
-
-interface SigningKey {
-  keyId: string;
-  algorithm: string;
-  publicKeyPem: string;
-  createdAt: string;
-  retiredAt: string | null;
-  current: boolean;
-}
-
 interface ServedArtifact {
   metadata: { name: string; uid?: string };
   spec: Partial<ArtifactMetadata>;
 }
 
-/** `sha256:` + the first 32 hex digits of SHA-256 over the DER public key (as the server names keys). */
+/** The id the server gives the key (the shared contract), from its PEM. */
 function keyIdOf(publicKeyPem: string): string {
   const der = createPublicKey(publicKeyPem).export({ type: 'spki', format: 'der' });
-  return `sha256:${createHash('sha256').update(der).digest('hex').slice(0, 32)}`;
+  return signingKeyId(createHash('sha256').update(der).digest('hex'));
 }
 
 /**
