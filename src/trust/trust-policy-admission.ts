@@ -6,7 +6,7 @@
  * permissions too. The owner pin and the session bounds are the schema's.
  */
 import type { Admission, AdmittedWrite } from '../apply/admission.js';
-import { SESSION_ONLY, type PermissionCatalogue } from '../auth/permissions.js';
+import { type PermissionCatalogue, SESSION_ONLY } from '../auth/permissions.js';
 import type { OperationContext } from '../context.js';
 import { type FieldProblem, ForbiddenError } from '../errors.js';
 import type { TrustPolicySpec } from '../kinds/generated/v1/trustpolicy.js';
