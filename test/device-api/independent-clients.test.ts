@@ -145,6 +145,78 @@ describe('@grpc/grpc-js with @grpc/proto-loader', () => {
     expect(answer?.nextCheckInSeconds).toBeGreaterThan(0);
   });
 
+  it('a device in a rollout is told its signed assignment; openssl verifies the signature', async () => {
+    const { token } = await enrollToken(handle, { labels: { ring: 'independent' } });
+    const device = await agent(handle, 'client-rollout');
+    await device.enroll(token);
+    const credential = credentialOf('rollout', device);
+    device.close();
+    await apply(handle, [
+      {
+        apiVersion: 'steward.dev/v1',
+        kind: 'Artifact',
+        metadata: { name: 'independent-agent' },
+        spec: { version: '7.0.0', digest: `sha256:${'7a'.repeat(32)}`, size: 7, platforms: ['linux'] },
+      },
+      {
+        apiVersion: 'steward.dev/v1',
+        kind: 'Rollout',
+        metadata: { name: 'independent' },
+        spec: {
+          artifactRef: { name: 'independent-agent' },
+          target: { selector: { matchLabels: { ring: 'independent' } } },
+          strategy: { waves: [{ percent: 100 }] },
+        },
+      },
+    ]);
+    await waitFor(
+      handle,
+      'independent',
+      (resource) => (resource?.status as { totals?: { assigned?: number } }).totals?.assigned === 1,
+      { kind: 'Rollout' },
+    );
+    const { error, answer } = await checkIn(credential);
+    expect(error).toBeNull();
+    const assignment = answer?.assignment as Record<string, unknown>;
+    expect(assignment).toMatchObject({
+      rollout: 'independent',
+      artifact: 'independent-agent',
+      version: '7.0.0',
+      attempt: 1,
+    });
+    // The signed payload rebuilt by hand (canonical JSON: keys sorted), not by Steward's code.
+    const payload = `{"digest":"${assignment.digest}","name":"independent-agent","platforms":["linux"],"size":7,"version":"7.0.0"}`;
+    const keys = await call<{ items: Array<{ keyId: string; publicKeyPem: string }> }>(
+      handle.server,
+      'GET',
+      '/api/v1/signing-keys',
+    );
+    const key = keys.body.items.find((item) => item.keyId === assignment.keyId);
+    const files = {
+      key: fileOf('signing.pem', key?.publicKeyPem ?? ''),
+      payload: fileOf('payload.json', payload),
+      signature: join(dir, 'signature.bin'),
+    };
+    writeFileSync(files.signature, Buffer.from(String(assignment.signature), 'base64'));
+    const verified = execFileSync(
+      'openssl',
+      [
+        'pkeyutl',
+        '-verify',
+        '-pubin',
+        '-inkey',
+        files.key,
+        '-rawin',
+        '-in',
+        files.payload,
+        '-sigfile',
+        files.signature,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(verified).toContain('Signature Verified Successfully');
+  });
+
   it.each([
     ['revoked', /revoked at .*keyCompromise/],
     ['expired', /expired at/],
