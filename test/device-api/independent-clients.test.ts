@@ -172,7 +172,7 @@ describe('@grpc/grpc-js with @grpc/proto-loader', () => {
     await waitFor(
       handle,
       'independent',
-      (resource) => (resource?.status as { totals?: { assigned?: number } }).totals?.assigned === 1,
+      (resource) => ((resource?.status ?? {}) as { totals?: { assigned?: number } }).totals?.assigned === 1,
       { kind: 'Rollout' },
     );
     const { error, answer } = await checkIn(credential);
