@@ -10,3 +10,4 @@ export * from './lint-policy.js';
 export * from './reasons.js';
 export * from './replay-guard.js';
 export * from './verify-token.js';
+export * from './x5c.js';
