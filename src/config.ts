@@ -49,6 +49,18 @@ export interface StewardConfig {
    * host's ports.
    */
   oidcHttpLoopback?: boolean;
+  /** Token exchanges and minted tokens (docs/federation.md). */
+  federation: FederationConfig;
+}
+
+export interface FederationConfig {
+  /**
+   * STEWARD_PUBLIC_HOST: the host in every tenant's token audience `<tenant>.<host>`. Default: the
+   * host of STEWARD_PUBLIC_URL.
+   */
+  publicHost: string;
+  /** STEWARD_EXCHANGED_TOKEN_TTL_SECONDS: an exchanged token's lifetime when its policy says 0 (60–3600, default 3600). */
+  exchangedTokenTtlSeconds: number;
 }
 
 export interface DeviceApiConfig {
@@ -180,16 +192,17 @@ export function loadConfig(
   if (logFormat !== 'json' && logFormat !== 'pretty') {
     throw new ConfigError(`STEWARD_LOG_FORMAT must be json or pretty; got "${logFormat}"`);
   }
+  const publicUrl = (url(env, 'STEWARD_PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`).replace(
+    /\/$/,
+    '',
+  );
   return {
     host,
     port,
     databaseUrl,
     redisUrl: url(env, 'STEWARD_REDIS_URL', ['redis:', 'rediss:']),
     dataDir,
-    publicUrl: (url(env, 'STEWARD_PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`).replace(
-      /\/$/,
-      '',
-    ),
+    publicUrl,
     bodyLimit: integer(env, 'STEWARD_BODY_LIMIT', 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxDocuments: integer(env, 'STEWARD_MAX_DOCUMENTS', 20_000, 1, 1_000_000),
     logLevel: logLevel as StewardConfig['logLevel'],
@@ -204,7 +217,20 @@ export function loadConfig(
     masterKey: env.STEWARD_MASTER_KEY || undefined,
     device: deviceApi(env, host),
     oidcHttpLoopback: flag(env, 'STEWARD_OIDC_HTTP_LOOPBACK'),
+    federation: {
+      publicHost: publicHost(env, publicUrl),
+      exchangedTokenTtlSeconds: integer(env, 'STEWARD_EXCHANGED_TOKEN_TTL_SECONDS', 3600, 60, 3600),
+    },
   };
+}
+
+/** The audience's host: a DNS name or address, lower-case, without port. */
+function publicHost(env: Env, publicUrl: string): string {
+  const raw = env.STEWARD_PUBLIC_HOST?.trim().toLowerCase();
+  if (!raw) return new URL(publicUrl).hostname.replace(/^\[|\]$/g, '');
+  if (!/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(raw))
+    throw new ConfigError(`STEWARD_PUBLIC_HOST must be a host name like steward.example.com, got "${raw}"`);
+  return raw;
 }
 
 function flag(env: Env, name: string): boolean {

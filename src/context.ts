@@ -1,6 +1,6 @@
 /** Who is acting; recorded on every journal entry. */
 export interface Actor {
-  type: 'user' | 'apikey' | 'oidc' | 'controller' | 'device' | 'system' | 'anonymous';
+  type: 'user' | 'apikey' | 'oidc' | 'certificate' | 'controller' | 'device' | 'system' | 'anonymous';
   /** Stable identifier (user id, key id, OIDC subject, controller name). */
   id: string;
   /** Human-readable name (user name, key name). */

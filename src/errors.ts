@@ -60,7 +60,20 @@ export class AlreadyExistsError extends ConflictError {
 }
 
 export class UnauthorizedError extends StewardError {
-  readonly reason = 'Unauthorized';
+  readonly reason: string = 'Unauthorized';
+}
+
+/**
+ * A token exchange refused the token presented: `reason` names the check that failed
+ * (`AudienceMismatch`, `Replayed`, `NoPolicyMatched`…, docs/federation.md), a 401 like any refused
+ * credential.
+ */
+export class TokenRefusedError extends UnauthorizedError {
+  override readonly reason: string;
+  constructor(reason: string, message: string, options: StewardErrorOptions = {}) {
+    super(message, options);
+    this.reason = reason;
+  }
 }
 
 export class ForbiddenError extends StewardError {
@@ -69,6 +82,11 @@ export class ForbiddenError extends StewardError {
 
 export class TooManyRequestsError extends StewardError {
   readonly reason = 'TooManyRequests';
+}
+
+/** A dependency Steward needs for the answer cannot be reached now (an OIDC issuer's keys): retry later. */
+export class UnavailableError extends StewardError {
+  readonly reason = 'ServiceUnavailable';
 }
 
 /** Configuration that cannot work; raised at start, naming the variable. */

@@ -22,6 +22,8 @@ import { IssuanceService } from '../pki/issuance-service.js';
 import { RevocationService } from '../pki/revocation-service.js';
 import { KindIndex } from '../resources/kind-index.js';
 import { ResourceQueries } from '../resources/resource-queries.js';
+import { RolloutActions } from '../rollouts/rollout-actions.js';
+import { RolloutDeviceList } from '../rollouts/rollout-device-list.js';
 import { ManifestValidator } from '../schema/validator.js';
 import { Database } from '../store/database.js';
 import { ResourceStore } from '../store/resource-store.js';
@@ -35,11 +37,14 @@ import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
 import { DeviceGroupRoutes } from './routes/device-groups.routes.js';
 import { DeviceLogRoutes } from './routes/device-logs.routes.js';
 import { DeviceRoutes } from './routes/devices.routes.js';
-import { RolloutRoutes } from './routes/rollouts.routes.js';
-import { RolloutActions } from '../rollouts/rollout-actions.js';
-import { RolloutDeviceList } from '../rollouts/rollout-device-list.js';
 import { DiscoveryRoutes } from './routes/discovery.routes.js';
 import { EnrollTokenRoutes } from './routes/enroll-tokens.routes.js';
+import {
+  FEDERATION,
+  FederationRoutes,
+  PUBLIC_URL,
+  TrustPolicyExplainRoutes,
+} from './routes/federation.routes.js';
 import { HealthRoutes } from './routes/health.routes.js';
 import { JournalRoutes } from './routes/journal.routes.js';
 import { KeyRoutes } from './routes/keys.routes.js';
@@ -47,6 +52,7 @@ import { MetricsRoutes } from './routes/metrics.routes.js';
 import { OpenApiRoutes } from './routes/openapi.routes.js';
 import { CertificateAuthorityRoutes, PublicPkiRoutes } from './routes/pki.routes.js';
 import { ResourceRoutes } from './routes/resource.routes.js';
+import { RolloutRoutes } from './routes/rollouts.routes.js';
 import { TenantRoutes, UserRoutes } from './routes/users.routes.js';
 import { ServerLimits } from './server-limits.js';
 import { StatusFilter } from './status.js';
@@ -55,6 +61,8 @@ import { StatusFilter } from './status.js';
 export const ROUTES = [
   HealthRoutes,
   AuthRoutes,
+  FederationRoutes,
+  TrustPolicyExplainRoutes,
   KeyRoutes,
   EnrollTokenRoutes,
   UserRoutes,
@@ -110,6 +118,8 @@ export class HttpModule {
       { provide: EnrollTokenService, useValue: services.enrollTokens },
       { provide: ArtifactService, useValue: services.artifacts },
       { provide: SigningKeys, useValue: services.signingKeys },
+      { provide: FEDERATION, useValue: services.federation },
+      { provide: PUBLIC_URL, useValue: services.config.publicUrl },
       { provide: SECURE_COOKIES, useValue: services.config.publicUrl.startsWith('https:') },
       // Nest calls its lifecycle hooks: retention timer, follow streams ended before close.
       { provide: JournalBackground, useValue: services.journalService.background },

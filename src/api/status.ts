@@ -16,6 +16,7 @@ import {
   TerminalError,
   TooManyRequestsError,
   UnauthorizedError,
+  UnavailableError,
   UnsupportedMediaTypeError,
 } from '../errors.js';
 
@@ -49,6 +50,7 @@ export const HTTP_STATUS_BY_CLASS: ReadonlyArray<readonly [ErrorClass, number]> 
   [UnauthorizedError, 401],
   [ForbiddenError, 403],
   [TooManyRequestsError, 429],
+  [UnavailableError, 503],
   [ConfigError, 500],
   // Before TerminalError, its parent: stored data failing its integrity check is Steward's fault.
   [ServerFaultError, 500],
@@ -74,6 +76,7 @@ const HTTP_REASON: Record<number, string> = {
   414: 'URITooLong',
   415: 'UnsupportedMediaType',
   429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
 };
 
 function status(code: number, reason: string, message: string, details?: Status['details']): Status {

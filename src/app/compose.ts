@@ -3,8 +3,15 @@ import type { Admission } from '../apply/admission.js';
 import { ApplyService } from '../apply/apply-service.js';
 import { createArtifactAdmission } from '../artifacts/artifact-admission.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
+import { ARTIFACT_ENTITIES } from '../artifacts/artifact-tables.js';
 import { SigningKeys } from '../artifacts/signing-keys.js';
-import { CredentialEntity, LoginAttemptEntity, TenantEntity, UserEntity } from '../auth/auth-entities.js';
+import {
+  CredentialEntity,
+  LoginAttemptEntity,
+  TenantEntity,
+  TokenReplayEntity,
+  UserEntity,
+} from '../auth/auth-entities.js';
 import { Authenticator } from '../auth/authenticator.js';
 import { DenialBudget } from '../auth/denial-budget.js';
 import { createIdentityServices } from '../auth/identity-services.js';
@@ -15,7 +22,6 @@ import { DeviceApiEndpoint, DeviceApprovals } from '../devices/approval.js';
 import { DeviceLifecycle } from '../devices/device-lifecycle.js';
 import { DeviceLogService } from '../devices/device-logs.js';
 import { DeviceRecords } from '../devices/device-records.js';
-import { ARTIFACT_ENTITIES } from '../artifacts/artifact-tables.js';
 import { DEVICE_ENTITIES } from '../devices/device-tables.js';
 import { EnrollTokenService } from '../devices/enroll-tokens.js';
 import { Engine } from '../engine/engine.js';
@@ -31,18 +37,19 @@ import { ServerMetrics } from '../observability/metrics.js';
 import { openPki } from '../pki/pki-services.js';
 import { PKI_ENTITIES } from '../pki/pki-tables.js';
 import { KindIndex } from '../resources/kind-index.js';
-import { ManifestValidator } from '../schema/validator.js';
-import { ChangeFeed } from '../store/change-feed.js';
-import { Database } from '../store/database.js';
-import { ResourceEntity } from '../store/resource-entity.js';
-import { ResourceStore } from '../store/resource-store.js';
 import { RolloutAssignments } from '../rollouts/assignments.js';
 import { RolloutActions } from '../rollouts/rollout-actions.js';
 import { rolloutAdmission } from '../rollouts/rollout-admission.js';
 import { RolloutProgressStore } from '../rollouts/rollout-progress.js';
 import { ROLLOUT_ENTITIES } from '../rollouts/rollout-tables.js';
+import { ManifestValidator } from '../schema/validator.js';
+import { ChangeFeed } from '../store/change-feed.js';
+import { Database } from '../store/database.js';
+import { ResourceEntity } from '../store/resource-entity.js';
+import { ResourceStore } from '../store/resource-store.js';
+import { createFederationServices } from '../trust/federation-services.js';
 import { JwksCache } from '../trust/jwks-cache.js';
-import { createTrustPolicyAdmission } from '../trust/trust-policy-admission.js';
+import { certificateAuthorityInUse, createTrustPolicyAdmission } from '../trust/trust-policy-admission.js';
 
 /** Every table of Steward, for MikroORM's schema generator. */
 export const ENTITIES = [
@@ -50,6 +57,7 @@ export const ENTITIES = [
   UserEntity,
   CredentialEntity,
   LoginAttemptEntity,
+  TokenReplayEntity,
   ResourceEntity,
   ...JOURNAL_ENTITIES,
   ReferenceEntity,
@@ -113,6 +121,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     artifactAdmission,
     rolloutAdmission,
     createTrustPolicyAdmission(permissions),
+    certificateAuthorityInUse,
   ];
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes, clock, admissions);
   // Reads of resources are journaled when the tenant asks for it (journal settings).
@@ -161,6 +170,17 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     now: options.clock ? () => options.clock?.now() ?? Date.now() : undefined,
     httpLoopback: config.oidcHttpLoopback,
   });
+  const federation = createFederationServices({
+    db,
+    store,
+    changes,
+    journal,
+    authenticator,
+    jwks,
+    issued: pki.issued,
+    config: config.federation,
+    clock: clock ?? (() => new Date()),
+  });
   const engine = new Engine({
     db,
     store,
@@ -193,6 +213,7 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     rollouts,
     rolloutAssignments,
     jwks,
+    federation,
     rolloutActions: new RolloutActions({ store, progress: rollouts, now: clock ?? (() => new Date()) }),
     queries,
     pki,

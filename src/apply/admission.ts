@@ -31,4 +31,14 @@ export interface Admission {
    * use `trx` for every statement (SQLite has one connection). Throwing rolls the apply back.
    */
   beforeWrite?(trx: Knex.Transaction, context: OperationContext, writes: AdmittedWrite[]): Promise<void>;
+  /**
+   * Problems that refuse deleting these resources of the kind (another resource depends on one),
+   * read inside the delete's transaction with `trx`; a problem refuses the whole delete (409).
+   * Runs on dry runs too.
+   */
+  checkDelete?(
+    trx: Knex.Transaction,
+    context: OperationContext,
+    deletions: Array<{ index: number; resource: StoredResource }>,
+  ): Promise<FieldProblem[]>;
 }

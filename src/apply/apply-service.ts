@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
 import { ConflictError, type FieldProblem, InvalidError, NotFoundError } from '../errors.js';
-import type { Manifest, ResourceKey, StoredResource } from '../resources/model.js';
-import type { Knex } from 'knex';
 import type { JournalRecord, JournalWriter, LockedHead } from '../journal/journal-writer.js';
+import { type KindIndex, referenceOf } from '../resources/kind-index.js';
+import type { Manifest, ResourceKey, StoredResource } from '../resources/model.js';
 import type { ManifestValidator } from '../schema/validator.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
-import { type KindIndex, referenceOf } from '../resources/kind-index.js';
 import type { Admission, AdmittedWrite } from './admission.js';
 import type { DecodedDocument } from './decode.js';
 import {
@@ -317,6 +317,26 @@ export class ApplyService {
     return result.result;
   }
 
+  /** What the kinds' admissions say against deleting these resources (a CA a TrustPolicy trusts). */
+  private async deletionProblems(
+    trx: Knex.Transaction,
+    context: OperationContext,
+    targets: ReadonlyArray<{ index: number; kind: string; name: string }>,
+    existing: Map<string, StoredResource>,
+  ): Promise<FieldProblem[]> {
+    const byAdmission = new Map<Admission, Array<{ index: number; resource: StoredResource }>>();
+    for (const target of targets) {
+      const resource = existing.get(`${target.kind}/${target.name}`);
+      const admission = this.admissions.get(target.kind);
+      if (!resource || !admission?.checkDelete) continue;
+      byAdmission.set(admission, [...(byAdmission.get(admission) ?? []), { index: target.index, resource }]);
+    }
+    const problems: FieldProblem[] = [];
+    for (const [admission, deletions] of byAdmission)
+      problems.push(...((await admission.checkDelete?.(trx, context, deletions)) ?? []));
+    return problems;
+  }
+
   private async deleteMany(
     context: OperationContext,
     targets: Array<{ index: number; kind: string; name: string; resourceVersion?: string }>,
@@ -379,6 +399,14 @@ export class ApplyService {
       });
       if (conflicts.length > 0)
         throw new ConflictError('conflict; nothing was deleted', { problems: conflicts });
+      const dependents = await this.deletionProblems(trx, context, targets, existing);
+      if (dependents.length > 0)
+        throw new ConflictError(
+          `${dependents.map((problem) => problem.message).join('; ')}; nothing was deleted`,
+          {
+            problems: dependents,
+          },
+        );
       if (options.dryRun) return outcomes;
       await this.store.removeMany(trx, removals);
       await this.store.replaceMany(trx, markings);

@@ -3,7 +3,7 @@ import type { OperationContext } from '../context.js';
 import { AlreadyExistsError, ForbiddenError, NotFoundError } from '../errors.js';
 import { fromJsonColumn, toJsonColumn } from '../store/database.js';
 import { type IdentityDeps, journalAs } from './identity-writes.js';
-import { ACTIONS, type ApiKeyType, type Role } from './permissions.js';
+import { ACTIONS, API_KEY_TYPES, type ApiKeyType, type Role } from './permissions.js';
 import { keyPermissions, type Principal } from './principal.js';
 import { newToken } from './tokens.js';
 
@@ -91,7 +91,7 @@ export class ApiKeyService {
     return executor('credentials as c')
       .join('users as u', 'u.id', 'c.user_id')
       .where('c.tenant', tenant)
-      .whereNot('c.type', 'session')
+      .whereIn('c.type', API_KEY_TYPES)
       .whereNull('c.revoked_at')
       .select('c.*', 'u.username', 'u.role');
   }

@@ -42,7 +42,10 @@ export const UserEntity = new EntitySchema<UserRow>({
 export interface CredentialRow {
   id: string;
   tenant: string;
-  /** 'session' or an API key type: admin | readonly | fine-grained. */
+  /**
+   * 'session'; an API key type: admin | readonly | fine-grained; or a minted short-lived token:
+   * oidc | x509 (from a TrustPolicy, named after it) | personal (a user's, from a session).
+   */
   type: string;
   slot: string | null;
   name: string;
@@ -55,6 +58,8 @@ export interface CredentialRow {
   last_used_at: string | null;
   expires_at: string | null;
   revoked_at: string | null;
+  /** Minted tokens: who it was minted for (the OIDC `sub`, the certificate subject); never a secret. */
+  subject: string | null;
 }
 
 export const CredentialEntity = new EntitySchema<CredentialRow>({
@@ -75,6 +80,7 @@ export const CredentialEntity = new EntitySchema<CredentialRow>({
     last_used_at: { type: 'string', fieldName: 'last_used_at', length: 30, nullable: true },
     expires_at: { type: 'string', fieldName: 'expires_at', length: 30, nullable: true },
     revoked_at: { type: 'string', fieldName: 'revoked_at', length: 30, nullable: true },
+    subject: { type: 'string', length: 1024, nullable: true },
   },
   indexes: [{ name: 'credentials_tenant_type', properties: ['tenant', 'type'] }],
 });
@@ -100,4 +106,22 @@ export const LoginAttemptEntity = new EntitySchema<LoginAttemptRow>({
     at: { type: 'bigint' },
   },
   indexes: [{ name: 'login_attempts_key_at', properties: ['limit_key', 'at'] }],
+});
+
+/** An exchanged token's id (hashed with its issuer), kept until the token could no longer be accepted. */
+export interface TokenReplayRow {
+  /** SHA-256 hex of the issuer (or certificate) and the token's `jti`. */
+  key: string;
+  /** Epoch milliseconds: the token's `exp` plus the leeway. */
+  until: number | string;
+}
+
+export const TokenReplayEntity = new EntitySchema<TokenReplayRow>({
+  name: 'TokenReplay',
+  tableName: 'token_replays',
+  properties: {
+    key: { type: 'string', length: 64, primary: true },
+    until: { type: 'bigint' },
+  },
+  indexes: [{ name: 'token_replays_until', properties: ['until'] }],
 });

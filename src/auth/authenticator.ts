@@ -5,13 +5,26 @@ import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js'
 import { chunk, type Database, fromJsonColumn } from '../store/database.js';
 import type { CredentialRow, UserRow } from './auth-entities.js';
 import type { ApiKeyType, PermissionCatalogue, Role } from './permissions.js';
-import { actorOf, keyPermissions, type Principal, rolePermissions } from './principal.js';
+import {
+  actorOf,
+  keyPermissions,
+  MINTED_TOKEN_TYPES,
+  type MintedTokenType,
+  mintedPermissions,
+  type Principal,
+  rolePermissions,
+} from './principal.js';
 import { FailureLimiter } from './rate-limit.js';
 import { hashSecret, parseToken, secretMatches } from './tokens.js';
 
-/** A credential row joined with its user, as the hot path needs it. */
-export type CredentialRecord = Omit<CredentialRow, 'created_at' | 'last_rotated_at' | 'last_used_at'> &
-  Pick<UserRow, 'username' | 'role'>;
+/**
+ * A credential row joined with its user, as the hot path needs it. Tokens minted by an exchange
+ * have no user: username and role are null.
+ */
+export type CredentialRecord = Omit<CredentialRow, 'created_at' | 'last_rotated_at' | 'last_used_at'> & {
+  username: UserRow['username'] | null;
+  role: UserRow['role'] | null;
+};
 
 const CREDENTIAL_SELECT = [
   'c.id',
@@ -25,6 +38,7 @@ const CREDENTIAL_SELECT = [
   'c.csrf_token',
   'c.expires_at',
   'c.revoked_at',
+  'c.subject',
   'u.username',
   'u.role',
 ];
@@ -36,7 +50,7 @@ interface Cached {
 }
 
 export interface Presented {
-  /** The raw credential: an `stw_` API key or an `sts_` session token. */
+  /** The raw credential: an `stw_` API key, an `sts_` session token or an `stt_` minted token. */
   token: string;
   /** True when it came from the session cookie: then unsafe methods need the CSRF header. */
   viaCookie: boolean;
@@ -140,7 +154,11 @@ export class Authenticator {
     if (known) return this.admit(known, presented);
     const parsed = parseToken(presented.token);
     if (!parsed)
-      return this.refuse(presented, undefined, 'the credential is not a Steward API key or session token');
+      return this.refuse(
+        presented,
+        undefined,
+        'the credential is not a Steward API key, session token or minted token',
+      );
     const cached = this.cacheable ? this.cache.get(parsed.id) : undefined;
     if (cached) return this.verify(cached, parsed.secret, presented, digest);
     return this.load(parsed.id).then((loaded) => {
@@ -170,7 +188,7 @@ export class Authenticator {
   /** Revocation, expiry and CSRF: checked on every request, cached or not. */
   private admit(cached: Cached, presented: Presented): Principal | Promise<Principal> {
     const { record, principal } = cached;
-    const what = record.type === 'session' ? 'session' : `API key "${record.name}"`;
+    const what = describeRecord(record);
     if (record.revoked_at)
       return this.refuse(
         presented,
@@ -197,14 +215,14 @@ export class Authenticator {
       throw new ForbiddenError(
         'cross-site request refused: a cookie-authenticated write needs the X-CSRF-Token header given at login',
       );
-    if (record.type !== 'session') this.lastUsed.set(record.id, now);
+    if (principal.credential.type === 'apikey') this.lastUsed.set(record.id, now);
     return principal;
   }
 
   private async load(id: string): Promise<Cached | undefined> {
     const record = (await this.db
       .knex('credentials as c')
-      .join('users as u', 'u.id', 'c.user_id')
+      .leftJoin('users as u', 'u.id', 'c.user_id')
       .where('c.id', id)
       .first(CREDENTIAL_SELECT)) as CredentialRecord | undefined;
     if (!record) return undefined;
@@ -230,10 +248,7 @@ export class Authenticator {
     if (wait > 0) throw tooManyFailures(`from ${address}`, wait, this.failures);
     this.failures.fail(address);
     if (record) {
-      const actor: Actor =
-        record.type === 'session'
-          ? { type: 'user', id: record.user_id, name: record.username }
-          : { type: 'apikey', id: record.id, name: record.name };
+      const actor: Actor = principalOf(this.permissions, record).actor;
       await this.record(record.tenant, actor, presented, {
         operation: 'auth.failure',
         result: 'refused',
@@ -273,30 +288,51 @@ export class Authenticator {
   }
 }
 
+/** How a refusal names a credential row: "session", "API key \"ci\"", "token 3f2a… of trust policy ci". */
+function describeRecord(record: CredentialRecord): string {
+  if (record.type === 'session') return 'session';
+  if (isMinted(record.type))
+    return record.type === 'personal'
+      ? `personal token ${record.id}`
+      : `token ${record.id} of trust policy "${record.name}"`;
+  return `API key "${record.name}"`;
+}
+
+function isMinted(type: string): type is MintedTokenType {
+  return (MINTED_TOKEN_TYPES as readonly string[]).includes(type);
+}
+
 /** The permissions of a credential row, computed once per cache fill. Pure. */
 export function principalOf(catalogue: PermissionCatalogue, record: CredentialRecord): Principal {
-  const role = record.role as Role;
-  const keyType = record.type === 'session' ? undefined : (record.type as ApiKeyType);
-  const permissions = keyType
-    ? keyPermissions(
+  // Exchanged tokens have no user; their role is nobody's (their permissions are the policy's).
+  const role = (record.role ?? 'viewer') as Role;
+  const stored = fromJsonColumn<string[]>(record.permissions) ?? [];
+  const tokenType = isMinted(record.type) ? record.type : undefined;
+  const keyType = record.type === 'session' || tokenType ? undefined : (record.type as ApiKeyType);
+  const permissions = tokenType
+    ? mintedPermissions(
         catalogue,
-        keyType,
-        fromJsonColumn<string[]>(record.permissions) ?? [],
-        role,
+        tokenType,
+        stored,
+        (record.role as Role | null) ?? undefined,
         record.tenant,
       )
-    : rolePermissions(catalogue, role, record.tenant);
+    : keyType
+      ? keyPermissions(catalogue, keyType, stored, role, record.tenant)
+      : rolePermissions(catalogue, role, record.tenant);
   const principal: Omit<Principal, 'actor'> = {
     tenant: record.tenant,
     userId: record.user_id,
-    username: record.username,
+    username: record.username ?? `trustpolicy:${record.name}`,
     role,
     permissions: new Set(permissions),
     credential: {
-      type: keyType ? 'apikey' : 'session',
+      type: tokenType ? 'token' : keyType ? 'apikey' : 'session',
       id: record.id,
       name: record.name,
       keyType,
+      tokenType,
+      subject: record.subject ?? undefined,
       expiresAt: record.expires_at,
     },
   };

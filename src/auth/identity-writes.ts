@@ -61,7 +61,8 @@ export async function endCredentials(
   options: { except?: string; keysToo?: boolean } = {},
 ): Promise<void> {
   const query = trx('credentials').where({ user_id: userId }).whereNull('revoked_at');
-  if (!options.keysToo) query.where({ type: 'session' });
+  // A password change ends the user's sessions and the personal tokens minted from them.
+  if (!options.keysToo) query.whereIn('type', ['session', 'personal']);
   if (options.except) query.whereNot({ id: options.except });
   await query.update({ revoked_at: deps.clock().toISOString() });
 }

@@ -45,6 +45,7 @@ export const SESSION_ONLY: ReadonlySet<string> = new Set([
 ]);
 
 export type ApiKeyType = 'admin' | 'readonly' | 'fine-grained';
+export const API_KEY_TYPES: readonly ApiKeyType[] = ['admin', 'readonly', 'fine-grained'];
 
 /** What the catalogue needs of the kinds served: their plurals (a KindIndex is one). */
 export interface PermissionKinds {

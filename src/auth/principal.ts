@@ -1,6 +1,12 @@
 import type { Actor, OperationContext } from '../context.js';
 import { ForbiddenError } from '../errors.js';
-import { ACTIONS, type ApiKeyType, type PermissionCatalogue, type Role } from './permissions.js';
+import {
+  ACTIONS,
+  type ApiKeyType,
+  type PermissionCatalogue,
+  type Role,
+  SESSION_ONLY,
+} from './permissions.js';
 
 /** The tenant whose admins administer tenants; every other tenant's admins are confined to theirs. */
 export const SYSTEM_TENANT = 'default';
@@ -15,13 +21,25 @@ export interface Principal {
   /** Who this principal acts as in journal entries (computed once per principal). */
   actor: Actor;
   credential: {
-    type: 'session' | 'apikey';
+    /** `token`: a short-lived token minted by an exchange or for a user (see `tokenType`). */
+    type: 'session' | 'apikey' | 'token';
     id: string;
+    /** A key's name; a minted token's trust policy (oidc, x509) or description (personal). */
     name: string;
     keyType?: ApiKeyType;
+    tokenType?: MintedTokenType;
+    /** Minted by an exchange: who it was minted for (the OIDC `sub`, the certificate subject). */
+    subject?: string;
     expiresAt: string | null;
   };
 }
+
+/** How a short-lived token was minted: OIDC exchange, client-certificate exchange, or by a user. */
+export type MintedTokenType = 'oidc' | 'x509' | 'personal';
+export const MINTED_TOKEN_TYPES: readonly MintedTokenType[] = ['oidc', 'x509', 'personal'];
+
+/** Journal actor names are kept short: a subject can be a long GitHub `sub`. */
+const ACTOR_NAME_MAX = 200;
 
 /** Permissions over every tenant at once, so held only in the system tenant. */
 const SYSTEM_ONLY: ReadonlySet<string> = new Set([ACTIONS.tenantsAdmin, ACTIONS.metricsRead]);
@@ -50,17 +68,49 @@ export function keyPermissions(
   );
 }
 
+/**
+ * Who a credential acts as in the journal: sessions and personal tokens as their user, keys as
+ * themselves, exchanged tokens as `<policy>:<subject>` (an `oidc` or `certificate` actor whose id
+ * is the token's, so every entry leads back to the exchange that minted it).
+ */
 export function actorOf(principal: Omit<Principal, 'actor'>): Actor {
-  return principal.credential.type === 'session'
-    ? { type: 'user', id: principal.userId, name: principal.username }
-    : { type: 'apikey', id: principal.credential.id, name: principal.credential.name };
+  const { credential } = principal;
+  if (credential.type === 'session' || credential.tokenType === 'personal')
+    return { type: 'user', id: principal.userId, name: principal.username };
+  if (credential.type === 'apikey') return { type: 'apikey', id: credential.id, name: credential.name };
+  const name = `${credential.name}:${credential.subject ?? ''}`.slice(0, ACTOR_NAME_MAX);
+  return { type: credential.tokenType === 'x509' ? 'certificate' : 'oidc', id: credential.id, name };
 }
 
-/** How a refusal names the caller: "user alice" or "API key ci (3f2a…)". */
+/** How a refusal names the caller: "user alice", "API key ci (3f2a…)", "token 3f2a… of trust policy ci". */
 export function describePrincipal(principal: Principal): string {
-  return principal.credential.type === 'session'
-    ? `user ${principal.username}`
-    : `API key ${principal.credential.name} (${principal.credential.id})`;
+  const { credential } = principal;
+  if (credential.type === 'session') return `user ${principal.username}`;
+  if (credential.type === 'apikey') return `API key ${credential.name} (${credential.id})`;
+  if (credential.tokenType === 'personal')
+    return `personal token ${credential.id} of user ${principal.username}`;
+  return `token ${credential.id} of trust policy ${credential.name} (${credential.subject ?? 'no subject'})`;
+}
+
+/**
+ * What a minted token may do. Exchanged tokens: the policy's permissions as minted (checked
+ * against its author at apply). Personal tokens: the chosen permissions (all when none were
+ * chosen) that the user's role grants today, so demoting the user demotes the token. Never a
+ * session-only permission. Pure.
+ */
+export function mintedPermissions(
+  catalogue: PermissionCatalogue,
+  tokenType: MintedTokenType,
+  stored: readonly string[],
+  role: Role | undefined,
+  tenant: string,
+): string[] {
+  const usable = (permission: string) => catalogue.isKnown(permission) && !SESSION_ONLY.has(permission);
+  if (tokenType !== 'personal') return stored.filter(usable);
+  const granted = role ? rolePermissions(catalogue, role, tenant) : [];
+  if (stored.length === 0) return granted.filter(usable);
+  const held = new Set(granted);
+  return stored.filter((permission) => usable(permission) && held.has(permission));
 }
 
 /**

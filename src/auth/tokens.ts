@@ -1,11 +1,22 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** API keys start `stw_`, session tokens `sts_`: scanners and people can tell them apart. */
+/**
+ * API keys start `stw_`, session tokens `sts_`, minted short-lived tokens (OIDC or certificate
+ * exchange, personal tokens) `stt_`: scanners and people can tell them apart.
+ */
 export const API_KEY_PREFIX = 'stw';
 export const SESSION_PREFIX = 'sts';
+export const MINTED_PREFIX = 'stt';
+
+const PREFIXES = { apikey: API_KEY_PREFIX, session: SESSION_PREFIX, token: MINTED_PREFIX } as const;
+const KINDS_BY_PREFIX: Readonly<Record<string, ParsedToken['kind']>> = {
+  [API_KEY_PREFIX]: 'apikey',
+  [SESSION_PREFIX]: 'session',
+  [MINTED_PREFIX]: 'token',
+};
 
 export interface ParsedToken {
-  kind: 'apikey' | 'session';
+  kind: 'apikey' | 'session' | 'token';
   /** Non-secret id used to find the credential row. */
   id: string;
   secret: string;
@@ -21,14 +32,13 @@ export function newToken(
   id: string = randomBytes(8).toString('hex'),
 ): { token: string; id: string; secretHash: string } {
   const secret = randomBytes(32).toString('base64url');
-  const prefix = kind === 'apikey' ? API_KEY_PREFIX : SESSION_PREFIX;
-  return { token: `${prefix}_${id}_${secret}`, id, secretHash: hashSecret(secret) };
+  return { token: `${PREFIXES[kind]}_${id}_${secret}`, id, secretHash: hashSecret(secret) };
 }
 
 export function parseToken(token: string): ParsedToken | null {
-  const match = /^(stw|sts)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(token);
+  const match = /^(stw|sts|stt)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return null;
-  return { kind: match[1] === API_KEY_PREFIX ? 'apikey' : 'session', id: match[2], secret: match[3] };
+  return { kind: KINDS_BY_PREFIX[match[1]], id: match[2], secret: match[3] };
 }
 
 /** SHA-256 in hex; the one-shot `crypto.hash` costs a fifth of a Hash object on the hot path. */

@@ -31,6 +31,8 @@ export interface PkiServices {
   issuance: IssuanceService;
   revocation: RevocationService;
   publication: CaPublication;
+  /** The issued certificates' records (the x5c token exchange looks up revocations). */
+  issued: IssuedRepository;
   /**
    * The install's master key, checked against the database: the journal seals its signing keys
    * with it, and identity derives its pseudonym key from it.
@@ -67,6 +69,7 @@ export async function openPki(deps: {
     issuance: new IssuanceService({ db, store, keyring, issued, journal, now }),
     revocation,
     publication: new CaPublication({ store, repository, issued, now }),
+    issued,
     masterKey,
   };
 }

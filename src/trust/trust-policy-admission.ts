@@ -10,6 +10,7 @@ import { type PermissionCatalogue, SESSION_ONLY } from '../auth/permissions.js';
 import type { OperationContext } from '../context.js';
 import { type FieldProblem, ForbiddenError } from '../errors.js';
 import type { TrustPolicySpec } from '../kinds/generated/v1/trustpolicy.js';
+import { fromJsonColumn } from '../store/database.js';
 
 /** Whether the caller holds `permission` (OperationContext only offers a throwing check). */
 function holds(context: OperationContext, permission: string): boolean {
@@ -54,3 +55,32 @@ export function trustPolicyProblems(
 export function createTrustPolicyAdmission(catalogue: PermissionCatalogue): Admission {
   return { kind: 'TrustPolicy', check: (write, context) => trustPolicyProblems(catalogue, write, context) };
 }
+
+/**
+ * A CertificateAuthority that a TrustPolicy trusts (`spec.x509.caRef`) cannot be deleted: the
+ * policy's clients would lose their exchange without a word. The refusal names each policy.
+ */
+export const certificateAuthorityInUse: Admission = {
+  kind: 'CertificateAuthority',
+  async checkDelete(trx, context, deletions) {
+    const policies = await trx('resources')
+      .where({ tenant: context.tenant, kind: 'TrustPolicy' })
+      .select('name', 'spec');
+    const trusting = new Map<string, string[]>();
+    for (const row of policies as Array<{ name: string; spec: unknown }>) {
+      const ca = fromJsonColumn<TrustPolicySpec>(row.spec)?.x509?.caRef?.name;
+      if (ca) trusting.set(ca, [...(trusting.get(ca) ?? []), row.name]);
+    }
+    return deletions.flatMap(({ index, resource }) => {
+      const names = trusting.get(resource.name);
+      if (!names) return [];
+      return [
+        {
+          document: index,
+          pointer: '/metadata/name',
+          message: `CertificateAuthority "${resource.name}" is trusted by TrustPolicy ${names.map((name) => `"${name}"`).join(', ')} (spec.x509.caRef): delete the policy or change its caRef first`,
+        },
+      ];
+    });
+  },
+};

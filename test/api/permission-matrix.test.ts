@@ -2,8 +2,8 @@ import { Controller, Get } from '@nestjs/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/api/http.module.js';
 import { assertRoutesDeclarePermissions, type RouteEntry, routeTable } from '../../src/api/route-table.js';
-import { rolePermissions } from '../../src/auth/principal.js';
 import type { Role } from '../../src/auth/permissions.js';
+import { rolePermissions } from '../../src/auth/principal.js';
 import { call, device, loginToken, useServer } from '../support/server.js';
 
 /**
@@ -35,7 +35,7 @@ interface Outcome {
 }
 
 describe('permission matrix over every route', () => {
-  const suite = useServer();
+  const suite = useServer({ env: { STEWARD_DENIALS_PER_MINUTE: '10000' } });
   const catalogue = () => suite.server.services.authenticator.permissions;
   const sessions: Partial<Record<Role, string>> = {};
   let otherTenant: string;

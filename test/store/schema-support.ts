@@ -110,13 +110,16 @@ export async function insertRows(
   for (const [table, rows] of Object.entries(dump)) {
     for (const row of rows) {
       // pg answers jsonb parsed; written back as JSON text (pg would turn arrays into SQL arrays).
+      // Nulls are left out: a column added by a later migration (nullable) is not in the old table.
       const written = Object.fromEntries(
-        Object.entries(row).map(([column, value]) => [
-          column,
-          value !== null && typeof value === 'object' && !Buffer.isBuffer(value)
-            ? JSON.stringify(value)
-            : value,
-        ]),
+        Object.entries(row)
+          .filter(([, value]) => value !== null)
+          .map(([column, value]) => [
+            column,
+            value !== null && typeof value === 'object' && !Buffer.isBuffer(value)
+              ? JSON.stringify(value)
+              : value,
+          ]),
       );
       await knex(table).insert(written);
     }

@@ -3,6 +3,7 @@ import { CORE_OPERATIONS, CORE_SHAPES } from './areas/core.js';
 import { DEVICE_OPERATIONS, DEVICE_SHAPES } from './areas/device-logs.js';
 import { DEVICE_ACTION_OPERATIONS, DEVICE_ACTION_SHAPES } from './areas/devices.js';
 import { ENROLL_TOKEN_OPERATIONS, ENROLL_TOKEN_SHAPES } from './areas/enroll-tokens.js';
+import { FEDERATION_OPERATIONS, FEDERATION_SHAPES } from './areas/federation.js';
 import { IDENTITY_OPERATIONS, IDENTITY_SHAPES } from './areas/identity.js';
 import { JOURNAL_OPERATIONS, JOURNAL_SHAPES } from './areas/journal.js';
 import { PKI_OPERATIONS, PKI_SHAPES } from './areas/pki.js';
@@ -24,6 +25,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
   ...DEVICE_ACTION_OPERATIONS,
   ...ARTIFACT_OPERATIONS,
   ...ROLLOUT_OPERATIONS,
+  ...FEDERATION_OPERATIONS,
 ]);
 
 /** The API's own bodies, by component name (`ref('Status')`). */
@@ -37,4 +39,5 @@ export const API_SHAPES: Readonly<Record<string, JsonSchema>> = {
   ...DEVICE_ACTION_SHAPES,
   ...ARTIFACT_SHAPES,
   ...ROLLOUT_SHAPES,
+  ...FEDERATION_SHAPES,
 };

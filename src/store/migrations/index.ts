@@ -2,12 +2,14 @@ import type { AbstractSqlDriver, Configuration } from '@mikro-orm/knex';
 import type { Migration } from '@mikro-orm/migrations';
 import type { DialectName } from '../database.js';
 import { DevicesPostgresql, DevicesSqlite } from './devices.js';
+import { FederationPostgresql, FederationSqlite } from './federation.js';
 import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
 import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
 import { JournalSigningPostgresql, JournalSigningSqlite } from './journal-signing.js';
 import { LoginAttemptsPostgresql, LoginAttemptsSqlite } from './login-attempts.js';
 import {
   DEVICES_MIGRATION,
+  FEDERATION_MIGRATION,
   INITIAL_MIGRATION,
   JOURNAL_SIGNING_MIGRATION,
   LOGIN_ATTEMPTS_MIGRATION,
@@ -43,6 +45,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: PER_KEY_CRLS_MIGRATION, sqlite: PerKeyCrlsSqlite, postgresql: PerKeyCrlsPostgresql },
   { name: DEVICES_MIGRATION, sqlite: DevicesSqlite, postgresql: DevicesPostgresql },
   { name: ROLLOUTS_MIGRATION, sqlite: RolloutsSqlite, postgresql: RolloutsPostgresql },
+  { name: FEDERATION_MIGRATION, sqlite: FederationSqlite, postgresql: FederationPostgresql },
 ];
 
 /**

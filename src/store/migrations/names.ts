@@ -11,6 +11,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261204000000_per_key_crls',
   'Migration20261205000000_devices',
   'Migration20261206000000_rollouts',
+  'Migration20261207000000_federation',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
@@ -29,6 +30,9 @@ export const DEVICES_MIGRATION = 'Migration20261205000000_devices';
 
 /** Update-signing keys, artifact signatures and SBOMs, rollout progress (issue #15). */
 export const ROLLOUTS_MIGRATION = 'Migration20261206000000_rollouts';
+
+/** Minted short-lived tokens' subject, and the replay store of exchanged tokens (issue #16). */
+export const FEDERATION_MIGRATION = 'Migration20261207000000_federation';
 
 /** MikroORM's bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';

@@ -1,0 +1,269 @@
+/**
+ * Short-lived tokens (`stt_…`, docs/federation.md): minted by the OIDC and client-certificate
+ * exchanges for a TrustPolicy, or by a logged-in user for themselves. They are credentials rows
+ * like keys and sessions, so the authenticator checks them the same way and revocation acts on the
+ * next request. Exchanges are the hot path: concurrent mints share one transaction (group commit).
+ */
+import type { Knex } from 'knex';
+import type { OperationContext } from '../context.js';
+import { ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
+import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
+import { fromJsonColumn, toJsonColumn } from '../store/database.js';
+import { GroupCommit } from '../store/group-commit.js';
+import type { CredentialRow } from './auth-entities.js';
+import { type IdentityDeps, journalAs } from './identity-writes.js';
+import { ACTIONS, type Role } from './permissions.js';
+import { MINTED_TOKEN_TYPES, type MintedTokenType, mintedPermissions, type Principal } from './principal.js';
+import { newToken } from './tokens.js';
+
+/** The longest a personal token lives, and its default lifetime. */
+export const PERSONAL_TOKEN_MAX_SECONDS = 12 * 3600;
+export const PERSONAL_TOKEN_DEFAULT_SECONDS = 3600;
+/** Never longer, whatever the policy or the server default say. */
+export const EXCHANGED_TOKEN_MAX_SECONDS = 3600;
+
+/** A token to mint for an exchange; its permissions were checked against the policy's author at apply. */
+export interface MintRequest {
+  tenant: string;
+  type: Exclude<MintedTokenType, 'personal'>;
+  /** The TrustPolicy that matched. */
+  policy: string;
+  /** Who it is minted for (OIDC `sub`, certificate subject). */
+  subject: string;
+  permissions: readonly string[];
+  lifetimeSeconds: number;
+  /** The exchange's journal entry (never the token); the token's id is added to its reason. */
+  record: JournalRecord;
+}
+
+export interface MintedToken {
+  token: string;
+  id: string;
+  expiresAt: string;
+  lifetimeSeconds: number;
+}
+
+/** A minted token as listed: never its secret. */
+export interface TokenView {
+  id: string;
+  type: MintedTokenType;
+  /** A personal token's description, an exchanged token's TrustPolicy. */
+  name: string;
+  subject: string | null;
+  /** The owner of a personal token. */
+  user: string | null;
+  permissions: string[];
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface PersonalTokenInput {
+  ttlSeconds?: number;
+  permissions?: string[];
+  description?: string;
+}
+
+interface PendingMint {
+  row: CredentialRow;
+  context: OperationContext;
+  records: JournalRecord[];
+}
+
+type TokenRow = CredentialRow & { username: string | null };
+
+export class TokenService {
+  private readonly mints: GroupCommit<PendingMint>;
+
+  constructor(
+    private readonly deps: IdentityDeps,
+    private readonly journal: JournalWriter,
+  ) {
+    this.mints = new GroupCommit((pending) => this.commitMints(pending));
+  }
+
+  private commitMints(pending: PendingMint[]): Promise<void> {
+    return this.deps.db.transaction(async (trx) => {
+      await trx('credentials').insert(pending.map((one) => one.row));
+      // Each exchange's entry under its own actor and request; one statement for all of them.
+      await this.journal.appendEach(trx, pending);
+    });
+  }
+
+  /**
+   * Mints an exchanged token, journaled with the exchange in the same transaction (shared with
+   * concurrent mints): an answered token is a recorded one.
+   */
+  async mint(request: MintRequest, context: OperationContext): Promise<MintedToken> {
+    const lifetimeSeconds = Math.min(request.lifetimeSeconds, EXCHANGED_TOKEN_MAX_SECONDS);
+    const token = newToken('token');
+    const now = this.deps.clock();
+    const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000).toISOString();
+    const row = this.row(
+      token,
+      request.tenant,
+      request.type,
+      request.policy,
+      '',
+      request.permissions,
+      now,
+      expiresAt,
+    );
+    row.subject = request.subject.slice(0, 1024);
+    const record = {
+      ...request.record,
+      reason: `token ${token.id} until ${expiresAt}; ${request.record.reason ?? ''}`,
+    };
+    await this.mints.submit({ row, context, records: [record] });
+    return { token: token.token, id: token.id, expiresAt, lifetimeSeconds };
+  }
+
+  /**
+   * A token for the logged-in user (session only): at most 12 hours, with permissions the user's
+   * role grants (all of them but the session-only ones when none are chosen).
+   */
+  async createPersonal(
+    context: OperationContext,
+    principal: Principal,
+    input: PersonalTokenInput,
+  ): Promise<MintedToken & TokenView> {
+    if (principal.credential.type !== 'session')
+      throw new ForbiddenError(
+        'a personal token is created from a login session, never with a key or a token',
+      );
+    const ttl = input.ttlSeconds ?? PERSONAL_TOKEN_DEFAULT_SECONDS;
+    if (!Number.isInteger(ttl) || ttl < 60 || ttl > PERSONAL_TOKEN_MAX_SECONDS)
+      throw new InvalidError(
+        `ttlSeconds must be 60 to ${PERSONAL_TOKEN_MAX_SECONDS} (12 hours), got ${ttl}`,
+        {
+          problems: [{ pointer: '/ttlSeconds', message: `must be 60 to ${PERSONAL_TOKEN_MAX_SECONDS}` }],
+        },
+      );
+    const chosen = [...new Set(input.permissions ?? [])].sort();
+    const catalogue = this.deps.authenticator.permissions;
+    const allowed = new Set(
+      mintedPermissions(catalogue, 'personal', [], principal.role as Role, principal.tenant),
+    );
+    const refused = chosen
+      .map((permission, index) => ({ permission, index }))
+      .filter(({ permission }) => !allowed.has(permission));
+    if (refused.length > 0)
+      throw new ForbiddenError(
+        refused
+          .map(({ permission }) =>
+            catalogue.isKnown(permission)
+              ? `"${permission}" is not held by user ${principal.username} or is session-only`
+              : `"${permission}" is not a Steward permission`,
+          )
+          .join('; '),
+        { details: { permissions: refused.map(({ permission }) => permission) } },
+      );
+    const name = input.description ?? 'personal';
+    const token = newToken('token');
+    const now = this.deps.clock();
+    const expiresAt = new Date(now.getTime() + ttl * 1000).toISOString();
+    const row = this.row(token, principal.tenant, 'personal', name, principal.userId, chosen, now, expiresAt);
+    await this.deps.db.transaction(async (trx) => {
+      await trx('credentials').insert(row);
+      await journalAs(this.deps, trx, context, {
+        operation: 'auth.token',
+        kind: 'Token',
+        name,
+        result: 'created',
+        reason: `personal token ${token.id} until ${expiresAt}${chosen.length ? ` with ${chosen.join(',')}` : ' with the role of the user'}`,
+      });
+    });
+    return {
+      token: token.token,
+      lifetimeSeconds: ttl,
+      ...this.view({ ...row, username: principal.username }),
+    };
+  }
+
+  /**
+   * Unexpired, unrevoked tokens: the caller's own personal tokens, or with keys:admin every
+   * token of the tenant (exchanged ones included).
+   */
+  async list(context: OperationContext, principal: Principal): Promise<TokenView[]> {
+    const query = this.tokens(this.deps.db.knex, context.tenant)
+      .where('c.expires_at', '>', this.deps.clock().toISOString())
+      .orderBy('c.created_at')
+      .orderBy('c.id');
+    if (!principal.permissions.has(ACTIONS.keysAdmin)) query.where('c.user_id', principal.userId);
+    return ((await query) as TokenRow[]).map((row) => this.view(row));
+  }
+
+  /** Revokes a token: its owner (personal) or an admin (any). Acts on the next request. */
+  async revoke(context: OperationContext, principal: Principal, id: string): Promise<TokenView> {
+    const row = await this.deps.db.transaction(async (trx) => {
+      const found = (await this.tokens(trx, context.tenant).where('c.id', id).first()) as
+        | TokenRow
+        | undefined;
+      const mayAdminister = principal.permissions.has(ACTIONS.keysAdmin);
+      // Someone else's token is as invisible as a missing one to a caller who may not administer it.
+      if (!found || (!mayAdminister && found.user_id !== principal.userId))
+        throw new NotFoundError(`token "${id}" not found (or already revoked)`);
+      await trx('credentials').where({ id }).update({ revoked_at: this.deps.clock().toISOString() });
+      await journalAs(this.deps, trx, context, {
+        operation: 'auth.token',
+        kind: found.type === 'personal' ? 'Token' : 'TrustPolicy',
+        name: found.name,
+        result: 'revoked',
+        reason: `${found.type} token ${id} revoked`,
+      });
+      return found;
+    });
+    this.deps.authenticator.invalidate({ credentialId: id });
+    return this.view(row);
+  }
+
+  private tokens(executor: Knex | Knex.Transaction, tenant: string) {
+    return executor('credentials as c')
+      .leftJoin('users as u', 'u.id', 'c.user_id')
+      .where('c.tenant', tenant)
+      .whereIn('c.type', MINTED_TOKEN_TYPES)
+      .whereNull('c.revoked_at')
+      .select('c.*', 'u.username');
+  }
+
+  private row(
+    token: { id: string; secretHash: string },
+    tenant: string,
+    type: MintedTokenType,
+    name: string,
+    userId: string,
+    permissions: readonly string[],
+    now: Date,
+    expiresAt: string,
+  ): CredentialRow {
+    return {
+      id: token.id,
+      tenant,
+      type,
+      slot: null,
+      name: name.slice(0, 63),
+      secret_hash: token.secretHash,
+      user_id: userId,
+      permissions: toJsonColumn([...permissions]),
+      csrf_token: null,
+      created_at: now.toISOString(),
+      last_rotated_at: null,
+      last_used_at: null,
+      expires_at: expiresAt,
+      revoked_at: null,
+      subject: null,
+    };
+  }
+
+  private view(row: TokenRow): TokenView {
+    return {
+      id: row.id,
+      type: row.type as MintedTokenType,
+      name: row.name,
+      subject: row.subject,
+      user: row.username,
+      permissions: fromJsonColumn<string[]>(row.permissions) ?? [],
+      createdAt: row.created_at,
+      expiresAt: row.expires_at as string,
+    };
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The ready-to-paste GitHub Actions workflow of `GET /api/v1/auth/oidc` and `steward trustpolicy
+ * snippet`: it asks GitHub for the job's OIDC token with the tenant's audience, exchanges it for a
+ * short-lived Steward token, masks it, and runs the CLI with it. Tailored to a policy when given
+ * (its branch and environment become the workflow's trigger and the job's environment, so the
+ * workflow matches the policy it was made for). Pure: a string of YAML.
+ */
+import { stringify } from 'yaml';
+
+export interface SnippetInput {
+  /** Steward's public URL (STEWARD_PUBLIC_URL). */
+  serverUrl: string;
+  tenant: string;
+  /** The tenant's audience `<tenant>.<host>`. */
+  audience: string;
+  policy?: { name: string; claims: Record<string, string>; permissions: readonly string[] };
+}
+
+/** A branch named by a `refs/heads/X` ref rule; undefined for tags, pull requests or no rule. */
+function branchOf(ref: string | undefined): string | undefined {
+  return ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+}
+
+export function githubActionsSnippet(input: SnippetInput): string {
+  const claims = input.policy?.claims ?? {};
+  const branch = branchOf(claims.ref) ?? 'main';
+  const tag = claims.ref?.startsWith('refs/tags/') ? claims.ref.slice('refs/tags/'.length) : undefined;
+  const exchange = [
+    'set -euo pipefail',
+    "# 1. The job's OIDC token, issued by GitHub for Steward's audience (one audience: Steward refuses several).",
+    `JOB_TOKEN=$(curl -sSf -H "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=${input.audience}" | jq -r .value)`,
+    '# 2. Exchanged for a short-lived Steward token (a refusal says which check failed).',
+    `STEWARD_TOKEN=$(curl -sS --fail-with-body -X POST ${input.serverUrl}/api/v1/auth/oidc/token -H 'content-type: application/json' -d "{\\"token\\":\\"$JOB_TOKEN\\"}" | jq -r .token)`,
+    '# 3. Masked in the log, and handed to the next steps.',
+    'echo "::add-mask::$STEWARD_TOKEN"',
+    'echo "STEWARD_TOKEN=$STEWARD_TOKEN" >> "$GITHUB_ENV"',
+  ].join('\n');
+  const job: Record<string, unknown> = {
+    'runs-on': 'ubuntu-latest',
+    ...(claims.environment ? { environment: claims.environment } : {}),
+    steps: [
+      { uses: 'actions/checkout@v4' },
+      { name: 'Exchange the job token for a Steward token', run: `${exchange}\n` },
+      { name: 'Apply the manifests', run: 'npx --yes steward apply -f manifests/ -R\n' },
+    ],
+  };
+  const workflow = {
+    name: input.policy ? `Steward (${input.policy.name})` : 'Steward',
+    on: tag ? { push: { tags: [tag] } } : { push: { branches: [branch] } },
+    // id-token: write lets the job ask GitHub for its OIDC token; nothing else is needed.
+    permissions: { 'id-token': 'write', contents: 'read' },
+    env: { STEWARD_URL: input.serverUrl },
+    jobs: { steward: job },
+  };
+  const header = [
+    `# Exchanges this job's OIDC token for a Steward token of tenant "${input.tenant}" (audience ${input.audience}),`,
+    input.policy
+      ? `# through TrustPolicy "${input.policy.name}" (permissions: ${input.policy.permissions.join(', ')}).`
+      : '# through the first Ready TrustPolicy whose claim rules match the job.',
+    '# No secret is stored in the repository: the token lives as long as the policy allows (at most an hour).',
+  ];
+  return `${header.join('\n')}\n${stringify(workflow, { lineWidth: 0 })}`;
+}
