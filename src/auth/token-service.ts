@@ -34,6 +34,20 @@ export interface MintRequest {
   lifetimeSeconds: number;
   /** The exchange's journal entry (never the token); the token's id is added to its reason. */
   record: JournalRecord;
+  /** The presented token's id, claimed in the mint's transaction: a token is exchanged once. */
+  replay?: ReplayClaim;
+}
+
+/** A presented token's id (hashed) and until when it is kept (src/trust/replay-store.ts). */
+export interface ReplayClaim {
+  key: string;
+  until: number;
+}
+
+/** Where replay claims are kept: claimed inside the mint's transaction, remembered after commit. */
+export interface ReplayClaims {
+  claim(trx: Knex.Transaction, claims: readonly ReplayClaim[]): Promise<Set<string>>;
+  remember(claims: readonly ReplayClaim[]): void;
 }
 
 export interface MintedToken {
@@ -67,33 +81,62 @@ interface PendingMint {
   row: CredentialRow;
   context: OperationContext;
   records: JournalRecord[];
+  replay?: ReplayClaim;
+  /** Set by the batch: another exchange (here or in another process) claimed this token id first. */
+  replayed?: boolean;
 }
 
 type TokenRow = CredentialRow & { username: string | null };
 
 export class TokenService {
   private readonly mints: GroupCommit<PendingMint>;
+  /** Benchmark-only switch (bench/federation.ts): one transaction per mint, to measure the grouping. */
+  ungroupedForBenchmark = false;
 
   constructor(
     private readonly deps: IdentityDeps,
     private readonly journal: JournalWriter,
+    private readonly replays?: ReplayClaims,
   ) {
     this.mints = new GroupCommit((pending) => this.commitMints(pending));
   }
 
-  private commitMints(pending: PendingMint[]): Promise<void> {
-    return this.deps.db.transaction(async (trx) => {
-      await trx('credentials').insert(pending.map((one) => one.row));
+  /**
+   * One transaction for a batch of mints: the presented tokens' ids claimed first (one statement),
+   * then the tokens of those whose claim won inserted and journaled (one statement each).
+   */
+  private async commitMints(pending: PendingMint[]): Promise<void> {
+    const accepted: PendingMint[] = [];
+    await this.deps.db.transaction(async (trx) => {
+      accepted.length = 0;
+      const claims = pending.flatMap((one) => (one.replay ? [one.replay] : []));
+      const fresh = claims.length > 0 && this.replays ? await this.replays.claim(trx, claims) : new Set();
+      const taken = new Set<string>();
+      for (const one of pending) {
+        one.replayed = false;
+        if (one.replay && this.replays) {
+          if (!fresh.has(one.replay.key) || taken.has(one.replay.key)) {
+            one.replayed = true;
+            continue;
+          }
+          taken.add(one.replay.key);
+        }
+        accepted.push(one);
+      }
+      if (accepted.length === 0) return;
+      await trx('credentials').insert(accepted.map((one) => one.row));
       // Each exchange's entry under its own actor and request; one statement for all of them.
-      await this.journal.appendEach(trx, pending);
+      await this.journal.appendEach(trx, accepted);
     });
+    this.replays?.remember(accepted.flatMap((one) => (one.replay ? [one.replay] : [])));
   }
 
   /**
    * Mints an exchanged token, journaled with the exchange in the same transaction (shared with
-   * concurrent mints): an answered token is a recorded one.
+   * concurrent mints): an answered token is a recorded one. Undefined when the presented token's
+   * id was claimed first by another exchange (a replay): nothing is minted.
    */
-  async mint(request: MintRequest, context: OperationContext): Promise<MintedToken> {
+  async mint(request: MintRequest, context: OperationContext): Promise<MintedToken | undefined> {
     const lifetimeSeconds = Math.min(request.lifetimeSeconds, EXCHANGED_TOKEN_MAX_SECONDS);
     const token = newToken('token');
     const now = this.deps.clock();
@@ -113,7 +156,9 @@ export class TokenService {
       ...request.record,
       reason: `token ${token.id} until ${expiresAt}; ${request.record.reason ?? ''}`,
     };
-    await this.mints.submit({ row, context, records: [record] });
+    const pending: PendingMint = { row, context, records: [record], replay: request.replay };
+    await (this.ungroupedForBenchmark ? this.commitMints([pending]) : this.mints.submit(pending));
+    if (pending.replayed) return undefined;
     return { token: token.token, id: token.id, expiresAt, lifetimeSeconds };
   }
 

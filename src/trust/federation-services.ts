@@ -37,6 +37,7 @@ export function createFederationServices(deps: FederationDeps) {
   const tokens = new TokenService(
     { db: deps.db, authenticator: deps.authenticator, clock: deps.clock },
     deps.journal,
+    replays,
   );
   const refusals = new ExchangeRefusals(deps.db, deps.authenticator);
   const settings = {

@@ -11,11 +11,12 @@ import type { Actor } from '../context.js';
 import { systemContext } from '../context.js';
 import { UnavailableError } from '../errors.js';
 import { choosePolicy, describeNoMatch } from '../federation/choose-policy.js';
+import { TOKEN_REASONS } from '../federation/reasons.js';
 import { type OidcClaims, show, verifyOidcToken } from '../federation/verify-token.js';
 import type { ExchangeRefusals } from './exchange-refusals.js';
 import { IssuerKeysUnavailableError, type JwksCache } from './jwks-cache.js';
 import type { PolicyEntry, TrustPolicyDirectory } from './policy-directory.js';
-import type { ReplayStore } from './replay-store.js';
+import type { ReplayClaim, ReplayStore } from './replay-store.js';
 
 /** The claims journaled with an exchange: who and what ran, never anything secret. */
 export const JOURNALED_CLAIMS = [
@@ -70,6 +71,10 @@ export interface ExchangeResult extends MintedToken {
   policy: string;
   permissions: string[];
 }
+
+/** The refusal of a token whose id another exchange claimed first (found at the mint, not before). */
+export const REPLAYED_MESSAGE = (jti: unknown) =>
+  `replay: token id ${show(jti)} was already exchanged; a token is used once`;
 
 /** `<tenant>.<host>`: the one audience a tenant's tokens must carry. Pure. */
 export function audienceOf(tenant: string, publicHost: string): string {
@@ -141,13 +146,16 @@ export class OidcExchange {
           : `issuer: no Ready trust policy of tenant ${tenant} trusts ${show(iss)}; trusted: ${[...new Set(ready.map((policy) => policy.issuer))].join(', ')}`,
       );
     const issuer = iss as string;
+    let claim: ReplayClaim | undefined;
     let verdict: Awaited<ReturnType<typeof verifyOidcToken>>;
     try {
       verdict = await verifyOidcToken(token, {
         issuer,
         audience: audienceOf(tenant, settings.publicHost),
         keyFor: (kid) => this.deps.jwks.keyFor(issuer, kid),
-        replayGuard: this.deps.replays.guard(issuer),
+        replayGuard: this.deps.replays.guard(issuer, (taken) => {
+          claim = taken;
+        }),
         // Per policy, the choice below: a pull_request_target token only matches one that opts in.
         allowPullRequestTarget: candidates.some((policy) => policy.allowPullRequestTarget),
         now: this.deps.now,
@@ -179,6 +187,7 @@ export class OidcExchange {
     const minted = await this.deps.tokens.mint(
       {
         tenant,
+        replay: claim,
         type: 'oidc',
         policy: policy.name,
         subject,
@@ -194,6 +203,10 @@ export class OidcExchange {
       },
       systemContext(tenant, actor, request.requestId, request.source),
     );
+    if (!minted)
+      return refusals.refuse(tenant, request, TOKEN_REASONS.replayed, REPLAYED_MESSAGE(claims.jti), {
+        check: 'replay',
+      });
     return { ...minted, policy: policy.name, permissions: [...policy.permissions] };
   }
 }

@@ -11,7 +11,6 @@ import { X509Certificate } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import type { TokenService } from '../auth/token-service.js';
 import { type Actor, systemContext } from '../context.js';
-import type { ReplayGuard } from '../federation/replay-guard.js';
 import { show } from '../federation/verify-token.js';
 import { matchSubject, type SubjectMismatch, verifyX5cToken, type X5cVerdict } from '../federation/x5c.js';
 import type { IssuedRepository } from '../pki/issued-repository.js';
@@ -27,7 +26,7 @@ import {
   tenantOfAudience,
 } from './oidc-exchange.js';
 import type { PolicyEntry, TrustPolicyDirectory } from './policy-directory.js';
-import type { ReplayStore } from './replay-store.js';
+import type { ReplayClaim, ReplayStore } from './replay-store.js';
 
 /** The order a failure happened in: the policy whose verification got furthest explains the refusal. */
 const CHECKS = [
@@ -109,14 +108,10 @@ export class X5cExchange {
     let closest: { policy: string; mismatches: SubjectMismatch[] } | undefined;
     for (const policy of policies) {
       const anchors = await this.anchorsOf(tenant, policy);
-      let spent: { jti: string; until: number } | undefined;
-      const peek = this.deps.replays.peekGuard(REPLAY_SCOPE);
-      const guard: ReplayGuard = {
-        remember: (jti, until) => {
-          spent = { jti, until };
-          return peek.remember(jti, until);
-        },
-      };
+      let spent: ReplayClaim | undefined;
+      const guard = this.deps.replays.guard(REPLAY_SCOPE, (claim) => {
+        spent = claim;
+      });
       const verdict = await verifyX5cToken(token, {
         audience: audienceOf(tenant, settings.publicHost),
         anchors: anchors.map((anchor) => anchor.pem),
@@ -135,15 +130,15 @@ export class X5cExchange {
           closest = { policy: policy.name, mismatches };
         continue;
       }
-      if (!spent || !(await this.deps.replays.remember(REPLAY_SCOPE, spent.jti, spent.until)))
-        return refusals.refuse(
-          tenant,
-          request,
-          'Replayed',
-          `replay: token id ${show(spent?.jti)} was already presented with this certificate; a token is used once`,
-          { check: 'replay' },
-        );
-      return this.mint(tenant, policy, verdict, request);
+      const minted = await this.mint(tenant, policy, verdict, request, spent);
+      if (minted) return minted;
+      return refusals.refuse(
+        tenant,
+        request,
+        'Replayed',
+        `replay: token id ${show(verdict.claims.jti)} was already presented with this certificate; a token is used once`,
+        { check: 'replay' },
+      );
     }
     if (closest)
       return refusals.refuse(
@@ -168,7 +163,8 @@ export class X5cExchange {
     policy: PolicyEntry,
     verdict: Extract<X5cVerdict, { ok: true }>,
     request: ExchangeRequest,
-  ): Promise<ExchangeResult> {
+    replay: ReplayClaim | undefined,
+  ): Promise<ExchangeResult | undefined> {
     const subject = verdict.leaf.subject;
     const actor: Actor = {
       type: 'certificate',
@@ -178,6 +174,7 @@ export class X5cExchange {
     const minted = await this.deps.tokens.mint(
       {
         tenant,
+        replay,
         type: 'x509',
         policy: policy.name,
         subject,
@@ -193,7 +190,7 @@ export class X5cExchange {
       },
       systemContext(tenant, actor, request.requestId, request.source),
     );
-    return { ...minted, policy: policy.name, permissions: [...policy.permissions] };
+    return minted && { ...minted, policy: policy.name, permissions: [...policy.permissions] };
   }
 
   /** The policy's anchors: its PEMs and its CertificateAuthority's certificate. */

@@ -224,6 +224,15 @@ describe('POST /api/v1/auth/oidc/token', () => {
     expect(refusal.message).toContain('already exchanged');
   });
 
+  it('of the same token sent ten times at once, exactly one is exchanged', async () => {
+    const token = await issuer.token(claims());
+    const replies = await Promise.all(Array.from({ length: 10 }, () => exchange(token)));
+    expect(replies.map((reply) => reply.status).sort()).toEqual([200, ...Array(9).fill(401)]);
+    expect(
+      replies.filter((reply) => reply.status === 401).every((reply) => reply.body.reason === 'Replayed'),
+    ).toBe(true);
+  });
+
   it.each([
     ['AudienceMismatch', () => claims({ aud: 'default.other-host.example' }), 'want <tenant>.steward.test'],
     [
