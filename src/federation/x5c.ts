@@ -65,6 +65,8 @@ interface ChainCertificate {
   der: Buffer;
   openssl: NodeCertificate;
   parsed: x509.X509Certificate;
+  /** Extensions looked up so far (see `extension`). */
+  extensions: Map<unknown, x509.Extension | null>;
 }
 
 /**
@@ -254,14 +256,40 @@ function readX5c(x5c: unknown): ChainCertificate[] | Refusal {
   return certificates;
 }
 
+/**
+ * Parsed certificates by their DER (base64), at most CACHE_LIMIT: anchors are the same at every
+ * exchange and a client presents its certificate again at each one, and parsing (asn1js) costs
+ * more than every check together. A certificate is immutable bytes, so a parse can be reused; the
+ * checks (signatures, validity at now, revocation) run on every token.
+ */
+const parsedByDer = new Map<string, ChainCertificate>();
+const CACHE_LIMIT = 1024;
+
 function readCertificate(der: Buffer): ChainCertificate | undefined {
+  const key = der.toString('base64');
+  const cached = parsedByDer.get(key);
+  if (cached) return cached;
   const openssl = parseCertificate(der);
   if (!openssl) return undefined;
+  let certificate: ChainCertificate;
   try {
-    return { der, openssl, parsed: new x509.X509Certificate(der) };
+    certificate = { der, openssl, parsed: new x509.X509Certificate(der), extensions: new Map() };
   } catch {
     return undefined;
   }
+  if (parsedByDer.size >= CACHE_LIMIT) parsedByDer.clear();
+  parsedByDer.set(key, certificate);
+  return certificate;
+}
+
+/** `certificate.parsed.getExtension(type)`, parsed once per certificate. */
+function extension<T extends x509.Extension>(
+  certificate: ChainCertificate,
+  type: new (raw: ArrayBuffer | ArrayBufferView) => T,
+): T | null {
+  if (!certificate.extensions.has(type))
+    certificate.extensions.set(type, certificate.parsed.getExtension(type));
+  return certificate.extensions.get(type) as T | null;
 }
 
 function isStandardBase64(text: string): boolean {
@@ -335,7 +363,7 @@ function rfc4514(name: x509.Name): string {
 }
 
 function pathLength(certificate: ChainCertificate): number | undefined {
-  return certificate.parsed.getExtension(x509.BasicConstraintsExtension)?.pathLength;
+  return extension(certificate, x509.BasicConstraintsExtension)?.pathLength;
 }
 
 function checkValidity(
@@ -372,14 +400,14 @@ function checkClientUsage(leaf: ChainCertificate): Refusal | undefined {
       'usage',
       `usage: the leaf certificate ${subjectOf(leaf)} ${wanted}`,
     );
-  if (leaf.parsed.getExtension(x509.BasicConstraintsExtension)?.ca) {
+  if (extension(leaf, x509.BasicConstraintsExtension)?.ca) {
     return problem('is a CA certificate; want an end-entity certificate');
   }
-  const keyUsage = leaf.parsed.getExtension(x509.KeyUsagesExtension);
+  const keyUsage = extension(leaf, x509.KeyUsagesExtension);
   if (keyUsage && !(keyUsage.usages & x509.KeyUsageFlags.digitalSignature)) {
     return problem('has keyUsage without digitalSignature');
   }
-  const extendedKeyUsage = leaf.parsed.getExtension(x509.ExtendedKeyUsageExtension);
+  const extendedKeyUsage = extension(leaf, x509.ExtendedKeyUsageExtension);
   if (extendedKeyUsage && !extendedKeyUsage.usages.includes(CLIENT_AUTH)) {
     return problem(
       `has extendedKeyUsage ${extendedKeyUsage.usages.join(', ')}; want clientAuth (${CLIENT_AUTH})`,
@@ -477,7 +505,7 @@ function checkLifetime(claims: Record<string, unknown>, now: number, leeway: num
 }
 
 function describeLeaf(leaf: ChainCertificate): X5cLeaf {
-  const names = leaf.parsed.getExtension(x509.SubjectAlternativeNameExtension)?.names.items ?? [];
+  const names = extension(leaf, x509.SubjectAlternativeNameExtension)?.names.items ?? [];
   const commonName = leaf.parsed.subjectName.getField('CN')[0];
   return {
     subject: rfc4514(leaf.parsed.subjectName),

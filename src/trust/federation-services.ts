@@ -53,7 +53,6 @@ export function createFederationServices(deps: FederationDeps) {
     oidc: new OidcExchange({ directory, jwks: deps.jwks, replays, tokens, refusals, settings, now }),
     x5c: new X5cExchange({
       directory,
-      store: deps.store,
       issued: deps.issued,
       replays,
       tokens,

@@ -13,6 +13,7 @@ import type { ChangeFeed } from '../store/change-feed.js';
 import type { ResourceStore } from '../store/resource-store.js';
 
 export const TRUST_POLICY = 'TrustPolicy';
+const CERTIFICATE_AUTHORITY = 'CertificateAuthority';
 const DEFAULT_ISSUER = 'https://token.actions.githubusercontent.com';
 const TTL_MS = 1_000;
 
@@ -31,6 +32,8 @@ export interface PolicyEntry {
   ready: boolean;
   /** Why not Ready (its condition's message), for explain. */
   readyMessage?: string;
+  /** Type x509 with a caRef: the CertificateAuthority's certificate, when it has one. */
+  caCertificate?: string;
 }
 
 export function policyEntry(resource: StoredResource<TrustPolicySpec>): PolicyEntry {
@@ -58,7 +61,8 @@ export class TrustPolicyDirectory {
     private readonly now: () => number = Date.now,
   ) {
     changes.subscribe((keys) => {
-      for (const key of keys) if (key.kind === TRUST_POLICY) this.cache.delete(key.tenant);
+      for (const key of keys)
+        if (key.kind === TRUST_POLICY || key.kind === CERTIFICATE_AUTHORITY) this.cache.delete(key.tenant);
     });
   }
 
@@ -78,6 +82,17 @@ export class TrustPolicyDirectory {
       tenant,
       TRUST_POLICY,
     )) as unknown as StoredResource<TrustPolicySpec>[];
-    return resources.map(policyEntry);
+    const entries = resources.map(policyEntry);
+    // The CAs x509 policies trust, in one query: their certificates are the anchors.
+    const caNames = [...new Set(entries.flatMap((entry) => entry.x509?.caRef?.name ?? []))];
+    if (caNames.length > 0) {
+      const cas = await this.store.getMany(tenant, CERTIFICATE_AUTHORITY, caNames);
+      const certificates = new Map(
+        cas.map((ca) => [ca.name, (ca.status as { certificate?: string }).certificate]),
+      );
+      for (const entry of entries)
+        if (entry.x509?.caRef?.name) entry.caCertificate = certificates.get(entry.x509.caRef.name);
+    }
+    return entries;
   }
 }

@@ -14,7 +14,6 @@ import { type Actor, systemContext } from '../context.js';
 import { show } from '../federation/verify-token.js';
 import { matchSubject, type SubjectMismatch, verifyX5cToken, type X5cVerdict } from '../federation/x5c.js';
 import type { IssuedRepository } from '../pki/issued-repository.js';
-import type { ResourceStore } from '../store/resource-store.js';
 import type { ExchangeRefusals } from './exchange-refusals.js';
 import {
   audienceOf,
@@ -46,7 +45,6 @@ const REPLAY_SCOPE = 'x5c';
 
 export interface X5cExchangeDeps {
   directory: TrustPolicyDirectory;
-  store: ResourceStore;
   issued: IssuedRepository;
   replays: ReplayStore;
   tokens: TokenService;
@@ -107,7 +105,7 @@ export class X5cExchange {
     let furthest: { verdict: Extract<X5cVerdict, { ok: false }>; policy: string } | undefined;
     let closest: { policy: string; mismatches: SubjectMismatch[] } | undefined;
     for (const policy of policies) {
-      const anchors = await this.anchorsOf(tenant, policy);
+      const anchors = this.anchorsOf(policy);
       let spent: ReplayClaim | undefined;
       const guard = this.deps.replays.guard(REPLAY_SCOPE, (claim) => {
         spent = claim;
@@ -193,15 +191,11 @@ export class X5cExchange {
     return minted && { ...minted, policy: policy.name, permissions: [...policy.permissions] };
   }
 
-  /** The policy's anchors: its PEMs and its CertificateAuthority's certificate. */
-  private async anchorsOf(tenant: string, policy: PolicyEntry): Promise<Anchor[]> {
+  /** The policy's anchors: its PEMs and its CertificateAuthority's certificate (read with the policies). */
+  private anchorsOf(policy: PolicyEntry): Anchor[] {
     const anchors: Anchor[] = (policy.x509?.anchors ?? []).map((pem) => ({ pem }));
     const caName = policy.x509?.caRef?.name;
-    if (caName) {
-      const ca = await this.deps.store.get({ tenant, kind: 'CertificateAuthority', name: caName });
-      const certificate = (ca?.status as { certificate?: string } | undefined)?.certificate;
-      if (certificate) anchors.push({ pem: certificate, caName });
-    }
+    if (caName && policy.caCertificate) anchors.push({ pem: policy.caCertificate, caName });
     return anchors;
   }
 
@@ -223,6 +217,19 @@ export class X5cExchange {
     const row = await this.deps.issued.find(tenant, ca.caName, serial);
     return row !== undefined && row.revoked_at !== null;
   }
+}
+
+/** SHA-256 fingerprints of anchor PEMs, computed once each (anchors are few and stay the same). */
+const fingerprints = new Map<string, string>();
+
+function fingerprintOf(pem: string): string {
+  let fingerprint = fingerprints.get(pem);
+  if (fingerprint === undefined) {
+    fingerprint = new X509Certificate(pem).fingerprint256;
+    if (fingerprints.size >= 1024) fingerprints.clear();
+    fingerprints.set(pem, fingerprint);
+  }
+  return fingerprint;
 }
 
 /** More subject rules first, then by name: the most specific policy is tried first. Pure. */
