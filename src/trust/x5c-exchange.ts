@@ -209,10 +209,8 @@ export class X5cExchange {
     serial: string,
     issuerPem: string,
   ): Promise<boolean> {
-    const issuer = new X509Certificate(issuerPem).fingerprint256;
-    const ca = anchors.find(
-      (anchor) => anchor.caName && new X509Certificate(anchor.pem).fingerprint256 === issuer,
-    );
+    const issuer = fingerprintOf(issuerPem);
+    const ca = anchors.find((anchor) => anchor.caName && fingerprintOf(anchor.pem) === issuer);
     if (!ca?.caName) return false;
     const row = await this.deps.issued.find(tenant, ca.caName, serial);
     return row !== undefined && row.revoked_at !== null;
