@@ -100,6 +100,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: async () => (await import('./commands/keys.js')).keysCommand,
   },
   {
+    name: 'token',
+    summary: 'Create, list and revoke short-lived tokens (personal, and those minted by trust policies)',
+    load: async () => (await import('./commands/token.js')).tokenCommand,
+  },
+  {
     name: 'enroll-tokens',
     summary: 'Create, list and delete enrollment tokens for devices (session only)',
     load: async () => (await import('./commands/enroll-tokens.js')).enrollTokensCommand,
