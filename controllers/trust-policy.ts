@@ -9,6 +9,7 @@ import { inspectCaCertificate } from '../src/attestation/anchors.js';
 import type { Controller, ReconcileResult } from '../src/engine/controller.js';
 import { conditionOf, isReady, ready } from '../src/engine/controller.js';
 import type { TrustPolicySpec, TrustPolicyStatus } from '../src/kinds/generated/v1/trustpolicy.js';
+import { LINT_CODES, type LintWarning, lintPolicy } from '../src/federation/lint-policy.js';
 import type { JwksCache, JwksResult } from '../src/trust/jwks-cache.js';
 
 export const TrustPolicyReason = {
@@ -47,15 +48,54 @@ export interface ObservedCa {
 
 export type TrustPolicyObservation = { type: 'oidc'; jwks: JwksResult } | { type: 'x509'; ca?: ObservedCa };
 
+/** The condition reporting the lint (docs/federation.md, "Lint"); it never affects Ready. */
+export const LINTED = 'Linted';
+
+/** Warnings that concern claim rules, which x509 policies do not have. */
+const CLAIM_LINTS: ReadonlySet<string> = new Set([
+  LINT_CODES.singleConstraint,
+  LINT_CODES.noOwnerPin,
+  LINT_CODES.ownerPinnedByNameOnly,
+  LINT_CODES.refWithoutWorkflow,
+  LINT_CODES.writeWithoutEnvironment,
+]);
+
+/**
+ * The policy's lint: warnings about weak claim rules or broad permissions (for x509 policies, the
+ * permissions only). Advises, never refuses: a `Linted` condition beside `Ready`. Pure.
+ */
+export function lintTrustPolicy(spec: TrustPolicySpec, allWrites: readonly string[] = []): LintWarning[] {
+  const warnings = lintPolicy(spec.claims ?? {}, spec.permissions ?? [], { allWrites });
+  return spec.type === 'x509' ? warnings.filter((warning) => !CLAIM_LINTS.has(warning.code)) : warnings;
+}
+
 /** Pure: the same spec, observation and time give the same result. */
 export function decideTrustPolicy(
   spec: TrustPolicySpec,
   observation: TrustPolicyObservation,
   now: Date,
+  options: { allWrites?: readonly string[] } = {},
 ): ReconcileResult<TrustPolicyStatus> {
-  return observation.type === 'oidc'
-    ? decideOidc(spec.issuer ?? DEFAULT_ISSUER, observation.jwks, now)
-    : decideX509(spec, observation.ca, now);
+  const decided =
+    observation.type === 'oidc'
+      ? decideOidc(spec.issuer ?? DEFAULT_ISSUER, observation.jwks, now)
+      : decideX509(spec, observation.ca, now);
+  const warnings = lintTrustPolicy(spec, options.allWrites);
+  return {
+    ...decided,
+    status: { ...decided.status, warnings },
+    conditions: [
+      ...decided.conditions,
+      warnings.length === 0
+        ? { type: LINTED, status: 'True', reason: 'NoWarnings', message: 'no lint warnings' }
+        : {
+            type: LINTED,
+            status: 'True',
+            reason: 'Warnings',
+            message: warnings.map((warning) => `${warning.code}: ${warning.message}`).join('; '),
+          },
+    ],
+  };
 }
 
 function decideOidc(issuer: string, jwks: JwksResult, now: Date): ReconcileResult<TrustPolicyStatus> {
@@ -128,6 +168,8 @@ function decideX509(
 /** The TrustPolicy reconciler over the process's JwksCache (shared with the token exchanges). */
 export function createTrustPolicyController(
   jwks: JwksCache,
+  /** Every area's write permission (the catalogue's `kindWrite`), for the WideWrite lint. */
+  allWrites: readonly string[] = [],
 ): Controller<TrustPolicySpec, TrustPolicyStatus, TrustPolicyObservation> {
   return {
     kind: 'TrustPolicy',
@@ -150,6 +192,6 @@ export function createTrustPolicyController(
         },
       };
     },
-    plan: (policy, observation, now) => decideTrustPolicy(policy.spec, observation, now),
+    plan: (policy, observation, now) => decideTrustPolicy(policy.spec, observation, now, { allWrites }),
   };
 }

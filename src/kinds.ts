@@ -19,6 +19,8 @@ export interface ControllerServices {
   artifacts: ArtifactSignatures;
   /** OIDC issuers' keys, one cache a process (shared with the token exchanges). */
   jwks: JwksCache;
+  /** Every area's write permission (PermissionCatalogue.kindWrite), for the TrustPolicy lint. */
+  allWrites: readonly string[];
 }
 
 export type StewardKind = KindDefinition<ControllerServices>;
@@ -69,6 +71,6 @@ export const KINDS: readonly StewardKind[] = [
     kind: 'TrustPolicy',
     plural: 'trustpolicies',
     shortNames: ['tp'],
-    controller: ({ jwks }: ControllerServices) => createTrustPolicyController(jwks),
+    controller: ({ jwks, allWrites }: ControllerServices) => createTrustPolicyController(jwks, allWrites),
   }),
 ];

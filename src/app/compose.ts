@@ -189,7 +189,14 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     kinds: allKinds,
     // Each registry line builds its controller once, from the services built above.
     controllers: allKinds.map((kind) =>
-      kind.controller({ caLifecycle: pki.lifecycle, deviceLifecycle, artifacts, rollouts, jwks }),
+      kind.controller({
+        caLifecycle: pki.lifecycle,
+        deviceLifecycle,
+        artifacts,
+        rollouts,
+        jwks,
+        allWrites: permissions.kindWrite,
+      }),
     ),
     config: engineConfig,
     redisUrl: config.redisUrl,

@@ -34,11 +34,13 @@ export interface Admission {
   /**
    * Problems that refuse deleting these resources of the kind (another resource depends on one),
    * read inside the delete's transaction with `trx`; a problem refuses the whole delete (409).
-   * Runs on dry runs too.
+   * `deleting` holds every `Kind/name` the same request deletes (a dependent deleted with it does
+   * not count). Runs on dry runs too.
    */
   checkDelete?(
     trx: Knex.Transaction,
     context: OperationContext,
     deletions: Array<{ index: number; resource: StoredResource }>,
+    deleting: ReadonlySet<string>,
   ): Promise<FieldProblem[]>;
 }

@@ -332,8 +332,9 @@ export class ApplyService {
       byAdmission.set(admission, [...(byAdmission.get(admission) ?? []), { index: target.index, resource }]);
     }
     const problems: FieldProblem[] = [];
+    const deleting = new Set(targets.map((target) => `${target.kind}/${target.name}`));
     for (const [admission, deletions] of byAdmission)
-      problems.push(...((await admission.checkDelete?.(trx, context, deletions)) ?? []));
+      problems.push(...((await admission.checkDelete?.(trx, context, deletions, deleting)) ?? []));
     return problems;
   }
 

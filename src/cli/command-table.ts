@@ -100,6 +100,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: async () => (await import('./commands/keys.js')).keysCommand,
   },
   {
+    name: 'trustpolicy',
+    summary: 'Explain which trust policy a token matches; print the GitHub Actions workflow for one',
+    load: async () => (await import('./commands/trustpolicy.js')).trustPolicyCommand,
+  },
+  {
     name: 'token',
     summary: 'Create, list and revoke short-lived tokens (personal, and those minted by trust policies)',
     load: async () => (await import('./commands/token.js')).tokenCommand,

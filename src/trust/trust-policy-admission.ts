@@ -62,12 +62,13 @@ export function createTrustPolicyAdmission(catalogue: PermissionCatalogue): Admi
  */
 export const certificateAuthorityInUse: Admission = {
   kind: 'CertificateAuthority',
-  async checkDelete(trx, context, deletions) {
+  async checkDelete(trx, context, deletions, deleting) {
     const policies = await trx('resources')
       .where({ tenant: context.tenant, kind: 'TrustPolicy' })
       .select('name', 'spec');
     const trusting = new Map<string, string[]>();
     for (const row of policies as Array<{ name: string; spec: unknown }>) {
+      if (deleting.has(`TrustPolicy/${row.name}`)) continue;
       const ca = fromJsonColumn<TrustPolicySpec>(row.spec)?.x509?.caRef?.name;
       if (ca) trusting.set(ca, [...(trusting.get(ca) ?? []), row.name]);
     }

@@ -78,6 +78,10 @@ describe('decideTrustPolicy, type oidc', () => {
       keyIds: ['k1'],
       keysFetchedAt: NOW.toISOString(),
       keysExpireAt: keys.expiresAt.toISOString(),
+      warnings: [
+        expect.objectContaining({ code: 'SingleConstraint' }),
+        expect.objectContaining({ code: 'OwnerPinnedByNameOnly' }),
+      ],
     });
   });
 
@@ -107,7 +111,7 @@ describe('decideTrustPolicy, type x509', () => {
   it('is Ready when every PEM anchor is a CA certificate', () => {
     const result = decideTrustPolicy(x509Spec([caPem]), { type: 'x509' }, NOW);
     expect(result.conditions[0]).toMatchObject({ status: 'True', reason: 'AnchorsValid' });
-    expect(result.status).toEqual({ anchors: ['CN=Test CA'] });
+    expect(result.status).toEqual({ anchors: ['CN=Test CA'], warnings: [] });
   });
 
   it.each([
@@ -217,5 +221,92 @@ describe('the TrustPolicy admission', () => {
   it('gives each problem the index of its document', () => {
     const problems = trustPolicyProblems(catalogue, write({ ...OIDC, permissions: ['x:y'] }), holding([]));
     expect(problems.map((p) => p.document)).toEqual([2]);
+  });
+});
+
+describe('decideTrustPolicy, lint', () => {
+  const oidc = (spec: Partial<TrustPolicySpec>): TrustPolicySpec => ({ ...OIDC, ...spec }) as TrustPolicySpec;
+  const codes = (spec: TrustPolicySpec, allWrites: string[] = []) => {
+    const result = decideTrustPolicy(spec, { type: 'oidc', jwks: { ok: true, keys } }, NOW, { allWrites });
+    const linted = result.conditions.find((condition) => condition.type === 'Linted');
+    return {
+      codes: (result.status?.warnings ?? []).map((warning) => warning.code),
+      reason: linted?.reason,
+      ready: result.conditions.find((condition) => condition.type === 'Ready')?.status,
+    };
+  };
+
+  it.each([
+    [
+      'a policy pinning owner id, repository, workflow, ref and environment has no warnings',
+      oidc({
+        claims: {
+          repository_owner_id: '1',
+          repository: 'acme/infra',
+          job_workflow_ref: 'acme/infra/.github/workflows/d.yml@refs/heads/main',
+          ref: 'refs/heads/main',
+          environment: 'production',
+        },
+        permissions: ['devices:write'],
+      }),
+      [],
+    ],
+    [
+      'a single constraint, owner by name only',
+      oidc({ claims: { repository_owner: 'acme' } }),
+      ['SingleConstraint', 'OwnerPinnedByNameOnly'],
+    ],
+    [
+      'no owner pin',
+      oidc({ claims: { repository: 'acme/infra', ref: 'refs/heads/main', job_workflow_ref: 'x' } }),
+      ['NoOwnerPin'],
+    ],
+    [
+      'ref without job_workflow_ref',
+      oidc({ claims: { repository_owner_id: '1', repository: 'acme/infra', ref: 'refs/heads/main' } }),
+      ['RefWithoutWorkflow'],
+    ],
+    [
+      'a write without environment',
+      oidc({
+        claims: { repository_owner_id: '1', repository: 'acme/infra' },
+        permissions: ['devices:write'],
+      }),
+      ['WriteWithoutEnvironment'],
+    ],
+  ])('%s', (_case, spec, expected) => {
+    const result = codes(spec);
+    expect(result.codes).toEqual(expected);
+    expect(result.reason).toBe(expected.length ? 'Warnings' : 'NoWarnings');
+    expect(result.ready).toBe('True');
+  });
+
+  it('warns of write on every area (the catalogue’s writes), and never changes Ready', () => {
+    const allWrites = ['devices:write', 'rollouts:write'];
+    const spec = oidc({
+      claims: { repository_owner_id: '1', repository: 'acme/infra', environment: 'prod' },
+      permissions: allWrites,
+    });
+    expect(codes(spec, allWrites).codes).toEqual(['WideWrite']);
+    const failing = decideTrustPolicy(
+      spec,
+      { type: 'oidc', jwks: { ok: false, reason: 'IssuerUnreachable', message: 'down' } },
+      NOW,
+      {
+        allWrites,
+      },
+    );
+    expect(failing.status?.warnings?.map((warning) => warning.code)).toEqual(['WideWrite']);
+    expect(failing.conditions.find((condition) => condition.type === 'Ready')?.status).toBe('False');
+  });
+
+  it('lints only the permissions of an x509 policy', () => {
+    const spec = {
+      type: 'x509',
+      x509: { anchors: [caPem] },
+      permissions: ['devices:write'],
+    } as TrustPolicySpec;
+    const result = decideTrustPolicy(spec, { type: 'x509' }, NOW, { allWrites: ['devices:write'] });
+    expect(result.status?.warnings?.map((warning) => warning.code)).toEqual(['WideWrite']);
   });
 });

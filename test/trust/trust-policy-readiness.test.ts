@@ -238,10 +238,22 @@ describe('TrustPolicy type x509', () => {
     const resource = await readyWith('ca-ref', 'AnchorsValid');
     expect(resource.status.anchors).toEqual([expect.stringContaining('CN=CI Clients')]);
 
-    // Deleting the CA takes the policy out of service at once.
-    const deleted = await call(handle.server, 'DELETE', '/api/v1/certificateauthorities/ci-clients');
-    expect(deleted.status, JSON.stringify(deleted.body)).toBeLessThan(300);
-    await readyWith('ca-ref', 'CertificateAuthorityNotReady');
+    // The CA cannot be deleted from under the policy: the refusal names it.
+    const deleted = await call<{ message: string }>(
+      handle.server,
+      'DELETE',
+      '/api/v1/certificateauthorities/ci-clients',
+    );
+    expect(deleted.status).toBe(409);
+    expect(deleted.body.message).toContain('TrustPolicy "ca-ref"');
+    // Deleted together, in one request, both go.
+    const both = await call(handle.server, 'POST', '/api/v1/delete', {
+      body: [
+        { apiVersion: 'steward.dev/v1', kind: 'TrustPolicy', metadata: { name: 'ca-ref' } },
+        { apiVersion: 'steward.dev/v1', kind: 'CertificateAuthority', metadata: { name: 'ci-clients' } },
+      ],
+    });
+    expect(both.status, JSON.stringify(both.body)).toBe(200);
   });
 });
 

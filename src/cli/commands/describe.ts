@@ -7,6 +7,7 @@ import { indent, toYaml } from '../output/yaml.js';
 import type { Resource } from '../resource.js';
 import { certificateAuthorityDetails } from './ca.js';
 import { actorName, type JournalEntry } from './journal-format.js';
+import { lintLines } from './trustpolicy.js';
 
 /** How many journal entries `describe` shows. */
 const HISTORY_SHOWN = 10;
@@ -16,6 +17,7 @@ const KIND_DETAILS: Readonly<
   Record<string, (client: StewardClient, resource: Resource, now: Date) => Promise<string[]>>
 > = {
   CertificateAuthority: certificateAuthorityDetails,
+  TrustPolicy: async (_client, resource) => lintLines(resource),
 };
 
 function field(label: string, value: string | number | undefined): string {
