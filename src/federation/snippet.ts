@@ -1,7 +1,7 @@
 /**
  * The ready-to-paste GitHub Actions workflow of `GET /api/v1/auth/oidc` and `steward trustpolicy
  * snippet`: it asks GitHub for the job's OIDC token with the tenant's audience, exchanges it for a
- * short-lived Steward token, masks it, and runs the CLI with it. Tailored to a policy when given
+ * short-lived Steward token, masks it, and applies the manifests with it. Tailored to a policy when given
  * (its branch and environment become the workflow's trigger and the job's environment, so the
  * workflow matches the policy it was made for). Pure: a string of YAML.
  */
@@ -41,7 +41,16 @@ export function githubActionsSnippet(input: SnippetInput): string {
     steps: [
       { uses: 'actions/checkout@v4' },
       { name: 'Exchange the job token for a Steward token', run: `${exchange}\n` },
-      { name: 'Apply the manifests', run: 'npx --yes steward apply -f manifests/ -R\n' },
+      {
+        name: 'Apply the manifests',
+        // The API directly (curl is on every runner); `steward apply -f manifests/` does the same.
+        run: [
+          `awk 'FNR == 1 && NR != 1 { print "---" } { print }' manifests/*.yaml |`,
+          `  curl -sS --fail-with-body -X POST "$STEWARD_URL/api/v1/apply" -H "Authorization: Bearer $STEWARD_TOKEN" \\`,
+          "    -H 'content-type: application/yaml' --data-binary @-",
+          '',
+        ].join('\n'),
+      },
     ],
   };
   const workflow = {

@@ -1,0 +1,138 @@
+/**
+ * `steward trustpolicy explain|snippet` and `describe trustpolicy`'s lint, against a real server
+ * whose policy is made Ready by the engine from a local issuer.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Explanation, renderExplanation } from '../../src/cli/commands/trustpolicy.js';
+import { jobClaims, type LocalIssuer, startLocalIssuer } from '../federation/local-issuer.js';
+import { readyOf, usePkiServer, waitFor } from '../pki/pki-server.js';
+import { call } from '../support/server.js';
+import { runCli, writeTree } from './harness.js';
+
+describe('renderExplanation', () => {
+  const answer: Explanation = {
+    tokenChecks: [
+      { check: 'format', ok: true },
+      { check: 'signature', ok: false, reason: 'BadSignature', message: 'signature: does not verify' },
+    ],
+    policies: [
+      {
+        name: 'infra-prod',
+        position: 1,
+        ready: true,
+        issuer: 'https://token.actions.githubusercontent.com',
+        issuerMatches: true,
+        matched: ['repository'],
+        mismatched: [{ rule: 'environment', want: 'production', got: 'staging' }],
+        wildcards: ['event_name'],
+      },
+      {
+        name: 'broken',
+        position: 2,
+        ready: false,
+        readyMessage: 'IssuerUnreachable',
+        issuer: 'https://x',
+        issuerMatches: false,
+        matched: [],
+        mismatched: [],
+        wildcards: [],
+      },
+    ],
+    chosen: null,
+    message: 'no trust policy matches; closest "infra-prod": environment: want production, got staging',
+  };
+
+  it('shows the token checks, each policy rule by rule, and the verdict', () => {
+    expect(renderExplanation(answer)).toEqual([
+      'Token checks:',
+      '  ✓ format',
+      '  ✗ signature: signature: does not verify',
+      '1. infra-prod',
+      '  ✓ repository',
+      '  ✗ environment: want production, got staging',
+      '  * any event_name',
+      '2. broken (not Ready: IssuerUnreachable; trusts https://x, not this issuer)',
+      'no trust policy matches; closest "infra-prod": environment: want production, got staging',
+    ]);
+    expect(renderExplanation({ ...answer, tokenChecks: undefined, chosen: 'infra-prod' }).at(-1)).toBe(
+      'would pick: infra-prod',
+    );
+  });
+});
+
+describe('steward trustpolicy against a real server', () => {
+  const handle = usePkiServer({ env: { STEWARD_OIDC_HTTP_LOOPBACK: 'true' } });
+  let issuer: LocalIssuer;
+  let env: Record<string, string>;
+  let home: string;
+  const cli = (argv: string[]) => runCli(argv, { env });
+
+  beforeAll(async () => {
+    issuer = await startLocalIssuer();
+    const applied = await call(handle.server, 'POST', '/api/v1/apply', {
+      body: {
+        apiVersion: 'steward.dev/v1',
+        kind: 'TrustPolicy',
+        metadata: { name: 'infra-prod' },
+        spec: {
+          issuer: issuer.url,
+          claims: { repository_owner: 'acme', repository: 'acme/infra', environment: 'production' },
+          permissions: ['devices:read', 'devices:write'],
+        },
+      },
+    });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    await waitFor(handle, 'infra-prod', (resource) => readyOf(resource)?.status === 'True', {
+      kind: 'TrustPolicy',
+    });
+    home = writeTree({});
+    env = { HOME: home, STEWARD_URL: handle.server.url, STEWARD_TOKEN: handle.token };
+  });
+
+  afterAll(async () => {
+    await issuer?.close();
+  });
+
+  it('explains claims from a file: exit 0 and the policy it would pick', async () => {
+    const file = join(home, 'claims.json');
+    writeFileSync(file, JSON.stringify(jobClaims(issuer.url, 'default.steward.test')));
+    const reply = await cli(['trustpolicy', 'explain', '--claims', file]);
+    expect(reply.code, reply.stderr).toBe(0);
+    expect(reply.stdout).toContain('1. infra-prod');
+    expect(reply.stdout).toContain('✓ environment');
+    expect(reply.stdout).toContain('would pick: infra-prod');
+  });
+
+  it('explains a token: exit 1 and each differing rule when none matches', async () => {
+    const file = join(home, 'token');
+    writeFileSync(
+      file,
+      await issuer.token(jobClaims(issuer.url, 'default.steward.test', { repository: 'acme/fork' })),
+    );
+    const reply = await cli(['trustpolicy', 'explain', '--token', file]);
+    expect(reply.code).toBe(1);
+    expect(reply.stdout).toContain('✓ signature');
+    expect(reply.stdout).toContain('✗ repository: want acme/infra, got acme/fork');
+    expect(reply.stdout).toContain('no trust policy matches; closest "infra-prod"');
+  });
+
+  it('prints the workflow for a policy', async () => {
+    const reply = await cli(['trustpolicy', 'snippet', 'infra-prod']);
+    expect(reply.code, reply.stderr).toBe(0);
+    expect(reply.stdout).toContain('id-token: write');
+    expect(reply.stdout).toContain('audience=default.steward.test');
+    expect(reply.stdout).toContain('environment: production');
+  });
+
+  it('describe shows the lint warnings', async () => {
+    const reply = await cli(['describe', 'trustpolicy', 'infra-prod']);
+    expect(reply.code, reply.stderr).toBe(0);
+    expect(reply.stdout).toContain('Lint:');
+    expect(reply.stdout).toMatch(
+      /Warning {2}OwnerPinnedByNameOnly {2}repository_owner acme is pinned by name only/,
+    );
+    expect(reply.stdout).toContain('Linted');
+  });
+});
