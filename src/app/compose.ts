@@ -120,7 +120,12 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
   const admissions: Admission[] = [
     artifactAdmission,
     rolloutAdmission,
-    createTrustPolicyAdmission(permissions),
+    createTrustPolicyAdmission(permissions, {
+      revoked: (ids) => {
+        for (const credentialId of ids) authenticator.invalidate({ credentialId });
+      },
+      now: clock,
+    }),
     certificateAuthorityInUse,
   ];
   const applyService = new ApplyService(db, store, validator, kinds, journal, changes, clock, admissions);

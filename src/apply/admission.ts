@@ -43,4 +43,10 @@ export interface Admission {
     deletions: Array<{ index: number; resource: StoredResource }>,
     deleting: ReadonlySet<string>,
   ): Promise<FieldProblem[]>;
+  /**
+   * Inside the delete's transaction, for the resources of the kind being deleted (or marked for
+   * deletion), after checkDelete and not on dry runs: what goes with them (a TrustPolicy's tokens).
+   * Must use `trx`; throwing rolls the delete back.
+   */
+  beforeDelete?(trx: Knex.Transaction, context: OperationContext, resources: StoredResource[]): Promise<void>;
 }

@@ -317,6 +317,21 @@ export class ApplyService {
     return result.result;
   }
 
+  /** The kinds' admissions' work inside a delete (a TrustPolicy's tokens revoked with it). */
+  private async beforeDelete(
+    trx: Knex.Transaction,
+    context: OperationContext,
+    resources: StoredResource[],
+  ): Promise<void> {
+    const byAdmission = new Map<Admission, StoredResource[]>();
+    for (const resource of resources) {
+      const admission = this.admissions.get(resource.kind);
+      if (admission?.beforeDelete)
+        byAdmission.set(admission, [...(byAdmission.get(admission) ?? []), resource]);
+    }
+    for (const [admission, deleted] of byAdmission) await admission.beforeDelete?.(trx, context, deleted);
+  }
+
   /** What the kinds' admissions say against deleting these resources (a CA a TrustPolicy trusts). */
   private async deletionProblems(
     trx: Knex.Transaction,
@@ -409,6 +424,7 @@ export class ApplyService {
           },
         );
       if (options.dryRun) return outcomes;
+      await this.beforeDelete(trx, context, [...removals, ...markings]);
       await this.store.removeMany(trx, removals);
       await this.store.replaceMany(trx, markings);
       await this.journal.append(trx, context, records);

@@ -52,8 +52,34 @@ export function trustPolicyProblems(
   return problems;
 }
 
-export function createTrustPolicyAdmission(catalogue: PermissionCatalogue): Admission {
-  return { kind: 'TrustPolicy', check: (write, context) => trustPolicyProblems(catalogue, write, context) };
+/**
+ * A TrustPolicy's admission: its problems at apply, and its tokens revoked when it is deleted (as
+ * Kubernetes invalidates a bound token when its ServiceAccount goes): deleting a policy is how
+ * one cuts off a compromised repository, so its live tokens must not outlast it. `revoked` drops
+ * them from the authenticator's cache (SQLite's one connection makes requests wait for the commit).
+ */
+export function createTrustPolicyAdmission(
+  catalogue: PermissionCatalogue,
+  options: { revoked?: (credentialIds: string[]) => void; now?: () => Date } = {},
+): Admission {
+  return {
+    kind: 'TrustPolicy',
+    check: (write, context) => trustPolicyProblems(catalogue, write, context),
+    async beforeDelete(trx, context, resources) {
+      const names = resources.map((resource) => resource.name);
+      const now = (options.now?.() ?? new Date()).toISOString();
+      const ids = (await trx('credentials')
+        .where({ tenant: context.tenant })
+        .whereIn('type', ['oidc', 'x509'])
+        .whereIn('name', names)
+        .whereNull('revoked_at')
+        .where('expires_at', '>', now)
+        .pluck('id')) as string[];
+      if (ids.length === 0) return;
+      await trx('credentials').whereIn('id', ids).update({ revoked_at: now });
+      options.revoked?.(ids);
+    },
+  };
 }
 
 /**

@@ -313,6 +313,29 @@ describe('POST /api/v1/auth/oidc/token', () => {
   });
 });
 
+describe('deleting a TrustPolicy', () => {
+  it('revokes the live tokens it minted, on the next request, and no more are minted', async () => {
+    const applied = await apply([
+      policy('short-lived', {
+        issuer: issuer.url,
+        claims: { repository_owner_id: '123456', repository: 'acme/ephemeral' },
+        permissions: ['devices:read'],
+      }),
+    ]);
+    expect(applied.status).toBe(200);
+    await ready('short-lived');
+    const make = async () => issuer.token(claims({ repository: 'acme/ephemeral' }));
+    const minted = (await exchange(await make())).body;
+    expect(minted.policy).toBe('short-lived');
+    expect((await call(handle.server, 'GET', '/api/v1/devices', { token: minted.token })).status).toBe(200);
+    expect((await call(handle.server, 'DELETE', '/api/v1/trustpolicies/short-lived')).status).toBe(200);
+    const after = await call<Refusal>(handle.server, 'GET', '/api/v1/devices', { token: minted.token });
+    expect(after.status).toBe(401);
+    expect(after.body.message).toContain('revoked');
+    await refused(await make(), 'NoPolicyMatched');
+  });
+});
+
 describe('POST /api/v1/trustpolicies/explain', () => {
   it('answers for every policy which rules matched and which did not, and the one an exchange would pick', async () => {
     const reply = await call<{
