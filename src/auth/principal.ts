@@ -1,4 +1,5 @@
 import type { Actor, OperationContext } from '../context.js';
+import type { MintedTokenType } from '../contract/federation.js';
 import { ForbiddenError } from '../errors.js';
 import {
   ACTIONS,
@@ -34,8 +35,7 @@ export interface Principal {
   };
 }
 
-/** How a short-lived token was minted: OIDC exchange, client-certificate exchange, or by a user. */
-export type MintedTokenType = 'oidc' | 'x509' | 'personal';
+export type { MintedTokenType };
 export const MINTED_TOKEN_TYPES: readonly MintedTokenType[] = ['oidc', 'x509', 'personal'];
 
 /** Journal actor names are kept short: a subject can be a long GitHub `sub`. */

@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
+import type { TokenView } from '../contract/federation.js';
 import { ForbiddenError, InvalidError, NotFoundError } from '../errors.js';
 import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js';
 import { fromJsonColumn, toJsonColumn } from '../store/database.js';
@@ -15,6 +16,8 @@ import { type IdentityDeps, journalAs } from './identity-writes.js';
 import { ACTIONS, type Role } from './permissions.js';
 import { MINTED_TOKEN_TYPES, type MintedTokenType, mintedPermissions, type Principal } from './principal.js';
 import { newToken } from './tokens.js';
+
+export type { TokenView } from '../contract/federation.js';
 
 /** The longest a personal token lives, and its default lifetime. */
 export const PERSONAL_TOKEN_MAX_SECONDS = 12 * 3600;
@@ -55,20 +58,6 @@ export interface MintedToken {
   id: string;
   expiresAt: string;
   lifetimeSeconds: number;
-}
-
-/** A minted token as listed: never its secret. */
-export interface TokenView {
-  id: string;
-  type: MintedTokenType;
-  /** A personal token's description, an exchanged token's TrustPolicy. */
-  name: string;
-  subject: string | null;
-  /** The owner of a personal token. */
-  user: string | null;
-  permissions: string[];
-  createdAt: string;
-  expiresAt: string;
 }
 
 export interface PersonalTokenInput {

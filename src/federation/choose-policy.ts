@@ -1,3 +1,4 @@
+import type { ClaimRules } from './claim-rules.js';
 import {
   constrainedRules,
   describeMismatch,
@@ -5,7 +6,6 @@ import {
   type PolicyMatch,
   type RuleMismatch,
 } from './claim-rules.js';
-import type { ClaimRules } from './claim-rules.js';
 import type { OidcClaims } from './verify-token.js';
 
 /** What choosing needs of a TrustPolicy: its name, its claim rules and its opt-ins. */

@@ -1,7 +1,8 @@
-import { compactVerify, type CryptoKey, decodeProtectedHeader, errors, type JWK, type KeyObject } from 'jose';
+import { type CryptoKey, compactVerify, decodeProtectedHeader, errors, type JWK, type KeyObject } from 'jose';
 import { ALLOWED_ALGORITHMS, type AllowedAlgorithm, isAllowedAlgorithm } from './algorithms.js';
-import type { ReplayGuard } from './replay-guard.js';
+import { audienceProblem, lifetimeProblem, parsePayload, show } from './jwt-claims.js';
 import { TOKEN_REASONS, type TokenCheck, type TokenReason } from './reasons.js';
+import type { ReplayGuard } from './replay-guard.js';
 
 /** A public key the issuer's key set holds. Never raw bytes: those would be an HMAC secret. */
 export type VerificationKey = CryptoKey | KeyObject | JWK;
@@ -107,11 +108,8 @@ export async function verifyOidcToken(token: string, expect: TokenExpectations):
     return refuse('issuerMismatch', 'issuer', `issuer: want ${show(expect.issuer)}, got ${show(claims.iss)}`);
   }
 
-  const audience = checkAudience(claims.aud, expect.audience);
-  if (audience) return audience;
-
-  const lifetime = checkLifetime(claims, nowSeconds, leeway);
-  if (lifetime) return lifetime;
+  const problem = audienceProblem(claims.aud, expect.audience) ?? lifetimeProblem(claims, nowSeconds, leeway);
+  if (problem) return refuse(problem.reason, problem.check, problem.message);
   const exp = claims.exp as number;
 
   const { jti } = claims;
@@ -151,64 +149,6 @@ export async function verifyOidcToken(token: string, expect: TokenExpectations):
   return { ok: true, claims, kid, alg };
 }
 
-function checkAudience(aud: unknown, want: string): TokenVerdict | undefined {
-  if (Array.isArray(aud) && aud.length > 1) {
-    return refuse(
-      'multipleAudiences',
-      'audience',
-      `audience: want exactly ${show(want)}, got ${aud.length} audiences (${aud.map(show).join(', ')})`,
-    );
-  }
-  const single = Array.isArray(aud) ? aud[0] : aud;
-  if (single !== want)
-    return refuse('audienceMismatch', 'audience', `audience: want ${show(want)}, got ${show(single)}`);
-  return undefined;
-}
-
-function checkLifetime(claims: OidcClaims, now: number, leeway: number): TokenVerdict | undefined {
-  const { exp, nbf, iat } = claims;
-  if (!isNumericDate(exp))
-    return refuse('missingClaim', 'lifetime', `exp: want a NumericDate, got ${show(exp)}`);
-  if (!isNumericDate(iat))
-    return refuse('missingClaim', 'lifetime', `iat: want a NumericDate, got ${show(iat)}`);
-  if (nbf !== undefined && !isNumericDate(nbf)) {
-    return refuse('missingClaim', 'lifetime', `nbf: want a NumericDate, got ${show(nbf)}`);
-  }
-  if (now >= exp + leeway) {
-    return refuse(
-      'expired',
-      'lifetime',
-      `lifetime: expired at ${iso(exp)}, ${Math.floor(now - exp)} s ago (leeway ${leeway} s)`,
-    );
-  }
-  if (nbf !== undefined && nbf > now + leeway) {
-    return refuse(
-      'notYetValid',
-      'lifetime',
-      `lifetime: not valid before ${iso(nbf)}, ${Math.ceil(nbf - now)} s from now (leeway ${leeway} s)`,
-    );
-  }
-  if (iat > now + leeway) {
-    return refuse(
-      'issuedInFuture',
-      'lifetime',
-      `lifetime: issued at ${iso(iat)}, ${Math.ceil(iat - now)} s in the future (leeway ${leeway} s)`,
-    );
-  }
-  return undefined;
-}
-
-function parsePayload(payload: Uint8Array): OidcClaims | undefined {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as OidcClaims)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function refuse(
   reason: keyof typeof TOKEN_REASONS,
   check: TokenCheck,
@@ -217,17 +157,5 @@ function refuse(
   return { ok: false, reason: TOKEN_REASONS[reason], check, message };
 }
 
-function isNumericDate(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
-}
-
-/** A claim or header value for a message: JSON, cut to 100 characters; "none" when absent. */
-export function show(value: unknown): string {
-  if (value === undefined) return 'none';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
-}
+/** Messages show claim values this way (re-exported for the exchanges). */
+export { show };

@@ -10,8 +10,9 @@ import * as x509 from '@peculiar/x509';
 import { compactVerify, decodeProtectedHeader, errors } from 'jose';
 import { certificatesFromPem, parseCertificate } from '../attestation/certificate-chain.js';
 import { ALLOWED_ALGORITHMS, isAllowedAlgorithm } from './algorithms.js';
+import { audienceProblem, lifetimeProblem, parsePayload, show } from './jwt-claims.js';
 import type { ReplayGuard } from './replay-guard.js';
-import { DEFAULT_LEEWAY_SECONDS, MAX_TOKEN_LENGTH, show } from './verify-token.js';
+import { DEFAULT_LEEWAY_SECONDS, MAX_TOKEN_LENGTH } from './verify-token.js';
 import { X5C_REASONS, type X5cCheck, type X5cReason } from './x5c-reasons.js';
 
 export { X5C_REASONS, type X5cCheck, type X5cReason } from './x5c-reasons.js';
@@ -145,10 +146,11 @@ export async function verifyX5cToken(token: string, expect: X5cExpectations): Pr
   const revocation = await checkRevocation(path, anchor, expect.isRevoked);
   if (revocation) return revocation;
 
-  const audience = checkAudience(claims.aud, expect.audience);
-  if (audience) return audience;
-  const lifetime = checkLifetime(claims, nowMs / 1000, leeway);
-  if (lifetime) return lifetime;
+  const problem =
+    audienceProblem(claims.aud, expect.audience) ?? lifetimeProblem(claims, nowMs / 1000, leeway);
+  if (problem) return refuse(problem.reason, problem.check, problem.message);
+  const tooLong = lifetimeTooLong(claims);
+  if (tooLong) return tooLong;
   const exp = claims.exp as number;
 
   const leafFacts = describeLeaf(leaf);
@@ -450,58 +452,16 @@ async function checkRevocation(
   return undefined;
 }
 
-function checkAudience(aud: unknown, want: string): Refusal | undefined {
-  if (Array.isArray(aud) && aud.length > 1) {
-    return refuse(
-      'multipleAudiences',
-      'audience',
-      `audience: want exactly ${show(want)}, got ${aud.length} audiences (${aud.map(show).join(', ')})`,
-    );
-  }
-  const single = Array.isArray(aud) ? aud[0] : aud;
-  if (single !== want)
-    return refuse('audienceMismatch', 'audience', `audience: want ${show(want)}, got ${show(single)}`);
-  return undefined;
-}
-
-function checkLifetime(claims: Record<string, unknown>, now: number, leeway: number): Refusal | undefined {
-  const { exp, nbf, iat } = claims;
-  if (!isNumericDate(exp))
-    return refuse('missingClaim', 'lifetime', `exp: want a NumericDate, got ${show(exp)}`);
-  if (!isNumericDate(iat))
-    return refuse('missingClaim', 'lifetime', `iat: want a NumericDate, got ${show(iat)}`);
-  if (nbf !== undefined && !isNumericDate(nbf)) {
-    return refuse('missingClaim', 'lifetime', `nbf: want a NumericDate, got ${show(nbf)}`);
-  }
-  if (now >= exp + leeway) {
-    return refuse(
-      'expired',
-      'lifetime',
-      `lifetime: expired at ${iso(exp)}, ${Math.floor(now - exp)} s ago (leeway ${leeway} s)`,
-    );
-  }
-  if (nbf !== undefined && nbf > now + leeway) {
-    return refuse(
-      'notYetValid',
-      'lifetime',
-      `lifetime: not valid before ${iso(nbf)}, ${Math.ceil(nbf - now)} s from now (leeway ${leeway} s)`,
-    );
-  }
-  if (iat > now + leeway) {
-    return refuse(
-      'issuedInFuture',
-      'lifetime',
-      `lifetime: issued at ${iso(iat)}, ${Math.ceil(iat - now)} s in the future (leeway ${leeway} s)`,
-    );
-  }
-  if (exp - iat > X5C_MAX_LIFETIME_SECONDS) {
-    return refuse(
-      'lifetimeTooLong',
-      'lifetime',
-      `lifetime: exp - iat want at most ${X5C_MAX_LIFETIME_SECONDS} s, got ${exp - iat} s`,
-    );
-  }
-  return undefined;
+/** The JWT itself must be short-lived: one is minted per request. */
+function lifetimeTooLong(claims: Record<string, unknown>): Refusal | undefined {
+  const span = (claims.exp as number) - (claims.iat as number);
+  return span > X5C_MAX_LIFETIME_SECONDS
+    ? refuse(
+        'lifetimeTooLong',
+        'lifetime',
+        `lifetime: exp - iat want at most ${X5C_MAX_LIFETIME_SECONDS} s, got ${span} s`,
+      )
+    : undefined;
 }
 
 function describeLeaf(leaf: ChainCertificate): X5cLeaf {
@@ -523,27 +483,8 @@ function serialHex(certificate: ChainCertificate): string {
   return certificate.parsed.serialNumber.toLowerCase().replace(/^(00)+(?=[0-9a-f]{2})/, '');
 }
 
-function parsePayload(payload: Uint8Array): Record<string, unknown> | undefined {
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 type Refusal = Extract<X5cVerdict, { ok: false }>;
 
 function refuse(reason: keyof typeof X5C_REASONS, check: X5cCheck, message: string): Refusal {
   return { ok: false, reason: X5C_REASONS[reason], check, message };
-}
-
-function isNumericDate(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value);
-}
-
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
 }

@@ -6,14 +6,15 @@
  * that cannot be checked (issuer unreachable) is reported, not fatal.
  */
 import { decodeJwt } from 'jose';
+import type { ExplainAnswer, PolicyVerdict, TokenCheckOutcome } from '../contract/federation.js';
 import { choosePolicy, describeNoMatch, explain } from '../federation/choose-policy.js';
 import type { RuleMismatch } from '../federation/claim-rules.js';
 import type { TokenCheck } from '../federation/reasons.js';
 import { type OidcClaims, verifyOidcToken } from '../federation/verify-token.js';
 import { IssuerKeysUnavailableError, type JwksCache } from './jwks-cache.js';
-import { audienceOf } from './oidc-exchange.js';
 import type { TrustPolicyDirectory } from './policy-directory.js';
 import type { ReplayStore } from './replay-store.js';
+import { audienceOf } from './token-audience.js';
 
 const CHECK_ORDER: readonly TokenCheck[] = [
   'format',
@@ -24,40 +25,6 @@ const CHECK_ORDER: readonly TokenCheck[] = [
   'replay',
   'event',
 ];
-
-export interface TokenCheckOutcome {
-  check: TokenCheck;
-  /** null: not checked (the issuer's keys could not be had). */
-  ok: boolean | null;
-  reason?: string;
-  message?: string;
-}
-
-export interface PolicyVerdict {
-  name: string;
-  /** Position in the order an exchange tries policies, from 1. */
-  position: number;
-  ready: boolean;
-  readyMessage?: string;
-  issuer: string;
-  /** False when the claims name another issuer than the policy trusts. */
-  issuerMatches: boolean;
-  /** The non-empty rules that matched. */
-  matched: string[];
-  mismatched: Array<{ rule: string; want: string; got: string | undefined }>;
-  wildcards: string[];
-  /** Each mismatch as `rule: want X, got Y`. */
-  differences: string[];
-}
-
-export interface ExplainAnswer {
-  tokenChecks?: TokenCheckOutcome[];
-  claims: OidcClaims;
-  policies: PolicyVerdict[];
-  /** The policy an exchange would pick: Ready, trusting the issuer, every rule matching. */
-  chosen: string | null;
-  message: string;
-}
 
 export interface ExplainDeps {
   directory: TrustPolicyDirectory;

@@ -5,7 +5,6 @@
  * first matching policy in the documented order, and a token minted with that policy's
  * permissions for min(its maxSessionSeconds, the server default) — never over an hour.
  */
-import { decodeJwt } from 'jose';
 import type { MintedToken, TokenService } from '../auth/token-service.js';
 import type { Actor } from '../context.js';
 import { systemContext } from '../context.js';
@@ -17,6 +16,7 @@ import type { ExchangeRefusals } from './exchange-refusals.js';
 import { IssuerKeysUnavailableError, type JwksCache } from './jwks-cache.js';
 import type { PolicyEntry, TrustPolicyDirectory } from './policy-directory.js';
 import type { ReplayClaim, ReplayStore } from './replay-store.js';
+import { audienceOf, tenantOfToken } from './token-audience.js';
 
 /** The claims journaled with an exchange: who and what ran, never anything secret. */
 export const JOURNALED_CLAIMS = [
@@ -76,18 +76,6 @@ export interface ExchangeResult extends MintedToken {
 export const REPLAYED_MESSAGE = (jti: unknown) =>
   `replay: token id ${show(jti)} was already exchanged; a token is used once`;
 
-/** `<tenant>.<host>`: the one audience a tenant's tokens must carry. Pure. */
-export function audienceOf(tenant: string, publicHost: string): string {
-  return `${tenant}.${publicHost}`;
-}
-
-/** The tenant an audience names, or undefined when it names none of this server. Pure. */
-export function tenantOfAudience(audience: unknown, publicHost: string): string | undefined {
-  if (typeof audience !== 'string' || !audience.endsWith(`.${publicHost}`)) return undefined;
-  const tenant = audience.slice(0, -publicHost.length - 1);
-  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(tenant) ? tenant : undefined;
-}
-
 /** A token's lifetime under a policy: min(policy or default, default), never over an hour. Pure. */
 export function exchangedLifetime(
   policy: Pick<PolicyEntry, 'maxSessionSeconds'>,
@@ -105,34 +93,8 @@ export class OidcExchange {
     const { settings, refusals } = this.deps;
     refusals.admit(request);
     // Unverified, only to find the tenant and issuer whose keys verify it; every claim is checked after.
-    let unverified: OidcClaims;
-    try {
-      unverified = decodeJwt(token);
-    } catch {
-      return refusals.refuse(
-        undefined,
-        request,
-        'MalformedToken',
-        'token is not a JWT (a compact JWS with a JSON payload)',
-      );
-    }
-    const { aud, iss } = unverified;
-    if (Array.isArray(aud) && aud.length > 1)
-      return refusals.refuse(
-        undefined,
-        request,
-        'MultipleAudiences',
-        `audience: want exactly one audience <tenant>.${settings.publicHost}, got ${aud.length} (${aud.map(show).join(', ')})`,
-      );
-    const audience = Array.isArray(aud) ? aud[0] : aud;
-    const tenant = tenantOfAudience(audience, settings.publicHost);
-    if (tenant === undefined)
-      return refusals.refuse(
-        undefined,
-        request,
-        EXCHANGE_REASONS.unknownAudience,
-        `audience: want <tenant>.${settings.publicHost}, got ${show(audience)}`,
-      );
+    const { tenant, claims: unverified } = await tenantOfToken(token, settings.publicHost, refusals, request);
+    const { iss } = unverified;
     const all = await this.deps.directory.policies(tenant);
     const ready = all.filter((policy) => policy.type === 'oidc' && policy.ready);
     const candidates = ready.filter((policy) => policy.issuer === iss);

@@ -8,7 +8,6 @@
  * chosen, so trying several policies never refuses a token as its own replay.
  */
 import { X509Certificate } from 'node:crypto';
-import { decodeJwt } from 'jose';
 import type { TokenService } from '../auth/token-service.js';
 import { type Actor, systemContext } from '../context.js';
 import { show } from '../federation/verify-token.js';
@@ -16,16 +15,15 @@ import { matchSubject, type SubjectMismatch, verifyX5cToken, type X5cVerdict } f
 import type { IssuedRepository } from '../pki/issued-repository.js';
 import type { ExchangeRefusals } from './exchange-refusals.js';
 import {
-  audienceOf,
   EXCHANGE_REASONS,
   type ExchangeRequest,
   type ExchangeResult,
   type ExchangeSettings,
   exchangedLifetime,
-  tenantOfAudience,
 } from './oidc-exchange.js';
 import type { PolicyEntry, TrustPolicyDirectory } from './policy-directory.js';
 import type { ReplayClaim, ReplayStore } from './replay-store.js';
+import { audienceOf, tenantOfToken } from './token-audience.js';
 
 /** The order a failure happened in: the policy whose verification got furthest explains the refusal. */
 const CHECKS = [
@@ -65,32 +63,7 @@ export class X5cExchange {
   async exchange(token: string, request: ExchangeRequest): Promise<ExchangeResult> {
     const { settings, refusals } = this.deps;
     refusals.admit(request);
-    let aud: unknown;
-    try {
-      aud = decodeJwt(token).aud;
-    } catch {
-      return refusals.refuse(
-        undefined,
-        request,
-        'MalformedToken',
-        'token is not a JWT (a compact JWS with a JSON payload)',
-      );
-    }
-    if (Array.isArray(aud) && aud.length > 1)
-      return refusals.refuse(
-        undefined,
-        request,
-        'MultipleAudiences',
-        `audience: want exactly one audience <tenant>.${settings.publicHost}, got ${aud.length}`,
-      );
-    const tenant = tenantOfAudience(Array.isArray(aud) ? aud[0] : aud, settings.publicHost);
-    if (tenant === undefined)
-      return refusals.refuse(
-        undefined,
-        request,
-        EXCHANGE_REASONS.unknownAudience,
-        `audience: want <tenant>.${settings.publicHost}, got ${show(Array.isArray(aud) ? aud[0] : aud)}`,
-      );
+    const { tenant } = await tenantOfToken(token, settings.publicHost, refusals, request);
     const policies = orderX509(
       (await this.deps.directory.policies(tenant)).filter((p) => p.type === 'x509' && p.ready),
     );

@@ -13,6 +13,7 @@ import { runCli, writeTree } from './harness.js';
 
 describe('renderExplanation', () => {
   const answer: Explanation = {
+    claims: {},
     tokenChecks: [
       { check: 'format', ok: true },
       { check: 'signature', ok: false, reason: 'BadSignature', message: 'signature: does not verify' },
@@ -27,6 +28,7 @@ describe('renderExplanation', () => {
         matched: ['repository'],
         mismatched: [{ rule: 'environment', want: 'production', got: 'staging' }],
         wildcards: ['event_name'],
+        differences: ['environment: want production, got staging'],
       },
       {
         name: 'broken',
@@ -38,6 +40,7 @@ describe('renderExplanation', () => {
         matched: [],
         mismatched: [],
         wildcards: [],
+        differences: [],
       },
     ],
     chosen: null,

@@ -1,21 +1,11 @@
 import { parseDuration } from '../../contract/duration.js';
+import type { TokenView } from '../../contract/federation.js';
 import type { CommandSpec } from '../command.js';
 import { age } from '../output/age.js';
 import { NONE, renderTable } from '../output/table.js';
 
-/** A short-lived token as the API answers it (src/auth/token-service.ts). */
-interface TokenView {
-  id: string;
-  type: 'oidc' | 'x509' | 'personal';
-  name: string;
-  subject: string | null;
-  user: string | null;
-  permissions: string[];
-  createdAt: string;
-  expiresAt: string;
-  /** Only in the answer of create. */
-  token?: string;
-}
+/** The token, only in the answer of create. */
+type TokenAnswer = TokenView & { token?: string };
 
 /** The longest a personal token lives (the server refuses more). */
 const MAX_TTL_SECONDS = 12 * 3600;
@@ -55,7 +45,7 @@ const createCommand: CommandSpec = {
       throw args.usage('--ttl takes a duration from 1m to 12h, e.g. 30m or 8h');
     const permissions = args.strings('permission');
     const client = await session.client();
-    const created = await client.request<TokenView>('POST', '/api/v1/auth/tokens', {
+    const created = await client.request<TokenAnswer>('POST', '/api/v1/auth/tokens', {
       body: {
         ttlSeconds,
         permissions: permissions.length ? permissions : undefined,

@@ -1,27 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import type { ExplainAnswer } from '../../contract/federation.js';
 import type { CommandSpec } from '../command.js';
 import { CliError } from '../errors.js';
 import { readAll } from '../io.js';
 import type { Resource } from '../resource.js';
 import type { Session } from '../session.js';
 
-/** The answer of POST /api/v1/trustpolicies/explain (src/trust/explain.ts). */
-export interface Explanation {
-  tokenChecks?: Array<{ check: string; ok: boolean | null; reason?: string; message?: string }>;
-  policies: Array<{
-    name: string;
-    position: number;
-    ready: boolean;
-    readyMessage?: string;
-    issuer: string;
-    issuerMatches: boolean;
-    matched: string[];
-    mismatched: Array<{ rule: string; want: string; got?: string }>;
-    wildcards: string[];
-  }>;
-  chosen: string | null;
-  message: string;
-}
+/** The answer of POST /api/v1/trustpolicies/explain. */
+export type Explanation = ExplainAnswer;
 
 /** The human form of an explanation: token checks, then one block per policy in the order tried. Pure. */
 export function renderExplanation(answer: Explanation): string[] {
