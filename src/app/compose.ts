@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Admission } from '../apply/admission.js';
 import { ApplyService } from '../apply/apply-service.js';
+import { APPLYSET_ENTITIES } from '../apply/applyset-tables.js';
 import { createArtifactAdmission } from '../artifacts/artifact-admission.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
 import { ARTIFACT_ENTITIES } from '../artifacts/artifact-tables.js';
@@ -65,6 +66,7 @@ export const ENTITIES = [
   ...DEVICE_ENTITIES,
   ...ARTIFACT_ENTITIES,
   ...ROLLOUT_ENTITIES,
+  ...APPLYSET_ENTITIES,
 ];
 
 /** For tests and benchmarks: extra kinds (with their schema dir), engine settings, a clock. */

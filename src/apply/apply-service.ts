@@ -11,6 +11,7 @@ import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { Admission, AdmittedWrite } from './admission.js';
 import type { DecodedDocument } from './decode.js';
+import { deletionOf } from './deletion.js';
 import {
   type ApplyOutcome,
   type ApplyPlan,
@@ -380,38 +381,12 @@ export class ApplyService {
             message: `${target.kind} "${target.name}" was modified: resourceVersion is ${resource.resourceVersion}, the request carries ${target.resourceVersion}`,
           });
         }
-        if (resource.finalizers.length > 0) {
-          // Already marked: deleting again is a no-op that still answers "deleting".
-          if (!resource.deletionTimestamp)
-            markings.push({
-              ...resource,
-              deletionTimestamp: now,
-              resourceVersion: resource.resourceVersion + 1,
-              updatedAt: now,
-            });
-          records.push({
-            operation: 'delete',
-            kind: resource.kind,
-            name: resource.name,
-            generation: resource.generation,
-            result: 'deleting',
-            changeset,
-            changes: [{ pointer: '/metadata/deletionTimestamp', new: now }],
-          });
-          changed.push(keyOf(resource));
-          return { index: target.index, kind: target.kind, name: target.name, result: 'deleting' as const };
-        }
-        removals.push(resource);
-        records.push({
-          operation: 'delete',
-          kind: resource.kind,
-          name: resource.name,
-          generation: resource.generation,
-          result: 'deleted',
-          changeset,
-        });
+        const deletion = deletionOf(resource, now, changeset, 'delete');
+        if (deletion.removal) removals.push(deletion.removal);
+        if (deletion.marking) markings.push(deletion.marking);
+        records.push(deletion.record);
         changed.push(keyOf(resource));
-        return { index: target.index, kind: target.kind, name: target.name, result: 'deleted' as const };
+        return { index: target.index, kind: target.kind, name: target.name, result: deletion.result };
       });
       if (conflicts.length > 0)
         throw new ConflictError('conflict; nothing was deleted', { problems: conflicts });

@@ -1,6 +1,7 @@
 import type { AbstractSqlDriver, Configuration } from '@mikro-orm/knex';
 import type { Migration } from '@mikro-orm/migrations';
 import type { DialectName } from '../database.js';
+import { ApplySetsPostgresql, ApplySetsSqlite } from './applysets.js';
 import { DevicesPostgresql, DevicesSqlite } from './devices.js';
 import { FederationPostgresql, FederationSqlite } from './federation.js';
 import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
@@ -8,6 +9,7 @@ import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
 import { JournalSigningPostgresql, JournalSigningSqlite } from './journal-signing.js';
 import { LoginAttemptsPostgresql, LoginAttemptsSqlite } from './login-attempts.js';
 import {
+  APPLYSETS_MIGRATION,
   DEVICES_MIGRATION,
   FEDERATION_MIGRATION,
   INITIAL_MIGRATION,
@@ -46,6 +48,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: DEVICES_MIGRATION, sqlite: DevicesSqlite, postgresql: DevicesPostgresql },
   { name: ROLLOUTS_MIGRATION, sqlite: RolloutsSqlite, postgresql: RolloutsPostgresql },
   { name: FEDERATION_MIGRATION, sqlite: FederationSqlite, postgresql: FederationPostgresql },
+  { name: APPLYSETS_MIGRATION, sqlite: ApplySetsSqlite, postgresql: ApplySetsPostgresql },
 ];
 
 /**

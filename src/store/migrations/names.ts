@@ -12,6 +12,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261205000000_devices',
   'Migration20261206000000_rollouts',
   'Migration20261207000000_federation',
+  'Migration20261208000000_applysets',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
@@ -36,3 +37,6 @@ export const FEDERATION_MIGRATION = 'Migration20261207000000_federation';
 
 /** MikroORM's bookkeeping table: one row per applied migration. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/** Apply sets' inventories (issue #17). */
+export const APPLYSETS_MIGRATION = 'Migration20261208000000_applysets';

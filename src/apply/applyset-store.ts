@@ -1,0 +1,110 @@
+/**
+ * The apply sets' inventories (applyset_members, applysets): read and written inside the apply's
+ * transaction, a statement per few hundred rows, never one per member.
+ */
+import type { Knex } from 'knex';
+import { chunk, type Database, type Executor } from '../store/database.js';
+import type { ResourceRef } from './applyset-plan.js';
+import type { ApplySetMemberRow, ApplySetRow } from './applyset-tables.js';
+
+const MEMBERS = 'applyset_members';
+const SETS = 'applysets';
+
+/** An apply set as listed. */
+export interface ApplySetSummary {
+  name: string;
+  members: number;
+  lastChangeset: string;
+  lastAppliedAt: string;
+  lastAppliedBy: string;
+}
+
+export class ApplySetStore {
+  constructor(private readonly db: Database) {}
+
+  /** The set owning each of `refs`, by `Kind/name` (refs of no set are absent). */
+  async owners(trx: Executor, tenant: string, refs: readonly ResourceRef[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    const wanted = new Set(refs.map((ref) => `${ref.kind}/${ref.name}`));
+    const names = [...new Set(refs.map((ref) => ref.name))];
+    for (const part of chunk(names, 1, this.db.maxParameters - 1)) {
+      const rows = (await trx(MEMBERS)
+        .where({ tenant })
+        .whereIn('name', part)
+        .select('kind', 'name', 'applyset')) as ApplySetMemberRow[];
+      for (const row of rows)
+        if (wanted.has(`${row.kind}/${row.name}`)) owners.set(`${row.kind}/${row.name}`, row.applyset);
+    }
+    return owners;
+  }
+
+  async members(trx: Executor, tenant: string, applyset: string): Promise<ApplySetMemberRow[]> {
+    return (await trx(MEMBERS).where({ tenant, applyset }).orderBy(['kind', 'name'])) as ApplySetMemberRow[];
+  }
+
+  /**
+   * Records an apply of `applyset`: `claimed` become (or stay) its members at the versions the apply
+   * left them; `dropped` leave it (pruned, released, deleted by tombstone).
+   */
+  async record(
+    trx: Knex.Transaction,
+    tenant: string,
+    applyset: string,
+    claimed: ReadonlyArray<ResourceRef & { version: number }>,
+    dropped: readonly ResourceRef[],
+    last: { changeset: string; at: string; by: string },
+  ): Promise<void> {
+    for (const part of chunk([...dropped], 2, this.db.maxParameters - 1)) {
+      await trx(MEMBERS)
+        .where({ tenant })
+        .whereIn(
+          ['kind', 'name'],
+          part.map((ref) => [ref.kind, ref.name]),
+        )
+        .delete();
+    }
+    const rows: ApplySetMemberRow[] = claimed.map((ref) => ({
+      tenant,
+      kind: ref.kind,
+      name: ref.name,
+      applyset,
+      applied_version: ref.version,
+      applied_changeset: last.changeset,
+    }));
+    for (const part of chunk(rows, 6, this.db.maxParameters))
+      await trx(MEMBERS)
+        .insert(part)
+        .onConflict(['tenant', 'kind', 'name'])
+        .merge(['applyset', 'applied_version', 'applied_changeset']);
+    const set: ApplySetRow = {
+      tenant,
+      name: applyset,
+      last_changeset: last.changeset,
+      last_applied_at: last.at,
+      last_applied_by: last.by.slice(0, 256),
+    };
+    await trx(SETS)
+      .insert(set)
+      .onConflict(['tenant', 'name'])
+      .merge(['last_changeset', 'last_applied_at', 'last_applied_by']);
+  }
+
+  /** Every apply set of the tenant with its member count, by name. */
+  async list(tenant: string): Promise<ApplySetSummary[]> {
+    const sets = (await this.db.knex(SETS).where({ tenant }).orderBy('name')) as ApplySetRow[];
+    const counts = (await this.db
+      .knex(MEMBERS)
+      .where({ tenant })
+      .groupBy('applyset')
+      .select('applyset')
+      .count({ n: '*' })) as Array<{ applyset: string; n: number | string }>;
+    const byName = new Map(counts.map((row) => [row.applyset, Number(row.n)]));
+    return sets.map((set) => ({
+      name: set.name,
+      members: byName.get(set.name) ?? 0,
+      lastChangeset: set.last_changeset,
+      lastAppliedAt: set.last_applied_at,
+      lastAppliedBy: set.last_applied_by,
+    }));
+  }
+}
