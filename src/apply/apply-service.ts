@@ -10,6 +10,15 @@ import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { Admission, AdmittedWrite } from './admission.js';
+import { type ApplyDeletion, applySetStep, type SetStep } from './applyset-apply.js';
+import {
+  type ApplySetOptions,
+  DEFAULT_MAX_DELETION_PERCENT,
+  DEFAULT_MAX_DELETIONS,
+  LIFECYCLE_ANNOTATION,
+  type SubmittedRef,
+} from './applyset-plan.js';
+import { ApplySetStore } from './applyset-store.js';
 import type { DecodedDocument } from './decode.js';
 import { deletionOf } from './deletion.js';
 import {
@@ -42,6 +51,8 @@ function applyRecords(planned: ApplyPlan, changeset: string): JournalRecord[] {
 
 export interface ApplyOptions {
   dryRun?: boolean;
+  /** The apply set the submission belongs to, and whether to prune it (docs/gitops.md). */
+  applySet?: ApplySetOptions;
 }
 
 export interface ApplyItemResult {
@@ -60,6 +71,10 @@ export interface ApplyResponse {
   /** Shared by every journal entry of this apply. */
   changeset: string;
   items: ApplyItemResult[];
+  /** Resources this apply deleted: pruned members of its apply set and tombstones. */
+  deletions?: ApplyDeletion[];
+  /** The apply set named, if any. */
+  applyset?: string;
 }
 
 export type DeleteOutcome = 'deleted' | 'deleting' | 'notFound';
@@ -90,9 +105,11 @@ export class ApplyService {
     admissions: readonly Admission[] = [],
   ) {
     for (const admission of admissions) this.admissions.set(admission.kind, admission);
+    this.sets = new ApplySetStore(db);
   }
 
   private readonly admissions = new Map<string, Admission>();
+  private readonly sets: ApplySetStore;
 
   /** The planned writes each admission sees, by kind; refuses (InvalidError) what a check refuses. */
   private admit(
@@ -168,10 +185,14 @@ export class ApplyService {
     context: OperationContext,
     planned: ApplyPlan,
     changeset: string,
+    deletions: JournalRecord[],
   ): Promise<void> {
     // knex hands the rows' statements to the driver a few turns later: let them get there first.
     await new Promise((resolve) => setImmediate(resolve));
-    await this.journal.appendConcurrently(trx, head, context, applyRecords(planned, changeset));
+    await this.journal.appendConcurrently(trx, head, context, [
+      ...applyRecords(planned, changeset),
+      ...deletions,
+    ]);
   }
 
   async apply(
@@ -179,21 +200,25 @@ export class ApplyService {
     documents: DecodedDocument[],
     options: ApplyOptions = {},
   ): Promise<ApplyResponse> {
-    const valid = this.validate(context, documents, 'write');
+    const { tombstones, written } = this.tombstonesOf(context, documents);
+    const valid = this.validate(context, written, 'write');
     const changeset = randomUUID();
-    const plan = await this.db.transaction((trx) =>
-      this.writeValid(trx, context, documents, valid, changeset, options),
+    const { plan, deletions } = await this.db.transaction((trx) =>
+      this.writeValid(trx, context, documents, valid, changeset, options, tombstones),
     );
     if (!options.dryRun) {
-      this.changes.publish(
-        plan.writes.filter((write) => write.outcome !== 'unchanged').map(({ next }) => keyOf(next)),
-      );
+      this.changes.publish([
+        ...plan.writes.filter((write) => write.outcome !== 'unchanged').map(({ next }) => keyOf(next)),
+        ...deletions.map(({ kind, name }) => ({ tenant: context.tenant, kind, name })),
+      ]);
     }
     return {
       apiVersion: 'steward.dev/v1',
       kind: 'ApplyResult',
       dryRun: options.dryRun === true,
       changeset,
+      ...(options.applySet ? { applyset: options.applySet.name } : {}),
+      ...(deletions.length > 0 ? { deletions } : {}),
       items: plan.writes
         .sort((a, b) => a.index - b.index)
         .map((write) => ({
@@ -218,7 +243,7 @@ export class ApplyService {
     documents: DecodedDocument[],
   ): Promise<{ items: Array<{ kind: string; name: string; result: ApplyOutcome }>; changed: ResourceKey[] }> {
     const valid = this.validate(context, documents, 'write');
-    const plan = await this.writeValid(trx, context, documents, valid, randomUUID(), {});
+    const { plan } = await this.writeValid(trx, context, documents, valid, randomUUID(), {}, []);
     return {
       items: plan.writes.map((write) => ({
         kind: write.next.kind,
@@ -229,6 +254,95 @@ export class ApplyService {
     };
   }
 
+  /**
+   * Splits tombstones (`steward.dev/lifecycle: absent`, read like a delete: kind and name only)
+   * from the documents to write; refuses a resource both written and tombstoned.
+   */
+  private tombstonesOf(
+    context: OperationContext,
+    documents: DecodedDocument[],
+  ): { tombstones: SubmittedRef[]; written: DecodedDocument[] } {
+    const tombstones: SubmittedRef[] = [];
+    const written: DecodedDocument[] = [];
+    const problems: FieldProblem[] = [];
+    for (const document of documents) {
+      const annotations = (document.value as { metadata?: { annotations?: Record<string, unknown> } } | null)
+        ?.metadata?.annotations;
+      if (annotations?.[LIFECYCLE_ANNOTATION] !== 'absent') {
+        written.push(document);
+        continue;
+      }
+      const reference = referenceOf(document.value, document.index, this.kinds);
+      if (reference.ok)
+        tombstones.push({ index: document.index, kind: reference.kind, name: reference.name });
+      else problems.push(...reference.problems);
+    }
+    const writtenNames = new Set(
+      written.map((document) => {
+        const value = document.value as { kind?: unknown; metadata?: { name?: unknown } } | null;
+        return `${String(value?.kind)}/${String(value?.metadata?.name)}`;
+      }),
+    );
+    for (const tombstone of tombstones)
+      if (writtenNames.has(`${tombstone.kind}/${tombstone.name}`))
+        problems.push({
+          document: tombstone.index,
+          pointer: '/metadata/annotations',
+          message: `${tombstone.kind} "${tombstone.name}" is both applied and marked ${LIFECYCLE_ANNOTATION}: absent`,
+        });
+    if (problems.length > 0)
+      throw new InvalidError(`${problems.length} problem(s) in tombstones; nothing was applied`, {
+        problems: locate(problems, documents),
+      });
+    for (const kind of new Set(tombstones.map((tombstone) => tombstone.kind)))
+      context.authorize(`${this.kinds.byKind(kind).plural}:write`);
+    return { tombstones, written };
+  }
+
+  /** The apply set's inventory, prune and tombstones (applyset-apply.ts), with the kinds' delete checks. */
+  private async setStep(
+    trx: Knex.Transaction,
+    context: OperationContext,
+    valid: Array<{ index: number; manifest: Manifest }>,
+    tombstones: SubmittedRef[],
+    options: ApplyOptions,
+    now: string,
+    changeset: string,
+  ): Promise<SetStep> {
+    const step = await applySetStep(
+      trx,
+      { store: this.store, sets: this.sets, plural: (kind) => this.kinds.byKind(kind).plural },
+      context,
+      {
+        options: options.applySet,
+        defaults: { maxDeletions: DEFAULT_MAX_DELETIONS, maxDeletionPercent: DEFAULT_MAX_DELETION_PERCENT },
+        submitted: valid.map(({ index, manifest }) => ({
+          index,
+          kind: manifest.kind,
+          name: manifest.metadata.name,
+        })),
+        tombstones,
+        now,
+        changeset,
+      },
+    );
+    const deleting = new Map(step.deleted.map((resource) => [`${resource.kind}/${resource.name}`, resource]));
+    const dependents = await this.deletionProblems(
+      trx,
+      context,
+      step.deleted.map((resource) => ({ index: -1, kind: resource.kind, name: resource.name })),
+      deleting,
+    );
+    if (dependents.length > 0)
+      throw new ConflictError(
+        `${dependents.map((problem) => problem.message).join('; ')}; nothing was applied`,
+        {
+          problems: dependents,
+        },
+      );
+    return step;
+  }
+
   private async writeValid(
     trx: Knex.Transaction,
     context: OperationContext,
@@ -236,7 +350,8 @@ export class ApplyService {
     valid: Array<{ index: number; manifest: Manifest }>,
     changeset: string,
     options: ApplyOptions,
-  ): Promise<ApplyPlan> {
+    tombstones: SubmittedRef[],
+  ): Promise<{ plan: ApplyPlan; deletions: ApplyDeletion[] }> {
     const now = this.clock().toISOString();
     const existing = await this.store.findMany(
       trx,
@@ -259,20 +374,33 @@ export class ApplyService {
       );
     }
     const admitted = this.admit(context, planned, documents);
-    if (options.dryRun) return planned;
+    const set =
+      options.applySet || tombstones.length > 0
+        ? await this.setStep(trx, context, valid, tombstones, options, now, changeset)
+        : undefined;
+    const deletions = set?.deletions ?? [];
+    if (options.dryRun) return { plan: planned, deletions };
     for (const [admission, writes] of admitted) await admission.beforeWrite?.(trx, context, writes);
+    if (set) {
+      await this.beforeDelete(trx, context, set.deleted);
+      await this.store.removeMany(trx, set.removals);
+      await this.store.replaceMany(trx, set.markings);
+    }
     // The journal head is locked first; then the rows are written while the entries are linked
     // (changes encoded here, hashes in the chain worker for a big apply) and stored as soon as
     // they are, so that the database stores them in the gaps while the driver binds the rows.
     const head = this.journal.disabled ? undefined : await this.journal.lockHead(trx, context.tenant);
     const writing = this.writeResources(trx, planned);
-    const journaling = head ? this.journalApply(trx, head, context, planned, changeset) : undefined;
+    const journaling = head
+      ? this.journalApply(trx, head, context, planned, changeset, set?.records ?? [])
+      : undefined;
     // Both settle before the transaction ends either way: a statement still running when the
     // transaction rolls back would fail for the wrong reason, or run outside of it.
     const [written, journaled] = await Promise.allSettled([writing, journaling]);
     if (written.status === 'rejected') throw written.reason;
     if (journaled.status === 'rejected') throw journaled.reason;
-    return planned;
+    await set?.recordInventory(trx, planned.writes);
+    return { plan: planned, deletions };
   }
 
   /**

@@ -126,7 +126,7 @@ describe('input safety', () => {
     expect(response.body.details?.causes?.[0].message).toContain('unknown kind "Widget"');
   });
 
-  it('refuses prune instead of silently ignoring it', async () => {
+  it('refuses prune without an apply set instead of silently ignoring it', async () => {
     const response = await call<StatusBody>(
       suite.server,
       'POST',
@@ -136,7 +136,7 @@ describe('input safety', () => {
       },
     );
     expect(response.status).toBe(400);
-    expect(response.body.message).toContain('prune is not supported yet');
+    expect(response.body.message).toContain('prune needs an apply set: add applyset=NAME');
     expect((await call(suite.server, 'GET', '/api/v1/devices/prune-1')).status).toBe(404);
   });
 });

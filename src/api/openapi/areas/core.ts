@@ -83,6 +83,21 @@ const applyResult = object(
         },
       },
     },
+    applyset: described(STRING, 'The apply set named by the request.'),
+    deletions: {
+      type: 'array',
+      description:
+        'Resources this apply deleted (or, with dryRun, would delete): pruned members of its apply set, and tombstones.',
+      items: object(
+        {
+          index: described(INTEGER, "A tombstone's document; absent for a pruned member."),
+          kind: STRING,
+          name: STRING,
+          result: { enum: ['pruned', 'deleted', 'deleting'] },
+        },
+        ['kind', 'name', 'result'],
+      ),
+    },
   },
   ['apiVersion', 'kind', 'dryRun', 'items'],
   'What an apply did (or, with dryRun, would do) to each document, in request order.',
@@ -186,8 +201,36 @@ export const CORE_OPERATIONS: Array<[string, OperationEntry]> = [
     tag: 'Apply',
     summary: 'Apply manifests',
     description:
-      'Atomic: every document is validated (all problems reported at once, with document index, JSON pointer and, for YAML, line and column), then all are written in one transaction, or none. Needs `<plural>:write` for each kind in the batch.',
-    query: [DRY_RUN],
+      'Atomic: every document is validated (all problems reported at once, with document index, JSON pointer and, for YAML, line and column), then all are written in one transaction, or none. Needs `<plural>:write` for each kind in the batch. With `applyset`, the submitted resources become members of that apply set (a resource of another set is refused, 409, unless `forceAdopt`); with `prune`, its members no longer submitted are deleted in the same transaction, within the deletion budget (409 `DeletionBudgetExceeded` or `EmptySubmission` naming them otherwise). A document annotated `steward.dev/lifecycle: absent` deletes that resource (a tombstone). See docs/gitops.md.',
+    query: [
+      DRY_RUN,
+      { name: 'applyset', description: 'The apply set (a DNS label) the submission belongs to.' },
+      {
+        name: 'prune',
+        description: 'Delete the members of the apply set no longer submitted.',
+        schema: { type: 'boolean' },
+      },
+      {
+        name: 'maxDeletions',
+        description: 'Most resources the apply may delete (default 10).',
+        schema: { type: 'integer', minimum: 0 },
+      },
+      {
+        name: 'maxDeletionPercent',
+        description: "Most of the set's members, in percent, the apply may delete (default 30).",
+        schema: { type: 'integer', minimum: 0, maximum: 100 },
+      },
+      {
+        name: 'allowEmpty',
+        description: 'Prune even when nothing is submitted.',
+        schema: { type: 'boolean' },
+      },
+      {
+        name: 'forceAdopt',
+        description: 'Take resources another apply set owns.',
+        schema: { type: 'boolean' },
+      },
+    ],
     request: MANIFESTS,
     response: { description: 'What happened to each document.', content: json(ref('ApplyResult')) },
     errors: [409],

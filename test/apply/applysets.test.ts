@@ -1,0 +1,165 @@
+/**
+ * Apply sets end to end (issue #17, part 1): the server's inventory, prune in the apply's
+ * transaction, the deletion budgets, empty submissions, `steward.dev/prune: disabled`, tombstones,
+ * ownership between sets, dry runs and permissions — through POST /api/v1/apply.
+ */
+import { describe, expect, it } from 'vitest';
+import { call, device, useServer } from '../support/server.js';
+
+const suite = useServer();
+
+interface Result {
+  items: Array<{ name: string; result: string }>;
+  deletions?: Array<{ kind: string; name: string; result: string; index?: number }>;
+  changeset: string;
+  reason?: string;
+  message?: string;
+  details?: { resources?: string[] };
+}
+
+const apply = (query: string, body: unknown[], token?: string) =>
+  call<Result>(suite.server, 'POST', `/api/v1/apply?${query}`, { body, token });
+const exists = async (name: string) =>
+  (await call(suite.server, 'GET', `/api/v1/devices/${name}`)).status === 200;
+const devices = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, i) => device(`${prefix}-${i}`));
+
+describe('apply sets', () => {
+  it('prunes, in the apply, a member no longer submitted; resources outside the set are untouched', async () => {
+    expect((await apply('', [device('outside-1')])).status).toBe(200);
+    const first = await apply('applyset=fleet', devices('fleet', 5));
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    const pruned = await apply('applyset=fleet&prune=true', devices('fleet', 4));
+    expect(pruned.status, JSON.stringify(pruned.body)).toBe(200);
+    expect(pruned.body.deletions).toEqual([{ kind: 'Device', name: 'fleet-4', result: 'pruned' }]);
+    expect(await exists('fleet-4')).toBe(false);
+    expect(await exists('outside-1')).toBe(true);
+    const journal = await call<{ items: Array<{ operation: string; result: string; changeset: string }> }>(
+      suite.server,
+      'GET',
+      '/api/v1/journal?name=fleet-4',
+    );
+    expect(journal.body.items[0]).toMatchObject({
+      operation: 'prune',
+      result: 'pruned',
+      changeset: pruned.body.changeset,
+    });
+  });
+
+  it('refuses, naming them, deletions over either budget, and changes nothing', async () => {
+    expect((await apply('applyset=budget', devices('budget', 10))).status).toBe(200);
+    const overPercent = await apply('applyset=budget&prune=true', [
+      ...devices('budget', 6),
+      device('budget-new'),
+    ]);
+    expect(overPercent.status).toBe(409);
+    expect(overPercent.body.reason).toBe('DeletionBudgetExceeded');
+    expect(overPercent.body.message).toContain('40 %');
+    expect(overPercent.body.details?.resources).toEqual([
+      'Device/budget-6',
+      'Device/budget-7',
+      'Device/budget-8',
+      'Device/budget-9',
+    ]);
+    expect(await exists('budget-9')).toBe(true);
+    expect(await exists('budget-new')).toBe(false);
+    const overCount = await apply(
+      'applyset=budget&prune=true&maxDeletions=3&maxDeletionPercent=100',
+      devices('budget', 6),
+    );
+    expect(overCount.status).toBe(409);
+    expect(overCount.body.message).toContain('more than maxDeletions 3');
+    const within = await apply('applyset=budget&prune=true&maxDeletionPercent=40', devices('budget', 6));
+    expect(within.status, JSON.stringify(within.body)).toBe(200);
+    expect(within.body.deletions).toHaveLength(4);
+  });
+
+  it('never prunes on an empty submission unless allowEmpty', async () => {
+    expect((await apply('applyset=empty', devices('empty', 2))).status).toBe(200);
+    const refused = await apply('applyset=empty&prune=true', []);
+    expect(refused.status).toBe(409);
+    expect(refused.body.reason).toBe('EmptySubmission');
+    expect(refused.body.message).toContain('Device/empty-0, Device/empty-1');
+    const allowed = await apply('applyset=empty&prune=true&allowEmpty=true&maxDeletionPercent=100', []);
+    expect(allowed.status, JSON.stringify(allowed.body)).toBe(200);
+    expect(await exists('empty-0')).toBe(false);
+  });
+
+  it('never prunes a resource marked steward.dev/prune: disabled; it leaves the set', async () => {
+    const keep = {
+      ...device('keep-1'),
+      metadata: { name: 'keep-1', annotations: { 'steward.dev/prune': 'disabled' } },
+    };
+    expect((await apply('applyset=keepers', [keep, ...devices('keepers', 4)])).status).toBe(200);
+    const pruned = await apply('applyset=keepers&prune=true', devices('keepers', 4));
+    expect(pruned.status, JSON.stringify(pruned.body)).toBe(200);
+    expect(pruned.body.deletions).toBeUndefined();
+    expect(await exists('keep-1')).toBe(true);
+    // No longer a member: another set may take it without adopting.
+    expect((await apply('applyset=other-keepers', [keep])).status).toBe(200);
+  });
+
+  it('deletes a tombstoned resource, counting it against the budget', async () => {
+    expect((await apply('applyset=tomb', devices('tomb', 4))).status).toBe(200);
+    const tombstone = {
+      apiVersion: 'steward.dev/v1',
+      kind: 'Device',
+      metadata: { name: 'tomb-3', annotations: { 'steward.dev/lifecycle': 'absent' } },
+    };
+    const reply = await apply('applyset=tomb', [...devices('tomb', 3), tombstone]);
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body.deletions).toEqual([{ index: 3, kind: 'Device', name: 'tomb-3', result: 'deleted' }]);
+    expect(await exists('tomb-3')).toBe(false);
+    const tooMany = await apply('applyset=tomb&maxDeletions=0', [
+      ...devices('tomb', 2),
+      { ...tombstone, metadata: { ...tombstone.metadata, name: 'tomb-2' } },
+    ]);
+    expect(tooMany.status).toBe(409);
+    expect(await exists('tomb-2')).toBe(true);
+  });
+
+  it('refuses a resource another set owns, naming it, unless forceAdopt', async () => {
+    expect((await apply('applyset=team-a', [device('shared-1')])).status).toBe(200);
+    const refused = await apply('applyset=team-b', [device('shared-1')]);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('belongs to apply set "team-a"');
+    const adopted = await apply('applyset=team-b&forceAdopt=true', [device('shared-1')]);
+    expect(adopted.status, JSON.stringify(adopted.body)).toBe(200);
+    // team-a no longer owns it: its prune does not delete it.
+    const prunedA = await apply('applyset=team-a&prune=true&allowEmpty=true&maxDeletionPercent=100', []);
+    expect(prunedA.status).toBe(200);
+    expect(await exists('shared-1')).toBe(true);
+  });
+
+  it('answers a dry run with what it would prune, deleting nothing', async () => {
+    expect((await apply('applyset=dry', devices('dry', 4))).status).toBe(200);
+    const dry = await apply('applyset=dry&prune=true&dryRun=true', devices('dry', 3));
+    expect(dry.status).toBe(200);
+    expect(dry.body.deletions).toEqual([{ kind: 'Device', name: 'dry-3', result: 'pruned' }]);
+    expect(await exists('dry-3')).toBe(true);
+  });
+
+  it('needs the write permission of each kind it prunes', async () => {
+    expect((await apply('applyset=perm', [device('perm-1'), device('perm-2')])).status).toBe(200);
+    const key = await call<{ key: string }>(suite.server, 'POST', '/api/v1/keys', {
+      body: { type: 'fine-grained', name: 'no-devices', permissions: ['devicegroups:write', 'devices:read'] },
+    });
+    const group = {
+      apiVersion: 'steward.dev/v1',
+      kind: 'DeviceGroup',
+      metadata: { name: 'perm-group' },
+      spec: { selector: {} },
+    };
+    const reply = await apply('applyset=perm&prune=true&maxDeletionPercent=100', [group], key.body.key);
+    expect(reply.status).toBe(403);
+    expect(reply.body.message).toContain('devices:write');
+    expect(await exists('perm-1')).toBe(true);
+  });
+
+  it('refuses prune parameters without an apply set, and a malformed set name', async () => {
+    expect((await apply('maxDeletions=3', [device('x-1')])).status).toBe(400);
+    const bad = await apply('applyset=Not_A_Label', [device('x-1')]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toContain('DNS-1123');
+  });
+});
