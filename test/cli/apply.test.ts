@@ -110,15 +110,25 @@ describe('steward apply and diff against a running server', () => {
     });
   });
 
-  it('sends --prune with its selector and needs -l for it', async () => {
+  it('prunes an apply set: --prune needs --applyset; pruned resources are listed', async () => {
     expect((await cli(['apply', '-f', '-', '--prune'], deviceYaml('prune-a'))).code).toBe(2);
-    const result = await cli(
-      ['apply', '-f', '-', '--prune', '-l', 'team=prune'],
-      deviceYaml('prune-a', { team: 'prune' }),
+    const both = `${deviceYaml('prune-a')}---\n${deviceYaml('prune-b')}`;
+    const first = await cli(['apply', '-f', '-', '--applyset', 'cli-set'], both);
+    expect(first.code, first.stderr).toBe(0);
+    const pruned = await cli(
+      ['apply', '-f', '-', '--applyset', 'cli-set', '--prune', '--max-deletion-percent', '50'],
+      deviceYaml('prune-a'),
     );
-    // The server may not prune yet: either it applies, or it answers 400 and its message is shown.
-    if (result.code === 0) expect(result.stdout).toContain('device/prune-a created');
-    else expect(result.stderr).toMatch(/^Error from server \(BadRequest\): /);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toContain('device/prune-a unchanged');
+    expect(pruned.stdout).toContain('device/prune-b pruned');
+    const refused = await cli(
+      ['apply', '-f', '-', '--applyset', 'cli-set', '--prune'],
+      deviceYaml('prune-c'),
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('DeletionBudgetExceeded');
+    expect(refused.stderr).toContain('Device/prune-a');
   });
 
   it('diffs files against live resources: exit 0 when in sync, 1 with a unified diff when not', async () => {

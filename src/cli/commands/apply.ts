@@ -18,49 +18,96 @@ export const FILE_OPTIONS = {
 interface ApplyResult {
   dryRun?: boolean;
   items: Array<{ index: number; kind: string; name: string; result: string }>;
+  deletions?: Array<{ kind: string; name: string; result: string }>;
+}
+
+/** The apply-set flags, as the apply route's query (docs/gitops.md). Pure. */
+export function applySetQuery(args: {
+  applyset?: string;
+  prune: boolean;
+  maxDeletions?: string;
+  maxDeletionPercent?: string;
+  allowEmpty: boolean;
+  forceAdopt: boolean;
+}): Record<string, string | boolean | undefined> | { error: string } {
+  if (
+    !args.applyset &&
+    (args.prune || args.maxDeletions || args.maxDeletionPercent || args.allowEmpty || args.forceAdopt)
+  )
+    return {
+      error:
+        '--prune, --max-deletions, --max-deletion-percent, --allow-empty and --force-adopt need --applyset NAME',
+    };
+  return {
+    applyset: args.applyset,
+    prune: args.prune || undefined,
+    maxDeletions: args.maxDeletions,
+    maxDeletionPercent: args.maxDeletionPercent,
+    allowEmpty: args.allowEmpty || undefined,
+    forceAdopt: args.forceAdopt || undefined,
+  };
 }
 
 export const applyCommand: CommandSpec = {
   name: 'apply',
   summary: 'Create or update resources from manifest files',
-  usage: 'apply -f FILE|DIR|- [-R] [--dry-run] [--prune -l SELECTOR]',
+  usage:
+    'apply -f FILE|DIR|- [-R] [--dry-run] [--applyset NAME [--prune] [--max-deletions N] [--max-deletion-percent P] [--allow-empty] [--force-adopt]]',
   arity: [0, 0],
   options: {
     ...FILE_OPTIONS,
     'dry-run': { type: 'boolean', description: 'report what would change; write nothing' },
-    prune: { type: 'boolean', description: 'delete resources matching -l that the files no longer contain' },
-    selector: {
+    applyset: {
       type: 'string',
-      short: 'l',
-      valueName: 'SELECTOR',
-      description: 'label selector for --prune',
+      valueName: 'NAME',
+      description: 'the apply set the files make up: the server records which resources it owns',
     },
+    prune: { type: 'boolean', description: "delete the apply set's resources the files no longer contain" },
+    'max-deletions': {
+      type: 'string',
+      valueName: 'N',
+      description: 'refuse to delete more than N resources (default 10)',
+    },
+    'max-deletion-percent': {
+      type: 'string',
+      valueName: 'P',
+      description: "refuse to delete more than P % of the set's members (default 30)",
+    },
+    'allow-empty': { type: 'boolean', description: 'prune even when the files hold no manifest' },
+    'force-adopt': { type: 'boolean', description: 'take resources another apply set owns' },
   },
   examples: [
     'steward apply -f manifests/',
     'steward apply -f manifests/ -R --dry-run',
     'steward get dev laptop-042 -o yaml | steward apply -f -',
-    'steward apply -f fleet/ --prune -l team=infra',
+    'steward apply -f fleet/ -R --applyset fleet --prune',
   ],
   async run(session, args) {
     const files = args.strings('filename');
     if (files.length === 0) throw args.usage('-f FILE|DIR|- is required');
-    const prune = args.flag('prune');
-    const selector = args.string('selector');
-    if (prune && !selector) throw args.usage('--prune needs -l SELECTOR (which resources the files own)');
-    if (selector && !prune) throw args.usage('-l is only used with --prune');
+    const set = applySetQuery({
+      applyset: args.string('applyset'),
+      prune: args.flag('prune'),
+      maxDeletions: args.string('max-deletions'),
+      maxDeletionPercent: args.string('max-deletion-percent'),
+      allowEmpty: args.flag('allow-empty'),
+      forceAdopt: args.flag('force-adopt'),
+    });
+    if ('error' in set) throw args.usage(String(set.error));
     const manifests = await readManifests(files, args.flag('recursive'), () => readAll(session.io.stdin));
     const client = await session.client();
     const dryRun = args.flag('dry-run');
     const result = await withManifestPositions(manifests, () =>
       client.request<ApplyResult>('POST', '/api/v1/apply', {
-        query: { dryRun: dryRun || undefined, prune: prune || undefined, labelSelector: selector },
+        query: { dryRun: dryRun || undefined, ...set },
         body: manifests.map((manifest) => manifest.value),
       }),
     );
     const suffix = dryRun ? ' (dry run)' : '';
     for (const item of result.items)
       session.out(`${objectRef(item.kind, item.name)} ${item.result}${suffix}`);
+    for (const deletion of result.deletions ?? [])
+      session.out(`${objectRef(deletion.kind, deletion.name)} ${deletion.result}${suffix}`);
     return 0;
   },
 };
