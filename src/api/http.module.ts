@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Services } from '../app/compose.js';
 import { ApplyService } from '../apply/apply-service.js';
+import { ApplySetService } from '../apply/applyset-service.js';
 import { ArtifactService } from '../artifacts/artifact-service.js';
 import { SigningKeys } from '../artifacts/signing-keys.js';
 import { ApiKeyService } from '../auth/api-key-service.js';
@@ -32,6 +33,7 @@ import { publishOpenApiDocument } from './openapi/publish.js';
 import { PermissionGuard } from './permission.guard.js';
 import { assertRoutesDeclarePermissions } from './route-table.js';
 import { ApplyRoutes } from './routes/apply.routes.js';
+import { ApplySetRoutes } from './routes/applysets.routes.js';
 import { ArtifactRoutes, SigningKeyRoutes } from './routes/artifacts.routes.js';
 import { AuthRoutes, SECURE_COOKIES } from './routes/auth.routes.js';
 import { DeviceGroupRoutes } from './routes/device-groups.routes.js';
@@ -70,6 +72,7 @@ export const ROUTES = [
   DiscoveryRoutes,
   OpenApiRoutes,
   ApplyRoutes,
+  ApplySetRoutes,
   ResourceRoutes,
   JournalRoutes,
   MetricsRoutes,
@@ -93,6 +96,10 @@ export class HttpModule {
       { provide: KindIndex, useValue: services.kinds },
       { provide: ManifestValidator, useValue: services.validator },
       { provide: ApplyService, useValue: services.applyService },
+      {
+        provide: ApplySetService,
+        useValue: new ApplySetService(services.db, services.journal, services.applyService),
+      },
       { provide: ResourceQueries, useValue: services.queries },
       { provide: ResourceStore, useValue: services.store },
       { provide: JournalService, useValue: services.journalService },

@@ -27,6 +27,10 @@ export const ACTIONS = {
   metricsRead: 'metrics:read',
   /** Retiring the tenant's update-signing key and making a new one (admin only). */
   signingKeysRotate: 'signing-keys:rotate',
+  /** Listing apply sets and their members (docs/gitops.md). */
+  applysetsRead: 'applysets:read',
+  /** Deleting an apply set (its members are orphaned, or deleted with cascade and their kinds' write). */
+  applysetsWrite: 'applysets:write',
 } as const;
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -69,7 +73,7 @@ export class PermissionCatalogue {
     this.kindWrite = kinds.all.map((kind) => `${kind.plural}:write`);
     this.all = [...this.kindRead, ...this.kindWrite, ...Object.values(ACTIONS)];
     this.known = new Set(this.all);
-    const viewer = [...this.kindRead, ACTIONS.journalRead, ACTIONS.metricsRead];
+    const viewer = [...this.kindRead, ACTIONS.journalRead, ACTIONS.metricsRead, ACTIONS.applysetsRead];
     const operator = [
       ...viewer,
       ...this.kindWrite,
@@ -78,6 +82,7 @@ export class PermissionCatalogue {
       ACTIONS.enrollTokensWrite,
       ACTIONS.journalExport,
       ACTIONS.keysWrite,
+      ACTIONS.applysetsWrite,
     ];
     const admin = [
       ...operator,

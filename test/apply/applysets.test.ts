@@ -4,7 +4,7 @@
  * ownership between sets, dry runs and permissions — through POST /api/v1/apply.
  */
 import { describe, expect, it } from 'vitest';
-import { call, device, useServer } from '../support/server.js';
+import { call, device, loginToken, useServer } from '../support/server.js';
 
 const suite = useServer();
 
@@ -161,5 +161,73 @@ describe('apply sets', () => {
     const bad = await apply('applyset=Not_A_Label', [device('x-1')]);
     expect(bad.status).toBe(400);
     expect(bad.body.message).toContain('DNS-1123');
+  });
+
+  it('lists apply sets with member counts and last apply, shows members, and deletes a set orphaning or cascading', async () => {
+    expect((await apply('applyset=listed', devices('listed', 3))).status).toBe(200);
+    const list = await call<{ items: Array<{ name: string; members: number; lastAppliedBy: string }> }>(
+      suite.server,
+      'GET',
+      '/api/v1/applysets',
+    );
+    expect(list.body.items.find((set) => set.name === 'listed')).toMatchObject({
+      members: 3,
+      lastAppliedBy: 'user:admin',
+    });
+    const one = await call<{ items: Array<{ name: string; appliedVersion: string }> }>(
+      suite.server,
+      'GET',
+      '/api/v1/applysets/listed',
+    );
+    expect(one.body.items.map((member) => member.name)).toEqual(['listed-0', 'listed-1', 'listed-2']);
+    expect((await call(suite.server, 'GET', '/api/v1/applysets/nope')).status).toBe(404);
+
+    const refused = await call<{ reason: string }>(
+      suite.server,
+      'DELETE',
+      '/api/v1/applysets/listed?cascade=true',
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.reason).toBe('DeletionBudgetExceeded');
+    const cascaded = await call<{ deletions: unknown[] }>(
+      suite.server,
+      'DELETE',
+      '/api/v1/applysets/listed?cascade=true&maxDeletionPercent=100',
+    );
+    expect(cascaded.status, JSON.stringify(cascaded.body)).toBe(200);
+    expect(cascaded.body.deletions).toHaveLength(3);
+    expect(await exists('listed-0')).toBe(false);
+
+    expect((await apply('applyset=orphans', devices('orphans', 2))).status).toBe(200);
+    const orphaned = await call<{ orphaned: number }>(suite.server, 'DELETE', '/api/v1/applysets/orphans');
+    expect(orphaned.body.orphaned).toBe(2);
+    expect(await exists('orphans-0')).toBe(true);
+    expect((await call(suite.server, 'GET', '/api/v1/applysets/orphans')).status).toBe(404);
+    // Orphans belong to no set: another may claim them.
+    expect((await apply('applyset=adopters', devices('orphans', 2))).status).toBe(200);
+  });
+
+  it('keeps apply sets per tenant: another tenant neither sees, claims against nor deletes them', async () => {
+    expect((await apply('applyset=private', [device('private-1')])).status).toBe(200);
+    const created = await call(suite.server, 'POST', '/api/v1/tenants', {
+      body: { name: 'initech', admin: { username: 'ian', password: 'a long enough password' } },
+    });
+    expect(created.status).toBe(201);
+    const other = await loginToken(suite.server, 'ian', 'a long enough password', 'initech');
+    const list = await call<{ items: unknown[] }>(suite.server, 'GET', '/api/v1/applysets', { token: other });
+    expect(list.body.items).toEqual([]);
+    expect((await call(suite.server, 'GET', '/api/v1/applysets/private', { token: other })).status).toBe(404);
+    expect((await call(suite.server, 'DELETE', '/api/v1/applysets/private', { token: other })).status).toBe(
+      404,
+    );
+    // The same names in the other tenant are its own set and resources.
+    const theirs = await apply(
+      'applyset=private&prune=true&maxDeletionPercent=100',
+      [device('private-2')],
+      other,
+    );
+    expect(theirs.status, JSON.stringify(theirs.body)).toBe(200);
+    expect(theirs.body.deletions).toBeUndefined();
+    expect(await exists('private-1')).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { APPLYSET_OPERATIONS, APPLYSET_SHAPES } from './areas/applysets.js';
 import { ARTIFACT_OPERATIONS, ARTIFACT_SHAPES } from './areas/artifacts.js';
 import { CORE_OPERATIONS, CORE_SHAPES } from './areas/core.js';
 import { DEVICE_OPERATIONS, DEVICE_SHAPES } from './areas/device-logs.js';
@@ -26,6 +27,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
   ...ARTIFACT_OPERATIONS,
   ...ROLLOUT_OPERATIONS,
   ...FEDERATION_OPERATIONS,
+  ...APPLYSET_OPERATIONS,
 ]);
 
 /** The API's own bodies, by component name (`ref('Status')`). */
@@ -40,4 +42,5 @@ export const API_SHAPES: Readonly<Record<string, JsonSchema>> = {
   ...ARTIFACT_SHAPES,
   ...ROLLOUT_SHAPES,
   ...FEDERATION_SHAPES,
+  ...APPLYSET_SHAPES,
 };

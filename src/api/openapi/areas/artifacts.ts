@@ -1,6 +1,6 @@
+import { ARTIFACT_PATCH_BODY } from '../../../artifacts/artifact-patch.js';
 import { SBOM_MAX_BYTES } from '../../../artifacts/sbom.js';
 import { ArtifactRoutes, SigningKeyRoutes } from '../../routes/artifacts.routes.js';
-import { ARTIFACT_PATCH_BODY } from '../../../artifacts/artifact-patch.js';
 import { type JsonSchema, ref } from '../kind-schemas.js';
 import { json, type OperationEntry, route } from '../operation.js';
 import { API_VERSION, described, INTEGER, listOf, object, STRING, TIME } from '../schema-builders.js';
