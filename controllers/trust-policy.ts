@@ -51,6 +51,14 @@ export type TrustPolicyObservation = { type: 'oidc'; jwks: JwksResult } | { type
 /** The condition reporting the lint (docs/federation.md, "Lint"); it never affects Ready. */
 export const LINTED = 'Linted';
 
+/** Reasons of the `Linted` condition, whose status is `True` whenever the lint ran. */
+export const LintReason = {
+  /** No warning: the claim rules pin owner, repository, workflow and environment as advised. */
+  Clean: 'Clean',
+  /** At least one warning; the message lists each as `CODE: message`, status.warnings holds them. */
+  Warnings: 'Warnings',
+} as const;
+
 /** Warnings that concern claim rules, which x509 policies do not have. */
 const CLAIM_LINTS: ReadonlySet<string> = new Set([
   LINT_CODES.singleConstraint,
@@ -87,11 +95,11 @@ export function decideTrustPolicy(
     conditions: [
       ...decided.conditions,
       warnings.length === 0
-        ? { type: LINTED, status: 'True', reason: 'NoWarnings', message: 'no lint warnings' }
+        ? { type: LINTED, status: 'True', reason: LintReason.Clean, message: 'no lint warnings' }
         : {
             type: LINTED,
             status: 'True',
-            reason: 'Warnings',
+            reason: LintReason.Warnings,
             message: warnings.map((warning) => `${warning.code}: ${warning.message}`).join('; '),
           },
     ],
@@ -168,8 +176,8 @@ function decideX509(
 /** The TrustPolicy reconciler over the process's JwksCache (shared with the token exchanges). */
 export function createTrustPolicyController(
   jwks: JwksCache,
-  /** Every area's write permission (the catalogue's `kindWrite`), for the WideWrite lint. */
-  allWrites: readonly string[] = [],
+  /** `allWrites`: every area's write permission (the catalogue's `kindWrite`), for the WideWrite lint. */
+  { allWrites = [] }: { allWrites?: readonly string[] } = {},
 ): Controller<TrustPolicySpec, TrustPolicyStatus, TrustPolicyObservation> {
   return {
     kind: 'TrustPolicy',

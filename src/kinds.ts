@@ -71,6 +71,6 @@ export const KINDS: readonly StewardKind[] = [
     kind: 'TrustPolicy',
     plural: 'trustpolicies',
     shortNames: ['tp'],
-    controller: ({ jwks, allWrites }: ControllerServices) => createTrustPolicyController(jwks, allWrites),
+    controller: ({ jwks, allWrites }: ControllerServices) => createTrustPolicyController(jwks, { allWrites }),
   }),
 ];

@@ -5,7 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Explanation, renderExplanation } from '../../src/cli/commands/trustpolicy.js';
+import { type Explanation, lintLines, renderExplanation } from '../../src/cli/commands/trustpolicy.js';
+import type { Resource } from '../../src/cli/resource.js';
 import { jobClaims, type LocalIssuer, startLocalIssuer } from '../federation/local-issuer.js';
 import { readyOf, usePkiServer, waitFor } from '../pki/pki-server.js';
 import { call } from '../support/server.js';
@@ -62,6 +63,31 @@ describe('renderExplanation', () => {
     expect(renderExplanation({ ...answer, tokenChecks: undefined, chosen: 'infra-prod' }).at(-1)).toBe(
       'would pick: infra-prod',
     );
+  });
+});
+
+describe('lintLines (describe trustpolicy)', () => {
+  const withWarnings = (warnings?: Array<{ code: string; message: string }>) =>
+    ({ status: warnings ? { warnings } : {} }) as unknown as Resource;
+
+  it.each([
+    ['a policy not linted yet shows no section', undefined, []],
+    ['a clean policy says so', [], ['Lint:', '  no warnings']],
+    [
+      'each warning on its own line, code then message',
+      [
+        { code: 'SingleConstraint', message: 'one rule only' },
+        { code: 'WideWrite', message: 'writes on every area' },
+      ],
+      ['Lint:', '  Warning  SingleConstraint  one rule only', '  Warning  WideWrite  writes on every area'],
+    ],
+    [
+      'a message with a newline stays on one line',
+      [{ code: 'NoOwnerPin', message: 'x\nWarning  Forged  y' }],
+      ['Lint:', '  Warning  NoOwnerPin  x\\nWarning  Forged  y'],
+    ],
+  ])('%s', (_case, warnings, expected) => {
+    expect(lintLines(withWarnings(warnings))).toEqual(expected);
   });
 });
 

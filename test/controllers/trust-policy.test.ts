@@ -231,7 +231,9 @@ describe('decideTrustPolicy, lint', () => {
     const linted = result.conditions.find((condition) => condition.type === 'Linted');
     return {
       codes: (result.status?.warnings ?? []).map((warning) => warning.code),
+      linted: linted?.status,
       reason: linted?.reason,
+      message: linted?.message,
       ready: result.conditions.find((condition) => condition.type === 'Ready')?.status,
     };
   };
@@ -277,7 +279,9 @@ describe('decideTrustPolicy, lint', () => {
   ])('%s', (_case, spec, expected) => {
     const result = codes(spec);
     expect(result.codes).toEqual(expected);
-    expect(result.reason).toBe(expected.length ? 'Warnings' : 'NoWarnings');
+    expect(result.linted).toBe('True');
+    expect(result.reason).toBe(expected.length ? 'Warnings' : 'Clean');
+    for (const code of expected) expect(result.message).toContain(`${code}: `);
     expect(result.ready).toBe('True');
   });
 
@@ -308,5 +312,21 @@ describe('decideTrustPolicy, lint', () => {
     } as TrustPolicySpec;
     const result = decideTrustPolicy(spec, { type: 'x509' }, NOW, { allWrites: ['devices:write'] });
     expect(result.status?.warnings?.map((warning) => warning.code)).toEqual(['WideWrite']);
+  });
+
+  it('does not ask an x509 policy for an environment rule: a narrow write is clean', () => {
+    const spec = {
+      type: 'x509',
+      x509: { anchors: [caPem] },
+      permissions: ['devices:write'],
+    } as TrustPolicySpec;
+    const result = decideTrustPolicy(spec, { type: 'x509' }, NOW, {
+      allWrites: ['devices:write', 'rollouts:write'],
+    });
+    expect(result.status?.warnings).toEqual([]);
+    expect(result.conditions.find((condition) => condition.type === 'Linted')).toMatchObject({
+      status: 'True',
+      reason: 'Clean',
+    });
   });
 });

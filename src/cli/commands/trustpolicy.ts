@@ -3,6 +3,7 @@ import type { ExplainAnswer } from '../../contract/federation.js';
 import type { CommandSpec } from '../command.js';
 import { CliError } from '../errors.js';
 import { readAll } from '../io.js';
+import { printable } from '../output/printable.js';
 import type { Resource } from '../resource.js';
 import type { Session } from '../session.js';
 
@@ -35,13 +36,19 @@ export function renderExplanation(answer: Explanation): string[] {
   return lines;
 }
 
-/** The Lint section `describe trustpolicy` adds: one line a warning. Pure. */
+/**
+ * The Lint section `describe trustpolicy` adds: one line a warning (a message naming a claim value
+ * is escaped, so it cannot break into several lines). Pure.
+ */
 export function lintLines(resource: Resource): string[] {
   const warnings = (resource.status as { warnings?: Array<{ code: string; message: string }> } | undefined)
     ?.warnings;
   if (!warnings) return [];
   if (warnings.length === 0) return ['Lint:', '  no warnings'];
-  return ['Lint:', ...warnings.map((warning) => `  Warning  ${warning.code}  ${warning.message}`)];
+  return [
+    'Lint:',
+    ...warnings.map((warning) => `  Warning  ${printable(warning.code)}  ${printable(warning.message)}`),
+  ];
 }
 
 async function readInput(session: Session, file: string): Promise<string> {
