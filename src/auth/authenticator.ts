@@ -309,17 +309,21 @@ export function principalOf(catalogue: PermissionCatalogue, record: CredentialRe
   const stored = fromJsonColumn<string[]>(record.permissions) ?? [];
   const tokenType = isMinted(record.type) ? record.type : undefined;
   const keyType = record.type === 'session' || tokenType ? undefined : (record.type as ApiKeyType);
-  const permissions = tokenType
-    ? mintedPermissions(
-        catalogue,
-        tokenType,
-        stored,
-        (record.role as Role | null) ?? undefined,
-        record.tenant,
-      )
-    : keyType
-      ? keyPermissions(catalogue, keyType, stored, role, record.tenant)
-      : rolePermissions(catalogue, role, record.tenant);
+  // A session or key whose user row is gone holds nothing (the user's deletion revokes them anyway).
+  const orphaned = record.username === null && (tokenType === undefined || tokenType === 'personal');
+  const permissions = orphaned
+    ? []
+    : tokenType
+      ? mintedPermissions(
+          catalogue,
+          tokenType,
+          stored,
+          (record.role as Role | null) ?? undefined,
+          record.tenant,
+        )
+      : keyType
+        ? keyPermissions(catalogue, keyType, stored, role, record.tenant)
+        : rolePermissions(catalogue, role, record.tenant);
   const principal: Omit<Principal, 'actor'> = {
     tenant: record.tenant,
     userId: record.user_id,

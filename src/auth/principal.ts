@@ -106,7 +106,9 @@ export function mintedPermissions(
   tenant: string,
 ): string[] {
   const usable = (permission: string) => catalogue.isKnown(permission) && !SESSION_ONLY.has(permission);
-  if (tokenType !== 'personal') return stored.filter(usable);
+  // An exchanged token never writes trust policies: it could otherwise mint policies for itself.
+  if (tokenType !== 'personal')
+    return stored.filter((permission) => usable(permission) && permission !== 'trustpolicies:write');
   const granted = role ? rolePermissions(catalogue, role, tenant) : [];
   if (stored.length === 0) return granted.filter(usable);
   const held = new Set(granted);

@@ -39,7 +39,22 @@ export interface MintRequest {
   record: JournalRecord;
   /** The presented token's id, claimed in the mint's transaction: a token is exchanged once. */
   replay?: ReplayClaim;
+  /** The policy's generation the exchange chose it at: a policy changed or deleted since mints nothing. */
+  policyGeneration: number;
 }
+
+/** Why a mint was refused inside its transaction. */
+export type MintRefusal = 'Replayed' | 'PolicyChanged';
+
+/**
+ * Which policies are still as the exchanges read them, inside the mint's transaction (locked on
+ * PostgreSQL, so that a delete of the policy either commits first, and the mint sees it, or waits).
+ * Answers the `tenant/name@generation` keys that are current.
+ */
+export type CurrentPolicies = (
+  trx: Knex.Transaction,
+  wanted: ReadonlyArray<{ tenant: string; name: string; generation: number }>,
+) => Promise<Set<string>>;
 
 /** A presented token's id (hashed) and until when it is kept (src/trust/replay-store.ts). */
 export interface ReplayClaim {
@@ -71,8 +86,9 @@ interface PendingMint {
   context: OperationContext;
   records: JournalRecord[];
   replay?: ReplayClaim;
-  /** Set by the batch: another exchange (here or in another process) claimed this token id first. */
-  replayed?: boolean;
+  policyGeneration?: number;
+  /** Set by the batch: why this mint was refused (its id claimed first; its policy changed or gone). */
+  refused?: MintRefusal;
 }
 
 type TokenRow = CredentialRow & { username: string | null };
@@ -86,6 +102,7 @@ export class TokenService {
     private readonly deps: IdentityDeps,
     private readonly journal: JournalWriter,
     private readonly replays?: ReplayClaims,
+    private readonly currentPolicies?: CurrentPolicies,
   ) {
     this.mints = new GroupCommit((pending) => this.commitMints(pending));
   }
@@ -98,14 +115,29 @@ export class TokenService {
     const accepted: PendingMint[] = [];
     await this.deps.db.transaction(async (trx) => {
       accepted.length = 0;
-      const claims = pending.flatMap((one) => (one.replay ? [one.replay] : []));
+      for (const one of pending) one.refused = undefined;
+      // The policies first: a mint under a policy changed or deleted since it was read claims nothing.
+      const policyKey = (one: PendingMint) => `${one.row.tenant}/${one.row.name}@${one.policyGeneration}`;
+      const exchanged = pending.filter((one) => one.policyGeneration !== undefined);
+      if (exchanged.length > 0 && this.currentPolicies) {
+        const current = await this.currentPolicies(
+          trx,
+          exchanged.map((one) => ({
+            tenant: one.row.tenant,
+            name: one.row.name,
+            generation: one.policyGeneration as number,
+          })),
+        );
+        for (const one of exchanged) if (!current.has(policyKey(one))) one.refused = 'PolicyChanged';
+      }
+      const live = pending.filter((one) => one.refused === undefined);
+      const claims = live.flatMap((one) => (one.replay ? [one.replay] : []));
       const fresh = claims.length > 0 && this.replays ? await this.replays.claim(trx, claims) : new Set();
       const taken = new Set<string>();
-      for (const one of pending) {
-        one.replayed = false;
+      for (const one of live) {
         if (one.replay && this.replays) {
           if (!fresh.has(one.replay.key) || taken.has(one.replay.key)) {
-            one.replayed = true;
+            one.refused = 'Replayed';
             continue;
           }
           taken.add(one.replay.key);
@@ -122,10 +154,14 @@ export class TokenService {
 
   /**
    * Mints an exchanged token, journaled with the exchange in the same transaction (shared with
-   * concurrent mints): an answered token is a recorded one. Undefined when the presented token's
-   * id was claimed first by another exchange (a replay): nothing is minted.
+   * concurrent mints): an answered token is a recorded one. Answers a refusal instead when the
+   * presented token's id was claimed first by another exchange (a replay), or the policy changed or
+   * went since the exchange read it: nothing is minted.
    */
-  async mint(request: MintRequest, context: OperationContext): Promise<MintedToken | undefined> {
+  async mint(
+    request: MintRequest,
+    context: OperationContext,
+  ): Promise<MintedToken | { refused: MintRefusal }> {
     const lifetimeSeconds = Math.min(request.lifetimeSeconds, EXCHANGED_TOKEN_MAX_SECONDS);
     const token = newToken('token');
     const now = this.deps.clock();
@@ -145,9 +181,15 @@ export class TokenService {
       ...request.record,
       reason: `token ${token.id} until ${expiresAt}; ${request.record.reason ?? ''}`,
     };
-    const pending: PendingMint = { row, context, records: [record], replay: request.replay };
+    const pending: PendingMint = {
+      row,
+      context,
+      records: [record],
+      replay: request.replay,
+      policyGeneration: request.policyGeneration,
+    };
     await (this.ungroupedForBenchmark ? this.commitMints([pending]) : this.mints.submit(pending));
-    if (pending.replayed) return undefined;
+    if (pending.refused) return { refused: pending.refused };
     return { token: token.token, id: token.id, expiresAt, lifetimeSeconds };
   }
 

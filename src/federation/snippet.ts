@@ -28,12 +28,21 @@ export function githubActionsSnippet(input: SnippetInput): string {
   const exchange = [
     'set -euo pipefail',
     "# 1. The job's OIDC token, issued by GitHub for Steward's audience (one audience: Steward refuses several).",
+    '#    GitHub sets the request URL and token only for a job with `permissions: id-token: write`.',
+    ': "${ACTIONS_ID_TOKEN_REQUEST_URL:?no OIDC token for this job: it needs permissions: id-token: write}"',
     `JOB_TOKEN=$(curl -sSf -H "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=${input.audience}" | jq -r .value)`,
-    '# 2. Exchanged for a short-lived Steward token (a refusal says which check failed).',
-    `STEWARD_TOKEN=$(curl -sS --fail-with-body -X POST ${input.serverUrl}/api/v1/auth/oidc/token -H 'content-type: application/json' -d "{\\"token\\":\\"$JOB_TOKEN\\"}" | jq -r .token)`,
-    '# 3. Masked in the log, and handed to the next steps.',
+    '# 2. Exchanged for a short-lived Steward token ({"token": "stt_…", "expiresAt": …}). A refusal is',
+    '#    shown: it names the check that failed, and never holds a token.',
+    `if ! ANSWER=$(curl -sS --fail-with-body -X POST ${input.serverUrl}/api/v1/auth/oidc/token -H 'content-type: application/json' -d "{\\"token\\":\\"$JOB_TOKEN\\"}"); then`,
+    '  echo "::error::Steward refused the job token: $ANSWER"',
+    '  exit 1',
+    'fi',
+    'STEWARD_TOKEN=$(jq -r .token <<<"$ANSWER")',
+    '# 3. Masked in the log before anything could print it, then handed to the next steps',
+    '#    (the steward CLI reads STEWARD_TOKEN and STEWARD_URL).',
     'echo "::add-mask::$STEWARD_TOKEN"',
     'echo "STEWARD_TOKEN=$STEWARD_TOKEN" >> "$GITHUB_ENV"',
+    'echo "Steward token valid until $(jq -r .expiresAt <<<"$ANSWER")"',
   ].join('\n');
   const job: Record<string, unknown> = {
     'runs-on': 'ubuntu-latest',
@@ -43,8 +52,11 @@ export function githubActionsSnippet(input: SnippetInput): string {
       { name: 'Exchange the job token for a Steward token', run: `${exchange}\n` },
       {
         name: 'Apply the manifests',
-        // The API directly (curl is on every runner); `steward apply -f manifests/` does the same.
+        // The API directly: curl is on every runner, and `npx steward` would fetch whatever package
+        // the public registry has under that name (this one is not published).
         run: [
+          '# 4. The manifests under manifests/, as one YAML stream, applied with that token (what',
+          '#    `steward apply -f manifests/` does, for a runner with the steward CLI installed).',
           `awk 'FNR == 1 && NR != 1 { print "---" } { print }' manifests/*.yaml |`,
           `  curl -sS --fail-with-body -X POST "$STEWARD_URL/api/v1/apply" -H "Authorization: Bearer $STEWARD_TOKEN" \\`,
           "    -H 'content-type: application/yaml' --data-binary @-",

@@ -48,8 +48,8 @@ const MAX_JTI_LENGTH = 256;
  * `pull_request_target` unless allowed. Claim rules of policies are checked afterwards, by
  * choosePolicy.
  *
- * Not pure: it records the `jti` in the replay guard, so a token passing that check cannot pass
- * it again, even when a later check or the policy choice refuses it. Never throws for a bad token;
+ * Not pure: it asks the replay guard to remember the `jti` (a guard may record it then, or, as the
+ * exchanges' does, only look and leave the claim to the mint). Never throws for a bad token;
  * rejects only when `keyFor` rejects.
  */
 export async function verifyOidcToken(token: string, expect: TokenExpectations): Promise<TokenVerdict> {

@@ -40,15 +40,19 @@ export class TrustPolicyExplainer {
   async explain(tenant: string, input: { claims?: OidcClaims; token?: string }): Promise<ExplainAnswer> {
     let claims: OidcClaims = input.claims ?? {};
     let tokenChecks: TokenCheckOutcome[] | undefined;
+    const policies = (await this.deps.directory.policies(tenant)).filter((policy) => policy.type === 'oidc');
     if (input.token !== undefined) {
-      tokenChecks = await this.checkToken(tenant, input.token);
+      tokenChecks = await this.checkToken(
+        tenant,
+        input.token,
+        new Set(policies.map((policy) => policy.issuer)),
+      );
       try {
         claims = decodeJwt(input.token);
       } catch {
         claims = {};
       }
     }
-    const policies = (await this.deps.directory.policies(tenant)).filter((policy) => policy.type === 'oidc');
     const byName = new Map(policies.map((policy) => [policy.name, policy]));
     const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
     const issuerMatches = (issuer: string) => iss === undefined || iss === issuer;
@@ -94,8 +98,16 @@ export class TrustPolicyExplainer {
     };
   }
 
-  /** The exchange's token checks, in order, up to the first that fails. */
-  private async checkToken(tenant: string, token: string): Promise<TokenCheckOutcome[]> {
+  /**
+   * The exchange's token checks, in order, up to the first that fails. Keys are looked up only for
+   * an issuer one of the tenant's policies trusts: explain never makes Steward fetch from a host a
+   * caller names.
+   */
+  private async checkToken(
+    tenant: string,
+    token: string,
+    trusted: ReadonlySet<string>,
+  ): Promise<TokenCheckOutcome[]> {
     let iss: unknown;
     try {
       iss = decodeJwt(token).iss;
@@ -104,10 +116,15 @@ export class TrustPolicyExplainer {
     }
     const issuer = typeof iss === 'string' ? iss : '';
     let keysMissing = false;
+    let untrusted = false;
     const verdict = await verifyOidcToken(token, {
       issuer,
       audience: audienceOf(tenant, this.deps.publicHost),
       keyFor: async (kid) => {
+        if (!trusted.has(issuer)) {
+          untrusted = true;
+          return undefined;
+        }
         try {
           return await this.deps.jwks.keyFor(issuer, kid);
         } catch (error) {
@@ -127,13 +144,19 @@ export class TrustPolicyExplainer {
     }));
     if (!verdict.ok)
       outcomes.push(
-        keysMissing
+        untrusted
           ? {
               check: 'signature',
               ok: null,
-              message: `signature: not checked, the keys of ${issuer || 'the issuer'} cannot be had now`,
+              message: `signature: not checked, no trust policy of this tenant trusts the issuer ${issuer || '(none)'}`,
             }
-          : { check: verdict.check, ok: false, reason: verdict.reason, message: verdict.message },
+          : keysMissing
+            ? {
+                check: 'signature',
+                ok: null,
+                message: `signature: not checked, the keys of ${issuer || 'the issuer'} cannot be had now`,
+              }
+            : { check: verdict.check, ok: false, reason: verdict.reason, message: verdict.message },
       );
     return outcomes;
   }

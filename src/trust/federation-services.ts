@@ -3,6 +3,7 @@
  * directory, the OIDC (and client-certificate) exchanges, explain and the minted tokens.
  */
 import type { Authenticator } from '../auth/authenticator.js';
+import { mintedPermissions } from '../auth/principal.js';
 import { TokenService } from '../auth/token-service.js';
 import type { FederationConfig } from '../config.js';
 import type { JournalWriter } from '../journal/journal-writer.js';
@@ -14,7 +15,7 @@ import { ExchangeRefusals } from './exchange-refusals.js';
 import { TrustPolicyExplainer } from './explain.js';
 import type { JwksCache } from './jwks-cache.js';
 import { OidcExchange } from './oidc-exchange.js';
-import { TrustPolicyDirectory } from './policy-directory.js';
+import { currentPolicies, TrustPolicyDirectory } from './policy-directory.js';
 import { ReplayStore } from './replay-store.js';
 import { X5cExchange } from './x5c-exchange.js';
 
@@ -38,7 +39,11 @@ export function createFederationServices(deps: FederationDeps) {
     { db: deps.db, authenticator: deps.authenticator, clock: deps.clock },
     deps.journal,
     replays,
+    currentPolicies(deps.db),
   );
+  // What a minted token will hold (the authenticator grants no unknown or session-only permission).
+  const grants = (tenant: string, permissions: readonly string[]) =>
+    mintedPermissions(deps.authenticator.permissions, 'oidc', permissions, undefined, tenant);
   const refusals = new ExchangeRefusals(deps.db, deps.authenticator);
   const settings = {
     publicHost: deps.config.publicHost,
@@ -50,7 +55,7 @@ export function createFederationServices(deps: FederationDeps) {
     directory,
     tokens,
     refusals,
-    oidc: new OidcExchange({ directory, jwks: deps.jwks, replays, tokens, refusals, settings, now }),
+    oidc: new OidcExchange({ directory, jwks: deps.jwks, replays, tokens, refusals, settings, grants, now }),
     x5c: new X5cExchange({
       directory,
       issued: deps.issued,
@@ -58,6 +63,7 @@ export function createFederationServices(deps: FederationDeps) {
       tokens,
       refusals,
       settings,
+      grants,
       now,
     }),
     explainer: new TrustPolicyExplainer({

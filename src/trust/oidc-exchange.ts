@@ -44,7 +44,13 @@ export const EXCHANGE_REASONS = {
   untrustedIssuer: 'IssuerMismatch',
   /** The token passed every check but no policy's claim rules match it. */
   noPolicyMatched: 'NoPolicyMatched',
+  /** The chosen policy was changed or deleted while the token was being exchanged: try again. */
+  policyChanged: 'PolicyChanged',
 } as const;
+
+/** The refusal of a mint whose policy changed or went between the choice and the mint. */
+export const POLICY_CHANGED_MESSAGE = (policy: string) =>
+  `policy: trust policy "${policy}" was changed or deleted during the exchange; nothing was minted (try again)`;
 
 export interface ExchangeSettings {
   publicHost: string;
@@ -64,6 +70,8 @@ export interface OidcExchangeDeps {
   tokens: TokenService;
   refusals: ExchangeRefusals;
   settings: ExchangeSettings;
+  /** The permissions a token minted with `permissions` holds (what the authenticator will grant). */
+  grants: (tenant: string, permissions: readonly string[]) => string[];
   now?: () => number;
 }
 
@@ -150,6 +158,7 @@ export class OidcExchange {
       {
         tenant,
         replay: claim,
+        policyGeneration: policy.generation,
         type: 'oidc',
         policy: policy.name,
         subject,
@@ -165,11 +174,21 @@ export class OidcExchange {
       },
       systemContext(tenant, actor, request.requestId, request.source),
     );
-    if (!minted)
-      return refusals.refuse(tenant, request, TOKEN_REASONS.replayed, REPLAYED_MESSAGE(claims.jti), {
-        check: 'replay',
-      });
-    return { ...minted, policy: policy.name, permissions: [...policy.permissions] };
+    if ('refused' in minted)
+      return minted.refused === 'Replayed'
+        ? refusals.refuse(tenant, request, TOKEN_REASONS.replayed, REPLAYED_MESSAGE(claims.jti), {
+            check: 'replay',
+          })
+        : refusals.refuse(
+            tenant,
+            request,
+            EXCHANGE_REASONS.policyChanged,
+            POLICY_CHANGED_MESSAGE(policy.name),
+            {
+              check: 'policy',
+            },
+          );
+    return { ...minted, policy: policy.name, permissions: this.deps.grants(tenant, policy.permissions) };
   }
 }
 

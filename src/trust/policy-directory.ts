@@ -5,11 +5,13 @@
  * takes effect within a second.
  */
 
+import type { CurrentPolicies } from '../auth/token-service.js';
 import { conditionOf, isReady } from '../engine/controller.js';
 import type { ClaimRules } from '../federation/claim-rules.js';
 import type { TrustPolicySpec } from '../kinds/generated/v1/trustpolicy.js';
 import type { StoredResource } from '../resources/model.js';
 import type { ChangeFeed } from '../store/change-feed.js';
+import type { Database } from '../store/database.js';
 import type { ResourceStore } from '../store/resource-store.js';
 
 export const TRUST_POLICY = 'TrustPolicy';
@@ -20,6 +22,8 @@ const TTL_MS = 1_000;
 /** One policy, flattened for the exchanges and explain. */
 export interface PolicyEntry {
   name: string;
+  /** The generation read: a mint is refused if the policy changed or went since (TokenService). */
+  generation: number;
   type: 'oidc' | 'x509';
   issuer: string;
   rules: ClaimRules;
@@ -40,6 +44,7 @@ export function policyEntry(resource: StoredResource<TrustPolicySpec>): PolicyEn
   const { spec } = resource;
   return {
     name: resource.name,
+    generation: resource.generation,
     type: spec.type ?? 'oidc',
     issuer: spec.issuer ?? DEFAULT_ISSUER,
     rules: { ...(spec.claims ?? {}) },
@@ -95,4 +100,32 @@ export class TrustPolicyDirectory {
     }
     return entries;
   }
+}
+
+/**
+ * TokenService's check that the policies exchanges chose are still as read (not deleted, not being
+ * deleted, same generation), inside the mint's transaction. On PostgreSQL the rows are locked FOR
+ * SHARE: a concurrent delete of the policy either committed first (the mint sees it gone) or waits
+ * for the mint, and then revokes the token with the policy's others.
+ */
+export function currentPolicies(db: Database): CurrentPolicies {
+  return async (trx, wanted) => {
+    const current = new Set<string>();
+    const byTenant = new Map<string, Set<string>>();
+    for (const { tenant, name } of wanted)
+      byTenant.set(tenant, (byTenant.get(tenant) ?? new Set()).add(name));
+    for (const [tenant, names] of byTenant) {
+      const query = trx('resources')
+        .where({ tenant, kind: TRUST_POLICY })
+        .whereIn('name', [...names])
+        .whereNull('deletion_timestamp')
+        .select('name', 'generation');
+      const rows = (await (db.dialect === 'postgresql' ? query.forShare() : query)) as Array<{
+        name: string;
+        generation: number;
+      }>;
+      for (const row of rows) current.add(`${tenant}/${row.name}@${row.generation}`);
+    }
+    return current;
+  };
 }

@@ -89,7 +89,14 @@ export class ReplayStore {
     }
     if (now - this.lastSweep > SWEEP_INTERVAL_MS) {
       this.lastSweep = now;
-      await trx(TABLE).where('until', '<', now).delete();
+      // In its own statement after this transaction: a failing sweep must not fail the mints.
+      setImmediate(() => {
+        void this.db
+          .knex(TABLE)
+          .where('until', '<', now)
+          .delete()
+          .catch(() => undefined);
+      });
     }
     return fresh;
   }

@@ -12,6 +12,9 @@ import { type FieldProblem, ForbiddenError } from '../errors.js';
 import type { TrustPolicySpec } from '../kinds/generated/v1/trustpolicy.js';
 import { fromJsonColumn } from '../store/database.js';
 
+/** Never granted by a policy (src/auth/principal.ts drops it from exchanged tokens too). */
+export const TRUST_POLICIES_WRITE = 'trustpolicies:write';
+
 /** Whether the caller holds `permission` (OperationContext only offers a throwing check). */
 function holds(context: OperationContext, permission: string): boolean {
   try {
@@ -43,6 +46,11 @@ export function trustPolicyProblems(
     if (!catalogue.isKnown(permission)) problem(pointer, `"${permission}" is not a Steward permission`);
     else if (SESSION_ONLY.has(permission))
       problem(pointer, `"${permission}" is session-only: a token minted by a policy can never hold it`);
+    else if (permission === TRUST_POLICIES_WRITE)
+      problem(
+        pointer,
+        `"${permission}" cannot be granted by a policy: a token holding it could write policies for itself and outlive this one`,
+      );
     else if (!holds(context, permission))
       problem(
         pointer,

@@ -8,7 +8,7 @@
  * chosen, so trying several policies never refuses a token as its own replay.
  */
 import { X509Certificate } from 'node:crypto';
-import type { TokenService } from '../auth/token-service.js';
+import type { MintRefusal, TokenService } from '../auth/token-service.js';
 import { type Actor, systemContext } from '../context.js';
 import { show } from '../federation/verify-token.js';
 import { matchSubject, type SubjectMismatch, verifyX5cToken, type X5cVerdict } from '../federation/x5c.js';
@@ -20,6 +20,7 @@ import {
   type ExchangeResult,
   type ExchangeSettings,
   exchangedLifetime,
+  POLICY_CHANGED_MESSAGE,
 } from './oidc-exchange.js';
 import type { PolicyEntry, TrustPolicyDirectory } from './policy-directory.js';
 import type { ReplayClaim, ReplayStore } from './replay-store.js';
@@ -48,6 +49,7 @@ export interface X5cExchangeDeps {
   tokens: TokenService;
   refusals: ExchangeRefusals;
   settings: ExchangeSettings;
+  grants: (tenant: string, permissions: readonly string[]) => string[];
   now?: () => number;
 }
 
@@ -102,14 +104,24 @@ export class X5cExchange {
         continue;
       }
       const minted = await this.mint(tenant, policy, verdict, request, spent);
-      if (minted) return minted;
-      return refusals.refuse(
-        tenant,
-        request,
-        'Replayed',
-        `replay: token id ${show(verdict.claims.jti)} was already presented with this certificate; a token is used once`,
-        { check: 'replay' },
-      );
+      if (!('refused' in minted)) return minted;
+      return minted.refused === 'Replayed'
+        ? refusals.refuse(
+            tenant,
+            request,
+            'Replayed',
+            `replay: token id ${show(verdict.claims.jti)} was already presented with this certificate; a token is used once`,
+            { check: 'replay' },
+          )
+        : refusals.refuse(
+            tenant,
+            request,
+            EXCHANGE_REASONS.policyChanged,
+            POLICY_CHANGED_MESSAGE(policy.name),
+            {
+              check: 'policy',
+            },
+          );
     }
     if (closest)
       return refusals.refuse(
@@ -135,7 +147,7 @@ export class X5cExchange {
     verdict: Extract<X5cVerdict, { ok: true }>,
     request: ExchangeRequest,
     replay: ReplayClaim | undefined,
-  ): Promise<ExchangeResult | undefined> {
+  ): Promise<ExchangeResult | { refused: MintRefusal }> {
     const subject = verdict.leaf.subject;
     const actor: Actor = {
       type: 'certificate',
@@ -146,6 +158,7 @@ export class X5cExchange {
       {
         tenant,
         replay,
+        policyGeneration: policy.generation,
         type: 'x509',
         policy: policy.name,
         subject,
@@ -161,7 +174,8 @@ export class X5cExchange {
       },
       systemContext(tenant, actor, request.requestId, request.source),
     );
-    return minted && { ...minted, policy: policy.name, permissions: [...policy.permissions] };
+    if ('refused' in minted) return minted;
+    return { ...minted, policy: policy.name, permissions: this.deps.grants(tenant, policy.permissions) };
   }
 
   /** The policy's anchors: its PEMs and its CertificateAuthority's certificate (read with the policies). */

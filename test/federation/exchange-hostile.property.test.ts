@@ -66,6 +66,13 @@ const token = fc.oneof(
   fc
     .tuple(header, payload, fc.base64String({ maxLength: 100 }))
     .map(([h, p, signature]) => `${part(h)}.${part(p)}.${signature.replace(/=/g, '')}`),
+  // Addressed to the tenant and its trusted issuer, so that the verifiers' own checks are reached.
+  fc
+    .tuple(header, payload, fc.base64String({ maxLength: 100 }))
+    .map(
+      ([h, p, signature]) =>
+        `${part(h)}.${part({ ...p, aud: 'default.steward.test', iss: issuer.url })}.${signature.replace(/=/g, '')}`,
+    ),
   fc.string({ maxLength: 300 }),
   fc
     .tuple(fc.json(), fc.json())

@@ -336,7 +336,70 @@ describe('deleting a TrustPolicy', () => {
   });
 });
 
+describe('a policy changed or deleted during an exchange', () => {
+  it('mints nothing when the policy is not at the generation the exchange chose it at', async () => {
+    const tokens = handle.server.services.federation.tokens;
+    const policyRow = await handle.server.services.store.get({
+      tenant: 'default',
+      kind: 'TrustPolicy',
+      name: 'infra-read',
+    });
+    const request = {
+      tenant: 'default',
+      type: 'oidc' as const,
+      policy: 'infra-read',
+      subject: 'repo:acme/infra',
+      permissions: ['devices:read'],
+      lifetimeSeconds: 60,
+      record: { operation: 'auth.exchange', kind: 'TrustPolicy', name: 'infra-read', result: 'success' },
+    };
+    const context = {
+      tenant: 'default',
+      actor: { type: 'oidc' as const, id: 'x', name: 'x' },
+      requestId: 'r',
+      authorize: () => undefined,
+    };
+    const stale = await tokens.mint(
+      { ...request, policyGeneration: (policyRow?.generation ?? 0) + 1 },
+      context,
+    );
+    expect(stale).toEqual({ refused: 'PolicyChanged' });
+    const gone = await tokens.mint({ ...request, policy: 'no-such-policy', policyGeneration: 1 }, context);
+    expect(gone).toEqual({ refused: 'PolicyChanged' });
+    const current = await tokens.mint({ ...request, policyGeneration: policyRow?.generation ?? 0 }, context);
+    expect(current).toMatchObject({ token: expect.stringMatching(/^stt_/) });
+  });
+
+  it('refuses a policy granting trustpolicies:write: a token could write policies for itself', async () => {
+    const reply = await apply([
+      policy('self-perpetuating', {
+        issuer: issuer.url,
+        claims: { repository_owner_id: '123456', repository: 'acme/infra' },
+        permissions: ['trustpolicies:read', 'trustpolicies:write'],
+      }),
+    ]);
+    expect(reply.status).toBe(422);
+    expect(JSON.stringify(reply.body)).toContain('cannot be granted by a policy');
+  });
+});
+
 describe('POST /api/v1/trustpolicies/explain', () => {
+  it('never fetches keys from an issuer no policy of the tenant trusts', async () => {
+    const before = stranger.jwksFetches;
+    const reply = await call<{ tokenChecks: Array<{ check: string; ok: boolean | null; message?: string }> }>(
+      handle.server,
+      'POST',
+      '/api/v1/trustpolicies/explain',
+      { body: { token: await stranger.token(jobClaims(stranger.url, AUDIENCE), { kid: 'made-up' }) } },
+    );
+    expect(reply.status).toBe(200);
+    expect(reply.body.tokenChecks.at(-1)).toMatchObject({ check: 'signature', ok: null });
+    expect(reply.body.tokenChecks.at(-1)?.message).toContain(
+      'no trust policy of this tenant trusts the issuer',
+    );
+    expect(stranger.jwksFetches).toBe(before);
+  });
+
   it('answers for every policy which rules matched and which did not, and the one an exchange would pick', async () => {
     const reply = await call<{
       chosen: string | null;
