@@ -2,6 +2,7 @@
  * The GitHub Actions workflow of GET /api/v1/auth/oidc and `steward trustpolicy snippet`, and the
  * example in examples/github-actions/ (validated, and equal to what the server would print for it).
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +36,25 @@ describe('githubActionsSnippet', () => {
     expect(script).toContain('::add-mask::$STEWARD_TOKEN');
     expect(script).toContain('/api/v1/apply');
     expect(workflow.jobs.steward.environment).toBeUndefined();
+  });
+
+  it('holds no secret: tokens only in shell variables, the Steward token masked before it is exported', () => {
+    const text = githubActionsSnippet({
+      ...base,
+      policy: { name: 'p', claims: { environment: 'production' }, permissions: ['devices:write'] },
+    });
+    expect(text).not.toMatch(/secrets\./);
+    expect(text).not.toMatch(/\b(stt|stw|sts)_[0-9A-Za-z]/);
+    expect(text).not.toMatch(/eyJ[0-9A-Za-z_-]/);
+    const script = (parse(text) as Workflow).jobs.steward.steps.map((step) => step.run ?? '').join('\n');
+    expect(script.indexOf('::add-mask::$STEWARD_TOKEN')).toBeGreaterThan(0);
+    expect(script.indexOf('::add-mask::$STEWARD_TOKEN')).toBeLessThan(script.indexOf('$GITHUB_ENV'));
+  });
+
+  it('runs scripts bash can parse', () => {
+    const workflow = parse(githubActionsSnippet(base)) as Workflow;
+    for (const step of workflow.jobs.steward.steps)
+      if (step.run) expect(() => execFileSync('bash', ['-n'], { input: step.run })).not.toThrow();
   });
 
   it.each([
