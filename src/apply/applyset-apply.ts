@@ -135,8 +135,10 @@ export async function applySetStep(
     context.authorize(`${deps.plural(kind)}:write`);
   if (!named) return step;
   step.recordInventory = (writeTrx, writes) => {
+    // The generation (spec, labels, annotations), not the resourceVersion: status writes by
+    // controllers move the latter, and are no drift.
     const versions = new Map(
-      writes.map((write) => [`${write.next.kind}/${write.next.name}`, write.next.resourceVersion]),
+      writes.map((write) => [`${write.next.kind}/${write.next.name}`, write.next.generation]),
     );
     return deps.sets.record(
       writeTrx,

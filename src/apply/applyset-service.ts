@@ -35,18 +35,20 @@ export class ApplySetService {
     return this.sets.list(context.tenant);
   }
 
-  /** One set with its members and the version and changeset its last apply left each at. */
+  /** One set with its members: the generation and changeset its last apply left each at, and whether it drifted since. */
   async get(context: OperationContext, name: string) {
     const summary = (await this.sets.list(context.tenant)).find((set) => set.name === name);
     if (!summary) throw new NotFoundError(`apply set "${name}" not found`);
-    const members = await this.sets.members(this.db.knex, context.tenant, name);
+    const members = await this.sets.membersWithGeneration(context.tenant, name);
     return {
       ...summary,
       items: members.map((member) => ({
         kind: member.kind,
         name: member.name,
-        appliedVersion: String(member.applied_version),
+        appliedGeneration: Number(member.applied_generation),
         appliedChangeset: member.applied_changeset,
+        ...(member.generation === null ? {} : { generation: Number(member.generation) }),
+        drifted: member.generation !== null && Number(member.generation) > Number(member.applied_generation),
       })),
     };
   }

@@ -14,6 +14,8 @@ const SETS = 'applysets';
 export interface ApplySetSummary {
   name: string;
   members: number;
+  /** Members changed (spec, labels, annotations) since the set last applied them. */
+  drifted: number;
   lastChangeset: string;
   lastAppliedAt: string;
   lastAppliedBy: string;
@@ -42,6 +44,21 @@ export class ApplySetStore {
     return (await trx(MEMBERS).where({ tenant, applyset }).orderBy(['kind', 'name'])) as ApplySetMemberRow[];
   }
 
+  /** The members with their resource's generation now (null when it is gone), for drift. */
+  async membersWithGeneration(
+    tenant: string,
+    applyset: string,
+  ): Promise<Array<ApplySetMemberRow & { generation: number | null }>> {
+    return (await this.db
+      .knex(`${MEMBERS} as m`)
+      .leftJoin('resources as r', (join) =>
+        join.on('r.tenant', 'm.tenant').andOn('r.kind', 'm.kind').andOn('r.name', 'm.name'),
+      )
+      .where({ 'm.tenant': tenant, 'm.applyset': applyset })
+      .orderBy(['m.kind', 'm.name'])
+      .select('m.*', 'r.generation')) as Array<ApplySetMemberRow & { generation: number | null }>;
+  }
+
   /**
    * Records an apply of `applyset`: `claimed` become (or stay) its members at the versions the apply
    * left them; `dropped` leave it (pruned, released, deleted by tombstone).
@@ -68,14 +85,14 @@ export class ApplySetStore {
       kind: ref.kind,
       name: ref.name,
       applyset,
-      applied_version: ref.version,
+      applied_generation: ref.version,
       applied_changeset: last.changeset,
     }));
     for (const part of chunk(rows, 6, this.db.maxParameters))
       await trx(MEMBERS)
         .insert(part)
         .onConflict(['tenant', 'kind', 'name'])
-        .merge(['applyset', 'applied_version', 'applied_changeset']);
+        .merge(['applyset', 'applied_generation', 'applied_changeset']);
     const set: ApplySetRow = {
       tenant,
       name: applyset,
@@ -92,16 +109,28 @@ export class ApplySetStore {
   /** Every apply set of the tenant with its member count, by name. */
   async list(tenant: string): Promise<ApplySetSummary[]> {
     const sets = (await this.db.knex(SETS).where({ tenant }).orderBy('name')) as ApplySetRow[];
+    // One query: members per set, and those whose resource's generation moved past the applied one.
     const counts = (await this.db
-      .knex(MEMBERS)
-      .where({ tenant })
-      .groupBy('applyset')
-      .select('applyset')
-      .count({ n: '*' })) as Array<{ applyset: string; n: number | string }>;
-    const byName = new Map(counts.map((row) => [row.applyset, Number(row.n)]));
+      .knex(`${MEMBERS} as m`)
+      .leftJoin('resources as r', (join) =>
+        join.on('r.tenant', 'm.tenant').andOn('r.kind', 'm.kind').andOn('r.name', 'm.name'),
+      )
+      .where('m.tenant', tenant)
+      .groupBy('m.applyset')
+      .select('m.applyset')
+      .count({ n: '*' })
+      .select(
+        this.db.knex.raw('sum(case when r.generation > m.applied_generation then 1 else 0 end) as drifted'),
+      )) as Array<{
+      applyset: string;
+      n: number | string;
+      drifted: number | string | null;
+    }>;
+    const byName = new Map(counts.map((row) => [row.applyset, row]));
     return sets.map((set) => ({
       name: set.name,
-      members: byName.get(set.name) ?? 0,
+      members: Number(byName.get(set.name)?.n ?? 0),
+      drifted: Number(byName.get(set.name)?.drifted ?? 0),
       lastChangeset: set.last_changeset,
       lastAppliedAt: set.last_applied_at,
       lastAppliedBy: set.last_applied_by,

@@ -6,8 +6,8 @@ export interface ApplySetMemberRow {
   kind: string;
   name: string;
   applyset: string;
-  /** The resourceVersion the set's last apply left it at (a later one means someone else changed it). */
-  applied_version: number;
+  /** The generation the set's last apply left it at (a later one means someone changed its spec or metadata since). */
+  applied_generation: number;
   applied_changeset: string;
 }
 
@@ -19,7 +19,7 @@ export const ApplySetMemberEntity = new EntitySchema<ApplySetMemberRow>({
     kind: { type: 'string', length: 63, primary: true },
     name: { type: 'string', length: 63, primary: true },
     applyset: { type: 'string', length: 63 },
-    applied_version: { type: 'integer', fieldName: 'applied_version' },
+    applied_generation: { type: 'integer', fieldName: 'applied_generation' },
     applied_changeset: { type: 'string', fieldName: 'applied_changeset', length: 36 },
   },
   indexes: [{ name: 'applyset_members_set', properties: ['tenant', 'applyset'] }],

@@ -174,7 +174,7 @@ describe('apply sets', () => {
       members: 3,
       lastAppliedBy: 'user:admin',
     });
-    const one = await call<{ items: Array<{ name: string; appliedVersion: string }> }>(
+    const one = await call<{ items: Array<{ name: string; appliedGeneration: string }> }>(
       suite.server,
       'GET',
       '/api/v1/applysets/listed',
@@ -229,5 +229,34 @@ describe('apply sets', () => {
     expect(theirs.status, JSON.stringify(theirs.body)).toBe(200);
     expect(theirs.body.deletions).toBeUndefined();
     expect(await exists('private-1')).toBe(true);
+  });
+
+  it('reports members changed through the API since the set applied them as drifted, and not status writes', async () => {
+    expect((await apply('applyset=drifting', devices('drifting', 2))).status).toBe(200);
+    const edited = await call(suite.server, 'POST', '/api/v1/apply', {
+      body: [device('drifting-1', { edited: 'by-hand' })],
+    });
+    expect(edited.status).toBe(200);
+    const list = await call<{ items: Array<{ name: string; drifted: number }> }>(
+      suite.server,
+      'GET',
+      '/api/v1/applysets',
+    );
+    expect(list.body.items.find((set) => set.name === 'drifting')?.drifted).toBe(1);
+    const one = await call<{
+      items: Array<{ name: string; drifted: boolean; appliedGeneration: number; generation: number }>;
+    }>(suite.server, 'GET', '/api/v1/applysets/drifting');
+    expect(one.body.items).toEqual([
+      expect.objectContaining({ name: 'drifting-0', drifted: false }),
+      expect.objectContaining({ name: 'drifting-1', drifted: true, appliedGeneration: 1, generation: 2 }),
+    ]);
+    // Applying the set again brings the member back to what the files say: no drift.
+    expect((await apply('applyset=drifting', devices('drifting', 2))).status).toBe(200);
+    const again = await call<{ items: Array<{ name: string; drifted: number }> }>(
+      suite.server,
+      'GET',
+      '/api/v1/applysets',
+    );
+    expect(again.body.items.find((set) => set.name === 'drifting')?.drifted).toBe(0);
   });
 });

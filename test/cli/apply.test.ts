@@ -129,6 +129,12 @@ describe('steward apply and diff against a running server', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('DeletionBudgetExceeded');
     expect(refused.stderr).toContain('Device/prune-a');
+    const sets = await cli(['get', 'applysets']);
+    expect(sets.code, sets.stderr).toBe(0);
+    expect(sets.stdout).toMatch(/NAME +MEMBERS +DRIFTED/);
+    expect(sets.stdout).toMatch(/cli-set +1 +0 /);
+    const members = await cli(['get', 'applyset', 'cli-set']);
+    expect(members.stdout).toMatch(/Device +prune-a +1 +1 +no/);
   });
 
   it('diffs files against live resources: exit 0 when in sync, 1 with a unified diff when not', async () => {

@@ -4,6 +4,7 @@ import { renderTable } from '../output/table.js';
 import { toYaml, toYamlStream } from '../output/yaml.js';
 import { listResources } from '../reads.js';
 import { objectRef, type Resource } from '../resource.js';
+import { APPLYSET_NAMES, getApplySets } from './applysets.js';
 
 export const OUTPUT_FORMATS = ['table', 'wide', 'yaml', 'json', 'name'] as const;
 
@@ -31,11 +32,16 @@ export const getCommand: CommandSpec = {
     'steward get dev -l team=infra -o wide',
     'steward get ca fleet-root -o yaml',
     'steward get rollouts -o json',
+    'steward get applysets',
   ],
   async run(session, args) {
     const format = args.choice('output', OUTPUT_FORMATS);
     const [kindName, name] = args.positionals;
     if (name && args.string('selector')) throw args.usage('give either NAME or -l SELECTOR, not both');
+    if (APPLYSET_NAMES.has(kindName.toLowerCase())) {
+      if (args.string('selector')) throw args.usage('apply sets take no -l SELECTOR');
+      return getApplySets(session, name, format);
+    }
     const kind = (await session.kinds()).resolve(kindName);
     const client = await session.client();
     let resources: Resource[];

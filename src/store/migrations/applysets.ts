@@ -8,7 +8,7 @@ import { Migration } from '@mikro-orm/migrations';
 export class ApplySetsSqlite extends Migration {
   override up(): void {
     this.addSql(
-      'create table `applyset_members` (`tenant` text not null, `kind` text not null, `name` text not null, `applyset` text not null, `applied_version` integer not null, `applied_changeset` text not null, primary key (`tenant`, `kind`, `name`))',
+      'create table `applyset_members` (`tenant` text not null, `kind` text not null, `name` text not null, `applyset` text not null, `applied_generation` integer not null, `applied_changeset` text not null, primary key (`tenant`, `kind`, `name`))',
     );
     this.addSql('create index `applyset_members_set` on `applyset_members` (`tenant`, `applyset`)');
     this.addSql(
@@ -20,7 +20,7 @@ export class ApplySetsSqlite extends Migration {
 export class ApplySetsPostgresql extends Migration {
   override up(): void {
     this.addSql(
-      'create table "applyset_members" ("tenant" varchar(63) not null, "kind" varchar(63) not null, "name" varchar(63) not null, "applyset" varchar(63) not null, "applied_version" int not null, "applied_changeset" varchar(36) not null, constraint "applyset_members_pkey" primary key ("tenant", "kind", "name"))',
+      'create table "applyset_members" ("tenant" varchar(63) not null, "kind" varchar(63) not null, "name" varchar(63) not null, "applyset" varchar(63) not null, "applied_generation" int not null, "applied_changeset" varchar(36) not null, constraint "applyset_members_pkey" primary key ("tenant", "kind", "name"))',
     );
     this.addSql('create index "applyset_members_set" on "applyset_members" ("tenant", "applyset")');
     this.addSql(

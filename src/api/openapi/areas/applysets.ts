@@ -14,6 +14,7 @@ const DRY_RUN_PARAMETER: QueryParameter = {
 const summary = {
   name: STRING,
   members: described(INTEGER, 'Resources the set owns.'),
+  drifted: described(INTEGER, 'Members changed since the set last applied them.'),
   lastChangeset: described(STRING, 'The changeset of its last apply.'),
   lastAppliedAt: TIME,
   lastAppliedBy: described(STRING, 'Who made its last apply (`<actor type>:<name>`).'),
@@ -37,10 +38,15 @@ export const APPLYSET_SHAPES: Record<string, JsonSchema> = {
           {
             kind: STRING,
             name: STRING,
-            appliedVersion: described(STRING, 'The resourceVersion its last apply by the set left it at.'),
+            appliedGeneration: described(INTEGER, 'The generation its last apply by the set left it at.'),
+            generation: described(INTEGER, 'Its generation now (absent when it was deleted).'),
+            drifted: described(
+              { type: 'boolean' },
+              'Changed (spec, labels or annotations) since the set last applied it, by someone else.',
+            ),
             appliedChangeset: STRING,
           },
-          ['kind', 'name', 'appliedVersion', 'appliedChangeset'],
+          ['kind', 'name', 'appliedGeneration', 'appliedChangeset'],
         ),
       },
     },
