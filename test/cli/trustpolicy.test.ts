@@ -66,6 +66,63 @@ describe('renderExplanation', () => {
   });
 });
 
+describe('renderExplanation, the answer as documented in the brief of the route', () => {
+  // Only the fields the route's contract promises: no position, issuer or differences.
+  const minimal = {
+    claims: { repository: 'acme/infra', environment: 'staging' },
+    policies: [
+      {
+        name: 'infra-prod',
+        ready: true,
+        matched: ['repository', 'ref'],
+        mismatched: [{ rule: 'environment', want: 'production', got: 'staging' }],
+        wildcards: ['event_name'],
+      },
+      { name: 'infra-any', ready: true, matched: ['repository'], mismatched: [], wildcards: [] },
+    ],
+    chosen: 'infra-any',
+    message: 'infra-any matches',
+  } as unknown as Explanation;
+
+  it.each([
+    [
+      'numbers policies in the order given and picks the chosen one',
+      minimal,
+      [
+        '1. infra-prod',
+        '  ✓ repository',
+        '  ✓ ref',
+        '  ✗ environment: want production, got staging',
+        '  * any event_name',
+        '2. infra-any',
+        '  ✓ repository',
+        'would pick: infra-any',
+      ],
+    ],
+    [
+      'keeps a claim value with a newline on its line',
+      {
+        ...minimal,
+        policies: [
+          { ...minimal.policies[0], mismatched: [{ rule: 'ref', want: 'refs/heads/main', got: 'x\n✓ ref' }] },
+        ],
+        chosen: null,
+        message: 'no trust policy matches',
+      },
+      [
+        '1. infra-prod',
+        '  ✓ repository',
+        '  ✓ ref',
+        '  ✗ ref: want refs/heads/main, got x\\n✓ ref',
+        '  * any event_name',
+        'no trust policy matches',
+      ],
+    ],
+  ])('%s', (_case, answer, expected) => {
+    expect(renderExplanation(answer as Explanation)).toEqual(expected);
+  });
+});
+
 describe('lintLines (describe trustpolicy)', () => {
   const withWarnings = (warnings?: Array<{ code: string; message: string }>) =>
     ({ status: warnings ? { warnings } : {} }) as unknown as Resource;

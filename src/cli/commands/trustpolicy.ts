@@ -10,29 +10,38 @@ import type { Session } from '../session.js';
 /** The answer of POST /api/v1/trustpolicies/explain. */
 export type Explanation = ExplainAnswer;
 
-/** The human form of an explanation: token checks, then one block per policy in the order tried. Pure. */
+/**
+ * The human form of an explanation: token checks, then one block per policy in the order tried,
+ * then the verdict. Values come from the token and the policies, so each is escaped onto its line.
+ * Reads only the fields of the documented answer it needs (`position` and `issuerMatches` may be
+ * absent: the list order, and a matching issuer). Pure.
+ */
 export function renderExplanation(answer: Explanation): string[] {
   const lines: string[] = [];
   if (answer.tokenChecks) {
     lines.push('Token checks:');
     for (const check of answer.tokenChecks)
       lines.push(
-        `  ${check.ok === true ? '✓' : check.ok === null ? '?' : '✗'} ${check.check}${check.message ? `: ${check.message}` : ''}`,
+        `  ${check.ok === true ? '✓' : check.ok === null ? '?' : '✗'} ${check.check}${check.message ? `: ${printable(check.message)}` : ''}`,
       );
   }
   if (answer.policies.length === 0) lines.push('No trust policy of type oidc in this tenant.');
-  for (const policy of answer.policies) {
+  for (const [index, policy] of answer.policies.entries()) {
     const state = [
-      policy.ready ? undefined : `not Ready: ${policy.readyMessage ?? 'not reconciled yet'}`,
-      policy.issuerMatches ? undefined : `trusts ${policy.issuer}, not this issuer`,
+      policy.ready ? undefined : `not Ready: ${printable(policy.readyMessage ?? 'not reconciled yet')}`,
+      policy.issuerMatches === false ? `trusts ${printable(policy.issuer)}, not this issuer` : undefined,
     ].filter(Boolean);
-    lines.push(`${policy.position}. ${policy.name}${state.length ? ` (${state.join('; ')})` : ''}`);
-    for (const rule of policy.matched) lines.push(`  ✓ ${rule}`);
+    lines.push(
+      `${policy.position ?? index + 1}. ${printable(policy.name)}${state.length ? ` (${state.join('; ')})` : ''}`,
+    );
+    for (const rule of policy.matched) lines.push(`  ✓ ${printable(rule)}`);
     for (const miss of policy.mismatched)
-      lines.push(`  ✗ ${miss.rule}: want ${miss.want}, got ${miss.got ?? 'none'}`);
-    if (policy.wildcards.length) lines.push(`  * any ${policy.wildcards.join(', ')}`);
+      lines.push(
+        `  ✗ ${printable(miss.rule)}: want ${printable(String(miss.want))}, got ${miss.got === undefined || miss.got === null ? 'none' : printable(String(miss.got))}`,
+      );
+    if (policy.wildcards?.length) lines.push(`  * any ${policy.wildcards.map(printable).join(', ')}`);
   }
-  lines.push(answer.chosen ? `would pick: ${answer.chosen}` : answer.message);
+  lines.push(answer.chosen ? `would pick: ${printable(answer.chosen)}` : printable(answer.message));
   return lines;
 }
 
