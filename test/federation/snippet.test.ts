@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { lintTrustPolicy } from '../../controllers/trust-policy.js';
 import { githubActionsSnippet } from '../../src/federation/snippet.js';
+import { KINDS } from '../../src/kinds.js';
+import type { TrustPolicySpec } from '../../src/kinds/generated/v1/trustpolicy.js';
 import { validator } from '../schema/fixtures.js';
 
 const base = {
@@ -83,6 +86,11 @@ describe('examples/github-actions', () => {
       '# yaml-language-server: $schema=../../schemas/v1/trustpolicy.json',
     );
     expect(validator.validate(policy, 0).problems).toEqual([]);
+  });
+
+  it('holds a policy with no lint warning, as its README says', () => {
+    const allWrites = KINDS.map((kind) => `${kind.plural}:write`);
+    expect(lintTrustPolicy(policy.spec as TrustPolicySpec, allWrites)).toEqual([]);
   });
 
   it('holds the workflow the server prints for that policy', () => {
