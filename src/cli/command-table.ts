@@ -21,7 +21,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   {
     name: 'diff',
-    summary: 'Show how manifest files differ from the live resources (exit 1 when they do)',
+    summary: 'Show what applying manifest files would change (exit 0 none, 1 changes, 2 error)',
     load: async () => (await import('./commands/diff.js')).diffCommand,
   },
   {

@@ -137,6 +137,36 @@ describe('steward apply and diff against a running server', () => {
     expect(members.stdout).toMatch(/Device +prune-a +1 +1 +no/);
   });
 
+  it('diffs an apply set with prune from the server dry run: text, markdown, json; exit 0, 1, 2', async () => {
+    const both = `${deviceYaml('dset-a')}---\n${deviceYaml('dset-b')}`;
+    expect((await cli(['apply', '-f', '-', '--applyset', 'diff-set'], both)).code).toBe(0);
+    const same = await cli(['diff', '-f', '-', '--applyset', 'diff-set', '--prune'], both);
+    expect(same.code, same.stderr).toBe(0);
+    const args = ['diff', '-f', '-', '--applyset', 'diff-set', '--prune', '--max-deletion-percent', '50'];
+    const text = await cli(args, deviceYaml('dset-a', { ring: 'beta' }));
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('+  labels:');
+    expect(text.stdout).toContain('# device/dset-b: the server would report it pruned');
+    const markdown = await cli([...args, '-o', 'markdown'], deviceYaml('dset-a', { ring: 'beta' }));
+    expect(markdown.code).toBe(1);
+    expect(markdown.stdout).toContain('### steward diff: 1 configured, 1 pruned');
+    expect(markdown.stdout).toContain('| `device/dset-b` | pruned |');
+    expect(markdown.stdout).toContain('```diff');
+    const json = await cli([...args, '-o', 'json'], deviceYaml('dset-a', { ring: 'beta' }));
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      changes: true,
+      items: [
+        { ref: 'device/dset-a', result: 'configured' },
+        { ref: 'device/dset-b', result: 'pruned', diff: '' },
+      ],
+    });
+    // Over the budget the server refuses the preview as it would the apply: an error, exit 2.
+    const refused = await cli(['diff', '-f', '-', '--applyset', 'diff-set', '--prune'], deviceYaml('dset-c'));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('DeletionBudgetExceeded');
+    expect(await cli(['get', 'device', 'dset-b'])).toMatchObject({ code: 0 });
+  });
+
   it('diffs files against live resources: exit 0 when in sync, 1 with a unified diff when not', async () => {
     const root = writeTree({ 'd.yaml': deviceYaml('diff-a', { ring: 'canary' }, '  displayName: Gateway') });
     const file = join(root, 'd.yaml');

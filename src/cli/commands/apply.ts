@@ -15,6 +15,28 @@ export const FILE_OPTIONS = {
   recursive: { type: 'boolean', short: 'R', description: 'descend into subdirectories of -f directories' },
 } as const;
 
+/** `--applyset` and its prune flags: apply and diff take the same (docs/gitops.md). */
+export const APPLY_SET_OPTIONS = {
+  applyset: {
+    type: 'string',
+    valueName: 'NAME',
+    description: 'the apply set the files make up: the server records which resources it owns',
+  },
+  prune: { type: 'boolean', description: "delete the apply set's resources the files no longer contain" },
+  'max-deletions': {
+    type: 'string',
+    valueName: 'N',
+    description: 'refuse to delete more than N resources (default 10)',
+  },
+  'max-deletion-percent': {
+    type: 'string',
+    valueName: 'P',
+    description: "refuse to delete more than P % of the set's members (default 30)",
+  },
+  'allow-empty': { type: 'boolean', description: 'prune even when the files hold no manifest' },
+  'force-adopt': { type: 'boolean', description: 'take resources another apply set owns' },
+} as const;
+
 interface ApplyResult {
   dryRun?: boolean;
   items: Array<{ index: number; kind: string; name: string; result: string }>;

@@ -13,7 +13,7 @@ import { unifiedDiff } from '../output/diff.js';
 import { toYaml } from '../output/yaml.js';
 import { getResource } from '../reads.js';
 import { objectRef } from '../resource.js';
-import { FILE_OPTIONS } from './apply.js';
+import { APPLY_SET_OPTIONS, applySetQuery, FILE_OPTIONS } from './apply.js';
 
 interface ManifestLike {
   kind?: unknown;
@@ -53,65 +53,155 @@ function invalid(manifest: ManifestDocument, pointer: string, message: string): 
 async function serverVerdicts(
   client: StewardClient,
   manifests: ManifestDocument[],
-): Promise<string[] | undefined> {
+  set: Record<string, string | boolean | undefined>,
+): Promise<{ verdicts: string[]; deletions: Deletion[] } | undefined> {
   try {
     const result = await withManifestPositions(manifests, () =>
-      client.request<{ items: Array<{ index: number; result: string }> }>('POST', '/api/v1/apply', {
-        query: { dryRun: true },
-        body: manifests.map((manifest) => manifest.value),
-      }),
+      client.request<{ items: Array<{ index: number; result: string }>; deletions?: Deletion[] }>(
+        'POST',
+        '/api/v1/apply',
+        { query: { dryRun: true, ...set }, body: manifests.map((manifest) => manifest.value) },
+      ),
     );
     const verdicts: string[] = [];
     for (const item of result.items) verdicts[item.index] = item.result;
-    return verdicts;
+    return { verdicts, deletions: result.deletions ?? [] };
   } catch (error) {
-    if (isServerError(error, 403)) return undefined;
+    // Without the write permission a prune cannot be previewed: that is an error, not "no change".
+    if (isServerError(error, 403) && !set.prune) return undefined;
     throw error;
   }
 }
 
+interface Deletion {
+  kind: string;
+  name: string;
+  result: string;
+}
+
+/** One resource of a diff: what the apply would do to it and the unified diff of its fields. */
+export interface DiffEntry {
+  ref: string;
+  result: string;
+  diff: string;
+}
+
+/** A diff as markdown for a pull-request comment: a summary line, a table, a diff block each. Pure. */
+export function diffMarkdown(entries: readonly DiffEntry[]): string {
+  const changed = entries.filter((entry) => entry.result !== 'unchanged');
+  const counts = new Map<string, number>();
+  for (const entry of entries) counts.set(entry.result, (counts.get(entry.result) ?? 0) + 1);
+  const summary = [...counts].map(([result, count]) => `${count} ${result}`).join(', ') || 'nothing';
+  const lines = [`### steward diff: ${summary}`, ''];
+  if (changed.length === 0) return `${[...lines, 'No changes.'].join('\n')}\n`;
+  lines.push('| resource | change |', '|---|---|');
+  for (const entry of changed) lines.push(`| \`${entry.ref}\` | ${entry.result} |`);
+  for (const entry of changed.filter((item) => item.diff !== '')) {
+    lines.push(
+      '',
+      `<details><summary>${entry.ref} (${entry.result})</summary>`,
+      '',
+      '```diff',
+      entry.diff.trimEnd(),
+      '```',
+      '',
+      '</details>',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 export const diffCommand: CommandSpec = {
   name: 'diff',
-  summary: 'Show how manifest files differ from the live resources (exit 1 when they do)',
-  usage: 'diff -f FILE|DIR|- [-R]',
+  summary: 'Show what applying manifest files would change (exit 0 none, 1 changes, 2 error)',
+  usage: 'diff -f FILE|DIR|- [-R] [--applyset NAME [--prune ...]] [-o text|markdown|json]',
   arity: [0, 0],
-  options: { ...FILE_OPTIONS },
-  examples: ['steward diff -f manifests/', 'steward diff -f manifests/devices.yaml && echo "in sync"'],
+  options: {
+    ...FILE_OPTIONS,
+    ...APPLY_SET_OPTIONS,
+    output: {
+      type: 'string',
+      short: 'o',
+      valueName: 'FORMAT',
+      description: 'text (default, unified diffs), markdown (a pull-request comment) or json',
+    },
+  },
+  examples: [
+    'steward diff -f manifests/',
+    'steward diff -f manifests/ -R --applyset fleet --prune -o markdown > comment.md',
+  ],
   async run(session, args) {
-    const files = args.strings('filename');
-    if (files.length === 0) throw args.usage('-f FILE|DIR|- is required');
-    const manifests = await readManifests(files, args.flag('recursive'), () => readAll(session.io.stdin));
-    const kinds = await session.kinds();
-    const client = await session.client();
-    const problems: string[] = [];
-    for (const manifest of manifests) {
-      const value = manifest.value as ManifestLike;
-      if (typeof value?.kind !== 'string' || !kinds.find(value.kind))
-        problems.push(invalid(manifest, '/kind', `unknown kind ${JSON.stringify(value?.kind)}`));
-      else if (typeof value.metadata?.name !== 'string' || value.metadata.name === '')
-        problems.push(invalid(manifest, '/metadata/name', 'missing required field "name"'));
+    try {
+      return await runDiff(session, args);
+    } catch (error) {
+      // kubectl's convention: 1 means "differs", so a failure is 2.
+      if (error instanceof CliError && error.exitCode === 1) throw new CliError(error.lines, 2);
+      throw error;
     }
-    if (problems.length > 0)
-      throw new CliError([`error: ${problems.length} document(s) cannot be compared`, ...problems]);
-    const verdicts = await serverVerdicts(client, manifests);
-    let differs = false;
-    for (const [index, manifest] of manifests.entries()) {
-      if (verdicts?.[index] === 'unchanged') continue;
-      const value = manifest.value as ManifestLike & { kind: string; metadata: { name: string } };
-      const kind = kinds.resolve(value.kind);
-      const live = await getResource(client, kind, value.metadata.name);
-      const ref = objectRef(kind.kind, value.metadata.name);
-      // Lines only the live side has may be defaults the server filled in, not edits.
-      const text = unifiedDiff(
-        live ? `${ref} (live)` : `${ref} (absent)`,
-        `${ref} (${manifest.source})`,
-        comparableYaml(live),
-        comparableYaml(value),
-      );
-      if (text) session.io.stdout.write(text);
-      else if (verdicts) session.out(`# ${ref}: the server would report it ${verdicts[index]}`);
-      differs ||= text !== '' || verdicts !== undefined;
-    }
-    return differs ? 1 : 0;
   },
 };
+
+async function runDiff(
+  session: Parameters<NonNullable<CommandSpec['run']>>[0],
+  args: Parameters<NonNullable<CommandSpec['run']>>[1],
+): Promise<number> {
+  const format = args.choice('output', ['text', 'markdown', 'json'] as const);
+  const set = applySetQuery({
+    applyset: args.string('applyset'),
+    prune: args.flag('prune'),
+    maxDeletions: args.string('max-deletions'),
+    maxDeletionPercent: args.string('max-deletion-percent'),
+    allowEmpty: args.flag('allow-empty'),
+    forceAdopt: args.flag('force-adopt'),
+  });
+  if ('error' in set) throw args.usage(String(set.error));
+  const files = args.strings('filename');
+  if (files.length === 0) throw args.usage('-f FILE|DIR|- is required');
+  const manifests = await readManifests(files, args.flag('recursive'), () => readAll(session.io.stdin));
+  const kinds = await session.kinds();
+  const client = await session.client();
+  const problems: string[] = [];
+  for (const manifest of manifests) {
+    const value = manifest.value as ManifestLike;
+    if (typeof value?.kind !== 'string' || !kinds.find(value.kind))
+      problems.push(invalid(manifest, '/kind', `unknown kind ${JSON.stringify(value?.kind)}`));
+    else if (typeof value.metadata?.name !== 'string' || value.metadata.name === '')
+      problems.push(invalid(manifest, '/metadata/name', 'missing required field "name"'));
+  }
+  if (problems.length > 0)
+    throw new CliError([`error: ${problems.length} document(s) cannot be compared`, ...problems]);
+  const server = await serverVerdicts(client, manifests, set);
+  const verdicts = server?.verdicts;
+  const entries: DiffEntry[] = [];
+  for (const [index, manifest] of manifests.entries()) {
+    const value = manifest.value as ManifestLike & { kind: string; metadata: { name: string } };
+    const kind = kinds.resolve(value.kind);
+    const ref = objectRef(kind.kind, value.metadata.name);
+    if (verdicts?.[index] === 'unchanged') {
+      entries.push({ ref, result: 'unchanged', diff: '' });
+      continue;
+    }
+    const live = await getResource(client, kind, value.metadata.name);
+    // Lines only the live side has may be defaults the server filled in, not edits.
+    const text = unifiedDiff(
+      live ? `${ref} (live)` : `${ref} (absent)`,
+      `${ref} (${manifest.source})`,
+      comparableYaml(live),
+      comparableYaml(value),
+    );
+    const result = verdicts?.[index] ?? (text === '' ? 'unchanged' : live ? 'configured' : 'created');
+    entries.push({ ref, result, diff: text });
+  }
+  for (const deletion of server?.deletions ?? [])
+    entries.push({ ref: objectRef(deletion.kind, deletion.name), result: deletion.result, diff: '' });
+  const differs = entries.some((entry) => entry.result !== 'unchanged');
+  if (format === 'json') session.out(JSON.stringify({ changes: differs, items: entries }, null, 2));
+  else if (format === 'markdown') session.io.stdout.write(diffMarkdown(entries));
+  else
+    for (const entry of entries) {
+      if (entry.result === 'unchanged') continue;
+      if (entry.diff) session.io.stdout.write(entry.diff);
+      else session.out(`# ${entry.ref}: the server would report it ${entry.result}`);
+    }
+  return differs ? 1 : 0;
+}
