@@ -88,7 +88,8 @@ export class ApplySetStore {
       applied_generation: ref.version,
       applied_changeset: last.changeset,
     }));
-    for (const part of chunk(rows, 6, this.db.maxParameters))
+    // knex writes a multi-row upsert on SQLite as a compound SELECT: at most 500 terms.
+    for (const part of chunk(rows, 6, Math.min(this.db.maxParameters, 400 * 6)))
       await trx(MEMBERS)
         .insert(part)
         .onConflict(['tenant', 'kind', 'name'])

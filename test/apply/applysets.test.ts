@@ -259,4 +259,15 @@ describe('apply sets', () => {
     );
     expect(again.body.items.find((set) => set.name === 'drifting')?.drifted).toBe(0);
   });
+
+  it('handles sets larger than one statement: 1,200 members applied, 20 pruned', async () => {
+    const many = devices('many', 1200);
+    const first = await apply('applyset=many', many);
+    expect(first.status, JSON.stringify(first.body).slice(0, 300)).toBe(200);
+    const pruned = await apply('applyset=many&prune=true&maxDeletions=20', many.slice(0, 1180));
+    expect(pruned.status, JSON.stringify(pruned.body).slice(0, 300)).toBe(200);
+    expect(pruned.body.deletions).toHaveLength(20);
+    const set = await call<{ members: number }>(suite.server, 'GET', '/api/v1/applysets/many');
+    expect(set.body.members).toBe(1180);
+  });
 });
