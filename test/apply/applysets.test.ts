@@ -3,6 +3,9 @@
  * transaction, the deletion budgets, empty submissions, `steward.dev/prune: disabled`, tombstones,
  * ownership between sets, dry runs and permissions — through POST /api/v1/apply.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { call, device, loginToken, useServer } from '../support/server.js';
 
@@ -269,5 +272,28 @@ describe('apply sets', () => {
     expect(pruned.body.deletions).toHaveLength(20);
     const set = await call<{ members: number }>(suite.server, 'GET', '/api/v1/applysets/many');
     expect(set.body.members).toBe(1180);
+  });
+
+  it('applies the examples/gitops repository, one apply set per directory, then prunes a removed device', async () => {
+    const dir = fileURLToPath(new URL('../../examples/gitops/', import.meta.url));
+    const yamlOf = (...files: string[]) =>
+      files.map((file) => readFileSync(join(dir, file), 'utf8')).join('\n---\n');
+    const applyYaml = (query: string, yaml: string) =>
+      call<Result>(suite.server, 'POST', `/api/v1/apply?${query}`, { yaml });
+    expect(
+      (await applyYaml('applyset=base&prune=true', yamlOf('base/ca.yaml', 'base/groups.yaml'))).status,
+    ).toBe(200);
+    const staging = yamlOf('environments/staging/devices.yaml');
+    expect((await applyYaml('applyset=staging&prune=true', staging)).status).toBe(200);
+    const production = await applyYaml(
+      'applyset=production&prune=true',
+      yamlOf('environments/production/devices.yaml'),
+    );
+    expect(production.status, JSON.stringify(production.body)).toBe(200);
+    expect(await exists('prd-gw-001')).toBe(true);
+    // A device removed from staging's file is pruned by the next apply (1 of 2: within 50 %).
+    const first = staging.split(/^---$/m)[0];
+    const pruned = await applyYaml('applyset=staging&prune=true&maxDeletionPercent=50', first);
+    expect(pruned.body.deletions).toEqual([{ kind: 'Device', name: 'stg-gw-002', result: 'pruned' }]);
   });
 });
