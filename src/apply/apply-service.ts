@@ -203,9 +203,11 @@ export class ApplyService {
     const { tombstones, written } = this.tombstonesOf(context, documents);
     const valid = this.validate(context, written, 'write');
     const changeset = randomUUID();
-    const { plan, deletions } = await this.db.transaction((trx) =>
-      this.writeValid(trx, context, documents, valid, changeset, options, tombstones),
-    );
+    const { plan, deletions } = await this.db
+      .transaction((trx) => this.writeValid(trx, context, documents, valid, changeset, options, tombstones))
+      .catch((error: unknown) => {
+        throw concurrentWrite(error) ?? error;
+      });
     if (!options.dryRun) {
       this.changes.publish([
         ...plan.writes.filter((write) => write.outcome !== 'unchanged').map(({ next }) => keyOf(next)),
@@ -536,6 +538,20 @@ export class ApplyService {
     if (!options.dryRun) this.changes.publish(changed);
     return results;
   }
+}
+
+/**
+ * A unique-key violation of a write planned against rows read in the same transaction: another
+ * request created the same resource (or claimed the same member) between the read and the write
+ * (PostgreSQL; SQLite serialises writers). That request won; this one is a 409 to retry, not a 500.
+ */
+function concurrentWrite(error: unknown): ConflictError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== '23505') return undefined;
+  const detail = (error as { detail?: unknown }).detail;
+  return new ConflictError(
+    `a concurrent request wrote the same resource first${typeof detail === 'string' ? ` (${detail})` : ''}; nothing was applied: apply again`,
+  );
 }
 
 function keyOf(resource: StoredResource): ResourceKey {

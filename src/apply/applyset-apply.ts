@@ -151,6 +151,7 @@ export async function applySetStep(
       })),
       [...plan.prune, ...plan.release, ...plan.tombstones],
       { changeset: input.changeset, at: input.now, by: `${context.actor.type}:${context.actor.name}` },
+      new Set(plan.adopted.map((ref) => `${ref.kind}/${ref.name}`)),
     );
   };
   return step;

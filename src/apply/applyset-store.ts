@@ -3,6 +3,7 @@
  * transaction, a statement per few hundred rows, never one per member.
  */
 import type { Knex } from 'knex';
+import { ConflictError } from '../errors.js';
 import { chunk, type Database, type Executor } from '../store/database.js';
 import type { ResourceRef } from './applyset-plan.js';
 import type { ApplySetMemberRow, ApplySetRow } from './applyset-tables.js';
@@ -70,6 +71,8 @@ export class ApplySetStore {
     claimed: ReadonlyArray<ResourceRef & { version: number }>,
     dropped: readonly ResourceRef[],
     last: { changeset: string; at: string; by: string },
+    /** `Kind/name` of the claimed resources taken from another set (forceAdopt). */
+    adopted: ReadonlySet<string> = new Set(),
   ): Promise<void> {
     for (const part of chunk([...dropped], 2, this.db.maxParameters - 1)) {
       await trx(MEMBERS)
@@ -89,11 +92,31 @@ export class ApplySetStore {
       applied_changeset: last.changeset,
     }));
     // knex writes a multi-row upsert on SQLite as a compound SELECT: at most 500 terms.
-    for (const part of chunk(rows, 6, Math.min(this.db.maxParameters, 400 * 6)))
+    const size = Math.min(this.db.maxParameters, 400 * 6);
+    const isAdopted = (row: ApplySetMemberRow) => adopted.has(`${row.kind}/${row.name}`);
+    for (const part of chunk(rows.filter(isAdopted), 6, size))
       await trx(MEMBERS)
         .insert(part)
         .onConflict(['tenant', 'kind', 'name'])
         .merge(['applyset', 'applied_generation', 'applied_changeset']);
+    // Without adoption a row of another set is never overwritten: a set that claimed the resource
+    // concurrently (PostgreSQL) keeps it, and the check below refuses this apply.
+    for (const part of chunk(
+      rows.filter((row) => !isAdopted(row)),
+      6,
+      size,
+    ))
+      await trx(MEMBERS)
+        .insert(part)
+        .onConflict(['tenant', 'kind', 'name'])
+        .merge(['applyset', 'applied_generation', 'applied_changeset'])
+        .where(`${MEMBERS}.applyset`, applyset);
+    const taken = await this.owners(trx, tenant, claimed);
+    const others = claimed.filter((ref) => (taken.get(`${ref.kind}/${ref.name}`) ?? applyset) !== applyset);
+    if (others.length > 0)
+      throw new ConflictError(
+        `${others.map((ref) => `${ref.kind} "${ref.name}" belongs to apply set "${taken.get(`${ref.kind}/${ref.name}`)}"`).join('; ')} (claimed while this apply ran); nothing was applied`,
+      );
     const set: ApplySetRow = {
       tenant,
       name: applyset,

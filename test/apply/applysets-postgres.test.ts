@@ -30,3 +30,21 @@ describe('apply sets on PostgreSQL', () => {
     expect((await apply('applyset=other', [device('pg-2')])).status).toBe(409);
   });
 });
+
+describe('two apply sets claiming one new resource at once on PostgreSQL', () => {
+  it('give it to exactly one of them; the other is refused and writes nothing', async () => {
+    for (let round = 0; round < 5; round++) {
+      const contested = device(`contested-${round}`);
+      const replies = await Promise.all([
+        apply(`applyset=left-${round}`, [contested, device(`left-only-${round}`)]),
+        apply(`applyset=right-${round}`, [contested, device(`right-only-${round}`)]),
+      ]);
+      const statuses = replies.map((reply) => reply.status).sort();
+      expect(statuses[0], JSON.stringify(replies.map((reply) => reply.body))).toBe(200);
+      expect(statuses[1]).toBeGreaterThanOrEqual(400);
+      expect(statuses[1]).toBeLessThan(500);
+      const loser = replies[0].status === 200 ? 'right' : 'left';
+      expect((await call(suite.server, 'GET', `/api/v1/devices/${loser}-only-${round}`)).status).toBe(404);
+    }
+  });
+});
