@@ -1,3 +1,5 @@
+import { ForbiddenError } from './errors.js';
+
 /** Who is acting; recorded on every journal entry. */
 export interface Actor {
   type: 'user' | 'apikey' | 'oidc' | 'certificate' | 'controller' | 'device' | 'system' | 'anonymous';
@@ -29,4 +31,18 @@ export function systemContext(
   source?: string,
 ): OperationContext {
   return { tenant, actor, requestId, source, authorize: () => undefined };
+}
+
+/**
+ * Whether the context holds `permission`, without refusing (OperationContext offers only the
+ * throwing check): for answers that show more to callers who may see it.
+ */
+export function holds(context: OperationContext, permission: string): boolean {
+  try {
+    context.authorize(permission);
+    return true;
+  } catch (error) {
+    if (error instanceof ForbiddenError) return false;
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@
  * cascade, deleting them through an apply of nothing with prune (so within the same budgets, in
  * one transaction, journaled `pruned`).
  */
-import type { OperationContext } from '../context.js';
+import { holds, type OperationContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import type { JournalWriter } from '../journal/journal-writer.js';
 import type { Database } from '../store/database.js';
@@ -40,17 +40,88 @@ export class ApplySetService {
     const summary = (await this.sets.list(context.tenant)).find((set) => set.name === name);
     if (!summary) throw new NotFoundError(`apply set "${name}" not found`);
     const members = await this.sets.membersWithGeneration(context.tenant, name);
+    const drifted = members.filter(
+      (member) => member.generation !== null && Number(member.generation) > Number(member.applied_generation),
+    );
+    // Who drifted them: their latest change in the journal, for callers who may read the journal.
+    const changes = holds(context, 'journal:read')
+      ? await this.lastChanges(context.tenant, drifted)
+      : new Map();
     return {
       ...summary,
-      items: members.map((member) => ({
-        kind: member.kind,
-        name: member.name,
-        appliedGeneration: Number(member.applied_generation),
-        appliedChangeset: member.applied_changeset,
-        ...(member.generation === null ? {} : { generation: Number(member.generation) }),
-        drifted: member.generation !== null && Number(member.generation) > Number(member.applied_generation),
-      })),
+      items: members.map((member) => {
+        const key = `${member.kind}/${member.name}`;
+        const isDrifted = drifted.includes(member);
+        return {
+          kind: member.kind,
+          name: member.name,
+          appliedGeneration: Number(member.applied_generation),
+          appliedChangeset: member.applied_changeset,
+          ...(member.generation === null ? {} : { generation: Number(member.generation) }),
+          drifted: isDrifted,
+          ...(isDrifted && changes.has(key) ? { driftedBy: changes.get(key) } : {}),
+        };
+      }),
     };
+  }
+
+  /** The latest journal entry that changed each member (generation past the applied one), a query per 500 names. */
+  private async lastChanges(
+    tenant: string,
+    members: ReadonlyArray<{ kind: string; name: string; applied_generation: number }>,
+  ): Promise<
+    Map<string, { actor: string; seq: string; time: string; changeset: string | null; operation: string }>
+  > {
+    const found = new Map<
+      string,
+      { actor: string; seq: string; time: string; changeset: string | null; operation: string }
+    >();
+    const applied = new Map(
+      members.map((member) => [`${member.kind}/${member.name}`, Number(member.applied_generation)]),
+    );
+    for (let start = 0; start < members.length; start += 500) {
+      const part = members.slice(start, start + 500);
+      const rows = (await this.db
+        .knex('journal_entries')
+        .where({ tenant })
+        .whereIn('name', [...new Set(part.map((member) => member.name))])
+        .whereIn('result', ['configured', 'created'])
+        .orderBy('seq', 'desc')
+        .select(
+          'seq',
+          'time',
+          'actor_type',
+          'actor_name',
+          'kind',
+          'name',
+          'generation',
+          'changeset',
+          'operation',
+        )) as Array<{
+        seq: number | string;
+        time: string;
+        actor_type: string;
+        actor_name: string;
+        kind: string;
+        name: string;
+        generation: number | null;
+        changeset: string | null;
+        operation: string;
+      }>;
+      for (const row of rows) {
+        const key = `${row.kind}/${row.name}`;
+        const since = applied.get(key);
+        if (since === undefined || found.has(key) || (row.generation ?? 0) <= since) continue;
+        found.set(key, {
+          actor: `${row.actor_type}:${row.actor_name}`,
+          seq: String(row.seq),
+          time: row.time,
+          changeset: row.changeset,
+          operation: row.operation,
+        });
+      }
+    }
+    return found;
   }
 
   /** Deletes the set; its members stay (orphaned) unless `cascade`. */

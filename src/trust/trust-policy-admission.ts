@@ -7,24 +7,13 @@
  */
 import type { Admission, AdmittedWrite } from '../apply/admission.js';
 import { type PermissionCatalogue, SESSION_ONLY } from '../auth/permissions.js';
-import type { OperationContext } from '../context.js';
-import { type FieldProblem, ForbiddenError } from '../errors.js';
+import { holds, type OperationContext } from '../context.js';
+import type { FieldProblem } from '../errors.js';
 import type { TrustPolicySpec } from '../kinds/generated/v1/trustpolicy.js';
 import { fromJsonColumn } from '../store/database.js';
 
 /** Never granted by a policy (src/auth/principal.ts drops it from exchanged tokens too). */
 export const TRUST_POLICIES_WRITE = 'trustpolicies:write';
-
-/** Whether the caller holds `permission` (OperationContext only offers a throwing check). */
-function holds(context: OperationContext, permission: string): boolean {
-  try {
-    context.authorize(permission);
-    return true;
-  } catch (error) {
-    if (error instanceof ForbiddenError) return false;
-    throw error;
-  }
-}
 
 /** Every problem of one TrustPolicy write, with pointers into its document. */
 export function trustPolicyProblems(

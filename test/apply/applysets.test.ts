@@ -251,8 +251,15 @@ describe('apply sets', () => {
     }>(suite.server, 'GET', '/api/v1/applysets/drifting');
     expect(one.body.items).toEqual([
       expect.objectContaining({ name: 'drifting-0', drifted: false }),
-      expect.objectContaining({ name: 'drifting-1', drifted: true, appliedGeneration: 1, generation: 2 }),
+      expect.objectContaining({
+        name: 'drifting-1',
+        drifted: true,
+        appliedGeneration: 1,
+        generation: 2,
+        driftedBy: expect.objectContaining({ actor: 'user:admin', operation: 'apply' }),
+      }),
     ]);
+    expect((one.body.items[0] as { driftedBy?: unknown }).driftedBy).toBeUndefined();
     // Applying the set again brings the member back to what the files say: no drift.
     expect((await apply('applyset=drifting', devices('drifting', 2))).status).toBe(200);
     const again = await call<{ items: Array<{ name: string; drifted: number }> }>(

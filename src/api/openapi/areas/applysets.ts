@@ -44,6 +44,11 @@ export const APPLYSET_SHAPES: Record<string, JsonSchema> = {
               { type: 'boolean' },
               'Changed (spec, labels or annotations) since the set last applied it, by someone else.',
             ),
+            driftedBy: object(
+              { actor: STRING, seq: STRING, time: TIME, changeset: STRING, operation: STRING },
+              ['actor', 'seq', 'time', 'operation'],
+              'The journal entry of its latest change (only for callers holding journal:read).',
+            ),
             appliedChangeset: STRING,
           },
           ['kind', 'name', 'appliedGeneration', 'appliedChangeset'],
