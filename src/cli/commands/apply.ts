@@ -1,7 +1,10 @@
 import type { CommandSpec } from '../command.js';
+import { CliError } from '../errors.js';
 import { readAll } from '../io.js';
 import { readManifests, withManifestPositions } from '../manifest-files.js';
-import { objectRef } from '../resource.js';
+import { objectRef, type Resource } from '../resource.js';
+import type { Session } from '../session.js';
+import { conditionMet, timeoutOf } from './wait.js';
 
 /** `-f`, `-R`: how apply, diff and delete name their manifests. */
 export const FILE_OPTIONS = {
@@ -39,7 +42,8 @@ export const APPLY_SET_OPTIONS = {
 
 interface ApplyResult {
   dryRun?: boolean;
-  items: Array<{ index: number; kind: string; name: string; result: string }>;
+  changeset?: string;
+  items: Array<{ index: number; kind: string; name: string; result: string; generation?: number }>;
   deletions?: Array<{ kind: string; name: string; result: string }>;
 }
 
@@ -74,35 +78,28 @@ export const applyCommand: CommandSpec = {
   name: 'apply',
   summary: 'Create or update resources from manifest files',
   usage:
-    'apply -f FILE|DIR|- [-R] [--dry-run] [--applyset NAME [--prune] [--max-deletions N] [--max-deletion-percent P] [--allow-empty] [--force-adopt]]',
+    'apply -f FILE|DIR|- [-R] [--dry-run] [--applyset NAME [--prune] [--max-deletions N] [--max-deletion-percent P] [--allow-empty] [--force-adopt]] [--wait [--timeout 5m]]',
   arity: [0, 0],
   options: {
     ...FILE_OPTIONS,
     'dry-run': { type: 'boolean', description: 'report what would change; write nothing' },
-    applyset: {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'the apply set the files make up: the server records which resources it owns',
+    ...APPLY_SET_OPTIONS,
+    wait: {
+      type: 'boolean',
+      description: 'then wait until every resource the apply changed is Ready for its new generation',
     },
-    prune: { type: 'boolean', description: "delete the apply set's resources the files no longer contain" },
-    'max-deletions': {
+    timeout: {
       type: 'string',
-      valueName: 'N',
-      description: 'refuse to delete more than N resources (default 10)',
+      valueName: 'DURATION',
+      description: 'with --wait: give up after this long (default 5m)',
     },
-    'max-deletion-percent': {
-      type: 'string',
-      valueName: 'P',
-      description: "refuse to delete more than P % of the set's members (default 30)",
-    },
-    'allow-empty': { type: 'boolean', description: 'prune even when the files hold no manifest' },
-    'force-adopt': { type: 'boolean', description: 'take resources another apply set owns' },
   },
   examples: [
     'steward apply -f manifests/',
     'steward apply -f manifests/ -R --dry-run',
     'steward get dev laptop-042 -o yaml | steward apply -f -',
     'steward apply -f fleet/ -R --applyset fleet --prune',
+    'steward apply -f fleet/ -R --applyset fleet --prune --wait --timeout 10m',
   ],
   async run(session, args) {
     const files = args.strings('filename');
@@ -130,6 +127,50 @@ export const applyCommand: CommandSpec = {
       session.out(`${objectRef(item.kind, item.name)} ${item.result}${suffix}`);
     for (const deletion of result.deletions ?? [])
       session.out(`${objectRef(deletion.kind, deletion.name)} ${deletion.result}${suffix}`);
-    return 0;
+    if (!args.flag('wait') || dryRun) return 0;
+    const timeoutMs = timeoutOf(args.string('timeout') ?? '5m');
+    if (timeoutMs === undefined) throw args.usage('--timeout takes a duration such as 30s, 5m or 1h');
+    return waitReady(session, result, timeoutMs);
   },
 };
+
+/**
+ * `apply --wait`: polls every resource the apply created or configured until it reports Ready=True
+ * for (at least) the generation the apply gave it. A resource Ready=False for that generation is
+ * still waited for (reconcilers retry: a CA waiting for its parent becomes Ready later); at the
+ * timeout the command fails (exit 1) printing each one not Ready and why.
+ */
+async function waitReady(session: Session, result: ApplyResult, timeoutMs: number): Promise<number> {
+  const kinds = await session.kinds();
+  const client = await session.client();
+  const pending = new Map(
+    result.items
+      .filter((item) => item.result !== 'unchanged')
+      .map((item) => [objectRef(item.kind, item.name), { ...item, why: 'not read yet' }]),
+  );
+  const interval = session.io.pollIntervalMs ?? 500;
+  const deadline = Date.now() + timeoutMs;
+  while (pending.size > 0) {
+    for (const [ref, item] of pending) {
+      const kind = kinds.resolve(item.kind);
+      const resource = await client.request<Resource>(
+        'GET',
+        `/api/v1/${kind.plural}/${encodeURIComponent(item.name)}`,
+      );
+      const state = conditionMet(resource, 'Ready', 'True');
+      const generation = resource.metadata.generation ?? 0;
+      if (state.met && generation >= (item.generation ?? 0)) {
+        pending.delete(ref);
+        session.out(`${ref} Ready${result.changeset ? ` (changeset ${result.changeset})` : ''}`);
+      } else item.why = state.met ? `generation ${generation} is older than the apply's` : state.why;
+    }
+    if (pending.size === 0) break;
+    if (Date.now() + interval > deadline)
+      throw new CliError([
+        `error: timed out waiting for ${pending.size} resource(s) to be Ready:`,
+        ...[...pending].map(([ref, item]) => `  ${ref}: ${item.why}`),
+      ]);
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+  return 0;
+}
