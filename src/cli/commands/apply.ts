@@ -47,6 +47,20 @@ interface ApplyResult {
   deletions?: Array<{ kind: string; name: string; result: string }>;
 }
 
+/** The apply-set flags of apply and diff, as the apply route's query; a usage error when misused. */
+export function applySetFlags(args: Parameters<NonNullable<CommandSpec['run']>>[1]) {
+  const set = applySetQuery({
+    applyset: args.string('applyset'),
+    prune: args.flag('prune'),
+    maxDeletions: args.string('max-deletions'),
+    maxDeletionPercent: args.string('max-deletion-percent'),
+    allowEmpty: args.flag('allow-empty'),
+    forceAdopt: args.flag('force-adopt'),
+  });
+  if ('error' in set) throw args.usage(String(set.error));
+  return set;
+}
+
 /** The apply-set flags, as the apply route's query (docs/gitops.md). Pure. */
 export function applySetQuery(args: {
   applyset?: string;
@@ -104,15 +118,7 @@ export const applyCommand: CommandSpec = {
   async run(session, args) {
     const files = args.strings('filename');
     if (files.length === 0) throw args.usage('-f FILE|DIR|- is required');
-    const set = applySetQuery({
-      applyset: args.string('applyset'),
-      prune: args.flag('prune'),
-      maxDeletions: args.string('max-deletions'),
-      maxDeletionPercent: args.string('max-deletion-percent'),
-      allowEmpty: args.flag('allow-empty'),
-      forceAdopt: args.flag('force-adopt'),
-    });
-    if ('error' in set) throw args.usage(String(set.error));
+    const set = applySetFlags(args);
     const manifests = await readManifests(files, args.flag('recursive'), () => readAll(session.io.stdin));
     const client = await session.client();
     const dryRun = args.flag('dry-run');

@@ -13,7 +13,7 @@ import { unifiedDiff } from '../output/diff.js';
 import { toYaml } from '../output/yaml.js';
 import { getResource } from '../reads.js';
 import { objectRef } from '../resource.js';
-import { APPLY_SET_OPTIONS, applySetQuery, FILE_OPTIONS } from './apply.js';
+import { APPLY_SET_OPTIONS, applySetFlags, FILE_OPTIONS } from './apply.js';
 
 interface ManifestLike {
   kind?: unknown;
@@ -146,15 +146,7 @@ async function runDiff(
   args: Parameters<NonNullable<CommandSpec['run']>>[1],
 ): Promise<number> {
   const format = args.choice('output', ['text', 'markdown', 'json'] as const);
-  const set = applySetQuery({
-    applyset: args.string('applyset'),
-    prune: args.flag('prune'),
-    maxDeletions: args.string('max-deletions'),
-    maxDeletionPercent: args.string('max-deletion-percent'),
-    allowEmpty: args.flag('allow-empty'),
-    forceAdopt: args.flag('force-adopt'),
-  });
-  if ('error' in set) throw args.usage(String(set.error));
+  const set = applySetFlags(args);
   const files = args.strings('filename');
   if (files.length === 0) throw args.usage('-f FILE|DIR|- is required');
   const manifests = await readManifests(files, args.flag('recursive'), () => readAll(session.io.stdin));
