@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { exportPKCS8 } from 'jose';
 import { loadConfig } from '../src/config.js';
 import { type StewardServer, startServer } from '../src/server.js';
-import { type LocalIssuer, startLocalIssuer } from '../test/federation/local-issuer.js';
+import { jobClaims, type LocalIssuer, startLocalIssuer } from '../test/federation/local-issuer.js';
 import { type AutocannonResult, BENCH_ADMIN_PASSWORD, benchLogin, line } from './_http.js';
 
 const CONNECTIONS = 50;
@@ -44,29 +44,10 @@ function jwt(
 }
 
 function oidcTokens(issuer: LocalIssuer, key: KeyObject, count: number): string[] {
-  const now = Math.floor(Date.now() / 1000);
+  // A GitHub job's claims (the tests' own), living 15 minutes: past the longest run.
+  const exp = Math.floor(Date.now() / 1000) + 900;
   return Array.from({ length: count }, () =>
-    jwt(
-      { alg: 'RS256', kid: issuer.kid, typ: 'JWT' },
-      {
-        iss: issuer.url,
-        aud: AUDIENCE,
-        iat: now,
-        nbf: now,
-        exp: now + 900,
-        jti: randomUUID(),
-        sub: 'repo:acme/infra:environment:production',
-        repository: 'acme/infra',
-        repository_id: '987654',
-        repository_owner: 'acme',
-        repository_owner_id: '123456',
-        ref: 'refs/heads/main',
-        job_workflow_ref: 'acme/infra/.github/workflows/deploy.yml@refs/heads/main',
-        event_name: 'push',
-        environment: 'production',
-      },
-      key,
-    ),
+    jwt({ alg: 'RS256', kid: issuer.kid, typ: 'JWT' }, jobClaims(issuer.url, AUDIENCE, { exp }), key),
   );
 }
 

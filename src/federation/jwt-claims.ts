@@ -2,8 +2,9 @@
  * The claim checks an OIDC job token and an x5c client token share: one audience, exactly the
  * expected one; `exp`/`iat` (and `nbf` when given) NumericDates within the leeway; the payload a
  * JSON object. Each answers the problem (a reason key both verifiers' reason tables hold, with the
- * same string) or undefined. Pure.
+ * same string) or undefined. Pure, but for the replay guard the replay check asks.
  */
+import type { ReplayGuard } from './replay-guard.js';
 
 /** The reasons these checks give, by their key in TOKEN_REASONS and X5C_REASONS. */
 export type ClaimProblemReason =
@@ -12,12 +13,52 @@ export type ClaimProblemReason =
   | 'missingClaim'
   | 'expired'
   | 'notYetValid'
-  | 'issuedInFuture';
+  | 'issuedInFuture'
+  | 'replayed'
+  | 'replayCheckUnavailable';
 
 export interface ClaimProblem {
   reason: ClaimProblemReason;
-  check: 'audience' | 'lifetime';
+  check: 'audience' | 'lifetime' | 'replay';
   message: string;
+}
+
+const MAX_JTI_LENGTH = 256;
+
+/**
+ * `jti` present (1–256 characters) and remembered by the guard for the first time, under `key`
+ * (the id itself, or scoped, e.g. by certificate) until `until` (epoch ms). A guard that cannot
+ * answer refuses the token (fail closed). `replayed` says how a replay is told.
+ */
+export async function replayProblem(
+  jti: unknown,
+  guard: ReplayGuard,
+  key: (jti: string) => string,
+  until: number,
+  replayed: string,
+): Promise<ClaimProblem | undefined> {
+  const problem = (reason: ClaimProblemReason, message: string): ClaimProblem => ({
+    reason,
+    check: 'replay',
+    message,
+  });
+  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH)
+    return problem(
+      'missingClaim',
+      `jti: want a token id of 1 to ${MAX_JTI_LENGTH} characters, got ${show(jti)}`,
+    );
+  let firstUse: boolean;
+  try {
+    firstUse = await guard.remember(key(jti), until);
+  } catch {
+    return problem(
+      'replayCheckUnavailable',
+      `replay: cannot record token id ${show(jti)}; refused unchecked`,
+    );
+  }
+  return firstUse
+    ? undefined
+    : problem('replayed', `replay: token id ${show(jti)} ${replayed}; a token is used once`);
 }
 
 /** `aud` must be `want`, alone: a token meant for several services is refused outright. */

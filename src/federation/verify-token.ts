@@ -1,6 +1,6 @@
 import { type CryptoKey, compactVerify, decodeProtectedHeader, errors, type JWK, type KeyObject } from 'jose';
 import { ALLOWED_ALGORITHMS, type AllowedAlgorithm, isAllowedAlgorithm } from './algorithms.js';
-import { audienceProblem, lifetimeProblem, parsePayload, show } from './jwt-claims.js';
+import { audienceProblem, lifetimeProblem, parsePayload, replayProblem, show } from './jwt-claims.js';
 import { TOKEN_REASONS, type TokenCheck, type TokenReason } from './reasons.js';
 import type { ReplayGuard } from './replay-guard.js';
 
@@ -39,7 +39,6 @@ export type TokenVerdict =
 export const DEFAULT_LEEWAY_SECONDS = 30;
 /** Longer tokens are refused before any parsing (GitHub's are about 1 KiB). */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
-const MAX_JTI_LENGTH = 256;
 
 /**
  * Verifies a CI job's OIDC token, checks in this order, stopping at the first failure: format;
@@ -112,31 +111,14 @@ export async function verifyOidcToken(token: string, expect: TokenExpectations):
   if (problem) return refuse(problem.reason, problem.check, problem.message);
   const exp = claims.exp as number;
 
-  const { jti } = claims;
-  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
-    return refuse(
-      'missingClaim',
-      'replay',
-      `jti: want a token id of 1 to ${MAX_JTI_LENGTH} characters, got ${show(jti)}`,
-    );
-  }
-  let firstUse: boolean;
-  try {
-    firstUse = await expect.replayGuard.remember(jti, (exp + leeway) * 1000);
-  } catch {
-    return refuse(
-      'replayCheckUnavailable',
-      'replay',
-      `replay: cannot record token id ${show(jti)}; refused unchecked`,
-    );
-  }
-  if (!firstUse) {
-    return refuse(
-      'replayed',
-      'replay',
-      `replay: token id ${show(jti)} was already exchanged; a token is used once`,
-    );
-  }
+  const replay = await replayProblem(
+    claims.jti,
+    expect.replayGuard,
+    (jti) => jti,
+    (exp + leeway) * 1000,
+    'was already exchanged',
+  );
+  if (replay) return refuse(replay.reason, replay.check, replay.message);
 
   if (claims.event_name === 'pull_request_target' && expect.allowPullRequestTarget !== true) {
     return refuse(

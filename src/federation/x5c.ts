@@ -10,7 +10,7 @@ import * as x509 from '@peculiar/x509';
 import { compactVerify, decodeProtectedHeader, errors } from 'jose';
 import { certificatesFromPem, parseCertificate } from '../attestation/certificate-chain.js';
 import { ALLOWED_ALGORITHMS, isAllowedAlgorithm } from './algorithms.js';
-import { audienceProblem, lifetimeProblem, parsePayload, show } from './jwt-claims.js';
+import { audienceProblem, lifetimeProblem, parsePayload, replayProblem, show } from './jwt-claims.js';
 import type { ReplayGuard } from './replay-guard.js';
 import { DEFAULT_LEEWAY_SECONDS, MAX_TOKEN_LENGTH } from './verify-token.js';
 import { X5C_REASONS, type X5cCheck, type X5cReason } from './x5c-reasons.js';
@@ -58,7 +58,6 @@ export type X5cVerdict =
 export const X5C_MAX_CERTIFICATES = 5;
 /** `exp - iat` may be at most this: step mints these tokens per request, valid five minutes. */
 export const X5C_MAX_LIFETIME_SECONDS = 300;
-const MAX_JTI_LENGTH = 256;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 /** One certificate read twice: OpenSSL (node) checks issuance and signatures, @peculiar/x509 reads extensions. */
@@ -162,35 +161,15 @@ export async function verifyX5cToken(token: string, expect: X5cExpectations): Pr
     );
   }
 
-  const { jti } = claims;
-  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) {
-    return refuse(
-      'missingClaim',
-      'replay',
-      `jti: want a token id of 1 to ${MAX_JTI_LENGTH} characters, got ${show(jti)}`,
-    );
-  }
-  let firstUse: boolean;
-  try {
+  const replay = await replayProblem(
+    claims.jti,
+    expect.replayGuard,
     // Keyed by certificate: two holders cannot spend each other's jti.
-    firstUse = await expect.replayGuard.remember(
-      `x5c:${leafFacts.fingerprint}:${jti}`,
-      (exp + leeway) * 1000,
-    );
-  } catch {
-    return refuse(
-      'replayCheckUnavailable',
-      'replay',
-      `replay: cannot record token id ${show(jti)}; refused unchecked`,
-    );
-  }
-  if (!firstUse) {
-    return refuse(
-      'replayed',
-      'replay',
-      `replay: token id ${show(jti)} was already presented with this certificate; a token is used once`,
-    );
-  }
+    (jti) => `x5c:${leafFacts.fingerprint}:${jti}`,
+    (exp + leeway) * 1000,
+    'was already presented with this certificate',
+  );
+  if (replay) return refuse(replay.reason, replay.check, replay.message);
   return { ok: true, claims, leaf: leafFacts, anchorSubject: rfc4514(anchor.parsed.subjectName) };
 }
 

@@ -104,20 +104,7 @@ export class FederationRoutes {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const result = await this.federation.oidc.exchange(body.token, {
-      requestId: String(request.id),
-      source: request.ip,
-    });
-    noStore(reply);
-    return {
-      token: result.token,
-      tokenType: 'Bearer',
-      id: result.id,
-      expiresAt: result.expiresAt,
-      expiresIn: result.lifetimeSeconds,
-      policy: result.policy,
-      permissions: result.permissions,
-    };
+    return this.exchange('oidc', body, request, reply);
   }
 
   /** A client certificate's x5c JWT for a token (a Ready `type: x509` policy's anchors and subject rules). */
@@ -129,7 +116,17 @@ export class FederationRoutes {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const result = await this.federation.x5c.exchange(body.token, {
+    return this.exchange('x5c', body, request, reply);
+  }
+
+  /** Either exchange: the presented token for a minted one, answered once and never cached. */
+  private async exchange(
+    which: 'oidc' | 'x5c',
+    body: { token: string },
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) {
+    const result = await this.federation[which].exchange(body.token, {
       requestId: String(request.id),
       source: request.ip,
     });

@@ -1,15 +1,10 @@
 import { ApplySetRoutes } from '../../routes/applysets.routes.js';
 import { type JsonSchema, ref } from '../kind-schemas.js';
-import { json, type OperationEntry, type QueryParameter, route } from '../operation.js';
+import { json, type OperationEntry, route } from '../operation.js';
 import { API_VERSION, described, INTEGER, object, STRING, TIME } from '../schema-builders.js';
+import { DRY_RUN } from './core.js';
 
 /* The OpenAPI shapes and operations of apply sets (docs/gitops.md). */
-
-const DRY_RUN_PARAMETER: QueryParameter = {
-  name: 'dryRun',
-  description: '`true` (or `All`): answer what would be done, change nothing.',
-  schema: { enum: ['true', 'All', '1', 'false'] },
-};
 
 const summary = {
   name: STRING,
@@ -102,7 +97,7 @@ export const APPLYSET_OPERATIONS: Array<[string, OperationEntry]> = [
         description: 'With cascade: most of the members deleted, in percent (default 30).',
         schema: { type: 'integer', minimum: 0, maximum: 100 },
       },
-      DRY_RUN_PARAMETER,
+      DRY_RUN,
     ],
     response: { description: 'What was done.', content: json(ref('ApplySetDeletion')) },
     errors: [409],

@@ -128,7 +128,8 @@ const deleteResult = object(
 
 const YAML_STREAM = { type: 'string', description: 'One or more YAML documents separated by `---`.' };
 
-const DRY_RUN: QueryParameter = {
+/** `dryRun` on every write (apply, delete, apply sets). */
+export const DRY_RUN: QueryParameter = {
   name: 'dryRun',
   description: '`true` (or `All`): validate and plan, change nothing and journal nothing.',
   schema: { enum: ['true', 'All', '1', 'false'] },
