@@ -4,7 +4,17 @@
  * x5c JWT signed with its key (as `step` makes them) for a one-hour token. Revocation through the
  * CA, expiry, a foreign anchor, a key not matching the certificate, subject rules and replay.
  */
-import { generateKeyPairSync, type KeyObject, randomUUID, X509Certificate } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomUUID,
+  X509Certificate,
+} from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apply, caManifest, readyOf, rootSpec, usePkiServer, waitFor } from '../pki/pki-server.js';
@@ -121,6 +131,43 @@ describe('POST /api/v1/auth/x5c/token', () => {
     );
     expect(journal.body.items[0]?.actor.type).toBe('certificate');
     expect(journal.body.items[0]?.reason).toContain(bot.serial);
+  });
+
+  it('accepts a key and CSR made by openssl, whose issued certificate openssl verifies against the chain', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-x5c-openssl-'));
+    try {
+      const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' }).toString();
+      run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'bot.key']);
+      run(['req', '-new', '-key', 'bot.key', '-subj', '/CN=release-bot', '-out', 'bot.csr']);
+      const issued = await call<{ certificate: string; chain: string }>(
+        handle.server,
+        'POST',
+        '/api/v1/certificateauthorities/ci-clients/certificates',
+        {
+          body: {
+            csr: readFileSync(join(dir, 'bot.csr'), 'utf8'),
+            subject: { commonName: 'release-bot' },
+            profile: 'client',
+          },
+        },
+      );
+      expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+      writeFileSync(join(dir, 'bot.crt'), issued.body.certificate);
+      writeFileSync(join(dir, 'chain.pem'), issued.body.chain);
+      expect(run(['verify', '-purpose', 'sslclient', '-CAfile', 'chain.pem', 'bot.crt'])).toContain(
+        'bot.crt: OK',
+      );
+      const client: Client = {
+        privateKey: createPrivateKey(readFileSync(join(dir, 'bot.key'))),
+        chain: [der(issued.body.certificate)],
+        serial: '',
+      };
+      const reply = await exchange(await jwt(client, { sub: 'release-bot' }));
+      expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+      expect(reply.body.policy).toBe('release-bot');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a replayed JWT', async () => {
