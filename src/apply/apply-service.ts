@@ -366,6 +366,7 @@ export class ApplyService {
       existing,
       now,
       newUid: randomUUID,
+      changeset,
     });
     if (planned.conflicts.length > 0) {
       throw new ConflictError(

@@ -28,6 +28,8 @@ export interface PlanInput {
   existing: Map<string, StoredResource>;
   now: string;
   newUid: () => string;
+  /** The apply's changeset: recorded on each resource whose generation it sets (causal status). */
+  changeset: string;
 }
 
 function desiredShape(resource: Pick<StoredResource, 'labels' | 'annotations' | 'spec'>) {
@@ -36,7 +38,8 @@ function desiredShape(resource: Pick<StoredResource, 'labels' | 'annotations' | 
 
 /**
  * Decides created / configured / unchanged for every document (DESIGN §1). Pure.
- * - generation moves only when spec, labels or annotations change; resourceVersion on every write;
+ * - generation moves only when spec, labels or annotations change, and records the apply's
+ *   changeset when it does; resourceVersion on every write;
  * - status and server-set metadata of the manifest are ignored; the stored status is kept;
  * - a manifest carrying a resourceVersion must match the stored one, else a conflict.
  */
@@ -73,6 +76,7 @@ export function planApply(input: PlanInput): ApplyPlan {
         updatedAt: input.now,
         deletionTimestamp: null,
         finalizers: [],
+        changeset: input.changeset,
       };
       writes.push({ index, outcome: 'created', next, changes: diff(undefined, desiredShape(next)) });
       continue;
@@ -107,6 +111,7 @@ export function planApply(input: PlanInput): ApplyPlan {
       annotations,
       spec: manifest.spec,
       generation: changes.length > 0 ? previous.generation + 1 : previous.generation,
+      changeset: changes.length > 0 ? input.changeset : previous.changeset,
       resourceVersion: previous.resourceVersion + 1,
       updatedAt: input.now,
     };

@@ -3,6 +3,8 @@
 /** Anything text can be written to (process.stdout, or a buffer in tests). */
 export interface Writer {
   write(chunk: string): unknown;
+  /** True on a terminal: progress displays redraw a line there, and print lines elsewhere. */
+  isTTY?: boolean;
 }
 
 /** The readable side of stdin, with the TTY hooks the password prompt needs. */

@@ -17,10 +17,14 @@ export interface Condition {
   message: string;
   lastTransitionTime: string;
   observedGeneration: number;
+  /** The changeset of the apply that set the generation observed (absent for older resources). */
+  observedChangeset?: string;
 }
 
 export interface ResourceStatus {
   observedGeneration?: number;
+  /** The changeset of the apply that set `observedGeneration`. */
+  observedChangeset?: string;
   conditions?: Condition[];
   [field: string]: unknown;
 }
@@ -36,6 +40,8 @@ export interface ObjectMeta {
   updatedAt?: string;
   deletionTimestamp?: string;
   finalizers?: string[];
+  /** The changeset of the apply that set `generation` (server-set). */
+  changeset?: string;
 }
 
 /** A manifest as submitted: the server-set metadata fields are ignored on input. */

@@ -182,6 +182,12 @@ export type AnyController = Controller<unknown, object, unknown, unknown>;
 export const READY = 'Ready';
 /** Set while a finalizer refuses to let go (status True, reason from FinalizeResult). */
 export const DELETING = 'Deleting';
+/**
+ * Set (True, with the TerminalError's reason) when retrying cannot help until the resource or a
+ * dependency changes; removed by the next reconcile that does not fail so. Flux and kstatus name
+ * it the same: `apply --wait` stops waiting on a resource Stalled for its changeset.
+ */
+export const STALLED = 'Stalled';
 
 /** Helper for the common case: a Ready condition. Pure. */
 export function ready(status: ConditionStatus, reason: string, message: string): ConditionInput {

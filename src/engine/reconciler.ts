@@ -16,6 +16,7 @@ import {
   DELETING,
   type FinalizeResult,
   READY,
+  STALLED,
   type TenantReader,
 } from './controller.js';
 import type { ControllerRegistry } from './controller-registry.js';
@@ -24,7 +25,7 @@ import type { HandlerOutcome } from './queue/work-queue.js';
 import { observePlanAct } from './reconcile-loop.js';
 import type { ReferenceIndex } from './reference-index.js';
 import type { ResourceLoader } from './resource-loader.js';
-import { composeStatus, statusChanged, transitionRecords, withoutConditions } from './status.js';
+import { composeStatus, observedOf, statusChanged, transitionRecords, withoutConditions } from './status.js';
 import type { StatusWriter } from './status-writer.js';
 
 /** A finalizer that is not done and names no delay is asked again after this long (wake-ups come sooner). */
@@ -143,12 +144,19 @@ export class KeyReconciler {
     } catch (error) {
       if (!(error instanceof TerminalError)) return this.transientFailure(keyText, key, error, toolbox.log);
       // Recorded and not retried: only a new event (a change, a dependency, resync) runs it again.
-      conditions = [{ type: READY, status: 'False', reason: error.reason, message: error.message }];
+      conditions = [
+        { type: READY, status: 'False', reason: error.reason, message: error.message },
+        { type: STALLED, status: 'True', reason: error.reason, message: error.message },
+      ];
       outcome = 'terminal';
     }
     this.failures.delete(keyText);
     const now = this.deps.now().toISOString();
-    const next = composeStatus(current.status, fields, conditions, current.generation, now);
+    const composed = composeStatus(current.status, fields, conditions, observedOf(current), now);
+    const next =
+      outcome === 'terminal'
+        ? composed
+        : { ...composed, conditions: withoutConditions(composed.conditions ?? [], [STALLED]) };
     const written = await this.writeStatus(current, next, controller);
     if (!written) return { outcome: 'conflict', requeueAfter: 0 };
     return { outcome, requeueAfter };
@@ -181,7 +189,10 @@ export class KeyReconciler {
         resource.status,
         undefined,
         [{ type: DELETING, status: 'True', reason: result.reason, message: result.message }],
-        resource.status.observedGeneration ?? resource.generation,
+        {
+          generation: resource.status.observedGeneration ?? resource.generation,
+          changeset: resource.status.observedChangeset ?? resource.changeset,
+        },
         now,
       );
       if (!(await this.writeStatus(resource, next, controller)))

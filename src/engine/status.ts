@@ -9,6 +9,21 @@ import type { Condition, ResourceStatus, StoredResource } from '../resources/mod
 import type { ConditionInput } from './controller.js';
 
 /**
+ * What a reconcile acted on: the resource's generation and the changeset of the apply that set
+ * it (absent on resources older than causal status). Conditions carry both, so a client can tell
+ * "Ready for my apply" from "Ready for an older one" (`steward apply --wait`).
+ */
+export interface Observed {
+  generation: number;
+  changeset?: string | null;
+}
+
+/** The observed generation and changeset of a resource as read. Pure. */
+export function observedOf(resource: Pick<StoredResource, 'generation' | 'changeset'>): Observed {
+  return { generation: resource.generation, changeset: resource.changeset };
+}
+
+/**
  * Sets `inputs` on `previous` conditions: types not mentioned are kept; `lastTransitionTime` moves
  * only when a condition's status changes (a new reason or message alone keeps it). Order: the
  * previous order, new types appended. Pure.
@@ -16,7 +31,7 @@ import type { ConditionInput } from './controller.js';
 export function mergeConditions(
   previous: readonly Condition[],
   inputs: readonly ConditionInput[],
-  generation: number,
+  observed: Observed,
   now: string,
 ): Condition[] {
   const merged = previous.map((condition) => ({ ...condition }));
@@ -29,7 +44,8 @@ export function mergeConditions(
       reason: input.reason,
       message: input.message,
       lastTransitionTime: before && before.status === input.status ? before.lastTransitionTime : now,
-      observedGeneration: generation,
+      observedGeneration: observed.generation,
+      ...(observed.changeset ? { observedChangeset: observed.changeset } : {}),
     };
     if (index >= 0) merged[index] = next;
     else merged.push(next);
@@ -44,21 +60,27 @@ export function withoutConditions(conditions: readonly Condition[], types: reado
 
 /**
  * The next status: the controller's kind-specific fields (the previous ones when `fields` is
- * undefined, e.g. after a terminal error), the merged conditions and `observedGeneration` = the
- * generation the controller acted on. Pure.
+ * undefined, e.g. after a terminal error), the merged conditions and `observedGeneration` (and
+ * `observedChangeset`) = what the controller acted on. Pure.
  */
 export function composeStatus(
   previous: ResourceStatus,
   fields: Record<string, unknown> | undefined,
   conditions: readonly ConditionInput[],
-  generation: number,
+  observed: Observed,
   now: string,
 ): ResourceStatus {
-  const { observedGeneration: _ignored, conditions: _alsoIgnored, ...kindFields } = fields ?? previous;
+  const {
+    observedGeneration: _ignored,
+    observedChangeset: _engineSets,
+    conditions: _alsoIgnored,
+    ...kindFields
+  } = fields ?? previous;
   return {
     ...kindFields,
-    observedGeneration: generation,
-    conditions: mergeConditions(previous.conditions ?? [], conditions, generation, now),
+    observedGeneration: observed.generation,
+    ...(observed.changeset ? { observedChangeset: observed.changeset } : {}),
+    conditions: mergeConditions(previous.conditions ?? [], conditions, observed, now),
   };
 }
 
@@ -69,7 +91,9 @@ export function statusChanged(previous: ResourceStatus, next: ResourceStatus): b
 
 /**
  * Journal records for condition transitions between two statuses (a condition appearing or
- * changing status; reason/message-only changes and resyncs are not journaled). Pure.
+ * changing status; reason/message-only changes and resyncs are not journaled), each linked to the
+ * changeset its condition observed, so that the journal answers "what did changeset X lead to"
+ * and "Ready since which apply". Pure.
  */
 export function transitionRecords(
   resource: StoredResource,
@@ -85,9 +109,10 @@ export function transitionRecords(
       operation: 'status',
       kind: resource.kind,
       name: resource.name,
-      generation: resource.generation,
+      generation: condition.observedGeneration,
       result: `${condition.type}=${condition.status}`,
       reason: condition.reason,
+      ...(condition.observedChangeset ? { changeset: condition.observedChangeset } : {}),
       changes: [
         {
           pointer: `/status/conditions/${condition.type}`,

@@ -55,6 +55,7 @@ export const JournalEntryEntity = new EntitySchema<JournalRow>({
     { name: 'journal_operation', properties: ['tenant', 'operation', 'seq'] },
     { name: 'journal_result', properties: ['tenant', 'result', 'seq'] },
     { name: 'journal_time', properties: ['tenant', 'time'] },
+    { name: 'journal_changeset', properties: ['tenant', 'changeset', 'seq'] },
   ],
 });
 

@@ -20,6 +20,8 @@ export interface JournalQuery {
   actor?: string;
   operation?: string;
   result?: string;
+  /** An apply's changeset: its entries and the status transitions that observed it. */
+  changeset?: string;
   /** RFC 3339 time or a duration ago (`1h`, `30m`, `7d`); inclusive. */
   since?: string;
   /** RFC 3339 time or a duration ago; exclusive. */
@@ -88,6 +90,7 @@ interface Filters {
   actor?: string;
   operation?: string;
   result?: string;
+  changeset?: string;
   since?: string;
   until?: string;
 }
@@ -113,6 +116,7 @@ export class JournalQueries {
       actor: query.actor || undefined,
       operation: query.operation || undefined,
       result: query.result || undefined,
+      changeset: query.changeset || undefined,
       since: query.since ? parseTimeBound(query.since, now, 'since') : undefined,
       until: query.until ? parseTimeBound(query.until, now, 'until') : undefined,
     };
@@ -123,11 +127,11 @@ export class JournalQueries {
     context: OperationContext,
     plural: string,
     name: string,
-    query: Pick<JournalQuery, 'limit' | 'continue'> = {},
+    query: Pick<JournalQuery, 'limit' | 'continue' | 'changeset'> = {},
   ): Promise<JournalEntryList> {
     const kind = this.kinds.resolve(plural);
     context.authorize(`${kind.plural}:read`);
-    return this.page(context.tenant, { kind: kind.kind, name }, query);
+    return this.page(context.tenant, { kind: kind.kind, name, changeset: query.changeset || undefined }, query);
   }
 
   private async page(
@@ -159,6 +163,7 @@ export class JournalQueries {
       equal('name', filters.name);
       equal('operation', filters.operation);
       equal('result', filters.result);
+      equal('changeset', filters.changeset);
       if (actorColumn) equal(actorColumn, filters.actor);
       if (filters.since !== undefined) builder.andWhere('time', '>=', filters.since);
       if (filters.until !== undefined) builder.andWhere('time', '<', filters.until);

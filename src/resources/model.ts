@@ -34,6 +34,8 @@ export interface StoredResource<Spec = Record<string, unknown>, Status = Record<
   updatedAt: string;
   deletionTimestamp: string | null;
   finalizers: string[];
+  /** The changeset of the apply that set `generation` (null when unknown: rows older than causal status). */
+  changeset?: string | null;
 }
 
 /** The key the engine queues and the store indexes by. */
@@ -61,6 +63,7 @@ export function toManifest(resource: StoredResource): ServedResource {
   if (Object.keys(resource.annotations).length > 0) metadata.annotations = resource.annotations;
   if (resource.deletionTimestamp) metadata.deletionTimestamp = resource.deletionTimestamp;
   if (resource.finalizers.length > 0) metadata.finalizers = resource.finalizers;
+  if (resource.changeset) metadata.changeset = resource.changeset;
   return {
     apiVersion: resource.apiVersion,
     kind: resource.kind,

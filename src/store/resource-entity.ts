@@ -18,6 +18,7 @@ export interface ResourceRow {
   updated_at: string;
   deletion_timestamp: string | null;
   finalizers: unknown;
+  changeset: string | null;
 }
 
 export const ResourceEntity = new EntitySchema<ResourceRow>({
@@ -41,6 +42,8 @@ export const ResourceEntity = new EntitySchema<ResourceRow>({
     updated_at: { type: 'string', fieldName: 'updated_at', length: 30 },
     deletion_timestamp: { type: 'string', fieldName: 'deletion_timestamp', length: 30, nullable: true },
     finalizers: { type: 'json' },
+    // The changeset of the apply that set `generation` (null on rows older than causal status).
+    changeset: { type: 'string', length: 36, nullable: true },
   },
   // Lists page by name within tenant+kind, so the unique index is also the listing index.
   uniques: [{ name: 'resources_tenant_kind_name_unique', properties: ['tenant', 'kind', 'name'] }],

@@ -21,6 +21,7 @@ const COLUMNS = [
   'updated_at',
   'deletion_timestamp',
   'finalizers',
+  'changeset',
 ] as const;
 /** Columns an apply may change on an existing row (never tenant/kind/name/uid/created_at). */
 const MUTABLE = COLUMNS.filter((column) => !['tenant', 'kind', 'name', 'uid', 'created_at'].includes(column));
@@ -42,6 +43,7 @@ function toRow(resource: StoredResource): Array<string | number | null> {
     resource.updatedAt,
     resource.deletionTimestamp,
     toJsonColumn(resource.finalizers),
+    resource.changeset ?? null,
   ];
 }
 
@@ -62,6 +64,7 @@ export function fromRow(row: ResourceRow): StoredResource {
     updatedAt: row.updated_at,
     deletionTimestamp: row.deletion_timestamp ?? null,
     finalizers: fromJsonColumn(row.finalizers),
+    changeset: row.changeset ?? null,
   };
 }
 

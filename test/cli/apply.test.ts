@@ -167,6 +167,36 @@ describe('steward apply and diff against a running server', () => {
     expect(await cli(['get', 'device', 'dset-b'])).toMatchObject({ code: 0 });
   });
 
+  it('reports drift: a member changed outside the apply set, by whom, and that the apply reverts it', async () => {
+    expect((await cli(['apply', '-f', '-', '--applyset', 'drift-set'], deviceYaml('drift-a'))).code).toBe(0);
+    // Someone edits the member directly (not through the apply set).
+    expect((await cli(['apply', '-f', '-'], deviceYaml('drift-a', { edited: 'by-hand' }))).code).toBe(0);
+    const text = await cli(['diff', '-f', '-', '--applyset', 'drift-set'], deviceYaml('drift-a'));
+    expect(text.code, text.stderr).toBe(1);
+    expect(text.stdout).toMatch(
+      /# device\/drift-a drifted: changed by user:admin at \S+ \(journal seq \d+\) since its apply set last applied it; this apply reverts it/,
+    );
+    expect(text.stdout).toContain('-    edited: by-hand');
+    const markdown = await cli(
+      ['diff', '-f', '-', '--applyset', 'drift-set', '-o', 'markdown'],
+      deviceYaml('drift-a'),
+    );
+    expect(markdown.stdout).toContain('| resource | change | drift |');
+    expect(markdown.stdout).toMatch(/\| `device\/drift-a` \| configured \| drifted: changed by user:admin/);
+    const json = JSON.parse(
+      (await cli(['diff', '-f', '-', '--applyset', 'drift-set', '-o', 'json'], deviceYaml('drift-a'))).stdout,
+    );
+    expect(json.items[0]).toMatchObject({ ref: 'device/drift-a', drift: { actor: 'user:admin' } });
+    // Once the set applies again, the drift is gone.
+    expect((await cli(['apply', '-f', '-', '--applyset', 'drift-set'], deviceYaml('drift-a'))).code).toBe(0);
+    const clean = await cli(
+      ['diff', '-f', '-', '--applyset', 'drift-set', '-o', 'json'],
+      deviceYaml('drift-a'),
+    );
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(clean.stdout).items[0]).not.toHaveProperty('drift');
+  });
+
   it('diffs files against live resources: exit 0 when in sync, 1 with a unified diff when not', async () => {
     const root = writeTree({ 'd.yaml': deviceYaml('diff-a', { ring: 'canary' }, '  displayName: Gateway') });
     const file = join(root, 'd.yaml');

@@ -24,6 +24,8 @@ export async function runCli(
     now?: Date;
     signal?: AbortSignal;
     onOutput?: (stdout: string) => void;
+    /** stdout claims to be a terminal (progress displays redraw a line). */
+    tty?: boolean;
   } = {},
 ): Promise<CliRun> {
   let stdout = '';
@@ -34,6 +36,7 @@ export async function runCli(
         stdout += chunk;
         options.onOutput?.(stdout);
       },
+      isTTY: options.tty,
     },
     stderr: { write: (chunk: string) => (stderr += chunk) },
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),

@@ -38,19 +38,25 @@ function stored(overrides: Partial<StoredResource> = {}): StoredResource {
 
 describe('status discipline', () => {
   it('keeps lastTransitionTime when only the reason or message changes', () => {
-    const first = mergeConditions([], [ready('False', 'A', 'one')], 1, T0);
-    const second = mergeConditions(first, [ready('False', 'B', 'two')], 2, T1);
-    expect(second[0]).toMatchObject({ reason: 'B', lastTransitionTime: T0, observedGeneration: 2 });
+    const first = mergeConditions([], [ready('False', 'A', 'one')], { generation: 1 }, T0);
+    const second = mergeConditions(first, [ready('False', 'B', 'two')], { generation: 2, changeset: 'c2' }, T1);
+    expect(second[0]).toMatchObject({
+      reason: 'B',
+      lastTransitionTime: T0,
+      observedGeneration: 2,
+      observedChangeset: 'c2',
+    });
+    expect(first[0]).not.toHaveProperty('observedChangeset');
   });
 
   it('moves lastTransitionTime when the status changes, and keeps other condition types', () => {
     const first = mergeConditions(
       [],
       [ready('False', 'A', ''), { type: 'Other', status: 'True', reason: 'X', message: '' }],
-      1,
+      { generation: 1 },
       T0,
     );
-    const second = mergeConditions(first, [ready('True', 'B', '')], 1, T1);
+    const second = mergeConditions(first, [ready('True', 'B', '')], { generation: 1 }, T1);
     expect(second.map((c) => [c.type, c.lastTransitionTime])).toEqual([
       ['Ready', T1],
       ['Other', T0],
@@ -60,12 +66,12 @@ describe('status discipline', () => {
   it('sets observedGeneration and never lets a controller set it or conditions through fields', () => {
     const status = composeStatus(
       {},
-      { count: 3, observedGeneration: 99, conditions: [] },
+      { count: 3, observedGeneration: 99, observedChangeset: 'forged', conditions: [] },
       [ready('True', 'R', '')],
-      4,
+      { generation: 4, changeset: 'c4' },
       T0,
     );
-    expect(status).toMatchObject({ count: 3, observedGeneration: 4 });
+    expect(status).toMatchObject({ count: 3, observedGeneration: 4, observedChangeset: 'c4' });
     expect(status.conditions).toHaveLength(1);
   });
 
@@ -75,12 +81,14 @@ describe('status discipline', () => {
   });
 
   it('journals condition transitions, not reason-only changes', () => {
-    const before = composeStatus({}, {}, [ready('False', 'A', '')], 1, T0);
-    const sameStatus = composeStatus(before, {}, [ready('False', 'B', '')], 1, T1);
-    const flipped = composeStatus(before, {}, [ready('True', 'C', '')], 1, T1);
+    const observed = { generation: 1, changeset: 'c1' };
+    const before = composeStatus({}, {}, [ready('False', 'A', '')], observed, T0);
+    const sameStatus = composeStatus(before, {}, [ready('False', 'B', '')], observed, T1);
+    const flipped = composeStatus(before, {}, [ready('True', 'C', '')], observed, T1);
     expect(transitionRecords(stored(), before, sameStatus)).toEqual([]);
+    // Linked to the changeset observed: `journal --changeset c1` shows the apply and its effect.
     expect(transitionRecords(stored(), before, flipped)).toMatchObject([
-      { operation: 'status', result: 'Ready=True', reason: 'C' },
+      { operation: 'status', result: 'Ready=True', reason: 'C', changeset: 'c1', generation: 1 },
     ]);
   });
 });

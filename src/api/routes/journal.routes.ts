@@ -16,6 +16,7 @@ const QUERY_FILTERS = [
   'actor',
   'operation',
   'result',
+  'changeset',
   'since',
   'until',
   'limit',
@@ -182,12 +183,14 @@ export class JournalRoutes {
     @Param('name') name: string,
     @Query() query: Record<string, unknown>,
   ) {
+    const changeset = single(query, 'changeset');
     const page = await this.journal.queries.history(context, plural, name, {
       limit: single(query, 'limit'),
       continue: single(query, 'continue'),
+      changeset,
     });
     // A name this tenant never had is 404, as for GET: other tenants' names cannot be probed.
-    if (page.items.length === 0 && query.continue === undefined)
+    if (page.items.length === 0 && query.continue === undefined && changeset === undefined)
       throw new NotFoundError(`${plural}/${name} has no history in this tenant`);
     return page;
   }

@@ -2,9 +2,10 @@ import type { CommandSpec } from '../command.js';
 import { CliError } from '../errors.js';
 import { readAll } from '../io.js';
 import { readManifests, withManifestPositions } from '../manifest-files.js';
-import { objectRef, type Resource } from '../resource.js';
+import { objectRef } from '../resource.js';
 import type { Session } from '../session.js';
-import { conditionMet, timeoutOf } from './wait.js';
+import { waitForChangeset } from './apply-wait.js';
+import { timeoutOf } from './wait.js';
 
 /** `-f`, `-R`: how apply, diff and delete name their manifests. */
 export const FILE_OPTIONS = {
@@ -100,7 +101,7 @@ export const applyCommand: CommandSpec = {
     ...APPLY_SET_OPTIONS,
     wait: {
       type: 'boolean',
-      description: 'then wait until every resource the apply changed is Ready for its new generation',
+      description: "then wait until every resource the apply changed is Ready for the apply's changeset",
     },
     timeout: {
       type: 'string',
@@ -141,42 +142,32 @@ export const applyCommand: CommandSpec = {
 };
 
 /**
- * `apply --wait`: polls every resource the apply created or configured until it reports Ready=True
- * for (at least) the generation the apply gave it. A resource Ready=False for that generation is
- * still waited for (reconcilers retry: a CA waiting for its parent becomes Ready later); at the
- * timeout the command fails (exit 1) printing each one not Ready and why.
+ * `apply --wait`: waits until every resource the apply created or configured is Ready for the
+ * apply's changeset (apply-wait.ts). Ready=False is waited on (reconcilers retry: a CA waiting for
+ * its parent becomes Ready later); Stalled, deleted or superseded resources fail at once; at the
+ * timeout the command fails. Exit 1 either way, each resource not Ready printed with why.
  */
 async function waitReady(session: Session, result: ApplyResult, timeoutMs: number): Promise<number> {
-  const kinds = await session.kinds();
-  const client = await session.client();
-  const pending = new Map(
-    result.items
-      .filter((item) => item.result !== 'unchanged')
-      .map((item) => [objectRef(item.kind, item.name), { ...item, why: 'not read yet' }]),
-  );
-  const interval = session.io.pollIntervalMs ?? 500;
-  const deadline = Date.now() + timeoutMs;
-  while (pending.size > 0) {
-    for (const [ref, item] of pending) {
-      const kind = kinds.resolve(item.kind);
-      const resource = await client.request<Resource>(
-        'GET',
-        `/api/v1/${kind.plural}/${encodeURIComponent(item.name)}`,
-      );
-      const state = conditionMet(resource, 'Ready', 'True');
-      const generation = resource.metadata.generation ?? 0;
-      if (state.met && generation >= (item.generation ?? 0)) {
-        pending.delete(ref);
-        session.out(`${ref} Ready${result.changeset ? ` (changeset ${result.changeset})` : ''}`);
-      } else item.why = state.met ? `generation ${generation} is older than the apply's` : state.why;
-    }
-    if (pending.size === 0) break;
-    if (Date.now() + interval > deadline)
-      throw new CliError([
-        `error: timed out waiting for ${pending.size} resource(s) to be Ready:`,
-        ...[...pending].map(([ref, item]) => `  ${ref}: ${item.why}`),
-      ]);
-    await new Promise((resolve) => setTimeout(resolve, interval));
+  const changed = result.items.filter((item) => item.result !== 'unchanged');
+  if (changed.length === 0 || !result.changeset) return 0;
+  const outcome = await waitForChangeset(session, changed, result.changeset, timeoutMs);
+  if (outcome.failed.length === 0 && outcome.pending.length === 0) {
+    session.out(`${outcome.ready.length} resource(s) Ready for changeset ${result.changeset}`);
+    return 0;
   }
-  return 0;
+  const lines = [
+    ...(outcome.failed.length > 0
+      ? [
+          `error: ${outcome.failed.length} resource(s) failed for changeset ${result.changeset}:`,
+          ...outcome.failed.map((item) => `  ${item.ref}: ${item.why}`),
+        ]
+      : []),
+    ...(outcome.pending.length > 0
+      ? [
+          `error: timed out waiting for ${outcome.pending.length} resource(s) to be Ready:`,
+          ...outcome.pending.map((item) => `  ${item.ref}: ${item.why}`),
+        ]
+      : []),
+  ];
+  throw new CliError(lines);
 }

@@ -48,6 +48,7 @@ export function describeResource(resource: Resource, now: Date): string[] {
     field('UID', metadata.uid),
     field('Generation', metadata.generation),
     field('Resource Version', metadata.resourceVersion),
+    field('Changeset', metadata.changeset),
     field('Created', timestamp(metadata.createdAt, now)),
     field('Updated', timestamp(metadata.updatedAt, now)),
   ];
@@ -92,6 +93,52 @@ export function describeHistory(entries: readonly JournalEntry[], now: Date): st
   ];
 }
 
+/** The newest status entry of the Ready condition's current status: when it became so, and under which changeset. Pure. */
+function readyTransition(resource: Resource, history: readonly JournalEntry[]): JournalEntry | undefined {
+  const ready = resource.status?.conditions?.find((condition) => condition.type === 'Ready');
+  if (!ready) return undefined;
+  return history.find((entry) => entry.operation === 'status' && entry.result === `Ready=${ready.status}`);
+}
+
+/**
+ * Causal status (issue #17): "Ready: True since T (changeset X applied by Y T' ago)", from the
+ * Ready condition, the journal's status transition linked to the changeset it observed, and that
+ * changeset's apply entry. Empty without a Ready condition. Pure.
+ */
+export function causalLines(resource: Resource, history: readonly JournalEntry[], now: Date): string[] {
+  const ready = resource.status?.conditions?.find((condition) => condition.type === 'Ready');
+  if (!ready) return [];
+  const since = `${ready.status} since ${timestamp(ready.lastTransitionTime, now) ?? NONE}`;
+  const transition = readyTransition(resource, history);
+  const changeset = transition?.changeset ?? ready.observedChangeset;
+  if (!changeset) return [field('Ready', since)];
+  const applied = history.find((entry) => entry.changeset === changeset && entry.operation !== 'status');
+  const by = applied ? ` applied by ${actorName(applied)} ${age(applied.time, now) ?? ''} ago` : '';
+  const lines = [field('Ready', `${since} (changeset ${changeset}${by})`)];
+  if (ready.observedChangeset && ready.observedChangeset !== changeset)
+    lines.push(
+      field('Observed', `changeset ${ready.observedChangeset} (generation ${ready.observedGeneration})`),
+    );
+  return lines;
+}
+
+/**
+ * The history `describe` reads: the newest page, and when the apply of the changeset Ready last
+ * changed under is older than that page, its entries (one filtered query).
+ */
+async function historyOf(client: StewardClient, path: string, resource: Resource): Promise<JournalEntry[]> {
+  const history = (await client.request<{ items?: JournalEntry[] }>('GET', `${path}/history`))?.items ?? [];
+  const changeset =
+    readyTransition(resource, history)?.changeset ??
+    resource.status?.conditions?.find((condition) => condition.type === 'Ready')?.observedChangeset;
+  if (!changeset || history.some((entry) => entry.changeset === changeset && entry.operation !== 'status'))
+    return history;
+  const applied = await client.request<{ items?: JournalEntry[] }>('GET', `${path}/history`, {
+    query: { changeset, limit: 10 },
+  });
+  return [...history, ...(applied?.items ?? [])];
+}
+
 export const describeCommand: CommandSpec = {
   name: 'describe',
   summary: 'Show a resource in detail: metadata, spec, status, conditions and history',
@@ -108,13 +155,17 @@ export const describeCommand: CommandSpec = {
     const details = KIND_DETAILS[kind.kind];
     if (details) lines.push(...(await details(client, resource, session.now())));
     try {
-      const history = await client.request<{ items?: JournalEntry[] }>('GET', `${path}/history`);
-      lines.push(...describeHistory(history?.items ?? [], session.now()));
+      const history = await historyOf(client, path, resource);
+      // Before the conditions table: the causal summary; the history it was read from at the end.
+      lines.splice(lines.indexOf('Conditions:'), 0, ...causalLines(resource, history, session.now()));
+      lines.push(...describeHistory(history, session.now()));
     } catch (error) {
       // Servers without the history route still describe everything else; so do readers
       // who may read the resource but not the journal.
-      if (isServerError(error, 403)) lines.push('History:', `  (not shown: ${error.status.message})`);
-      else if (!isServerError(error, 404)) throw error;
+      if (isServerError(error, 403)) {
+        lines.splice(lines.indexOf('Conditions:'), 0, ...causalLines(resource, [], session.now()));
+        lines.push('History:', `  (not shown: ${error.status.message})`);
+      } else if (!isServerError(error, 404)) throw error;
     }
     for (const line of lines) session.out(line);
     return 0;

@@ -13,6 +13,7 @@ import { unifiedDiff } from '../output/diff.js';
 import { toYaml } from '../output/yaml.js';
 import { getResource } from '../reads.js';
 import { objectRef } from '../resource.js';
+import type { Session } from '../session.js';
 import { APPLY_SET_OPTIONS, applySetFlags, FILE_OPTIONS } from './apply.js';
 
 interface ManifestLike {
@@ -79,11 +80,54 @@ interface Deletion {
   result: string;
 }
 
+/** Who changed an apply set's member after the set last applied it (`GET /api/v1/applysets/NAME`). */
+export interface Drift {
+  actor?: string;
+  seq?: string;
+  time?: string;
+  changeset?: string | null;
+}
+
 /** One resource of a diff: what the apply would do to it and the unified diff of its fields. */
 export interface DiffEntry {
   ref: string;
   result: string;
   diff: string;
+  /** Set when the resource drifted: changed outside the apply set since it last applied it. */
+  drift?: Drift;
+}
+
+/** `changed by user:bob at T (journal seq 42)`, or what is known of it. Pure. */
+export function driftText(drift: Drift): string {
+  const by = drift.actor ? ` by ${drift.actor}` : '';
+  const at = drift.time ? ` at ${drift.time}` : '';
+  const seq = drift.seq ? ` (journal seq ${drift.seq})` : '';
+  return `drifted: changed${by}${at}${seq} since its apply set last applied it`;
+}
+
+/**
+ * The drifted members of the apply set, by `kind/name`: empty when the set does not exist yet.
+ * Drift is information; a reader who may not read apply sets gets the diff without it.
+ */
+async function driftOf(
+  session: Session,
+  client: StewardClient,
+  set: string | undefined,
+): Promise<Map<string, Drift>> {
+  const drifted = new Map<string, Drift>();
+  if (!set) return drifted;
+  try {
+    const found = await client.request<{
+      items: Array<{ kind: string; name: string; drifted: boolean; driftedBy?: Drift }>;
+    }>('GET', `/api/v1/applysets/${encodeURIComponent(set)}`);
+    for (const member of found.items)
+      if (member.drifted) drifted.set(objectRef(member.kind, member.name), member.driftedBy ?? {});
+  } catch (error) {
+    if (isServerError(error, 404)) return drifted;
+    if (isServerError(error, 403)) session.err(`note: drift not shown: ${error.status.message}`);
+    else throw error;
+  }
+  return drifted;
 }
 
 /** A diff as markdown for a pull-request comment: a summary line, a table, a diff block each. Pure. */
@@ -94,8 +138,15 @@ export function diffMarkdown(entries: readonly DiffEntry[]): string {
   const summary = [...counts].map(([result, count]) => `${count} ${result}`).join(', ') || 'nothing';
   const lines = [`### steward diff: ${summary}`, ''];
   if (changed.length === 0) return `${[...lines, 'No changes.'].join('\n')}\n`;
-  lines.push('| resource | change |', '|---|---|');
-  for (const entry of changed) lines.push(`| \`${entry.ref}\` | ${entry.result} |`);
+  const drift = changed.some((entry) => entry.drift);
+  lines.push(
+    drift ? '| resource | change | drift |' : '| resource | change |',
+    drift ? '|---|---|---|' : '|---|---|',
+  );
+  for (const entry of changed)
+    lines.push(
+      `| \`${entry.ref}\` | ${entry.result} |${drift ? ` ${entry.drift ? driftText(entry.drift) : ''} |` : ''}`,
+    );
   for (const entry of changed.filter((item) => item.diff !== '')) {
     lines.push(
       '',
@@ -163,14 +214,16 @@ async function runDiff(
   if (problems.length > 0)
     throw new CliError([`error: ${problems.length} document(s) cannot be compared`, ...problems]);
   const server = await serverVerdicts(client, manifests, set);
+  const drifted = await driftOf(session, client, typeof set.applyset === 'string' ? set.applyset : undefined);
   const verdicts = server?.verdicts;
   const entries: DiffEntry[] = [];
   for (const [index, manifest] of manifests.entries()) {
     const value = manifest.value as ManifestLike & { kind: string; metadata: { name: string } };
     const kind = kinds.resolve(value.kind);
     const ref = objectRef(kind.kind, value.metadata.name);
+    const drift = drifted.get(ref);
     if (verdicts?.[index] === 'unchanged') {
-      entries.push({ ref, result: 'unchanged', diff: '' });
+      entries.push({ ref, result: 'unchanged', diff: '', ...(drift ? { drift } : {}) });
       continue;
     }
     const live = await getResource(client, kind, value.metadata.name);
@@ -182,7 +235,7 @@ async function runDiff(
       comparableYaml(value),
     );
     const result = verdicts?.[index] ?? (text === '' ? 'unchanged' : live ? 'configured' : 'created');
-    entries.push({ ref, result, diff: text });
+    entries.push({ ref, result, diff: text, ...(drift ? { drift } : {}) });
   }
   for (const deletion of server?.deletions ?? [])
     entries.push({ ref: objectRef(deletion.kind, deletion.name), result: deletion.result, diff: '' });
@@ -192,6 +245,8 @@ async function runDiff(
   else
     for (const entry of entries) {
       if (entry.result === 'unchanged') continue;
+      // The apply would undo someone's change: say whose, before the diff that undoes it.
+      if (entry.drift) session.out(`# ${entry.ref} ${driftText(entry.drift)}; this apply reverts it`);
       if (entry.diff) session.io.stdout.write(entry.diff);
       else session.out(`# ${entry.ref}: the server would report it ${entry.result}`);
     }

@@ -101,7 +101,7 @@ async function checkSignedHead(session: Session, client: StewardClient): Promise
   return `Signed head at seq ${signed.seq} (key ${signed.keyId})${since}.`;
 }
 
-const FILTERS = ['kind', 'name', 'actor', 'operation', 'result'] as const;
+const FILTERS = ['kind', 'name', 'actor', 'operation', 'result', 'changeset'] as const;
 
 /** A duration ago (`1h`, `30m`, `1h30m`), or an RFC 3339 time as is. */
 function timeBound(value: string | undefined, now: Date, flag: string, args: ParsedArgs): string | undefined {
@@ -128,6 +128,7 @@ function matches(entry: JournalEntry, query: Record<string, string | undefined>)
   if (query.name && entry.name !== query.name) return false;
   if (query.actor && ![entry.actor.id, entry.actor.name].includes(query.actor)) return false;
   if (query.operation && entry.operation !== query.operation) return false;
+  if (query.changeset && entry.changeset !== query.changeset) return false;
   return !query.result || entry.result === query.result;
 }
 
@@ -313,7 +314,7 @@ export const journalCommand: CommandSpec = {
   name: 'journal',
   summary: 'Query, follow, export and verify the journal of every operation',
   usage:
-    'journal [--kind K] [--name N] [--actor A] [--operation O] [--result R] [--since 1h] [--until T] [--limit N] [-o table|json] [-f]',
+    'journal [--kind K] [--name N] [--actor A] [--operation O] [--result R] [--changeset ID] [--since 1h] [--until T] [--limit N] [-o table|json] [-f]',
   arity: [0, 0],
   options: {
     kind: { type: 'string', valueName: 'KIND', description: 'entries of this kind (any of its names)' },
@@ -321,6 +322,11 @@ export const journalCommand: CommandSpec = {
     actor: { type: 'string', valueName: 'ACTOR', description: 'entries by this actor (id or name)' },
     operation: { type: 'string', valueName: 'OP', description: 'e.g. apply, delete, approve, login' },
     result: { type: 'string', valueName: 'RESULT', description: 'e.g. created, configured, denied' },
+    changeset: {
+      type: 'string',
+      valueName: 'ID',
+      description: "an apply's entries and the status transitions that observed it",
+    },
     since: {
       type: 'string',
       valueName: 'WHEN',
@@ -343,6 +349,7 @@ export const journalCommand: CommandSpec = {
   examples: [
     'steward journal --kind device --name laptop-042',
     'steward journal --actor alice --since 24h -o json',
+    'steward journal --changeset 6f1c…  # what one apply did, and what became Ready after it',
     'steward journal -f',
     'steward journal export > journal.ndjson && steward journal verify --file journal.ndjson',
   ],

@@ -16,9 +16,11 @@ import {
   JOURNAL_SIGNING_MIGRATION,
   LOGIN_ATTEMPTS_MIGRATION,
   PER_KEY_CRLS_MIGRATION,
+  RESOURCE_CHANGESET_MIGRATION,
   ROLLOUTS_MIGRATION,
 } from './names.js';
 import { PerKeyCrlsPostgresql, PerKeyCrlsSqlite } from './per-key-crls.js';
+import { ResourceChangesetPostgresql, ResourceChangesetSqlite } from './resource-changeset.js';
 import { RolloutsPostgresql, RolloutsSqlite } from './rollouts.js';
 
 export { INITIAL_MIGRATION, LOGIN_ATTEMPTS_MIGRATION, MIGRATION_NAMES, MIGRATIONS_TABLE } from './names.js';
@@ -49,6 +51,11 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
   { name: ROLLOUTS_MIGRATION, sqlite: RolloutsSqlite, postgresql: RolloutsPostgresql },
   { name: FEDERATION_MIGRATION, sqlite: FederationSqlite, postgresql: FederationPostgresql },
   { name: APPLYSETS_MIGRATION, sqlite: ApplySetsSqlite, postgresql: ApplySetsPostgresql },
+  {
+    name: RESOURCE_CHANGESET_MIGRATION,
+    sqlite: ResourceChangesetSqlite,
+    postgresql: ResourceChangesetPostgresql,
+  },
 ];
 
 /**

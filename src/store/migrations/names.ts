@@ -13,6 +13,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261206000000_rollouts',
   'Migration20261207000000_federation',
   'Migration20261208000000_applysets',
+  'Migration20261209000000_resource_changeset',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
@@ -40,3 +41,6 @@ export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 
 /** Apply sets' inventories (issue #17). */
 export const APPLYSETS_MIGRATION = 'Migration20261208000000_applysets';
+
+/** The changeset that set each resource's generation, for causal status (issue #17). */
+export const RESOURCE_CHANGESET_MIGRATION = 'Migration20261209000000_resource_changeset';

@@ -43,12 +43,18 @@ const journalSettingsFields = {
   ),
 };
 
+const CHANGESET_FILTER: QueryParameter = {
+  name: 'changeset',
+  description: "An apply's changeset: its entries and the status transitions that observed it.",
+};
+
 const JOURNAL_FILTERS: QueryParameter[] = [
   { name: 'kind', description: 'Only entries of this kind.' },
   { name: 'name', description: 'Only entries of resources of this name.' },
   { name: 'actor', description: 'Actor id or name.' },
   { name: 'operation', description: 'e.g. `apply.created`, `delete`, `auth.login`.' },
   { name: 'result', description: 'e.g. `succeeded`, `denied`.' },
+  CHANGESET_FILTER,
   { name: 'since', description: 'RFC 3339 time or a duration ago (`1h`, `7d`); inclusive.' },
   { name: 'until', description: 'RFC 3339 time or a duration ago; exclusive.' },
   LIMIT,
@@ -102,7 +108,7 @@ export const JOURNAL_OPERATIONS: Array<[string, OperationEntry]> = [
     tag: kind.kind,
     summary: `The journal of one ${kind.kind}`,
     description: 'Newest first; answered for deleted resources too.',
-    query: [LIMIT, CONTINUE],
+    query: [CHANGESET_FILTER, LIMIT, CONTINUE],
     response: { description: 'A page of entries.', content: json(ref('JournalEntryList')) },
   })),
   route(JournalRoutes, 'list', {
