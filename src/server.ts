@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { registerApiReference } from './api/api-reference.js';
 import { registerEarlyAuthentication } from './api/authenticate-early.js';
 import { answerClientError } from './api/client-errors.js';
+import { registerConsole } from './api/console.js';
 import { HttpModule, ROUTES } from './api/http.module.js';
 import { registerJsonBodyParser } from './api/json-body.js';
 import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
@@ -130,6 +131,7 @@ export async function startServer(
   // header), so bearer-authenticated requests (the hot path) never pay for parsing them.
   await app.register(fastifyCookie, { hook: false });
   await registerApiReference(app, app.get<symbol, PublishedDocument>(OPENAPI_DOCUMENT).document);
+  await registerConsole(app);
   const fastify = app.getHttpAdapter().getInstance();
   // Beyond the cap Node closes a new connection at once: a flood of idle sockets cannot take
   // every file descriptor (the timeouts above then free the ones it holds).
