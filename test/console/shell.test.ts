@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from '../../src/api/console.js';
+import { TEST_ADMIN_PASSWORD } from '../support/server.js';
 import { useConsole } from './harness.js';
 
 describe('console shell', () => {
@@ -61,5 +62,39 @@ describe('console shell', () => {
     const reloaded = await page.goto('/journal?operation=apply');
     expect(reloaded?.status()).toBe(200);
     expect(await page.request.get('/api/v1/nope').then((reply) => reply.status())).toBe(404);
+  });
+
+  it('works from the keyboard: sign in with Tab and Enter, skip to content; every control of the frame is named', async () => {
+    const page = await suite.newPage();
+    await page.goto('/');
+    await page.getByLabel('Username').waitFor();
+    await page.keyboard.press('Tab');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')))
+      .toBe('username');
+    await page.keyboard.type('admin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(TEST_ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    // The first Tab reaches the skip link; Enter moves focus to the page's content.
+    await page.keyboard.press('Tab');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
+    // Every control of the frame has an accessible name.
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('button, a[href], input, select, textarea')]
+        .filter((element) => {
+          const labelled =
+            element.getAttribute('aria-label') ||
+            element.textContent?.trim() ||
+            (element.id && document.querySelector(`label[for="${element.id}"]`)) ||
+            element.closest('label');
+          return !labelled;
+        })
+        .map((element) => element.outerHTML.slice(0, 120)),
+    );
+    expect(unnamed).toEqual([]);
   });
 });
