@@ -205,6 +205,30 @@ describe('waiting for a condition', () => {
   ])('%s', (_name, resource, met) => {
     expect(conditionMet(resource, 'Ready', 'True').met).toBe(met);
   });
+
+  it('reports a resource Stalled for its generation as stalled (wait gives up at once), not an older Stalled', () => {
+    const stalled = (observed: number): Resource => {
+      const resource = base(2, 2, 'False');
+      resource.status?.conditions?.push({
+        type: 'Stalled',
+        status: 'True',
+        reason: 'InvalidSpec',
+        message: 'parentRef names the CA itself',
+        lastTransitionTime: '',
+        observedGeneration: observed,
+      });
+      return resource;
+    };
+    expect(conditionMet(stalled(2), 'Ready', 'True')).toEqual({
+      met: false,
+      stalled: true,
+      why: 'Stalled=True (InvalidSpec): parentRef names the CA itself',
+    });
+    expect(conditionMet(stalled(1), 'Ready', 'True')).toMatchObject({
+      met: false,
+      why: 'Ready=False (Why): because',
+    });
+  });
 });
 
 describe('unified diff', () => {

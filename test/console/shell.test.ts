@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The console's frame in a real browser (issue #18): served at `/` with a strict CSP and no
  * request leaving the origin, login and logout through the API's session cookie, the signed-in

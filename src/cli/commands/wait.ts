@@ -10,10 +10,18 @@ export function conditionMet(
   resource: Resource,
   type: string,
   wanted: string,
-): { met: true } | { met: false; why: string } {
+): { met: true } | { met: false; why: string; stalled?: true } {
   const condition = conditionOf(resource, type);
   const generation = resource.metadata.generation ?? 0;
   const observed = resource.status?.observedGeneration ?? 0;
+  // A terminal failure for this generation: waiting cannot help until the resource changes.
+  const stalled = conditionOf(resource, 'Stalled');
+  if (type !== 'Stalled' && stalled?.status === 'True' && stalled.observedGeneration >= generation)
+    return {
+      met: false,
+      stalled: true,
+      why: `Stalled=True (${stalled.reason})${stalled.message ? `: ${stalled.message}` : ''}`,
+    };
   if (!condition) return { met: false, why: `no ${type} condition reported yet` };
   const detail = `${type}=${condition.status}${condition.reason ? ` (${condition.reason})` : ''}${condition.message ? `: ${condition.message}` : ''}`;
   if (condition.status !== wanted) return { met: false, why: detail };
@@ -82,6 +90,12 @@ export const waitCommand: CommandSpec = {
         session.out(`${ref} condition met`);
         return 0;
       }
+      if ('stalled' in state)
+        throw new CliError([
+          `error: ${ref} failed for generation ${resource.metadata.generation}: ${state.why}`,
+          '  (a terminal failure: it will not become ' +
+            `${wanted.type}=${wanted.wanted} until the resource or what it depends on changes)`,
+        ]);
       if (Date.now() + interval > deadline) {
         throw new CliError([
           `error: timed out after ${args.string('timeout') ?? '60s'} waiting for ${ref} to be ${wanted.type}=${wanted.wanted}`,
