@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The console's frame in a real browser (issue #18): served at `/` with a strict CSP and no
  * request leaving the origin, login and logout through the API's session cookie, the signed-in
@@ -70,9 +69,7 @@ describe('console shell', () => {
     await page.goto('/');
     await page.getByLabel('Username').waitFor();
     await page.keyboard.press('Tab');
-    await expect
-      .poll(() => page.evaluate(() => document.activeElement?.getAttribute('name')))
-      .toBe('username');
+    await expect.poll(() => page.evaluate("document.activeElement?.getAttribute('name')")).toBe('username');
     await page.keyboard.type('admin');
     await page.keyboard.press('Tab');
     await page.keyboard.type(TEST_ADMIN_PASSWORD);
@@ -80,22 +77,21 @@ describe('console shell', () => {
     await page.getByRole('navigation', { name: 'Console' }).waitFor();
     // The first Tab reaches the skip link; Enter moves focus to the page's content.
     await page.keyboard.press('Tab');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await expect.poll(() => page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('main');
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('main');
     // Every control of the frame has an accessible name.
-    const unnamed = await page.evaluate(() =>
+    // (A string, run in the page: the test's TypeScript has no DOM types.)
+    const unnamed = await page.evaluate(`
       [...document.querySelectorAll('button, a[href], input, select, textarea')]
-        .filter((element) => {
-          const labelled =
-            element.getAttribute('aria-label') ||
-            element.textContent?.trim() ||
-            (element.id && document.querySelector(`label[for="${element.id}"]`)) ||
-            element.closest('label');
-          return !labelled;
-        })
-        .map((element) => element.outerHTML.slice(0, 120)),
-    );
+        .filter((element) => !(
+          element.getAttribute('aria-label') ||
+          element.textContent?.trim() ||
+          (element.id && document.querySelector('label[for="' + element.id + '"]')) ||
+          element.closest('label')
+        ))
+        .map((element) => element.outerHTML.slice(0, 120))
+    `);
     expect(unnamed).toEqual([]);
   });
 });
