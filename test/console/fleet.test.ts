@@ -24,6 +24,15 @@ import { screenshot, useConsole } from './harness.js';
 const ATTESTED = 'mac-attested';
 const SERIAL = 'C02CONSOLE01';
 
+/**
+ * The controls of the page without an accessible name (aria-label, text, or a label), as the
+ * shell test checks the frame's. A string: it runs in the page, and the server's tsconfig has no DOM types.
+ */
+const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, a[href], input, select, textarea')]
+  .filter((element) => !(element.getAttribute('aria-label') || element.textContent?.trim() ||
+    (element.id && document.querySelector('label[for="' + element.id + '"]')) || element.closest('label')))
+  .map((element) => element.outerHTML.slice(0, 120))`;
+
 async function savedText(page: Page, click: () => Promise<void>): Promise<string> {
   const [download] = await Promise.all([page.waitForEvent('download') as Promise<Download>, click()]);
   const path = await download.path();
@@ -77,6 +86,24 @@ describe('console: fleet', { timeout: 60_000 }, () => {
       .poll(() => page.getByRole('table').getByRole('link').allTextContents())
       .toEqual(['edge-gw-staging']);
     expect(await page.getByLabel('Label selector').inputValue()).toBe('env=staging');
+  });
+
+  it('pages through devices with the API’s continue token, forward and back', async () => {
+    const batch = Array.from({ length: 55 }, (_, index) =>
+      device(`paged-${String(index).padStart(2, '0')}`, { batch: 'paging' }),
+    );
+    const applied = await call(suite.server, 'POST', '/api/v1/apply', { body: batch });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    const page = await suite.signedIn();
+    await page.goto('/devices?labelSelector=batch%3Dpaging');
+    const links = () => page.getByRole('table').getByRole('link').allTextContents();
+    await expect.poll(async () => (await links()).length).toBe(50);
+    expect((await links())[0]).toBe('paged-00');
+    await page.getByRole('button', { name: 'Next page of devices' }).click();
+    await expect.poll(links).toEqual(['paged-50', 'paged-51', 'paged-52', 'paged-53', 'paged-54']);
+    expect(await page.getByRole('button', { name: 'Next page of devices' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Previous page of devices' }).click();
+    await expect.poll(async () => (await links())[49]).toBe('paged-49');
   });
 
   it("shows a device's identity certificate, its attestation result and its history", async () => {
@@ -236,6 +263,56 @@ describe('console: fleet', { timeout: 60_000 }, () => {
       .getByRole('button', { name: /^Delete / })
       .click();
     await page.getByRole('row').filter({ hasText: 'console batch' }).waitFor({ state: 'detached' });
+  });
+
+  it('is usable from the keyboard, every control named; Escape cancels a confirmation', async () => {
+    const page = await suite.signedIn();
+    const unnamedControls = () => page.evaluate<string[]>(UNNAMED_CONTROLS);
+    for (const path of [
+      '/device-groups',
+      '/device-groups/prod-linux',
+      '/cas',
+      `/cas/${ISSUING_CA}`,
+      '/enroll-tokens',
+    ]) {
+      await page.goto(path);
+      await page.getByRole('table').first().waitFor();
+      expect(await unnamedControls(), path).toEqual([]);
+    }
+    await page.goto('/devices');
+    await page.getByRole('table').getByRole('link', { name: 'edge-gw-001' }).waitFor();
+    expect(await unnamedControls()).toEqual([]);
+    await page.getByLabel('Label selector').focus();
+    await page.keyboard.type('ring=canary,env=prod');
+    await page.keyboard.press('Enter');
+    await expect
+      .poll(() => page.getByRole('table').getByRole('link').allTextContents())
+      .toEqual(['edge-gw-001']);
+    await page.getByRole('table').getByRole('link', { name: 'edge-gw-001' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Device edge-gw-001' }).waitFor();
+    await page.getByRole('region', { name: 'History' }).waitFor();
+    expect(await unnamedControls()).toEqual([]);
+    await page.getByRole('button', { name: 'Delete' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Delete device edge-gw-001?' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect((await call(suite.server, 'GET', '/api/v1/devices/edge-gw-001')).status).toBe(200);
+  });
+
+  it('shows the server’s 403 when a write the page offered is refused (the role changed meanwhile)', async () => {
+    const password = await suite.user('olga', 'operator');
+    const page = await suite.signedIn('olga', password);
+    await page.goto('/devices/pending-2');
+    const approve = page.getByRole('button', { name: 'Approve', exact: true });
+    await approve.waitFor();
+    const demoted = await call(suite.server, 'PUT', '/api/v1/users/olga', { body: { role: 'viewer' } });
+    expect(demoted.status, JSON.stringify(demoted.body)).toBe(200);
+    await approve.click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Approve pending-2' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toMatch(/^403 .*devices:approve/);
   });
 
   it('shows a viewer no approve, delete, revoke, request or create control, and the refusal of a page it may not use', async () => {

@@ -28,7 +28,7 @@ export function CasPage() {
           <tbody>
             {cas.data.items.map((ca) => (
               <tr key={ca.metadata.name}>
-                <td>
+                <td className="fleet-name">
                   <Link to={`/cas/${encodeURIComponent(ca.metadata.name)}`}>{ca.metadata.name}</Link>
                 </td>
                 <td>

@@ -26,7 +26,7 @@ export function DeviceGroupsPage() {
           <tbody>
             {groups.data.items.map((group) => (
               <tr key={group.metadata.name}>
-                <td>
+                <td className="fleet-name">
                   <Link to={`/device-groups/${encodeURIComponent(group.metadata.name)}`}>
                     {group.metadata.name}
                   </Link>
