@@ -10,18 +10,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
 import { launchChromium } from '../support/browser.js';
+import { newestChange } from '../support/build.js';
 import { adminToken, call, type RunningServer, TEST_ADMIN_PASSWORD, useServer } from '../support/server.js';
 
 const ROOT = packageRoot();
 const CONSOLE_SOURCES = ['console', 'package.json'];
-
-function newestChange(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestChange(join(path, entry)));
-  return newest;
-}
 
 /**
  * Builds the console when dist/console is missing or older than its sources (CI's `npm install`

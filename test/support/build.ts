@@ -6,7 +6,8 @@ import { packageRoot } from '../../src/package-root.js';
 /** What the build compiles or reads: a change to any of these makes dist/ stale. */
 const SOURCES = ['src', 'controllers', 'schemas', 'package.json', 'tsconfig.json', 'tsconfig.build.json'];
 
-function newestChange(path: string): number {
+/** The newest modification time under a path (a file, or a directory walked). */
+export function newestChange(path: string): number {
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
   let newest = stat.mtimeMs;
