@@ -77,7 +77,7 @@ describe('console: fleet', { timeout: 60_000 }, () => {
     await screenshot(page, 'devices');
 
     await page.getByLabel('Label selector').fill('env=staging');
-    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('labelSelector')).toBe('env=staging');
     await expect.poll(() => table.getByRole('link').allTextContents()).toEqual(['edge-gw-staging']);
     // The URL alone restores the filter (a shared link, a reload).
@@ -86,6 +86,10 @@ describe('console: fleet', { timeout: 60_000 }, () => {
       .poll(() => page.getByRole('table').getByRole('link').allTextContents())
       .toEqual(['edge-gw-staging']);
     expect(await page.getByLabel('Label selector').inputValue()).toBe('env=staging');
+    // A selector the API refuses: the server's words are shown.
+    await page.getByLabel('Label selector').fill('env in (');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^400 /);
   });
 
   it('pages through devices with the API’s continue token, forward and back', async () => {

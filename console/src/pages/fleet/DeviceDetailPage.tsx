@@ -32,13 +32,13 @@ export function DeviceDetailPage() {
       {device.data && (
         <>
           <DeviceOverview device={device.data} />
-          <section className="panel" aria-label="Conditions">
-            <Conditions conditions={device.data.status.conditions} />
-          </section>
           <div className="fleet-columns">
             <DeviceCertificate device={device.data} />
             <DeviceAttestation device={device.data} />
           </div>
+          <section className="panel" aria-label="Conditions">
+            <Conditions conditions={device.data.status.conditions} />
+          </section>
           <DeviceLogs name={name} />
           <ResourceHistory plural="devices" name={name} />
         </>
