@@ -339,5 +339,6 @@ describe('console: fleet', { timeout: 60_000 }, () => {
     await expect
       .poll(() => page.getByRole('alert').first().textContent())
       .toMatch(/^403 .*enroll-tokens:write/);
+    expect(await page.getByRole('button', { name: writes }).count()).toBe(0);
   });
 });

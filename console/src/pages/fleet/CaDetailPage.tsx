@@ -18,6 +18,9 @@ export function CaDetailPage() {
         <DownloadButton path={`${base}/chain`} filename={`${name}-chain.pem`}>
           Download chain (PEM)
         </DownloadButton>
+        <DownloadButton path={`${base}/bundle`} filename={`${name}-bundle.pem`}>
+          Download trust bundle (PEM)
+        </DownloadButton>
         <DownloadButton path={`${base}/crl`} query={{ format: 'pem' }} filename={`${name}.crl.pem`}>
           Download CRL (PEM)
         </DownloadButton>

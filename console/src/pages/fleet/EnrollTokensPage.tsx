@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
+import { Can } from '../../auth';
 import { ConfirmDialog, ErrorBox, Loading, PageHeader } from '../../components/ui';
 import { CreateEnrollToken } from './CreateEnrollToken';
 import { Labels, Time } from './format';
@@ -25,7 +26,9 @@ export function EnrollTokensPage() {
   return (
     <>
       <PageHeader title="Enrollment tokens" />
-      <CreateEnrollToken />
+      <Can permission="enroll-tokens:write">
+        <CreateEnrollToken />
+      </Can>
       <ErrorBox error={tokens.error ?? remove.error} />
       {tokens.isPending && <Loading what="enrollment tokens" />}
       {tokens.data && (
