@@ -2,15 +2,17 @@ import type { ServerResponse } from 'node:http';
 import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../../context.js';
-import { BadRequestError, NotFoundError } from '../../errors.js';
+import { BadRequestError, isStewardError, NotFoundError } from '../../errors.js';
+import type { ExportFilters } from '../../journal/journal-export.js';
 import { parseAfter } from '../../journal/journal-follow.js';
 import type { JournalQuery } from '../../journal/journal-queries.js';
 import { JournalService } from '../../journal/journal-service.js';
+import { KindIndex } from '../../resources/kind-index.js';
 import { Permission } from '../permission.js';
 import { Ctx } from '../request-context.js';
 
 const HEARTBEAT_MS = 15_000;
-const QUERY_FILTERS = [
+const ENTRY_FILTERS = [
   'kind',
   'name',
   'actor',
@@ -19,9 +21,8 @@ const QUERY_FILTERS = [
   'changeset',
   'since',
   'until',
-  'limit',
-  'continue',
 ] as const;
+const QUERY_FILTERS = [...ENTRY_FILTERS, 'limit', 'continue'] as const;
 
 /** One value per parameter: a repeated filter is ambiguous, so it is refused rather than guessed. */
 function single(query: Record<string, unknown>, name: string): string | undefined {
@@ -57,7 +58,10 @@ async function write(raw: ServerResponse, chunk: string): Promise<boolean> {
  */
 @Controller('api/v1')
 export class JournalRoutes {
-  constructor(private readonly journal: JournalService) {}
+  constructor(
+    private readonly journal: JournalService,
+    private readonly kinds: KindIndex,
+  ) {}
 
   @Get('journal')
   @Permission('journal:read')
@@ -116,7 +120,10 @@ export class JournalRoutes {
     }
   }
 
-  /** NDJSON (default) or CSV, streamed page by page; the last line carries the chain head. */
+  /**
+   * NDJSON (default) or CSV, streamed page by page; the last line carries the chain head. The
+   * query's filters narrow it to what the journal view shows (a selection, not a whole chain).
+   */
   @Get('journal/export')
   @Permission('journal:export')
   async export(
@@ -125,7 +132,10 @@ export class JournalRoutes {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const exported = await this.journal.exporter.open(context, single(query, 'format'));
+    const filters: ExportFilters = {};
+    for (const name of ENTRY_FILTERS) filters[name] = single(query, name);
+    if (filters.kind) filters.kind = this.kindName(filters.kind);
+    const exported = await this.journal.exporter.open(context, single(query, 'format'), filters);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -193,5 +203,15 @@ export class JournalRoutes {
     if (page.items.length === 0 && query.continue === undefined && changeset === undefined)
       throw new NotFoundError(`${plural}/${name} has no history in this tenant`);
     return page;
+  }
+
+  /** A kind by any of its names (`dev`, `devices`), as the query resolves it; other values as given. */
+  private kindName(kind: string): string {
+    try {
+      return this.kinds.resolve(kind).kind;
+    } catch (error) {
+      if (isStewardError(error)) return kind;
+      throw error;
+    }
   }
 }

@@ -48,7 +48,8 @@ const CHANGESET_FILTER: QueryParameter = {
   description: "An apply's changeset: its entries and the status transitions that observed it.",
 };
 
-const JOURNAL_FILTERS: QueryParameter[] = [
+/** The filters of the query and of the export. */
+const ENTRY_FILTERS: QueryParameter[] = [
   { name: 'kind', description: 'Only entries of this kind.' },
   { name: 'name', description: 'Only entries of resources of this name.' },
   { name: 'actor', description: 'Actor id or name.' },
@@ -57,9 +58,9 @@ const JOURNAL_FILTERS: QueryParameter[] = [
   CHANGESET_FILTER,
   { name: 'since', description: 'RFC 3339 time or a duration ago (`1h`, `7d`); inclusive.' },
   { name: 'until', description: 'RFC 3339 time or a duration ago; exclusive.' },
-  LIMIT,
-  CONTINUE,
 ];
+
+const JOURNAL_FILTERS: QueryParameter[] = [...ENTRY_FILTERS, LIMIT, CONTINUE];
 
 export const JOURNAL_SHAPES: Record<string, JsonSchema> = {
   JournalEntry: journalEntry,
@@ -132,12 +133,13 @@ export const JOURNAL_OPERATIONS: Array<[string, OperationEntry]> = [
     tag: 'Journal',
     summary: 'Export the journal',
     description:
-      'Streamed page by page; the last line carries the chain head and the signed head, for `verify` elsewhere.',
+      'Streamed page by page, oldest first; the last line carries the chain head and the signed head, for `verify` elsewhere. The query’s filters narrow it to the matching entries (a selection: `verify` of it reports the first gap).',
     query: [
       { name: 'format', description: '`ndjson` (default) or `csv`.', schema: { enum: ['ndjson', 'csv'] } },
+      ...ENTRY_FILTERS,
     ],
     response: {
-      description: 'Every entry.',
+      description: 'Every entry, or every matching entry.',
       content: { 'application/x-ndjson': { type: 'string' }, 'text/csv': { type: 'string' } },
     },
   }),
