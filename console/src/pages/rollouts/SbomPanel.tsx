@@ -1,0 +1,35 @@
+import { seg, useSbom } from './queries';
+import { SaveButton } from './SaveButton';
+
+const EXTENSIONS: Record<string, string> = {
+  'application/spdx+json': 'spdx.json',
+  'application/vnd.cyclonedx+json': 'cdx.json',
+};
+
+/** Whether the artifact has an SBOM, its format, and its download in its own content type. */
+export function SbomPanel({ name }: { name: string }) {
+  const sbom = useSbom(name);
+  return (
+    <section className="panel" aria-labelledby="artifact-sbom">
+      <h2 id="artifact-sbom">SBOM</h2>
+      {sbom.isPending && <p className="muted">Looking for an SBOM…</p>}
+      {sbom.data === null && <p data-testid="sbom-state">No SBOM attached.</p>}
+      {sbom.data && (
+        <>
+          <p data-testid="sbom-state">
+            Attached, <code>{sbom.data.contentType}</code>
+          </p>
+          <SaveButton
+            path={`/artifacts/${seg(name)}/sbom`}
+            filename={`${name}.${EXTENSIONS[sbom.data.contentType] ?? 'json'}`}
+          >
+            Download SBOM
+          </SaveButton>
+        </>
+      )}
+      {sbom.isError && (
+        <p className="bad">Could not tell whether an SBOM is attached: {String(sbom.error)}</p>
+      )}
+    </section>
+  );
+}
