@@ -79,6 +79,29 @@ describe('console: access', { timeout: 60_000 }, () => {
     ).toBe('/api/docs');
   });
 
+  it('fills the read-only primary slot, then rotates it: a new secret, the old one refused at once', async () => {
+    const page = await suite.signedIn();
+    await page.goto('/keys');
+    await page.getByRole('button', { name: 'Create readonly-primary' }).click();
+    await page
+      .getByRole('dialog', { name: 'Create readonly-primary?' })
+      .getByRole('button', { name: 'Create' })
+      .click();
+    const shown = page.getByLabel('New API key');
+    await shown.waitFor();
+    const first = await shown.inputValue();
+    expect((await me(first)).status).toBe(200);
+    await page.getByRole('button', { name: 'Rotate readonly-primary' }).click();
+    await page
+      .getByRole('dialog', { name: 'Rotate readonly-primary?' })
+      .getByRole('button', { name: 'Rotate' })
+      .click();
+    await expect.poll(() => shown.inputValue()).not.toBe(first);
+    const second = await shown.inputValue();
+    expect((await me(second)).status).toBe(200);
+    expect((await me(first)).status).toBe(401);
+  });
+
   it('creates a user, changes their role and deletes them', async () => {
     const page = await suite.signedIn();
     await page.goto('/users');
@@ -107,7 +130,7 @@ describe('console: access', { timeout: 60_000 }, () => {
     await expect.poll(() => page.getByLabel('Role of dana').count()).toBe(0);
   });
 
-  it('shows a viewer no keys, users or apply, no write action, and the server 403 on /users', async () => {
+  it('shows a viewer no keys, users or apply, no write action, and the server 403 on /users and /keys', async () => {
     const password = await suite.user('val', 'viewer');
     const page = await suite.signedIn('val', password);
     const nav = page.getByRole('navigation', { name: 'Console' });
@@ -122,8 +145,11 @@ describe('console: access', { timeout: 60_000 }, () => {
       expect(await page.getByRole('button', { name: writes }).count(), path).toBe(0);
       expect(await page.getByRole('link', { name: 'Apply manifests' }).count(), path).toBe(0);
     }
-    await page.goto('/users');
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^403/);
+    for (const path of ['/users', '/keys']) {
+      await page.goto(path);
+      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^403/);
+      expect(await page.getByRole('button', { name: writes }).count(), path).toBe(0);
+    }
   });
 
   it('explains claims: the chosen policy, and the mismatched rule when none matches; shows the snippet', async () => {
@@ -134,7 +160,9 @@ describe('console: access', { timeout: 60_000 }, () => {
     const claims = page.getByLabel('Claims JSON');
     await claims.fill(JSON.stringify(jobClaims(issuer.url, 'default.127.0.0.1'), null, 2));
     await page.getByRole('button', { name: 'Explain' }).click();
-    await expect.poll(() => page.getByRole('status').last().textContent()).toContain(`would use ${POLICY}`);
+    await expect
+      .poll(() => page.getByRole('status').last().textContent())
+      .toContain(`Chosen policy: ${POLICY}`);
     await page
       .getByRole('article', { name: `Policy ${POLICY}` })
       .getByText('chosen')
@@ -145,9 +173,7 @@ describe('console: access', { timeout: 60_000 }, () => {
       JSON.stringify(jobClaims(issuer.url, 'default.127.0.0.1', { repository: 'acme/fork' })),
     );
     await page.getByRole('button', { name: 'Explain' }).click();
-    await expect
-      .poll(() => page.getByRole('status').last().textContent())
-      .toContain('No policy would be used');
+    await expect.poll(() => page.getByRole('status').last().textContent()).toContain('No policy chosen');
     const verdict = page.getByRole('article', { name: `Policy ${POLICY}` });
     await expect
       .poll(() => verdict.getByRole('listitem').first().textContent())

@@ -31,7 +31,7 @@ export function ExplainForm() {
       api<ExplainAnswer>('POST', '/trustpolicies/explain', { body: explainBody(input, text) }),
   });
   return (
-    <section className="panel" aria-labelledby="explain-title">
+    <section className="panel access-section" aria-labelledby="explain-title">
       <h2 id="explain-title">Explain an exchange</h2>
       <form
         onSubmit={(event) => {
@@ -60,7 +60,7 @@ export function ExplainForm() {
             Token (JWT)
           </label>
         </fieldset>
-        <label>
+        <label className="access-block">
           {input === 'claims' ? 'Claims JSON' : 'Token'}
           <textarea
             rows={8}

@@ -48,12 +48,12 @@ export function ExplainResult({ answer }: { answer: ExplainAnswer }) {
       <p role="status" className={answer.chosen ? 'ok' : 'bad'}>
         {answer.chosen ? (
           <>
-            An exchange would use <strong>{answer.chosen}</strong>.{' '}
+            Chosen policy: <strong>{answer.chosen}</strong>
           </>
         ) : (
-          'No policy would be used. '
-        )}
-        {answer.message}
+          'No policy chosen'
+        )}{' '}
+        — {answer.message}
       </p>
       {answer.tokenChecks && (
         <ul className="access-list" aria-label="Token checks">

@@ -35,7 +35,9 @@ export function KeysPage() {
       <ErrorBox error={keys.error ?? revoke.error} />
       {keys.isPending && <Loading what="API keys" />}
       {keys.data && <KeysTable keys={keys.data.items} onRevoke={(key) => setRevoking(key)} />}
-      <CreateKeyForm onCreated={setSecret} />
+      <Can permission="keys:write">
+        <CreateKeyForm onCreated={setSecret} />
+      </Can>
       <Can permission="keys:admin">
         {keys.data && <SlotKeys keys={keys.data.items} onSecret={setSecret} />}
       </Can>

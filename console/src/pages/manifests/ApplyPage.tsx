@@ -42,7 +42,7 @@ export function ApplyPage() {
           Your credential may not write any kind: you can read manifests here, not apply them.
         </p>
       )}
-      <label>
+      <label className="manifests-block">
         Manifests (YAML)
         <textarea
           rows={16}
