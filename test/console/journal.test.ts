@@ -71,7 +71,7 @@ describe('console: journal', { timeout: 60_000 }, () => {
     expect((await column(page, 3)).every((cell) => cell.startsWith('admin'))).toBe(true);
   });
 
-  it('opens a shared URL to the same view, with the entry detail: the diff, the chain position and a link to the previous entry', async () => {
+  it('opens a shared URL to the same view, with the entry detail: the diff, the chain position, the previous entry, an entry off the page', async () => {
     const page = await suite.signedIn();
     await page.goto(`/journal?kind=Device&name=jr-001&seq=${configured.seq}`);
     await expect.poll(async () => new Set(await column(page, 5))).toEqual(new Set(['Device/jr-001']));
@@ -91,6 +91,12 @@ describe('console: journal', { timeout: 60_000 }, () => {
     // The changeset link filters to the entry's changeset.
     await page.getByRole('link', { name: 'Entries of this changeset' }).click();
     await expect.poll(() => new URL(page.url()).searchParams.get('changeset')).toBeTruthy();
+
+    // An entry outside the page shown (seq 1, the bootstrap) is read on its own.
+    await page.goto('/journal?operation=apply&seq=1');
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Entry 1' }).textContent())
+      .toContain('system:bootstrap');
 
     await page.goto(`/journal?kind=Device&seq=${configured.seq}`);
     await page.getByRole('table', { name: 'Field changes' }).waitFor();
@@ -144,12 +150,29 @@ describe('console: journal', { timeout: 60_000 }, () => {
     expect(await page.evaluate('window.scrollY')).toBe(0);
   });
 
-  it('verifies the chain and says OK with the count', async () => {
+  it('verifies the chain: OK with the count, then BROKEN with the first broken entry linked once an entry is edited', async () => {
     const page = await suite.signedIn();
     await page.goto('/journal');
     await page.getByRole('button', { name: 'Verify chain' }).click();
     const result = page.getByRole('status', { name: 'Chain verification' });
     await expect.poll(() => result.textContent()).toMatch(/^Chain OK: [\d,]+ entries verified\./);
+
+    // An entry edited in the database: BROKEN, the first broken entry linked to its detail.
+    const knex = suite.server.services.db.knex;
+    const edit = (value: string) =>
+      knex.raw("UPDATE journal_entries SET result = ? WHERE tenant = 'default' AND seq = ?", [
+        value,
+        configured.seq,
+      ]);
+    await edit('created');
+    try {
+      await page.getByRole('button', { name: 'Verify chain' }).click();
+      await expect.poll(() => result.textContent()).toMatch(/^Chain BROKEN after [\d,]+ intact entries/);
+      await result.getByRole('link', { name: String(configured.seq) }).click();
+      await page.getByRole('heading', { name: `Entry ${configured.seq}` }).waitFor();
+    } finally {
+      await edit('configured');
+    }
   });
 
   it('exports NDJSON and CSV of the filtered view', async () => {
