@@ -12,6 +12,12 @@ import { screenshot, useConsole } from './harness.js';
 
 const POLICY = 'ci-infra-deploy';
 
+/** Controls without an accessible name; a page string (the tests' tsconfig has no DOM types). */
+const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, a[href], input, select, textarea')]
+  .filter((element) => !(element.getAttribute('aria-label') || element.textContent?.trim() ||
+    (element.id && document.querySelector('label[for="' + element.id + '"]')) || element.closest('label')))
+  .map((element) => element.outerHTML.slice(0, 120))`;
+
 describe('console: access', { timeout: 60_000 }, () => {
   const suite = useConsole({ STEWARD_OIDC_HTTP_LOOPBACK: 'true' });
   let issuer: LocalIssuer;
@@ -49,6 +55,7 @@ describe('console: access', { timeout: 60_000 }, () => {
     await expect.poll(() => page.getByLabel('devices: Read', { exact: true }).isChecked()).toBe(true);
     expect(await page.getByLabel('devices: Read & write').isChecked()).toBe(false);
     await screenshot(page, 'keys');
+    expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
     await page.getByRole('button', { name: 'Create key' }).click();
     const shown = page.getByLabel('New API key');
     await shown.waitFor();
@@ -111,7 +118,10 @@ describe('console: access', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Create user' }).click();
     const role = page.getByLabel('Role of dana');
     await role.waitFor();
-    await role.selectOption('operator');
+    expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
+    // From the keyboard: focus the role and choose with the arrow key (viewer → operator).
+    await role.focus();
+    await page.keyboard.press('ArrowDown');
     await expect
       .poll(async () => {
         const users = await call<{ items: Array<{ username: string; role: string }> }>(
@@ -168,6 +178,7 @@ describe('console: access', { timeout: 60_000 }, () => {
       .getByText('chosen')
       .waitFor();
     await screenshot(page, 'trust-policies');
+    expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
 
     await claims.fill(
       JSON.stringify(jobClaims(issuer.url, 'default.127.0.0.1', { repository: 'acme/fork' })),
