@@ -101,6 +101,10 @@ describe('console: manifests', { timeout: 60_000 }, () => {
     const alert = page.getByRole('alert');
     await expect.poll(() => alert.textContent()).toMatch(/^422/);
     expect(await alert.textContent()).toMatch(/document 1 \/spec\/bogus/);
+    // Where it is in the text: line 19 of the stream (the second document's 8th).
+    expect(await page.getByRole('list', { name: 'Problem positions' }).textContent()).toMatch(
+      /line 19, column \d+: document 1 \/spec\/bogus/,
+    );
     expect(await page.getByRole('button', { name: 'Apply', exact: true }).isDisabled()).toBe(true);
   });
 });

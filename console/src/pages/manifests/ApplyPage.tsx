@@ -4,6 +4,7 @@ import { useAuth } from '../../auth';
 import { ErrorBox, Loading, PageHeader } from '../../components/ui';
 import { ApplyResults } from './ApplyResults';
 import { applyYaml, dryRun } from './dry-run';
+import { ProblemLines } from './ProblemLines';
 import { useKinds } from './useKinds';
 
 /**
@@ -89,6 +90,7 @@ export function ApplyPage() {
         <p className="warn">The text changed since the dry run: dry-run it again.</p>
       )}
       <ErrorBox error={check.error ?? apply.error} />
+      <ProblemLines error={check.error ?? apply.error} />
       {apply.data ? (
         <ApplyResults title="Applied" answer={apply.data} kinds={all} />
       ) : (
