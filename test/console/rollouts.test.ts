@@ -7,14 +7,19 @@
 import { readFile } from 'node:fs/promises';
 import type { Download, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceAgent } from '../../src/device-agent/agent.js';
+import { UpdateState } from '../../src/device-api/gen/steward/device/v1/device_pb.js';
 import { call } from '../support/server.js';
-import { waitForResource } from './fleet-setup.js';
+import { deviceAgent, ISSUING_CA, isReady, waitForResource } from './fleet-setup.js';
 import { screenshot, useConsole } from './harness.js';
 
 const SAMPLE = 'edge-agent-2-4-1-prod';
 const ARTIFACT = 'edge-agent-2-4-1';
 /** A rollout of the staging gateway whose only wave waits for a person. */
 const GATED = 'edge-agent-staging-gated';
+/** A rollout of two enrolled device agents, which report their installs while the page watches. */
+const LIVE = 'edge-agent-live';
+const LIVE_LABEL = 'console-live';
 
 const SPDX = {
   spdxVersion: 'SPDX-2.3',
@@ -47,6 +52,7 @@ describe('console: rollouts and artifacts', { timeout: 60_000 }, () => {
   }
 
   beforeAll(async () => {
+    await waitForResource(suite.server, `/api/v1/certificateauthorities/${ISSUING_CA}`, isReady);
     const applied = await call(suite.server, 'POST', '/api/v1/apply', {
       body: {
         apiVersion: 'steward.dev/v1',
@@ -136,6 +142,21 @@ describe('console: rollouts and artifacts', { timeout: 60_000 }, () => {
     expect(await page.getByRole('button', { name: 'Pause', exact: true }).isVisible()).toBe(true);
   });
 
+  it("shows the server's refusal when the rollout ended before the confirmation", async () => {
+    const page = await rolloutPage(GATED);
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Pause rollout ${GATED}?` });
+    await dialog.waitFor();
+    const aborted = await call(suite.server, 'POST', `/api/v1/rollouts/${GATED}/abort`, { body: {} });
+    expect(aborted.status, JSON.stringify(aborted.body)).toBe(200);
+    await dialog.getByRole('button', { name: 'Pause' }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toMatch(new RegExp(`^409 Conflict: Rollout "${GATED}" was aborted by admin`));
+    await expect.poll(() => page.getByTestId('rollout-phase').textContent()).toBe('Aborted');
+    expect(await page.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(0);
+  });
+
   it("abort's confirmation names the rollout, and Cancel leaves it running", async () => {
     const page = await rolloutPage(SAMPLE);
     const before = await page.getByTestId('rollout-phase').textContent();
@@ -200,10 +221,68 @@ describe('console: rollouts and artifacts', { timeout: 60_000 }, () => {
     expect(await page.getByRole('button', { name: 'Download SBOM' }).count()).toBe(0);
   });
 
+  it("updates a wave's counts and bar on the page as devices report, without a reload", async () => {
+    const token = await call<{ token: string }>(suite.server, 'POST', '/api/v1/enroll-tokens', {
+      body: { caRef: ISSUING_CA, maxUses: 2, approval: 'auto', labels: { ring: LIVE_LABEL } },
+    });
+    expect(token.status, JSON.stringify(token.body)).toBe(201);
+    const agents: DeviceAgent[] = [];
+    for (const name of ['live-gw-1', 'live-gw-2']) {
+      const agent = await deviceAgent(suite.server, 'linux', `${name}-id`, name);
+      expect(await agent.enroll(token.body.token)).toBe(true);
+      await agent.checkIn({ installed: { artifact: 'edge-agent', version: '2.4.0' } });
+      agents.push(agent);
+    }
+    const applied = await call(suite.server, 'POST', '/api/v1/apply', {
+      body: {
+        apiVersion: 'steward.dev/v1',
+        kind: 'Rollout',
+        metadata: { name: LIVE },
+        spec: {
+          artifactRef: { name: ARTIFACT },
+          target: { selector: { matchLabels: { ring: LIVE_LABEL } } },
+          strategy: { waves: [{ percent: 100 }] },
+        },
+      },
+    });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(200);
+    const page = await rolloutPage(LIVE);
+    await page
+      .getByRole('progressbar', { name: 'Wave 1 of 1: 0 of 2 devices updated' })
+      .waitFor({ timeout: 15_000 });
+    for (const [index, agent] of agents.entries()) {
+      const { assignment } = await agent.checkIn();
+      expect(assignment?.version).toBe('2.4.1');
+      if (!assignment) return;
+      await agent.checkIn({
+        installed: { artifact: 'edge-agent', version: '2.4.1' },
+        updateResults: [
+          {
+            rollout: assignment.rollout,
+            artifact: assignment.artifact,
+            version: assignment.version,
+            state: UpdateState.SUCCEEDED,
+            attempt: assignment.attempt,
+          },
+        ],
+      });
+      await page
+        .getByRole('progressbar', { name: `Wave 1 of 1: ${index + 1} of 2 devices updated` })
+        .waitFor({ timeout: 15_000 });
+    }
+    await expect
+      .poll(() => page.getByTestId('rollout-phase').textContent(), { timeout: 15_000 })
+      .toBe('Completed');
+    expect(await page.getByRole('button', { name: 'Abort', exact: true }).count()).toBe(0);
+    for (const agent of agents) agent.close();
+  });
+
   it('shows a viewer the progress but no action', async () => {
     const password = await suite.user('rita', 'viewer');
-    const page = await rolloutPage(GATED, await suite.signedIn('rita', password));
-    await page.getByRole('progressbar', { name: /^Wave 1 of 1:/ }).waitFor();
+    // The sample rollout still runs: an admin would see Pause and Abort here.
+    const page = await rolloutPage(SAMPLE, await suite.signedIn('rita', password));
+    await expect.poll(() => page.getByTestId('rollout-phase').textContent()).toMatch(/Progressing|Soaking/);
+    await page.getByRole('progressbar', { name: /^Wave 1 of 3:/ }).waitFor();
     for (const action of ['Approve', 'Pause', 'Resume', 'Abort'])
       expect(await page.getByRole('button', { name: action, exact: true }).count()).toBe(0);
     await page.goto(`/artifacts/${ARTIFACT}`);

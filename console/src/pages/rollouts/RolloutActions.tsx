@@ -7,11 +7,11 @@ import { ACTIONS, type ActionSpec, actionsFor } from './actions';
 import { seg } from './queries';
 import type { Rollout } from './types';
 
-/** What `POST /api/v1/rollouts/NAME/ACTION` answers. */
+/** What `POST /api/v1/rollouts/NAME/ACTION` answers (rollout-actions.ts). */
 interface ActionAnswer {
-  name?: string;
   action?: string;
-  phase?: string;
+  wave?: number;
+  message?: string;
 }
 
 /**
@@ -59,7 +59,7 @@ export function RolloutActions({ rollout }: { rollout: Rollout }) {
         {done && (
           <p className="notice">
             Rollout {name} {done.done}
-            {run.data?.phase ? `: now ${run.data.phase}` : ''}.
+            {run.data?.message ? `: ${run.data.message}` : '.'}
           </p>
         )}
       </div>

@@ -1,8 +1,9 @@
 import { Link, useParams } from 'react-router';
 import { ErrorBox, Loading, PageHeader } from '../../components/ui';
 import { FailurePolicy } from './FailurePolicy';
-import { useRollout } from './queries';
+import { isLive, useRollout } from './queries';
 import { RolloutActions } from './RolloutActions';
+import { RolloutDevices } from './RolloutDevices';
 import { RolloutSummary } from './RolloutSummary';
 import { WaveProgress } from './WaveProgress';
 
@@ -51,6 +52,7 @@ export function RolloutDetailPage() {
             </ol>
           </section>
           <FailurePolicy rollout={data} />
+          <RolloutDevices name={name} live={isLive(data)} />
         </>
       )}
     </>
