@@ -89,6 +89,9 @@ describe('console: rollouts and artifacts', { timeout: 60_000 }, () => {
       .toMatch(/edge-agent-2-4-1@2\.4\.1.*(Progressing|Soaking).*1 of 3/);
     const gated = table.getByRole('row').filter({ has: page.getByRole('link', { name: GATED }) });
     await expect.poll(() => gated.textContent()).toContain('Waiting for approval');
+    expect(await page.getByRole('progressbar', { name: `${SAMPLE}: 0 of 3 devices updated` }).count()).toBe(
+      1,
+    );
     expect(await page.evaluate(UNNAMED_CONTROLS)).toEqual([]);
     await screenshot(page, 'rollouts');
   });

@@ -20,16 +20,19 @@ export function RolloutsPage() {
               <th scope="col">Artifact</th>
               <th scope="col">Phase</th>
               <th scope="col">Wave</th>
+              <th scope="col">Progress</th>
               <th scope="col">Targeted</th>
               <th scope="col">Succeeded</th>
               <th scope="col">Failed</th>
               <th scope="col">In progress</th>
-              <th scope="col">Queued</th>
+              <th scope="col">Pending</th>
             </tr>
           </thead>
           <tbody>
             {rollouts.data.items.map((rollout) => {
               const totals = rollout.status?.totals ?? {};
+              // Ineligible devices are targeted but never told: progress is over the eligible ones.
+              const eligible = (totals.targeted ?? 0) - (totals.ineligible ?? 0);
               return (
                 <tr key={rollout.metadata.name}>
                   <td>
@@ -44,6 +47,13 @@ export function RolloutsPage() {
                     <PhaseBadge phase={rollout.status?.phase} />
                   </td>
                   <td>{waveText(rollout)}</td>
+                  <td>
+                    <progress
+                      aria-label={`${rollout.metadata.name}: ${totals.succeeded ?? 0} of ${eligible} devices updated`}
+                      max={Math.max(eligible, 1)}
+                      value={eligible > 0 ? (totals.succeeded ?? 0) : 0}
+                    />
+                  </td>
                   <td>{totals.targeted ?? 0}</td>
                   <td>{totals.succeeded ?? 0}</td>
                   <td>{totals.failed ?? 0}</td>
