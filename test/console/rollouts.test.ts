@@ -178,6 +178,22 @@ describe('console: rollouts and artifacts', { timeout: 60_000 }, () => {
     expect(await page.getByTestId('rollout-phase').textContent()).toBe(before);
   });
 
+  it('works from the keyboard: an action opens with Enter and Escape cancels it', async () => {
+    const page = await rolloutPage(SAMPLE);
+    await page.getByRole('button', { name: 'Abort', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: `Abort rollout ${SAMPLE}?` });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    const stored = await call<{ status: { phase: string } }>(
+      suite.server,
+      'GET',
+      `/api/v1/rollouts/${SAMPLE}`,
+    );
+    expect(stored.body.status.phase).not.toBe('Aborted');
+  });
+
   it("shows an artifact's signature (key, verified by the server and the browser) and downloads its SBOM", async () => {
     const page = await suite.signedIn();
     await page.getByRole('link', { name: 'Artifacts', exact: true }).click();
