@@ -1,7 +1,5 @@
+import { lazyPage } from '../../lazy-page';
 import type { AreaRoute } from '../../routes';
-import { ApplyPage } from './ApplyPage';
-import { ResourcesPage } from './ResourcesPage';
-import { ResourceYamlPage } from './ResourceYamlPage';
 import './manifests.css';
 
 /**
@@ -13,13 +11,25 @@ import './manifests.css';
 export const routes: AreaRoute[] = [
   {
     path: '/resources',
-    element: <ResourcesPage />,
+    element: lazyPage(
+      () => import('./ResourcesPage'),
+      (m) => m.ResourcesPage,
+    ),
     nav: { label: 'Resources', permission: 'devices:read', section: 'Manifests' },
   },
-  { path: '/resources/:plural/:name', element: <ResourceYamlPage /> },
+  {
+    path: '/resources/:plural/:name',
+    element: lazyPage(
+      () => import('./ResourceYamlPage'),
+      (m) => m.ResourceYamlPage,
+    ),
+  },
   {
     path: '/apply',
-    element: <ApplyPage />,
+    element: lazyPage(
+      () => import('./ApplyPage'),
+      (m) => m.ApplyPage,
+    ),
     nav: { label: 'Apply', permission: 'applysets:write', section: 'Manifests' },
   },
 ];

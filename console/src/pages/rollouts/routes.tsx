@@ -1,22 +1,37 @@
+import { lazyPage } from '../../lazy-page';
 import type { AreaRoute } from '../../routes';
-import { ArtifactDetailPage } from './ArtifactDetailPage';
-import { ArtifactsPage } from './ArtifactsPage';
-import { RolloutDetailPage } from './RolloutDetailPage';
-import { RolloutsPage } from './RolloutsPage';
 import './rollouts.css';
 
 /** The Rollouts area: rollouts wave by wave with their gates and actions, and the signed artifacts they move. */
 export const routes: AreaRoute[] = [
   {
     path: '/rollouts',
-    element: <RolloutsPage />,
+    element: lazyPage(
+      () => import('./RolloutsPage'),
+      (m) => m.RolloutsPage,
+    ),
     nav: { label: 'Rollouts', permission: 'rollouts:read', section: 'Rollouts' },
   },
-  { path: '/rollouts/:name', element: <RolloutDetailPage /> },
+  {
+    path: '/rollouts/:name',
+    element: lazyPage(
+      () => import('./RolloutDetailPage'),
+      (m) => m.RolloutDetailPage,
+    ),
+  },
   {
     path: '/artifacts',
-    element: <ArtifactsPage />,
+    element: lazyPage(
+      () => import('./ArtifactsPage'),
+      (m) => m.ArtifactsPage,
+    ),
     nav: { label: 'Artifacts', permission: 'artifacts:read', section: 'Rollouts' },
   },
-  { path: '/artifacts/:name', element: <ArtifactDetailPage /> },
+  {
+    path: '/artifacts/:name',
+    element: lazyPage(
+      () => import('./ArtifactDetailPage'),
+      (m) => m.ArtifactDetailPage,
+    ),
+  },
 ];
