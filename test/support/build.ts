@@ -16,7 +16,8 @@ export function newestChange(path: string): number {
 }
 
 /**
- * Makes dist/ a build of the current sources: runs `npm run build` when dist/ has none or a source
+ * Makes dist/ a build of the current sources: runs `npm run build:server` (the console has its own
+ * build, test/console/harness.ts, which other suites may be running meanwhile) when dist/ has none or a source
  * is newer than the last build (CI's `npm install` has built it already; a developer's edit has
  * not). The build stamp is touched afterwards because tsc leaves its build info alone when no
  * output changed, which would otherwise make every later run rebuild.
@@ -31,7 +32,7 @@ export function ensureBuild(): void {
       .map(newestChange),
   );
   if (built >= newest && existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) return;
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['run', 'build:server'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const now = new Date();
   utimesSync(stamp, now, now);
 }
