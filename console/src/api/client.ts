@@ -108,10 +108,15 @@ export async function download(path: string, query: Query, fallbackName: string)
   const response = await apiFetch('GET', path, { query });
   const disposition = response.headers.get('content-disposition') ?? '';
   const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(await response.blob());
+  saveBlob(await response.blob(), name);
+}
+
+/** Saves a Blob as a file through a Blob URL (the CSP allows no inline script nor a data: trick). */
+export function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
-  link.download = name;
+  link.download = fileName;
   document.body.append(link);
   link.click();
   link.remove();

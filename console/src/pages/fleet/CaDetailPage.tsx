@@ -1,6 +1,6 @@
 import { Link, useParams } from 'react-router';
+import { DownloadButton } from '../../components/DownloadButton';
 import { ErrorBox, Loading, PageHeader } from '../../components/ui';
-import { DownloadButton } from './DownloadButton';
 import { Conditions, ReadyBadge, Time } from './format';
 import { IssuedCertificates } from './IssuedCertificates';
 import { seg, useResource } from './queries';

@@ -1,8 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useAuth } from '../../auth';
+import { DownloadButton } from '../../components/DownloadButton';
 import { ErrorBox } from '../../components/ui';
-import { DownloadButton } from './DownloadButton';
 import { Time } from './format';
 import { findIssued } from './issued-lookup';
 import { seg } from './queries';

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../api/client';
 import { Can } from '../../auth';
+import { DownloadButton } from '../../components/DownloadButton';
 import { ErrorBox, Loading } from '../../components/ui';
-import { DownloadButton } from './DownloadButton';
 import { Time } from './format';
 import { seg } from './queries';
 import type { DeviceLogBundle, Page } from './types';

@@ -1,5 +1,5 @@
+import { DownloadButton } from '../../components/DownloadButton';
 import { seg, useSbom } from './queries';
-import { SaveButton } from './SaveButton';
 
 const EXTENSIONS: Record<string, string> = {
   'application/spdx+json': 'spdx.json',
@@ -19,12 +19,12 @@ export function SbomPanel({ name }: { name: string }) {
           <p data-testid="sbom-state">
             Attached, <code>{sbom.data.contentType}</code>
           </p>
-          <SaveButton
+          <DownloadButton
             path={`/artifacts/${seg(name)}/sbom`}
             filename={`${name}.${EXTENSIONS[sbom.data.contentType] ?? 'json'}`}
           >
             Download SBOM
-          </SaveButton>
+          </DownloadButton>
         </>
       )}
       {sbom.isError && (

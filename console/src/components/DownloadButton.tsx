@@ -1,14 +1,16 @@
 import { useState } from 'react';
-import { download } from '../../api/client';
-import { ErrorBox } from '../../components/ui';
+import { download, type Query } from '../api/client';
+import { ErrorBox } from './ui';
 
-/** Saves an API answer as a file (in the content type the server gives it); shows a refusal. */
-export function SaveButton({
+/** A button that saves an API answer as a file, and shows the server's refusal when there is one. */
+export function DownloadButton({
   path,
+  query = {},
   filename,
   children,
 }: {
   path: string;
+  query?: Query;
   filename: string;
   children: string;
 }) {
@@ -23,7 +25,7 @@ export function SaveButton({
           setBusy(true);
           setError(undefined);
           try {
-            await download(path, {}, filename);
+            await download(path, query, filename);
           } catch (failure) {
             setError(failure);
           } finally {
