@@ -1,4 +1,4 @@
-import { When } from './format';
+import { Time } from '../../format';
 import type { ApiKey } from './types';
 
 /** The tenant's (or, without keys:admin, the caller's own) keys; never a secret. */
@@ -16,7 +16,7 @@ export function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (key: 
           <th scope="col">Expires</th>
           <th scope="col">Last used</th>
           <th scope="col">
-            <span className="access-sr">Actions</span>
+            <span className="sr-only">Actions</span>
           </th>
         </tr>
       </thead>
@@ -38,17 +38,17 @@ export function KeysTable({ keys, onRevoke }: { keys: ApiKey[]; onRevoke: (key: 
             </td>
             <td>{key.owner}</td>
             <td>
-              <When value={key.createdAt} />
+              <Time relative={false} value={key.createdAt} />
             </td>
             <td>
-              <When value={key.expiresAt} empty="never" />
+              <Time relative={false} value={key.expiresAt} empty="never" />
             </td>
             <td>
-              <When value={key.lastUsedAt} empty="never" />
+              <Time relative={false} value={key.lastUsedAt} empty="never" />
             </td>
             <td>
               <button type="button" className="danger" onClick={() => onRevoke(key)}>
-                Revoke <span className="access-sr">{key.name}</span>
+                Revoke <span className="sr-only">{key.name}</span>
               </button>
             </td>
           </tr>

@@ -1,4 +1,4 @@
-import { conditionOf } from './conditions';
+import { conditionOf } from '../../format';
 import type { TrustPolicy } from './types';
 
 /** A policy's Ready condition as a badge, its message in the tooltip and for screen readers. */

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import { ConfirmDialog, ErrorBox } from '../../components/ui';
-import { When } from './format';
+import { Time } from '../../format';
 import type { ApiKey, ApiKeyWithSecret, KeySlot, KeyType } from './types';
 
 const SLOTS: Array<{ type: Exclude<KeyType, 'fine-grained'>; slot: KeySlot }> = [
@@ -43,7 +43,7 @@ export function SlotKeys({ keys, onSecret }: { keys: ApiKey[]; onSecret: (key: A
             <th scope="col">Last rotated</th>
             <th scope="col">Last used</th>
             <th scope="col">
-              <span className="access-sr">Actions</span>
+              <span className="sr-only">Actions</span>
             </th>
           </tr>
         </thead>
@@ -57,13 +57,13 @@ export function SlotKeys({ keys, onSecret }: { keys: ApiKey[]; onSecret: (key: A
                   <code>{label}</code>
                 </td>
                 <td>
-                  <When value={key?.createdAt} empty="empty slot" />
+                  <Time relative={false} value={key?.createdAt} empty="empty slot" />
                 </td>
                 <td>
-                  <When value={key?.lastRotatedAt} />
+                  <Time relative={false} value={key?.lastRotatedAt} />
                 </td>
                 <td>
-                  <When value={key?.lastUsedAt} empty="never" />
+                  <Time relative={false} value={key?.lastUsedAt} empty="never" />
                 </td>
                 <td>
                   <button type="button" onClick={() => setConfirming({ type, slot, key })}>

@@ -3,8 +3,8 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { useAuth } from '../../auth';
 import { ConfirmDialog, ErrorBox, Loading, PageHeader } from '../../components/ui';
+import { Time } from '../../format';
 import { CreateUserForm } from './CreateUserForm';
-import { When } from './format';
 import { type ItemList, ROLES, type Role, type User } from './types';
 
 /** `/users` (users:admin, session only): the tenant's users, their roles, creation and deletion. */
@@ -38,7 +38,7 @@ export function UsersPage() {
                 <th scope="col">Role</th>
                 <th scope="col">Created</th>
                 <th scope="col">
-                  <span className="access-sr">Actions</span>
+                  <span className="sr-only">Actions</span>
                 </th>
               </tr>
             </thead>
@@ -61,12 +61,12 @@ export function UsersPage() {
                     </select>
                   </td>
                   <td>
-                    <When value={user.createdAt} />
+                    <Time relative={false} value={user.createdAt} />
                   </td>
                   <td>
                     {user.username !== me.user && (
                       <button type="button" className="danger" onClick={() => setDeleting(user)}>
-                        Delete <span className="access-sr">{user.username}</span>
+                        Delete <span className="sr-only">{user.username}</span>
                       </button>
                     )}
                   </td>

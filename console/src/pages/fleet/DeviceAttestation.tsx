@@ -1,4 +1,4 @@
-import { condition, Time } from './format';
+import { conditionOf, Time } from '../../format';
 import type { Device } from './types';
 
 /** What each attestation format proves when verified (docs/attestation.md). */
@@ -20,7 +20,7 @@ const VERIFIED_CHECKS: Record<string, string[]> = {
 /** The last attestation's outcome and the assurance it gave the device. */
 export function DeviceAttestation({ device }: { device: Device }) {
   const attestation = device.status.attestation;
-  const attested = condition(device.status.conditions, 'Attested');
+  const attested = conditionOf(device.status.conditions, 'Attested');
   return (
     <section className="panel" aria-labelledby="attestation-heading">
       <h2 id="attestation-heading">Attestation</h2>

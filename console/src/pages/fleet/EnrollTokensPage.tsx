@@ -45,7 +45,7 @@ export function EnrollTokensPage() {
               <th scope="col">Expires</th>
               <th scope="col">Created by</th>
               <th scope="col">
-                <span className="fleet-sr">Actions</span>
+                <span className="sr-only">Actions</span>
               </th>
             </tr>
           </thead>

@@ -40,7 +40,7 @@ export function IssuedCertificates({ ca }: { ca: string }) {
                 <th scope="col">Valid until</th>
                 <th scope="col">State</th>
                 <th scope="col">
-                  <span className="fleet-sr">Actions</span>
+                  <span className="sr-only">Actions</span>
                 </th>
               </tr>
             </thead>

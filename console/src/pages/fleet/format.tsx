@@ -2,35 +2,10 @@
  * How the Fleet pages show times, label selectors, labels and conditions. Pure presentation: no
  * request is made here.
  */
+import { conditionOf, Time } from '../../format';
 import type { Condition, LabelSelector } from './types';
 
-const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
-  ['day', 86_400_000],
-  ['hour', 3_600_000],
-  ['minute', 60_000],
-  ['second', 1000],
-];
-const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-
-/** "3 minutes ago", "in 89 days". Pure but for the clock. */
-export function fromNow(iso: string, now = Date.now()): string {
-  const delta = new Date(iso).getTime() - now;
-  for (const [unit, size] of UNITS)
-    if (Math.abs(delta) >= size || unit === 'second') return relative.format(Math.round(delta / size), unit);
-  return iso;
-}
-
-/** A time as "2026-12-04 13:50 UTC (3 minutes ago)", the exact ISO value in a tooltip. */
-export function Time({ value, empty = '—' }: { value?: string | null; empty?: string }) {
-  if (!value) return <span className="muted">{empty}</span>;
-  const exact = new Date(value);
-  if (Number.isNaN(exact.getTime())) return <span>{value}</span>;
-  return (
-    <time dateTime={value} title={value}>
-      {value.slice(0, 16).replace('T', ' ')} UTC <span className="muted">({fromNow(value)})</span>
-    </time>
-  );
-}
+export { Time } from '../../format';
 
 /** The Kubernetes text of a selector: `env=prod,ring in (early,canary)`; empty selects everything. */
 export function selectorText(selector: LabelSelector | undefined): string {
@@ -60,13 +35,9 @@ export function Labels({ labels }: { labels?: Record<string, string> }) {
   );
 }
 
-export function condition(conditions: Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find((candidate) => candidate.type === type);
-}
-
 /** Ready as a badge, its reason beside it and its message in a tooltip. */
 export function ReadyBadge({ conditions }: { conditions?: Condition[] }) {
-  const ready = condition(conditions, 'Ready');
+  const ready = conditionOf(conditions, 'Ready');
   if (!ready) return <span className="badge">Unknown</span>;
   const tone = ready.status === 'True' ? 'ok' : ready.status === 'False' ? 'bad' : 'warn';
   return (
