@@ -59,7 +59,10 @@ describe('a rollout to a simulated fleet of 200 devices', () => {
         artifactManifest('e2e-agent', '5.0.0'),
         rolloutManifest('e2e', 'e2e-agent', 'e2e', {
           waves: [{ percent: 5 }, { percent: 30, requireApproval: true }, { percent: 100 }],
-          maxFailurePercent: 20,
+          // 5 % fail, but which devices draw a failure depends on check-in order: 3 of the first
+          // 10 (about 1 run in 80) would cross 20 %. The abort path has its own tests; this one
+          // checks that the counts equal the reports.
+          maxFailurePercent: 40,
           minFinishedDevices: 10,
         }),
       ]);
