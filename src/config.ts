@@ -30,6 +30,12 @@ export interface StewardConfig {
    * whose X-Forwarded-For is believed; empty (the default): the peer's address is the client's.
    */
   trustProxy: string[];
+  /**
+   * PEM files of the HTTP listener's certificate and key (STEWARD_TLS_CERT_FILE and
+   * STEWARD_TLS_KEY_FILE): serves HTTPS. kubectl and client-go send a bearer token only over TLS,
+   * so the Kubernetes facade needs it (or a TLS-terminating proxy in front).
+   */
+  tls?: { certFile: string; keyFile: string };
   /** The HTTP server's limits on slow and idle clients (docs/operations.md). */
   http: HttpLimits;
   /** Concurrent journal follow streams one credential may hold, per process. */
@@ -192,10 +198,16 @@ export function loadConfig(
   if (logFormat !== 'json' && logFormat !== 'pretty') {
     throw new ConfigError(`STEWARD_LOG_FORMAT must be json or pretty; got "${logFormat}"`);
   }
-  const publicUrl = (url(env, 'STEWARD_PUBLIC_URL', ['http:', 'https:']) ?? `http://${host}:${port}`).replace(
-    /\/$/,
-    '',
-  );
+  const certFile = env.STEWARD_TLS_CERT_FILE || undefined;
+  const keyFile = env.STEWARD_TLS_KEY_FILE || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new ConfigError(
+      'STEWARD_TLS_CERT_FILE and STEWARD_TLS_KEY_FILE go together: set both to serve HTTPS, or neither',
+    );
+  const tls = certFile && keyFile ? { certFile: resolve(certFile), keyFile: resolve(keyFile) } : undefined;
+  const publicUrl = (
+    url(env, 'STEWARD_PUBLIC_URL', ['http:', 'https:']) ?? `${tls ? 'https' : 'http'}://${host}:${port}`
+  ).replace(/\/$/, '');
   return {
     host,
     port,
@@ -210,6 +222,7 @@ export function loadConfig(
     adminPassword: adminPassword(env),
     sessionTtlSeconds: integer(env, 'STEWARD_SESSION_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
     trustProxy: trustProxy(env),
+    ...(tls ? { tls } : {}),
     http: httpLimits(env),
     maxFollowsPerCredential: integer(env, 'STEWARD_MAX_FOLLOWS_PER_CREDENTIAL', 8, 1, 10_000),
     denialsPerMinute: integer(env, 'STEWARD_DENIALS_PER_MINUTE', 30, 1, 100_000),

@@ -59,6 +59,11 @@ export class AlreadyExistsError extends ConflictError {
   override readonly reason = 'AlreadyExists';
 }
 
+/** What was asked for is no longer kept (a watch from a journal position retention pruned): 410. */
+export class GoneError extends StewardError {
+  readonly reason = 'Expired';
+}
+
 export class UnauthorizedError extends StewardError {
   readonly reason: string = 'Unauthorized';
 }

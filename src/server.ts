@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.js';
 import { chainWorker } from './journal/chain-worker.js';
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +14,7 @@ import { answerClientError } from './api/client-errors.js';
 import { registerConsole } from './api/console.js';
 import { HttpModule, ROUTES } from './api/http.module.js';
 import { registerJsonBodyParser } from './api/json-body.js';
+import { statusFor } from './api/kube/kube-status.js';
 import { OPENAPI_DOCUMENT, type PublishedDocument } from './api/openapi/openapi-document.js';
 import { registerQueryGuard } from './api/query-guard.js';
 import { toStatus } from './api/status.js';
@@ -61,6 +64,35 @@ function warnOfLooseFiles(config: StewardConfig, logger: ReturnType<typeof creat
     );
 }
 
+/**
+ * Node's server options: the timeouts, and with STEWARD_TLS_* the certificate (HTTPS). The files
+ * are read once at start; a missing one fails the start naming it.
+ */
+function serverOptions(config: StewardConfig) {
+  const timeouts = {
+    headersTimeout: config.http.headersTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
+  };
+  if (!config.tls) return { http: timeouts };
+  const read = (file: string, variable: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(
+        `${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+  };
+  return {
+    https: {
+      ...timeouts,
+      cert: read(config.tls.certFile, 'STEWARD_TLS_CERT_FILE'),
+      key: read(config.tls.keyFile, 'STEWARD_TLS_KEY_FILE'),
+    },
+  };
+}
+
 /** Builds and starts Steward: services, HTTP surface, and the reconcile engine. */
 export async function startServer(
   config: StewardConfig,
@@ -91,11 +123,7 @@ export async function startServer(
     // Slow and idle clients are cut (docs/operations.md): the headers, the whole request, silence
     // on the connection, and the wait between keep-alive requests each have a limit. The check
     // interval bounds how late a headers/request timeout is noticed (Node's default is 30 s).
-    http: {
-      headersTimeout: config.http.headersTimeoutMs,
-      requestTimeout: config.http.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1_000, config.http.headersTimeoutMs),
-    },
+    ...serverOptions(config),
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.http.idleTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
@@ -113,7 +141,10 @@ export async function startServer(
     // or filter runs: answered in the one Status shape too.
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       const body = toStatus(error, config.bodyLimit, String(request.id), request.log);
-      void reply.code(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+      void reply
+        .code(body.code)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(statusFor(request.url, body));
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(HttpModule.register(services), adapter, {
@@ -143,6 +174,19 @@ export async function startServer(
     (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) =>
       done(null, String(body)),
   );
+  // The Kubernetes facade's patches (src/api/kube/): JSON ones parsed as JSON; a server-side apply
+  // is YAML (or JSON, a subset), read by the facade.
+  fastify.addContentTypeParser(
+    ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json'],
+    { parseAs: 'string', bodyLimit: config.bodyLimit },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
+  fastify.addContentTypeParser(
+    ['application/apply-patch+yaml', 'application/apply-patch+json'],
+    { parseAs: 'string', bodyLimit: config.bodyLimit },
+    (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, body?: unknown) => void) =>
+      done(null, String(body)),
+  );
   // SBOMs (PUT /artifacts/{name}/sbom) arrive as text in their own media types; the route checks them.
   fastify.addContentTypeParser(
     Object.values(SBOM_CONTENT_TYPES),
@@ -167,7 +211,7 @@ export async function startServer(
   return {
     app,
     services,
-    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    url: `${config.tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     deviceApi,
     async close() {
       await deviceApi?.close();

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Principal } from '../auth/principal.js';
 import { NotFoundError, UnauthorizedError } from '../errors.js';
+import { statusFor } from './kube/kube-status.js';
 import { NO_CREDENTIAL_MESSAGE, presentedCredential } from './permission.guard.js';
 import { type RouteEntry, routeTable } from './route-table.js';
 import { toStatus } from './status.js';
@@ -42,7 +43,10 @@ function refuse(request: FastifyRequest, reply: FastifyReply, error: unknown, bo
   if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
   if (body.code === 401) void reply.header('www-authenticate', 'Bearer realm="steward"');
   if (bodyPending(request)) void reply.header('connection', 'close');
-  void reply.code(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+  void reply
+    .code(body.code)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(statusFor(request.url, body));
 }
 
 /**

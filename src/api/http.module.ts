@@ -28,6 +28,9 @@ import { RolloutDeviceList } from '../rollouts/rollout-device-list.js';
 import { ManifestValidator } from '../schema/validator.js';
 import { Database } from '../store/database.js';
 import { ResourceStore } from '../store/resource-store.js';
+import { KubeFacade } from './kube/kube-facade.js';
+import { KUBE_OPENAPI, publishKubeOpenApi } from './kube/kube-openapi-published.js';
+import { KubeWatches } from './kube/kube-watch.js';
 import { OPENAPI_DOCUMENT } from './openapi/openapi-document.js';
 import { publishOpenApiDocument } from './openapi/publish.js';
 import { PermissionGuard } from './permission.guard.js';
@@ -50,6 +53,7 @@ import {
 import { HealthRoutes } from './routes/health.routes.js';
 import { JournalRoutes } from './routes/journal.routes.js';
 import { KeyRoutes } from './routes/keys.routes.js';
+import { KubeDiscoveryRoutes, KubeResourceRoutes } from './routes/kube.routes.js';
 import { MetricsRoutes } from './routes/metrics.routes.js';
 import { OpenApiRoutes } from './routes/openapi.routes.js';
 import { CertificateAuthorityRoutes, PublicPkiRoutes } from './routes/pki.routes.js';
@@ -84,6 +88,8 @@ export const ROUTES = [
   RolloutRoutes,
   ArtifactRoutes,
   SigningKeyRoutes,
+  KubeDiscoveryRoutes,
+  KubeResourceRoutes,
 ];
 
 /** The HTTP surface: thin route classes over services built by the composition root. */
@@ -91,6 +97,14 @@ export const ROUTES = [
 export class HttpModule {
   static register(services: Services): DynamicModule {
     assertRoutesDeclarePermissions(ROUTES);
+    const follower = services.journalService.follower;
+    const facade = new KubeFacade(
+      services.store,
+      services.applyService,
+      services.kinds,
+      services.validator,
+      (tenant) => follower.headSeq(tenant),
+    );
     const values: Provider[] = [
       { provide: Database, useValue: services.db },
       { provide: KindIndex, useValue: services.kinds },
@@ -136,6 +150,12 @@ export class HttpModule {
       },
       // Built once here, so that a route without documentation fails the start like one without permission.
       { provide: OPENAPI_DOCUMENT, useValue: publishOpenApiDocument(ROUTES, services) },
+      { provide: KubeFacade, useValue: facade },
+      {
+        provide: KubeWatches,
+        useValue: new KubeWatches(facade, follower, services.store, services.validator),
+      },
+      { provide: KUBE_OPENAPI, useValue: publishKubeOpenApi(services.kinds.all, services.validator) },
       { provide: APP_GUARD, useClass: PermissionGuard },
       { provide: APP_FILTER, useValue: new StatusFilter(services.config.bodyLimit, services.denials) },
     ];

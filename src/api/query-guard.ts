@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { BadRequestError } from '../errors.js';
+import { statusFor } from './kube/kube-status.js';
 import { toStatus } from './status.js';
 
 /**
@@ -35,6 +36,9 @@ export function registerQueryGuard(fastify: FastifyInstance): void {
     const repeated = repeatedParameters(request.query);
     if (repeated.length === 0) return done();
     const body = toStatus(repeatedParametersError(repeated), 0, String(request.id), request.log);
-    void reply.code(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+    void reply
+      .code(body.code)
+      .header('content-type', 'application/json; charset=utf-8')
+      .send(statusFor(request.url, body));
   });
 }

@@ -7,6 +7,7 @@ import {
   ConflictError,
   type FieldProblem,
   ForbiddenError,
+  GoneError,
   InvalidError,
   isStewardError,
   NotFoundError,
@@ -19,6 +20,7 @@ import {
   UnavailableError,
   UnsupportedMediaTypeError,
 } from '../errors.js';
+import { statusFor } from './kube/kube-status.js';
 
 /** The one error shape of every surface (DESIGN §3), after Kubernetes' Status. */
 export interface Status {
@@ -47,6 +49,7 @@ export const HTTP_STATUS_BY_CLASS: ReadonlyArray<readonly [ErrorClass, number]> 
   [NotFoundError, 404],
   // AlreadyExistsError is a ConflictError.
   [ConflictError, 409],
+  [GoneError, 410],
   [UnauthorizedError, 401],
   [ForbiddenError, 403],
   [TooManyRequestsError, 429],
@@ -169,7 +172,10 @@ export class StatusFilter implements ExceptionFilter {
       const retryAfter = body.details?.retryAfterSeconds;
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
       if (body.code === 401) void reply.header('www-authenticate', 'Bearer realm="steward"');
-      void reply.status(body.code).header('content-type', 'application/json; charset=utf-8').send(body);
+      void reply
+        .status(body.code)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(statusFor(request.url, body));
     };
     const context = request.operationContext;
     if (body.code !== 403 || !this.denials || !context?.tenant) return send();

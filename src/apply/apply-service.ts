@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
-import { ConflictError, type FieldProblem, InvalidError, NotFoundError } from '../errors.js';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  type FieldProblem,
+  InvalidError,
+  NotFoundError,
+} from '../errors.js';
 import type { JournalRecord, JournalWriter, LockedHead } from '../journal/journal-writer.js';
 import { type KindIndex, referenceOf } from '../resources/kind-index.js';
+import { recordUpdate } from '../resources/managed-fields.js';
 import type { Manifest, ResourceKey, StoredResource } from '../resources/model.js';
 import type { ManifestValidator } from '../schema/validator.js';
 import type { ChangeFeed } from '../store/change-feed.js';
@@ -25,6 +32,7 @@ import {
   type ApplyOutcome,
   type ApplyPlan,
   duplicateProblems,
+  type ManageFields,
   type PlannedWrite,
   planApply,
 } from './plan.js';
@@ -34,7 +42,7 @@ import {
  * order, so that the journal's kind+name index grows at a few places instead of 10,000 scattered
  * ones (a third less work storing them). Code-unit order, as SQLite compares. Pure.
  */
-function applyRecords(planned: ApplyPlan, changeset: string): JournalRecord[] {
+function applyRecords(planned: ApplyPlan, changeset: string, reason?: string): JournalRecord[] {
   const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const byKindAndName = (a: PlannedWrite, b: PlannedWrite) =>
     order(a.next.kind, b.next.kind) || order(a.next.name, b.next.name);
@@ -46,6 +54,7 @@ function applyRecords(planned: ApplyPlan, changeset: string): JournalRecord[] {
     result: write.outcome,
     changeset,
     changes: write.changes,
+    ...(reason ? { reason } : {}),
   }));
 }
 
@@ -53,6 +62,12 @@ export interface ApplyOptions {
   dryRun?: boolean;
   /** The apply set the submission belongs to, and whether to prune it (docs/gitops.md). */
   applySet?: ApplySetOptions;
+  /** The journal entries' reason: the surface a write came through (`via kubectl`). */
+  reason?: string;
+  /** The field managers each write leaves (the Kubernetes facade); default: kept. */
+  manage?: ManageFields;
+  /** Create only: a resource that exists already is refused (AlreadyExistsError), as a POST is. */
+  create?: boolean;
 }
 
 export interface ApplyItemResult {
@@ -75,6 +90,11 @@ export interface ApplyResponse {
   deletions?: ApplyDeletion[];
   /** The apply set named, if any. */
   applyset?: string;
+}
+
+/** An apply's answer with the resources as written (or, in a dry run, as they would be). */
+export interface ApplyWithObjects extends ApplyResponse {
+  objects: StoredResource[];
 }
 
 export type DeleteOutcome = 'deleted' | 'deleting' | 'notFound';
@@ -186,11 +206,12 @@ export class ApplyService {
     planned: ApplyPlan,
     changeset: string,
     deletions: JournalRecord[],
+    options: ApplyOptions,
   ): Promise<void> {
     // knex hands the rows' statements to the driver a few turns later: let them get there first.
     await new Promise((resolve) => setImmediate(resolve));
     await this.journal.appendConcurrently(trx, head, context, [
-      ...applyRecords(planned, changeset),
+      ...applyRecords(planned, changeset, options.reason),
       ...deletions,
     ]);
   }
@@ -200,6 +221,16 @@ export class ApplyService {
     documents: DecodedDocument[],
     options: ApplyOptions = {},
   ): Promise<ApplyResponse> {
+    const { objects: _objects, ...response } = await this.applyWithObjects(context, documents, options);
+    return response;
+  }
+
+  /** `apply`, also answering the resources as written: the Kubernetes facade returns the object. */
+  async applyWithObjects(
+    context: OperationContext,
+    documents: DecodedDocument[],
+    options: ApplyOptions = {},
+  ): Promise<ApplyWithObjects> {
     const { tombstones, written } = this.tombstonesOf(context, documents);
     const valid = this.validate(context, written, 'write');
     const changeset = randomUUID();
@@ -221,6 +252,7 @@ export class ApplyService {
       changeset,
       ...(options.applySet ? { applyset: options.applySet.name } : {}),
       ...(deletions.length > 0 ? { deletions } : {}),
+      objects: plan.writes.map((write) => write.next),
       items: plan.writes
         .sort((a, b) => a.index - b.index)
         .map((write) => ({
@@ -360,6 +392,10 @@ export class ApplyService {
       context.tenant,
       valid.map(({ manifest }) => ({ kind: manifest.kind, name: manifest.metadata.name })),
     );
+    if (options.create && existing.size > 0) {
+      const [resource] = existing.values();
+      throw new AlreadyExistsError(`${resource.kind} "${resource.name}" already exists`);
+    }
     const planned = planApply({
       tenant: context.tenant,
       documents: valid,
@@ -367,6 +403,7 @@ export class ApplyService {
       now,
       newUid: randomUUID,
       changeset,
+      manage: options.manage ?? stewardManager(now),
     });
     if (planned.conflicts.length > 0) {
       throw new ConflictError(
@@ -395,7 +432,7 @@ export class ApplyService {
     const head = this.journal.disabled ? undefined : await this.journal.lockHead(trx, context.tenant);
     const writing = this.writeResources(trx, planned);
     const journaling = head
-      ? this.journalApply(trx, head, context, planned, changeset, set?.records ?? [])
+      ? this.journalApply(trx, head, context, planned, changeset, set?.records ?? [], options)
       : undefined;
     // Both settle before the transaction ends either way: a statement still running when the
     // transaction rolls back would fail for the wrong reason, or run outside of it.
@@ -513,6 +550,7 @@ export class ApplyService {
           });
         }
         const deletion = deletionOf(resource, now, changeset, 'delete');
+        if (options.reason && !deletion.record.reason) deletion.record.reason = options.reason;
         if (deletion.removal) removals.push(deletion.removal);
         if (deletion.marking) markings.push(deletion.marking);
         records.push(deletion.record);
@@ -553,6 +591,26 @@ function concurrentWrite(error: unknown): ConflictError | undefined {
   return new ConflictError(
     `a concurrent request wrote the same resource first${typeof detail === 'string' ? ` (${detail})` : ''}; nothing was applied: apply again`,
   );
+}
+
+/**
+ * Steward's own writes (`steward apply`, the console) as the field manager `steward`, once a
+ * resource has managers at all (the Kubernetes facade gave it some): the fields it changed become
+ * its own, so a later `kubectl apply --server-side` sees who changed them. Resources no Kubernetes
+ * client ever wrote carry no managers and pay nothing.
+ */
+function stewardManager(now: string): ManageFields {
+  return (_index, previous, next) =>
+    previous?.managedFields?.length
+      ? recordUpdate({
+          entries: previous.managedFields,
+          manager: 'steward',
+          apiVersion: next.apiVersion,
+          before: previous,
+          after: next,
+          now,
+        })
+      : undefined;
 }
 
 function keyOf(resource: StoredResource): ResourceKey {

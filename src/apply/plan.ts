@@ -1,6 +1,6 @@
 import type { FieldProblem } from '../errors.js';
 import { diff, type FieldChange } from '../resources/diff.js';
-import type { Manifest, StoredResource } from '../resources/model.js';
+import type { ManagedFieldsEntry, Manifest, StoredResource } from '../resources/model.js';
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 
@@ -30,6 +30,22 @@ export interface PlanInput {
   newUid: () => string;
   /** The apply's changeset: recorded on each resource whose generation it sets (causal status). */
   changeset: string;
+  /**
+   * The managed fields a write leaves (Kubernetes field managers, src/resources/managed-fields.ts),
+   * or undefined to keep the previous ones. A change of managers alone is a write (resourceVersion
+   * moves, generation does not), as in Kubernetes.
+   */
+  manage?: ManageFields;
+}
+
+export type ManageFields = (
+  index: number,
+  previous: StoredResource | undefined,
+  next: StoredResource,
+) => ManagedFieldsEntry[] | undefined;
+
+function sameManagers(a: ManagedFieldsEntry[] | undefined, b: ManagedFieldsEntry[] | undefined): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 }
 
 function desiredShape(resource: Pick<StoredResource, 'labels' | 'annotations' | 'spec'>) {
@@ -78,6 +94,8 @@ export function planApply(input: PlanInput): ApplyPlan {
         finalizers: [],
         changeset: input.changeset,
       };
+      const managed = input.manage?.(index, undefined, next);
+      if (managed && managed.length > 0) next.managedFields = managed;
       writes.push({ index, outcome: 'created', next, changes: diff(undefined, desiredShape(next)) });
       continue;
     }
@@ -100,7 +118,14 @@ export function planApply(input: PlanInput): ApplyPlan {
     const desired = { labels, annotations, spec: manifest.spec };
     const changes = diff(desiredShape(previous), desiredShape(desired));
     const versionChanged = previous.apiVersion !== manifest.apiVersion;
-    if (changes.length === 0 && !versionChanged) {
+    const managed = input.manage?.(index, previous, {
+      ...previous,
+      labels,
+      annotations,
+      spec: manifest.spec,
+    });
+    const managersChanged = managed !== undefined && !sameManagers(managed, previous.managedFields);
+    if (changes.length === 0 && !versionChanged && !managersChanged) {
       writes.push({ index, outcome: 'unchanged', next: previous, previous, changes });
       continue;
     }
@@ -115,6 +140,7 @@ export function planApply(input: PlanInput): ApplyPlan {
       resourceVersion: previous.resourceVersion + 1,
       updatedAt: input.now,
     };
+    if (managersChanged) next.managedFields = managed.length > 0 ? managed : undefined;
     writes.push({ index, outcome: 'configured', next, previous, changes });
   }
   return { writes, conflicts };

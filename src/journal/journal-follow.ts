@@ -76,6 +76,26 @@ export class JournalFollower {
   }
 
   /**
+   * The same stream for the Kubernetes facade's watch (`?watch=true`): its caller has checked the
+   * kind's read permission and reads only that kind's resources from the entries, so the journal
+   * permission is not asked. Counted against the credential like a follow, separately.
+   */
+  openWatch(context: OperationContext, after: number, signal: AbortSignal): AsyncIterable<FollowEvent> {
+    this.hold(`watch\0${context.tenant}\0${context.actor.type}\0${context.actor.id}`, signal);
+    return this.events(context.tenant, after, signal);
+  }
+
+  /** The tenant's journal head: the facade's list resourceVersion, where a watch starts. */
+  async headSeq(tenant: string): Promise<number> {
+    return Number((await this.db.knex('journal_heads').where({ tenant }).first('seq'))?.seq ?? 0);
+  }
+
+  /** The last seq retention pruned: a watch from before it is answered 410 Gone. */
+  async prunedThrough(tenant: string): Promise<number> {
+    return this.checkpointSeq(tenant);
+  }
+
+  /**
    * Counts one open follow against its credential until `signal` aborts (the route aborts it when
    * the stream ends, however it ends), or refuses it: each stream holds a connection and a poller,
    * so one key must not be able to hold hundreds.

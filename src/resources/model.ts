@@ -36,6 +36,21 @@ export interface StoredResource<Spec = Record<string, unknown>, Status = Record<
   finalizers: string[];
   /** The changeset of the apply that set `generation` (null when unknown: rows older than causal status). */
   changeset?: string | null;
+  /**
+   * Which field manager set which field (Kubernetes `metadata.managedFields`, kept for the
+   * facade's server-side apply, src/api/kube/); absent when no manager is recorded.
+   */
+  managedFields?: ManagedFieldsEntry[];
+}
+
+/** One field manager's fields, Kubernetes' shape (`fieldsV1` is the f:-keyed tree). */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time: string;
+  fieldsType: 'FieldsV1';
+  fieldsV1: Record<string, unknown>;
 }
 
 /** The key the engine queues and the store indexes by. */

@@ -19,6 +19,7 @@ export interface ResourceRow {
   deletion_timestamp: string | null;
   finalizers: unknown;
   changeset: string | null;
+  managed_fields: unknown;
 }
 
 export const ResourceEntity = new EntitySchema<ResourceRow>({
@@ -44,6 +45,8 @@ export const ResourceEntity = new EntitySchema<ResourceRow>({
     finalizers: { type: 'json' },
     // The changeset of the apply that set `generation` (null on rows older than causal status).
     changeset: { type: 'string', length: 36, nullable: true },
+    // Kubernetes managedFields (the facade's field managers), JSON text; null when none.
+    managed_fields: { type: 'json', fieldName: 'managed_fields', nullable: true },
   },
   // Lists page by name within tenant+kind, so the unique index is also the listing index.
   uniques: [{ name: 'resources_tenant_kind_name_unique', properties: ['tenant', 'kind', 'name'] }],

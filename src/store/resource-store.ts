@@ -22,6 +22,7 @@ const COLUMNS = [
   'deletion_timestamp',
   'finalizers',
   'changeset',
+  'managed_fields',
 ] as const;
 /** Columns an apply may change on an existing row (never tenant/kind/name/uid/created_at). */
 const MUTABLE = COLUMNS.filter((column) => !['tenant', 'kind', 'name', 'uid', 'created_at'].includes(column));
@@ -44,6 +45,7 @@ function toRow(resource: StoredResource): Array<string | number | null> {
     resource.deletionTimestamp,
     toJsonColumn(resource.finalizers),
     resource.changeset ?? null,
+    resource.managedFields && resource.managedFields.length > 0 ? toJsonColumn(resource.managedFields) : null,
   ];
 }
 
@@ -65,6 +67,7 @@ export function fromRow(row: ResourceRow): StoredResource {
     deletionTimestamp: row.deletion_timestamp ?? null,
     finalizers: fromJsonColumn(row.finalizers),
     changeset: row.changeset ?? null,
+    ...(row.managed_fields ? { managedFields: fromJsonColumn(row.managed_fields) } : {}),
   };
 }
 

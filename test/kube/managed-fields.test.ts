@@ -4,6 +4,7 @@
  * is deep-frozen: no function may mutate one.
  */
 import { describe, expect, it } from 'vitest';
+import { InvalidError, type StewardError } from '../../src/errors.js';
 import {
   CONFLICT_ADVICE,
   changedPaths,
@@ -16,8 +17,7 @@ import {
   recordUpdate,
   serverSideApply,
   toFieldsV1,
-} from '../../src/api/kube/managed-fields.js';
-import { InvalidError, type StewardError } from '../../src/errors.js';
+} from '../../src/resources/managed-fields.js';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -3,8 +3,9 @@
  * refusals: what a 400, a 413 and a 422 say, and that inputs are never mutated nor aliased.
  */
 import { describe, expect, it } from 'vitest';
-import { jsonEqual, jsonPatch, MAX_PATCH_DEPTH, mergePatch } from '../../src/api/kube/patch.js';
+import { jsonPatch, MAX_PATCH_DEPTH, mergePatch } from '../../src/api/kube/patch.js';
 import { BadRequestError, InvalidError, PayloadTooLargeError, type StewardError } from '../../src/errors.js';
+import { jsonEqual } from '../../src/resources/json-equal.js';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

@@ -20,6 +20,7 @@
  * entry exports no named function. A guard for each is most of an implementation.
  */
 import { BadRequestError, type FieldProblem, InvalidError, PayloadTooLargeError } from '../../errors.js';
+import { jsonEqual } from '../../resources/json-equal.js';
 
 type JsonObject = { [key: string]: unknown };
 
@@ -404,31 +405,4 @@ function remove(document: unknown, tokens: string[], fail: Fail, at: 'path' | 'f
     if (!Object.hasOwn(parent, token)) fail(`${pointerOf(tokens)} does not exist`, at);
     delete parent[token];
   }
-}
-
-/**
- * JSON equality (RFC 6902 §4.6): members regardless of order, elements in order, numbers by value.
- * Iterative, so that a deep value cannot overflow the stack. Pure.
- */
-export function jsonEqual(left: unknown, right: unknown): boolean {
-  const pending: Array<[unknown, unknown]> = [[left, right]];
-  while (pending.length > 0) {
-    const [a, b] = pending.pop() as [unknown, unknown];
-    if (a === b) continue;
-    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-    if (Array.isArray(a) !== Array.isArray(b)) return false;
-    if (Array.isArray(a)) {
-      const other = b as unknown[];
-      if (a.length !== other.length) return false;
-      for (let index = 0; index < a.length; index++) pending.push([a[index], other[index]]);
-      continue;
-    }
-    const keys = Object.keys(a);
-    if (keys.length !== Object.keys(b).length) return false;
-    for (const key of keys) {
-      if (!Object.hasOwn(b, key)) return false;
-      pending.push([(a as JsonObject)[key], (b as JsonObject)[key]]);
-    }
-  }
-  return true;
 }

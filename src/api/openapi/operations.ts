@@ -7,6 +7,7 @@ import { ENROLL_TOKEN_OPERATIONS, ENROLL_TOKEN_SHAPES } from './areas/enroll-tok
 import { FEDERATION_OPERATIONS, FEDERATION_SHAPES } from './areas/federation.js';
 import { IDENTITY_OPERATIONS, IDENTITY_SHAPES } from './areas/identity.js';
 import { JOURNAL_OPERATIONS, JOURNAL_SHAPES } from './areas/journal.js';
+import { KUBE_OPERATIONS } from './areas/kube.js';
 import { PKI_OPERATIONS, PKI_SHAPES } from './areas/pki.js';
 import { ROLLOUT_OPERATIONS, ROLLOUT_SHAPES } from './areas/rollouts.js';
 import type { JsonSchema } from './kind-schemas.js';
@@ -28,6 +29,7 @@ export const OPERATIONS: ReadonlyMap<string, OperationEntry> = new Map([
   ...ROLLOUT_OPERATIONS,
   ...FEDERATION_OPERATIONS,
   ...APPLYSET_OPERATIONS,
+  ...KUBE_OPERATIONS,
 ]);
 
 /** The API's own bodies, by component name (`ref('Status')`). */

@@ -8,6 +8,7 @@ import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
 import { InitialSchemaSqlite } from './initial-schema.sqlite.js';
 import { JournalSigningPostgresql, JournalSigningSqlite } from './journal-signing.js';
 import { LoginAttemptsPostgresql, LoginAttemptsSqlite } from './login-attempts.js';
+import { ManagedFieldsPostgresql, ManagedFieldsSqlite } from './managed-fields.js';
 import {
   APPLYSETS_MIGRATION,
   DEVICES_MIGRATION,
@@ -15,6 +16,7 @@ import {
   INITIAL_MIGRATION,
   JOURNAL_SIGNING_MIGRATION,
   LOGIN_ATTEMPTS_MIGRATION,
+  MANAGED_FIELDS_MIGRATION,
   PER_KEY_CRLS_MIGRATION,
   RESOURCE_CHANGESET_MIGRATION,
   ROLLOUTS_MIGRATION,
@@ -56,6 +58,7 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
     sqlite: ResourceChangesetSqlite,
     postgresql: ResourceChangesetPostgresql,
   },
+  { name: MANAGED_FIELDS_MIGRATION, sqlite: ManagedFieldsSqlite, postgresql: ManagedFieldsPostgresql },
 ];
 
 /**

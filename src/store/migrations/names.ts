@@ -14,6 +14,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261207000000_federation',
   'Migration20261208000000_applysets',
   'Migration20261209000000_resource_changeset',
+  'Migration20261210000000_managed_fields',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
@@ -44,3 +45,6 @@ export const APPLYSETS_MIGRATION = 'Migration20261208000000_applysets';
 
 /** The changeset that set each resource's generation, for causal status (issue #17). */
 export const RESOURCE_CHANGESET_MIGRATION = 'Migration20261209000000_resource_changeset';
+
+/** The Kubernetes facade's managed fields (src/resources/managed-fields.ts). */
+export const MANAGED_FIELDS_MIGRATION = 'Migration20261210000000_managed_fields';

@@ -24,11 +24,11 @@
  * `metadata`) or a StoredResource (labels and annotations at the top, as the apply's `manage` hook
  * passes them). An object with a `metadata` member is read as the former.
  */
-import { type FieldProblem, InvalidError } from '../../errors.js';
-import type { ManagedFieldsEntry } from '../../resources/model.js';
-import { jsonEqual } from './patch.js';
+import { type FieldProblem, InvalidError } from '../errors.js';
+import { jsonEqual } from './json-equal.js';
+import type { ManagedFieldsEntry } from './model.js';
 
-export type { ManagedFieldsEntry } from '../../resources/model.js';
+export type { ManagedFieldsEntry } from './model.js';
 
 export type FieldPath = string[];
 

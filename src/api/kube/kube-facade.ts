@@ -1,0 +1,494 @@
+import { parse as parseYaml } from 'yaml';
+import type { ApplyOptions, ApplyService } from '../../apply/apply-service.js';
+import type { OperationContext } from '../../context.js';
+import {
+  AlreadyExistsError,
+  BadRequestError,
+  ConflictError,
+  InvalidError,
+  NotFoundError,
+  UnsupportedMediaTypeError,
+} from '../../errors.js';
+import type { KindNames } from '../../resources/kind.js';
+import type { KindIndex } from '../../resources/kind-index.js';
+import {
+  conflictMessage,
+  fromFieldsV1,
+  type ManagedFieldsEntry,
+  recordUpdate,
+  serverSideApply,
+  toFieldsV1,
+} from '../../resources/managed-fields.js';
+import type { StoredResource } from '../../resources/model.js';
+import { decodeContinue, encodeContinue, parseLimit } from '../../resources/resource-queries.js';
+import { matches, parseSelector } from '../../resources/selector.js';
+import type { ManifestValidator } from '../../schema/validator.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import { applyFieldValidation, parseDryRun, parseFieldValidation } from './field-validation.js';
+import { KUBE_GROUP_VERSION } from './kube-discovery.js';
+import { fromKubeObject, type KubeObject, toKubeObject } from './kube-objects.js';
+import { kubeTable } from './kube-table.js';
+import { jsonPatch, mergePatch } from './patch.js';
+
+/** The journal entries of a facade write say where it came from, beside the actor. */
+export const VIA_KUBECTL = 'via kubectl';
+
+/** Precondition conflicts a read-modify-write (PATCH, apply) retries before answering 409. */
+const RETRIES = 5;
+
+export type KubeQuery = Record<string, string | undefined>;
+
+export interface WriteAnswer {
+  status: number;
+  body: unknown;
+  warnings: string[];
+}
+
+/** `fieldSelector`: only `metadata.name` (=, ==, !=), as for custom resources. Pure. */
+export function parseFieldSelector(selector: string | undefined): { name?: string; notName?: string } {
+  if (!selector) return {};
+  const result: { name?: string; notName?: string } = {};
+  for (const part of selector.split(',')) {
+    const match = /^\s*([^=!\s]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(part);
+    if (!match) throw new BadRequestError(`invalid field selector "${part}"`);
+    const [, field, operator, value] = match;
+    if (field !== 'metadata.name')
+      throw new BadRequestError(
+        `field label not supported: ${field} (only metadata.name is, as for Kubernetes custom resources)`,
+      );
+    if (operator === '!=') result.notName = value;
+    else result.name = value;
+  }
+  return result;
+}
+
+/** Kubernetes' default field manager: the User-Agent's program name (`kubectl`, `node-fetch`…). Pure. */
+export function defaultManager(userAgent: string | undefined): string {
+  return (userAgent ?? 'unknown').split('/')[0].slice(0, 128) || 'unknown';
+}
+
+/**
+ * The Kubernetes-compatible facade over Steward's resources (issue #19): the same reads, and
+ * writes through the same ApplyService as the native API — same validation, permissions,
+ * journal entries (reason `via kubectl`) and transactions. What it adds is Kubernetes' request
+ * shapes: objects instead of manifest streams, patches, server-side apply with field managers,
+ * fieldValidation, dryRun=All, Tables and Status errors.
+ */
+export class KubeFacade {
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly applyService: ApplyService,
+    private readonly kinds: KindIndex,
+    private readonly validator: ManifestValidator,
+    private readonly listVersion: (tenant: string) => Promise<number>,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** The kind of a facade URL's resource: its exact plural, as Kubernetes routes. */
+  kindOf(plural: string): KindNames {
+    const kind = this.kinds.resolve(plural);
+    if (kind.plural !== plural)
+      throw new NotFoundError(
+        `the server could not find the requested resource "${plural}" (use ${kind.plural})`,
+      );
+    return kind;
+  }
+
+  private async read(context: OperationContext, kind: KindNames, name: string): Promise<StoredResource> {
+    const resource = await this.store.get({ tenant: context.tenant, kind: kind.kind, name });
+    if (!resource) throw new NotFoundError(`${kind.plural}.steward.dev "${name}" not found`);
+    return resource;
+  }
+
+  async get(context: OperationContext, plural: string, name: string, table: boolean) {
+    const kind = this.kindOf(plural);
+    context.authorize(`${kind.plural}:read`);
+    const resource = await this.read(context, kind, name);
+    return table
+      ? kubeTable(this.validator.printerColumns(kind.kind), [resource], this.clock())
+      : toKubeObject(resource);
+  }
+
+  async list(context: OperationContext, plural: string, query: KubeQuery, table: boolean) {
+    const kind = this.kindOf(plural);
+    context.authorize(`${kind.plural}:read`);
+    const fields = parseFieldSelector(query.fieldSelector);
+    const requirements = parseSelector(query.labelSelector ?? '');
+    // The head before the read: a watch from it sees every change the list may have missed.
+    const resourceVersion = String(await this.listVersion(context.tenant));
+    let rows: StoredResource[];
+    let next: string | undefined;
+    if (fields.name !== undefined) {
+      const resource = await this.store.get({ tenant: context.tenant, kind: kind.kind, name: fields.name });
+      rows = resource && this.selected(resource, requirements, fields) ? [resource] : [];
+    } else {
+      const limit = query.limit ? parseLimit(query.limit) : 5_000;
+      const after = query.continue ? decodeContinue(query.continue) : undefined;
+      const found = await this.store.list(context.tenant, kind.kind, {
+        requirements,
+        after,
+        limit: limit + 1,
+      });
+      rows = found.slice(0, limit).filter((resource) => resource.name !== fields.notName);
+      if (found.length > limit) next = encodeContinue(found[limit - 1].name);
+    }
+    const metadata = { resourceVersion, ...(next ? { continue: next } : {}) };
+    if (table) return kubeTable(this.validator.printerColumns(kind.kind), rows, this.clock(), metadata);
+    return {
+      apiVersion: KUBE_GROUP_VERSION,
+      kind: `${kind.kind}List`,
+      metadata,
+      items: rows.map(toKubeObject),
+    };
+  }
+
+  selected(
+    resource: StoredResource,
+    requirements: ReturnType<typeof parseSelector>,
+    fields: { name?: string; notName?: string },
+  ): boolean {
+    if (fields.name !== undefined && resource.name !== fields.name) return false;
+    if (fields.notName !== undefined && resource.name === fields.notName) return false;
+    return requirements.length === 0 || matches(requirements, resource.labels);
+  }
+
+  /** POST: creates; an existing name is 409 AlreadyExists. */
+  async create(
+    context: OperationContext,
+    plural: string,
+    body: unknown,
+    query: KubeQuery,
+    userAgent?: string,
+  ) {
+    const kind = this.kindOf(plural);
+    const incoming = fromKubeObject(body, kind, { keepResourceVersion: false });
+    if (incoming.resourceVersion !== undefined)
+      throw new InvalidError('resourceVersion should not be set on objects to be created', {
+        problems: [{ pointer: '/metadata/resourceVersion', message: 'must not be set on create' }],
+      });
+    const manager = query.fieldManager ?? defaultManager(userAgent);
+    return this.write(context, kind, incoming.manifest, query, {
+      create: true,
+      manage: (_index, previous, next) =>
+        recordUpdate({
+          entries: [],
+          manager,
+          apiVersion: KUBE_GROUP_VERSION,
+          before: previous,
+          after: next,
+          now: this.now(),
+        }),
+    });
+  }
+
+  /** PUT: replaces the object; Kubernetes requires resourceVersion for custom resources. */
+  async replace(
+    context: OperationContext,
+    plural: string,
+    name: string,
+    body: unknown,
+    query: KubeQuery,
+    userAgent?: string,
+  ) {
+    const kind = this.kindOf(plural);
+    context.authorize(`${kind.plural}:write`);
+    const incoming = fromKubeObject(body, kind, { urlName: name, keepResourceVersion: true });
+    if (incoming.resourceVersion === undefined)
+      throw new InvalidError(
+        `${kind.plural}.steward.dev "${name}" is invalid: metadata.resourceVersion must be specified for an update`,
+        {
+          problems: [{ pointer: '/metadata/resourceVersion', message: 'must be specified for an update' }],
+        },
+      );
+    await this.read(context, kind, name);
+    return this.write(context, kind, incoming.manifest, query, {
+      manage: this.updater(query.fieldManager ?? defaultManager(userAgent)),
+    });
+  }
+
+  private updater(manager: string): ApplyOptions['manage'] {
+    return (_index, previous, next) =>
+      recordUpdate({
+        entries: previous?.managedFields ?? [],
+        manager,
+        apiVersion: KUBE_GROUP_VERSION,
+        before: previous,
+        after: next,
+        now: this.now(),
+      });
+  }
+
+  /**
+   * PATCH: JSON merge patch, JSON patch, or server-side apply (`application/apply-patch+yaml`).
+   * Strategic merge patch is refused as Kubernetes refuses it for custom resources (415).
+   */
+  async patch(
+    context: OperationContext,
+    plural: string,
+    name: string,
+    body: unknown,
+    contentType: string,
+    query: KubeQuery,
+    userAgent?: string,
+  ): Promise<WriteAnswer> {
+    const kind = this.kindOf(plural);
+    context.authorize(`${kind.plural}:write`);
+    const type = contentType.split(';')[0].trim().toLowerCase();
+    if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json')
+      return this.serverSideApply(context, kind, name, body, query);
+    if (type === 'application/strategic-merge-patch+json')
+      throw new UnsupportedMediaTypeError(
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (strategic merge patch is not supported for Steward kinds, as for Kubernetes custom resources)',
+      );
+    if (type !== 'application/merge-patch+json' && type !== 'application/json-patch+json')
+      throw new UnsupportedMediaTypeError(
+        `the body of the request was in an unknown format (${type}) - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+      );
+    if (query.force !== undefined)
+      throw new BadRequestError(
+        'force may only be given with server-side apply (application/apply-patch+yaml)',
+      );
+    const manager = query.fieldManager ?? defaultManager(userAgent);
+    for (let attempt = 1; ; attempt++) {
+      const live = await this.read(context, kind, name);
+      const current = toKubeObject(live);
+      const patched =
+        type === 'application/merge-patch+json' ? mergePatch(current, body) : jsonPatch(current, body);
+      const incoming = fromKubeObject(patched, kind, { urlName: name, keepResourceVersion: true });
+      // A resourceVersion the patch itself sets is the caller's precondition; otherwise ours.
+      const ownPrecondition = incoming.resourceVersion === current.metadata.resourceVersion;
+      incoming.manifest.metadata = {
+        ...(incoming.manifest.metadata as object),
+        resourceVersion: incoming.resourceVersion ?? current.metadata.resourceVersion,
+      };
+      try {
+        return await this.write(context, kind, incoming.manifest, query, { manage: this.updater(manager) });
+      } catch (error) {
+        if (!(ownPrecondition && attempt < RETRIES && isStale(error))) throw error;
+      }
+    }
+  }
+
+  private async serverSideApply(
+    context: OperationContext,
+    kind: KindNames,
+    name: string,
+    body: unknown,
+    query: KubeQuery,
+  ): Promise<WriteAnswer> {
+    const manager = query.fieldManager;
+    if (!manager)
+      throw new BadRequestError(
+        'PATCH requests with apply content type (server-side apply) must specify fieldManager',
+      );
+    const force = parseForce(query.force);
+    const applied = typeof body === 'string' ? parseApplied(body) : body;
+    const incoming = fromKubeObject(applied, kind, { urlName: name, keepResourceVersion: true });
+    for (let attempt = 1; ; attempt++) {
+      const live = await this.store.get({ tenant: context.tenant, kind: kind.kind, name });
+      if (live?.deletionTimestamp)
+        throw new ConflictError(
+          `${kind.plural}.steward.dev "${name}" is being deleted (since ${live.deletionTimestamp}); apply it again once it is gone`,
+        );
+      const kept = live ? keptMetadata(live, incoming.manifest, manager) : { labels: {}, annotations: {} };
+      const merged = withKeptMetadata(incoming.manifest, kept);
+      const ownership = serverSideApply({
+        entries: live?.managedFields ?? [],
+        manager,
+        apiVersion: KUBE_GROUP_VERSION,
+        live: live ? toKubeObject(live) : undefined,
+        applied: merged as { metadata?: object; spec?: unknown },
+        force,
+        now: this.now(),
+      });
+      ownership.entries = withoutKept(ownership.entries, manager, kept);
+      if (ownership.conflicts.length > 0) {
+        const { message, causes } = conflictMessage(ownership.conflicts);
+        throw new ConflictError(message, {
+          problems: causes.map((cause) => ({ pointer: pointerOf(cause.field), message: cause.message })),
+        });
+      }
+      const manifest = {
+        ...merged,
+        metadata: {
+          ...(merged.metadata as object),
+          ...(live ? { resourceVersion: incoming.resourceVersion ?? String(live.resourceVersion) } : {}),
+        },
+      };
+      try {
+        return await this.write(context, kind, manifest, query, {
+          create: live === null,
+          manage: () => ownership.entries,
+        });
+      } catch (error) {
+        const ownPrecondition = incoming.resourceVersion === undefined;
+        if (
+          !(ownPrecondition && attempt < RETRIES && (isStale(error) || error instanceof AlreadyExistsError))
+        )
+          throw error;
+      }
+    }
+  }
+
+  async delete(context: OperationContext, plural: string, name: string, body: unknown, query: KubeQuery) {
+    const kind = this.kindOf(plural);
+    context.authorize(`${kind.plural}:write`);
+    const dryRun = parseDryRun(query.dryRun ?? dryRunOf(body));
+    const preconditions = (body as { preconditions?: { resourceVersion?: unknown; uid?: unknown } } | null)
+      ?.preconditions;
+    const live = await this.read(context, kind, name);
+    if (preconditions?.uid !== undefined && preconditions.uid !== live.uid)
+      throw new ConflictError(
+        `Precondition failed: UID in precondition: ${String(preconditions.uid)}, UID in object meta: ${live.uid}`,
+      );
+    const outcome = await this.applyService.deleteOne(context, kind.kind, name, {
+      dryRun,
+      reason: VIA_KUBECTL,
+      resourceVersion:
+        preconditions?.resourceVersion === undefined ? undefined : String(preconditions.resourceVersion),
+    });
+    if (outcome === 'deleting') {
+      const marked = dryRun
+        ? { ...live, deletionTimestamp: this.now() }
+        : await this.store.get({ tenant: context.tenant, kind: kind.kind, name });
+      return { status: 200, body: toKubeObject(marked ?? live) };
+    }
+    return {
+      status: 200,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, group: 'steward.dev', kind: kind.plural, uid: live.uid },
+      },
+    };
+  }
+
+  /** The write every verb ends in: fieldValidation, then Steward's apply of one manifest. */
+  private async write(
+    context: OperationContext,
+    kind: KindNames,
+    manifest: Record<string, unknown>,
+    query: KubeQuery,
+    options: { create?: boolean; manage: ApplyOptions['manage'] },
+  ): Promise<WriteAnswer> {
+    const dryRun = parseDryRun(query.dryRun);
+    const validation = parseFieldValidation(query.fieldValidation);
+    const checked = applyFieldValidation(
+      manifest,
+      validation,
+      (value) => this.validator.validate(value).problems,
+    );
+    const result = await this.applyService.applyWithObjects(
+      context,
+      [{ index: 0, value: checked.manifest }],
+      {
+        dryRun,
+        reason: VIA_KUBECTL,
+        manage: options.manage,
+        create: options.create,
+      },
+    );
+    const [object] = result.objects;
+    const created = result.items[0]?.result === 'created';
+    return { status: created ? 201 : 200, body: toKubeObject(object), warnings: checked.warnings };
+  }
+
+  private now(): string {
+    return this.clock().toISOString();
+  }
+}
+
+type Kept = { labels: Record<string, string>; annotations: Record<string, string> };
+
+/**
+ * Labels and annotations a server-side apply keeps although its configuration omits them: those
+ * another field manager owns (kubectl's last-applied annotation, a `kubectl label`), as
+ * Kubernetes keeps them. The spec is replaced whole, as Steward's apply does; metadata merges,
+ * so that `kubectl apply --server-side` after `kubectl apply` or `kubectl label` does not conflict
+ * over fields it never meant to touch. Pure.
+ */
+function keptMetadata(live: StoredResource, config: Record<string, unknown>, manager: string): Kept {
+  const meta = (config.metadata ?? {}) as {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  const owned = new Set<string>();
+  for (const entry of live.managedFields ?? []) {
+    if (entry.manager === manager && entry.operation === 'Apply') continue;
+    for (const path of fromFieldsV1(entry.fieldsV1))
+      if (path.length === 3 && path[0] === 'metadata') owned.add(`${path[1]}\u0000${path[2]}`);
+  }
+  const keep = (field: 'labels' | 'annotations') =>
+    Object.fromEntries(
+      Object.entries(live[field]).filter(
+        ([key]) => meta[field]?.[key] === undefined && owned.has(`${field}\u0000${key}`),
+      ),
+    );
+  return { labels: keep('labels'), annotations: keep('annotations') };
+}
+
+function withKeptMetadata(config: Record<string, unknown>, kept: Kept): Record<string, unknown> {
+  const meta = (config.metadata ?? {}) as Record<string, unknown>;
+  const merge = (field: 'labels' | 'annotations') => {
+    const value = { ...kept[field], ...((meta[field] as Record<string, string> | undefined) ?? {}) };
+    return Object.keys(value).length > 0 ? { [field]: value } : {};
+  };
+  return { ...config, metadata: { ...meta, ...merge('labels'), ...merge('annotations') } };
+}
+
+/** The applier's entry owns what its configuration set, not what was kept for others. Pure. */
+function withoutKept(entries: ManagedFieldsEntry[], manager: string, kept: Kept): ManagedFieldsEntry[] {
+  const skip = new Set([
+    ...Object.keys(kept.labels).map((key) => `labels\u0000${key}`),
+    ...Object.keys(kept.annotations).map((key) => `annotations\u0000${key}`),
+  ]);
+  if (skip.size === 0) return entries;
+  return entries.flatMap((entry) => {
+    if (entry.manager !== manager || entry.operation !== 'Apply') return [entry];
+    const paths = fromFieldsV1(entry.fieldsV1).filter(
+      (path) => !(path.length === 3 && path[0] === 'metadata' && skip.has(`${path[1]}\u0000${path[2]}`)),
+    );
+    return paths.length > 0 ? [{ ...entry, fieldsV1: toFieldsV1(paths) }] : [];
+  });
+}
+
+function isStale(error: unknown): boolean {
+  return (
+    error instanceof ConflictError &&
+    !(error instanceof AlreadyExistsError) &&
+    error.problems.some((problem) => problem.pointer === '/metadata/resourceVersion')
+  );
+}
+
+function parseForce(value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true' || value === '') return true;
+  throw new BadRequestError(`force must be true or false, got "${value}"`);
+}
+
+function dryRunOf(body: unknown): string | undefined {
+  const value = (body as { dryRun?: unknown } | null)?.dryRun;
+  return Array.isArray(value) ? value.map(String).join(',') || undefined : undefined;
+}
+
+/** An apply patch's body: one YAML (or JSON) document. */
+function parseApplied(text: string): unknown {
+  try {
+    return parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    throw new BadRequestError(`the apply patch is not valid YAML: ${(error as Error).message}`);
+  }
+}
+
+/** `.spec.identity` → `/spec/identity`. Pure. */
+function pointerOf(field: string): string {
+  return field
+    .split('.')
+    .filter(Boolean)
+    .map((segment) => `/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`)
+    .join('');
+}
+
+export type { KubeObject };
