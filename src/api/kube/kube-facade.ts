@@ -200,13 +200,18 @@ export class KubeFacade {
           problems: [{ pointer: '/metadata/resourceVersion', message: 'must be specified for an update' }],
         },
       );
-    await this.read(context, kind, name);
+    const live = await this.read(context, kind, name);
     return this.write(context, kind, incoming.manifest, query, {
-      manage: this.updater(query.fieldManager ?? defaultManager(userAgent)),
+      manage: this.updater(
+        query.fieldManager ?? defaultManager(userAgent),
+        requested(incoming.managedFields, live),
+      ),
     });
   }
 
-  private updater(manager: string): ApplyOptions['manage'] {
+  /** An Update's managers: the request's own managedFields when it changes them, else recorded. */
+  private updater(manager: string, given?: ManagedFieldsEntry[]): ApplyOptions['manage'] {
+    if (given) return () => given;
     return (_index, previous, next) =>
       recordUpdate({
         entries: previous?.managedFields ?? [],
@@ -262,7 +267,9 @@ export class KubeFacade {
         resourceVersion: incoming.resourceVersion ?? current.metadata.resourceVersion,
       };
       try {
-        return await this.write(context, kind, incoming.manifest, query, { manage: this.updater(manager) });
+        return await this.write(context, kind, incoming.manifest, query, {
+          manage: this.updater(manager, requested(incoming.managedFields, live)),
+        });
       } catch (error) {
         if (!(ownPrecondition && attempt < RETRIES && isStale(error))) throw error;
       }
@@ -290,7 +297,9 @@ export class KubeFacade {
         throw new ConflictError(
           `${kind.plural}.steward.dev "${name}" is being deleted (since ${live.deletionTimestamp}); apply it again once it is gone`,
         );
-      const kept = live ? keptMetadata(live, incoming.manifest, manager) : { labels: {}, annotations: {} };
+      const kept: Kept = live
+        ? keptMetadata(live, incoming.manifest, manager)
+        : { labels: {}, annotations: {} };
       const merged = withKeptMetadata(incoming.manifest, kept);
       const ownership = serverSideApply({
         entries: live?.managedFields ?? [],
@@ -375,21 +384,31 @@ export class KubeFacade {
   ): Promise<WriteAnswer> {
     const dryRun = parseDryRun(query.dryRun);
     const validation = parseFieldValidation(query.fieldValidation);
-    const checked = applyFieldValidation(
-      manifest,
-      validation,
-      (value) => this.validator.validate(value).problems,
-    );
-    const result = await this.applyService.applyWithObjects(
-      context,
-      [{ index: 0, value: checked.manifest }],
-      {
+    const name = String((manifest.metadata as { name?: unknown } | undefined)?.name ?? '');
+    let checked: ReturnType<typeof applyFieldValidation>;
+    let result: Awaited<ReturnType<ApplyService['applyWithObjects']>>;
+    try {
+      checked = applyFieldValidation(
+        manifest,
+        validation,
+        (value) => this.validator.validate(value).problems,
+      );
+      result = await this.applyService.applyWithObjects(context, [{ index: 0, value: checked.manifest }], {
         dryRun,
         reason: VIA_KUBECTL,
         manage: options.manage,
         create: options.create,
-      },
-    );
+      });
+    } catch (error) {
+      // Kubernetes names the object in a 422 (`Device.steward.dev "x" is invalid: …`); a POST's
+      // URL does not carry the name, so it travels in the details.
+      if (error instanceof InvalidError)
+        throw new InvalidError(error.message, {
+          problems: error.problems,
+          details: { ...error.details, name, kind: kind.kind },
+        });
+      throw error;
+    }
     const [object] = result.objects;
     const created = result.items[0]?.result === 'created';
     return { status: created ? 201 : 200, body: toKubeObject(object), warnings: checked.warnings };
@@ -400,7 +419,7 @@ export class KubeFacade {
   }
 }
 
-type Kept = { labels: Record<string, string>; annotations: Record<string, string> };
+type Kept = { labels: Record<string, string>; annotations: Record<string, string>; spec?: unknown };
 
 /**
  * Labels and annotations a server-side apply keeps although its configuration omits them: those
@@ -426,7 +445,14 @@ function keptMetadata(live: StoredResource, config: Record<string, unknown>, man
         ([key]) => meta[field]?.[key] === undefined && owned.has(`${field}\u0000${key}`),
       ),
     );
-  return { labels: keep('labels'), annotations: keep('annotations') };
+  // A configuration without a spec manages none of it (kubectl's `kubectl-last-applied` manager
+  // applies only its annotation): the spec stays as it is.
+  const spec = 'spec' in config ? undefined : live.spec;
+  return {
+    labels: keep('labels'),
+    annotations: keep('annotations'),
+    ...(spec === undefined ? {} : { spec }),
+  };
 }
 
 function withKeptMetadata(config: Record<string, unknown>, kept: Kept): Record<string, unknown> {
@@ -435,7 +461,11 @@ function withKeptMetadata(config: Record<string, unknown>, kept: Kept): Record<s
     const value = { ...kept[field], ...((meta[field] as Record<string, string> | undefined) ?? {}) };
     return Object.keys(value).length > 0 ? { [field]: value } : {};
   };
-  return { ...config, metadata: { ...meta, ...merge('labels'), ...merge('annotations') } };
+  return {
+    ...config,
+    metadata: { ...meta, ...merge('labels'), ...merge('annotations') },
+    ...(kept.spec === undefined ? {} : { spec: kept.spec }),
+  };
 }
 
 /** The applier's entry owns what its configuration set, not what was kept for others. Pure. */
@@ -444,13 +474,50 @@ function withoutKept(entries: ManagedFieldsEntry[], manager: string, kept: Kept)
     ...Object.keys(kept.labels).map((key) => `labels\u0000${key}`),
     ...Object.keys(kept.annotations).map((key) => `annotations\u0000${key}`),
   ]);
-  if (skip.size === 0) return entries;
+  if (skip.size === 0 && kept.spec === undefined) return entries;
   return entries.flatMap((entry) => {
     if (entry.manager !== manager || entry.operation !== 'Apply') return [entry];
     const paths = fromFieldsV1(entry.fieldsV1).filter(
-      (path) => !(path.length === 3 && path[0] === 'metadata' && skip.has(`${path[1]}\u0000${path[2]}`)),
+      (path) =>
+        !(path.length === 3 && path[0] === 'metadata' && skip.has(`${path[1]}\u0000${path[2]}`)) &&
+        !(kept.spec !== undefined && path[0] === 'spec'),
     );
     return paths.length > 0 ? [{ ...entry, fieldsV1: toFieldsV1(paths) }] : [];
+  });
+}
+
+/**
+ * managedFields a PUT or PATCH sets itself (kubectl moves its client-side apply's fields to its
+ * server-side apply manager this way): used as sent, as Kubernetes does, once each entry checks.
+ * Undefined when the request leaves them as they are. Pure.
+ */
+function requested(value: unknown, live: StoredResource): ManagedFieldsEntry[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (JSON.stringify(value) === JSON.stringify(live.managedFields ?? [])) return undefined;
+  if (!Array.isArray(value))
+    throw new InvalidError('metadata.managedFields must be a list', {
+      problems: [{ pointer: '/metadata/managedFields', message: 'must be a list' }],
+    });
+  return value.map((entry: unknown, index): ManagedFieldsEntry => {
+    const pointer = `/metadata/managedFields/${index}`;
+    const fields = (entry ?? {}) as Record<string, unknown>;
+    const problem = (message: string) =>
+      new InvalidError(`metadata.managedFields[${index}]: ${message}`, { problems: [{ pointer, message }] });
+    if (typeof fields.manager !== 'string' || fields.manager.length > 128)
+      throw problem('manager must be a string of at most 128 characters');
+    if (fields.operation !== 'Apply' && fields.operation !== 'Update')
+      throw problem('operation must be Apply or Update');
+    if (fields.fieldsType !== undefined && fields.fieldsType !== 'FieldsV1')
+      throw problem('fieldsType must be FieldsV1');
+    fromFieldsV1(fields.fieldsV1 ?? {});
+    return {
+      manager: fields.manager,
+      operation: fields.operation,
+      apiVersion: typeof fields.apiVersion === 'string' ? fields.apiVersion : KUBE_GROUP_VERSION,
+      time: typeof fields.time === 'string' ? fields.time : live.updatedAt,
+      fieldsType: 'FieldsV1',
+      fieldsV1: (fields.fieldsV1 ?? {}) as Record<string, unknown>,
+    };
   });
 }
 

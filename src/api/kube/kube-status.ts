@@ -65,7 +65,10 @@ function target(url: string): { kind?: string; name?: string } {
  * in the message, as Kubernetes does: kubectl prints the message alone. Pure.
  */
 export function toKubeStatus(status: Status, url: string): KubeStatus {
-  const { kind, name } = target(url);
+  const fromUrl = target(url);
+  const kind = fromUrl.kind;
+  const name = fromUrl.name ?? (typeof status.details?.name === 'string' ? status.details.name : undefined);
+  const kindName = typeof status.details?.kind === 'string' ? status.details.kind : kind;
   const problems = (status.details?.causes ?? []) as FieldProblem[];
   const causes = problems.map((problem) => ({
     reason: causeReason(problem),
@@ -74,14 +77,15 @@ export function toKubeStatus(status: Status, url: string): KubeStatus {
   }));
   let message = status.message;
   if (status.code === 422 && causes.length > 0)
-    message = `${kind ?? 'object'}.steward.dev${name ? ` "${name}"` : ''} is invalid: ${causes
+    message = `${kindName ?? 'object'}.steward.dev${name ? ` "${name}"` : ''} is invalid: ${causes
       .map((cause) => (cause.field ? `${cause.field}: ${cause.message}` : cause.message))
       .join(', ')}`;
   const details: KubeStatus['details'] = {};
   if (name) details.name = name;
   if (kind) {
     details.group = 'steward.dev';
-    details.kind = kind;
+    // Kubernetes names the resource (`devices`) in most details and the kind (`Device`) in a 422.
+    details.kind = status.code === 422 && kindName ? kindName : kind;
   }
   if (causes.length > 0) details.causes = causes;
   const retry = status.details?.retryAfterSeconds;

@@ -129,7 +129,7 @@ export class KubeWatches {
         object: table ? kubeTable(columns, [resource], this.clock()) : toKubeObject(resource),
       })}\n`;
     let last = start;
-    const sentVersion = new Map<string, number>();
+    const sent = new Map<string, StoredResource>();
     const ending = setTimeout(() => controller.abort(), timeout * 1000);
     const bookmark = bookmarks
       ? setInterval(
@@ -153,7 +153,7 @@ export class KubeWatches {
         // resourceVersion 0 or none: the current state first, as ADDED events.
         for await (const resource of this.current(context.tenant, kind, fields.name)) {
           if (!this.facade.selected(resource, requirements, fields)) continue;
-          sentVersion.set(resource.name, resource.resourceVersion);
+          sent.set(resource.name, resource);
           if (!(await write(raw, render('ADDED', resource)))) return;
         }
       }
@@ -178,20 +178,17 @@ export class KubeWatches {
           if (fields.notName === name) continue;
           const resource = await this.store.get({ tenant: context.tenant, kind: kind.kind, name });
           if (!resource) {
-            if (!sentVersion.delete(name) && requested === undefined) continue;
-            lines.push(
-              `${JSON.stringify({
-                type: 'DELETED',
-                object: deleted(kind, name, event.entries[event.entries.length - 1].seq),
-              })}\n`,
-            );
+            const known = sent.get(name);
+            sent.delete(name);
+            if (!known && requested === undefined) continue;
+            lines.push(render('DELETED', known ?? deleted(context.tenant, kind, name, event.entries)));
             continue;
           }
           // A journaled read or an action that changed nothing is not an event.
-          if (sentVersion.get(name) === resource.resourceVersion) continue;
+          if (sent.get(name)?.resourceVersion === resource.resourceVersion) continue;
           if (!this.facade.selected(resource, requirements, fields)) continue;
-          const type: WatchType = created && !sentVersion.has(name) ? 'ADDED' : 'MODIFIED';
-          sentVersion.set(name, resource.resourceVersion);
+          const type: WatchType = created && !sent.has(name) ? 'ADDED' : 'MODIFIED';
+          sent.set(name, resource);
           lines.push(render(type, resource));
         }
         last = event.entries[event.entries.length - 1]?.seq ?? last;
@@ -224,11 +221,29 @@ export class KubeWatches {
   }
 }
 
-/** What a DELETED event carries once the row is gone: its name and the version of its end. */
-function deleted(kind: KindNames, name: string, seq: number) {
+/** What a DELETED event carries for a resource this watch never sent: its name, nothing else known. */
+function deleted(
+  tenant: string,
+  kind: KindNames,
+  name: string,
+  entries: readonly JournalEntry[],
+): StoredResource {
+  const time = entries[entries.length - 1]?.time ?? new Date(0).toISOString();
   return {
-    apiVersion: KUBE_GROUP_VERSION,
+    tenant,
     kind: kind.kind,
-    metadata: { name, resourceVersion: String(seq) },
+    name,
+    uid: '',
+    apiVersion: KUBE_GROUP_VERSION,
+    labels: {},
+    annotations: {},
+    spec: {},
+    status: {},
+    generation: 0,
+    resourceVersion: 0,
+    createdAt: time,
+    updatedAt: time,
+    deletionTimestamp: time,
+    finalizers: [],
   };
 }
