@@ -311,6 +311,10 @@ export class KubeFacade {
         now: this.now(),
       });
       ownership.entries = withoutKept(ownership.entries, manager, kept);
+      // As Kubernetes does, an apply that changes nothing but its managers' times is no write.
+      const entries = sameButTimes(ownership.entries, live?.managedFields ?? [])
+        ? undefined
+        : ownership.entries;
       if (ownership.conflicts.length > 0) {
         const { message, causes } = conflictMessage(ownership.conflicts);
         throw new ConflictError(message, {
@@ -327,7 +331,7 @@ export class KubeFacade {
       try {
         return await this.write(context, kind, manifest, query, {
           create: live === null,
-          manage: () => ownership.entries,
+          manage: () => entries,
         });
       } catch (error) {
         const ownPrecondition = incoming.resourceVersion === undefined;
@@ -519,6 +523,12 @@ function requested(value: unknown, live: StoredResource): ManagedFieldsEntry[] |
       fieldsV1: (fields.fieldsV1 ?? {}) as Record<string, unknown>,
     };
   });
+}
+
+function sameButTimes(a: ManagedFieldsEntry[], b: ManagedFieldsEntry[]): boolean {
+  const untimed = (entries: ManagedFieldsEntry[]) =>
+    JSON.stringify(entries.map(({ time: _time, ...rest }) => rest));
+  return untimed(a) === untimed(b);
 }
 
 function isStale(error: unknown): boolean {

@@ -80,6 +80,9 @@ export function toKubeStatus(status: Status, url: string): KubeStatus {
     message = `${kindName ?? 'object'}.steward.dev${name ? ` "${name}"` : ''} is invalid: ${causes
       .map((cause) => (cause.field ? `${cause.field}: ${cause.message}` : cause.message))
       .join(', ')}`;
+  // A conflict's message says what conflicted (kubectl prints the message alone).
+  if (status.code === 409 && causes.length > 0 && !causes.every((cause) => message.includes(cause.message)))
+    message = `${message}: ${causes.map((cause) => cause.message).join('; ')}`;
   const details: KubeStatus['details'] = {};
   if (name) details.name = name;
   if (kind) {
