@@ -192,6 +192,8 @@ export class KubeFacade {
   ) {
     const kind = this.kindOf(plural);
     context.authorize(`${kind.plural}:write`);
+    // Existence first: another tenant's name is "not found" whatever the body.
+    const live = await this.read(context, kind, name);
     const incoming = fromKubeObject(body, kind, { urlName: name, keepResourceVersion: true });
     if (incoming.resourceVersion === undefined)
       throw new InvalidError(
@@ -200,7 +202,6 @@ export class KubeFacade {
           problems: [{ pointer: '/metadata/resourceVersion', message: 'must be specified for an update' }],
         },
       );
-    const live = await this.read(context, kind, name);
     return this.write(context, kind, incoming.manifest, query, {
       manage: this.updater(
         query.fieldManager ?? defaultManager(userAgent),
@@ -239,6 +240,9 @@ export class KubeFacade {
     const kind = this.kindOf(plural);
     context.authorize(`${kind.plural}:write`);
     const type = contentType.split(';')[0].trim().toLowerCase();
+    // Existence first (a server-side apply may create): another tenant's name is "not found".
+    if (type !== 'application/apply-patch+yaml' && type !== 'application/apply-patch+json')
+      await this.read(context, kind, name);
     if (type === 'application/apply-patch+yaml' || type === 'application/apply-patch+json')
       return this.serverSideApply(context, kind, name, body, query);
     if (type === 'application/strategic-merge-patch+json')

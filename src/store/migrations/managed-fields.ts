@@ -8,12 +8,12 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class ManagedFieldsSqlite extends Migration {
   override up(): void {
-    this.addSql('alter table `resources` add column `managed_fields` text null');
+    this.addSql('alter table `resources` add column `managed_fields` json null');
   }
 }
 
 export class ManagedFieldsPostgresql extends Migration {
   override up(): void {
-    this.addSql('alter table "resources" add column "managed_fields" text null');
+    this.addSql('alter table "resources" add column "managed_fields" jsonb null');
   }
 }
