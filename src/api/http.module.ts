@@ -104,6 +104,7 @@ export class HttpModule {
       services.kinds,
       services.validator,
       (tenant) => follower.headSeq(tenant),
+      services.journalService.reads,
     );
     const values: Provider[] = [
       { provide: Database, useValue: services.db },

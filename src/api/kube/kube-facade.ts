@@ -9,6 +9,7 @@ import {
   NotFoundError,
   UnsupportedMediaTypeError,
 } from '../../errors.js';
+import type { ReadRecorder } from '../../journal/read-journaling.js';
 import type { KindNames } from '../../resources/kind.js';
 import type { KindIndex } from '../../resources/kind-index.js';
 import {
@@ -81,6 +82,8 @@ export class KubeFacade {
     private readonly kinds: KindIndex,
     private readonly validator: ManifestValidator,
     private readonly listVersion: (tenant: string) => Promise<number>,
+    /** Read journaling (docs/journal.md): reads through the facade are journaled like native ones. */
+    readonly reads: ReadRecorder,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -104,6 +107,7 @@ export class KubeFacade {
     const kind = this.kindOf(plural);
     context.authorize(`${kind.plural}:read`);
     const resource = await this.read(context, kind, name);
+    await this.reads.record(context, kind.kind, name);
     return table
       ? kubeTable(this.validator.printerColumns(kind.kind), [resource], this.clock())
       : toKubeObject(resource);
@@ -132,6 +136,7 @@ export class KubeFacade {
       rows = found.slice(0, limit).filter((resource) => resource.name !== fields.notName);
       if (found.length > limit) next = encodeContinue(found[limit - 1].name);
     }
+    await this.reads.record(context, kind.kind);
     const metadata = { resourceVersion, ...(next ? { continue: next } : {}) };
     if (table) return kubeTable(this.validator.printerColumns(kind.kind), rows, this.clock(), metadata);
     return {

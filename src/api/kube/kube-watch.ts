@@ -110,6 +110,7 @@ export class KubeWatches {
     if (requested !== undefined && requested < pruned)
       throw new GoneError(`too old resource version: ${requested} (${pruned})`);
     const start = requested ?? (await this.follower.headSeq(context.tenant));
+    await this.facade.reads.record(context, kind.kind);
     const controller = new AbortController();
     const events = this.follower.openWatch(context, start, controller.signal);
     reply.hijack();

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApplyService } from '../../apply/apply-service.js';
 import { ARTIFACT_PATCH_BODY, type ArtifactPatch, patchArtifact } from '../../artifacts/artifact-patch.js';
 import { ArtifactService } from '../../artifacts/artifact-service.js';
-import { ApplyService } from '../../apply/apply-service.js';
-import { ResourceStore } from '../../store/resource-store.js';
 import { mediaTypeOf } from '../../artifacts/sbom.js';
 import { SigningKeys } from '../../artifacts/signing-keys.js';
 import type { OperationContext } from '../../context.js';
+import { ResourceStore } from '../../store/resource-store.js';
 import { Permission } from '../permission.js';
 import { Ctx } from '../request-context.js';
 import { ValidBody } from '../valid-body.js';
