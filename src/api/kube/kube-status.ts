@@ -56,7 +56,14 @@ function causeReason(problem: FieldProblem): string {
 /** The group's resource and name a facade URL names (`/apis/steward.dev/v1/devices/x`). Pure. */
 function target(url: string): { kind?: string; name?: string } {
   const match = /^\/apis\/steward\.dev\/v1\/([^/?]+)(?:\/([^/?]+))?/.exec(url);
-  return match ? { kind: match[1], name: match[2] && decodeURIComponent(match[2]) } : {};
+  if (!match) return {};
+  let name: string | undefined = match[2];
+  try {
+    name = name === undefined ? undefined : decodeURIComponent(name);
+  } catch {
+    // A malformed escape (the router refused it): the name is shown as sent.
+  }
+  return { kind: match[1], name };
 }
 
 /**
