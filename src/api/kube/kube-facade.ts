@@ -166,7 +166,9 @@ export class KubeFacade {
     userAgent?: string,
   ) {
     const kind = this.kindOf(plural);
-    const incoming = fromKubeObject(body, kind, { keepResourceVersion: false });
+    const incoming = fromKubeObject(typeof body === 'string' ? parseApplied(body) : body, kind, {
+      keepResourceVersion: false,
+    });
     if (incoming.resourceVersion !== undefined)
       throw new InvalidError('resourceVersion should not be set on objects to be created', {
         problems: [{ pointer: '/metadata/resourceVersion', message: 'must not be set on create' }],
@@ -199,7 +201,10 @@ export class KubeFacade {
     context.authorize(`${kind.plural}:write`);
     // Existence first: another tenant's name is "not found" whatever the body.
     const live = await this.read(context, kind, name);
-    const incoming = fromKubeObject(body, kind, { urlName: name, keepResourceVersion: true });
+    const incoming = fromKubeObject(typeof body === 'string' ? parseApplied(body) : body, kind, {
+      urlName: name,
+      keepResourceVersion: true,
+    });
     if (incoming.resourceVersion === undefined)
       throw new InvalidError(
         `${kind.plural}.steward.dev "${name}" is invalid: metadata.resourceVersion must be specified for an update`,
@@ -355,6 +360,8 @@ export class KubeFacade {
   async delete(context: OperationContext, plural: string, name: string, body: unknown, query: KubeQuery) {
     const kind = this.kindOf(plural);
     context.authorize(`${kind.plural}:write`);
+    if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body)))
+      throw new BadRequestError('the body of a DELETE must be DeleteOptions (an object), or none');
     const dryRun = parseDryRun(query.dryRun ?? dryRunOf(body));
     const preconditions = (body as { preconditions?: { resourceVersion?: unknown; uid?: unknown } } | null)
       ?.preconditions;
@@ -522,7 +529,17 @@ function requested(value: unknown, live: StoredResource): ManagedFieldsEntry[] |
       throw problem('operation must be Apply or Update');
     if (fields.fieldsType !== undefined && fields.fieldsType !== 'FieldsV1')
       throw problem('fieldsType must be FieldsV1');
-    fromFieldsV1(fields.fieldsV1 ?? {});
+    try {
+      fromFieldsV1(fields.fieldsV1 ?? {});
+    } catch (error) {
+      if (!(error instanceof InvalidError)) throw error;
+      throw new InvalidError(`metadata.managedFields[${index}].fieldsV1: ${error.message}`, {
+        problems: error.problems.map((found) => ({
+          ...found,
+          pointer: `${pointer}/fieldsV1${found.pointer}`,
+        })),
+      });
+    }
     return {
       manager: fields.manager,
       operation: fields.operation,
@@ -559,7 +576,7 @@ function dryRunOf(body: unknown): string | undefined {
   return Array.isArray(value) ? value.map(String).join(',') || undefined : undefined;
 }
 
-/** An apply patch's body: one YAML (or JSON) document. */
+/** A YAML body (an apply patch, or a POST/PUT in YAML): one document (JSON is YAML). */
 function parseApplied(text: string): unknown {
   try {
     return parseYaml(text, { maxAliasCount: 100 });

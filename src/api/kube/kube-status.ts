@@ -10,6 +10,7 @@ export function isKubePath(url: string): boolean {
     path === '/api' ||
     path === '/apis' ||
     path.startsWith('/apis/') ||
+    path === '/openapi/v2' ||
     path === '/openapi/v3' ||
     path.startsWith('/openapi/v3/')
   );
