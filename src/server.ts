@@ -98,6 +98,8 @@ export async function startServer(
   config: StewardConfig,
   options: ServerOptions = {},
 ): Promise<StewardServer> {
+  // First: a certificate that cannot be read fails the start before anything is opened.
+  const listener = serverOptions(config);
   const logger = createLogger(config, options.logDestination);
   // Before anything logs: Nest's `Logger`, used across Steward, writes through pino from here on.
   setProcessLogger(logger);
@@ -123,7 +125,7 @@ export async function startServer(
     // Slow and idle clients are cut (docs/operations.md): the headers, the whole request, silence
     // on the connection, and the wait between keep-alive requests each have a limit. The check
     // interval bounds how late a headers/request timeout is noticed (Node's default is 30 s).
-    ...serverOptions(config),
+    ...listener,
     requestTimeout: config.http.requestTimeoutMs,
     connectionTimeout: config.http.idleTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
