@@ -414,11 +414,12 @@ export class KubeFacade {
     let checked: ReturnType<typeof applyFieldValidation>;
     let result: Awaited<ReturnType<ApplyService['applyWithObjects']>>;
     try {
-      checked = applyFieldValidation(
-        manifest,
-        validation,
-        (value) => this.validator.validate(value).problems,
-      );
+      // Strict (kubectl's default) is what the apply's own validation does: unknown fields are
+      // problems there too, so the manifest is validated once, not twice.
+      checked =
+        validation === 'Strict'
+          ? { manifest, warnings: [] }
+          : applyFieldValidation(manifest, validation, (value) => this.validator.validate(value).problems);
       result = await this.applyService.applyWithObjects(context, [{ index: 0, value: checked.manifest }], {
         dryRun,
         reason: VIA_KUBECTL,
