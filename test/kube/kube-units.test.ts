@@ -23,7 +23,7 @@ import { defaultManager, parseFieldSelector } from '../../src/api/kube/kube-faca
 import { fromKubeObject, toKubeObject } from '../../src/api/kube/kube-objects.js';
 import { fieldPath, isKubePath, statusFor, toKubeStatus } from '../../src/api/kube/kube-status.js';
 import { humanAge, kubeTable, wantsTable } from '../../src/api/kube/kube-table.js';
-import { changedNames, parseWatchVersion } from '../../src/api/kube/kube-watch.js';
+import { changedNames, parseWatchVersion, watchEventOf } from '../../src/api/kube/kube-watch.js';
 import type { Status } from '../../src/api/status.js';
 import type { PrinterColumn } from '../../src/contract/discovery.js';
 import { BadRequestError, type FieldProblem, InvalidError, type StewardError } from '../../src/errors.js';
@@ -475,10 +475,8 @@ describe('humanAge, as Kubernetes’ translateTimestampSince (apimachinery durat
     expect(humanAge(ago(ms), NOW)).toBe(age);
   });
 
-  // Kubernetes shows hours beside days under eight days and days beside years under eight years
-  // (`2d5h`, `2y10d`); humanAge drops them. Server bug, reported: the AGE column of `kubectl get`
-  // differs from Kubernetes' for objects 2–8 days and 2–8 years old.
-  it.fails.each<[string, number, string]>([
+  // Kubernetes shows hours beside days under eight days and days beside years under eight years.
+  it.each<[string, number, string]>([
     ['days and hours under eight days', 2 * D + 5 * H, '2d5h'],
     ['days and hours just under eight days', 7 * D + 23 * H, '7d23h'],
     ['years and days under eight years', 740 * D, '2y10d'],
@@ -961,5 +959,56 @@ describe('the watch’s decisions', () => {
     expect(error.message).toBe(
       `resourceVersion must be a resourceVersion a list or watch of this server answered, got "${value}"`,
     );
+  });
+});
+
+describe('watchEventOf: the event one change is to a watch (Kubernetes watch cache rules)', () => {
+  const v1 = stored({ name: 'x', resourceVersion: 1 });
+  const v2 = stored({ name: 'x', resourceVersion: 2 });
+  it.each<[string, Parameters<typeof watchEventOf>, string | undefined, number | undefined]>([
+    ['new and selected: ADDED', [undefined, v1, true], 'ADDED', 1],
+    ['new but not selected: nothing', [undefined, v1, false], undefined, undefined],
+    ['gone and never held: nothing', [undefined, null, false], undefined, undefined],
+    [
+      'held and gone: DELETED with the held state',
+      [{ resource: v1, exact: true }, null, false],
+      'DELETED',
+      1,
+    ],
+    [
+      'held and no longer selected: DELETED with the held state',
+      [{ resource: v1, exact: true }, v2, false],
+      'DELETED',
+      1,
+    ],
+    ['held, a newer version: MODIFIED', [{ resource: v1, exact: true }, v2, true], 'MODIFIED', 2],
+    [
+      'held, this very version (a journaled read): nothing',
+      [{ resource: v2, exact: true }, v2, true],
+      undefined,
+      undefined,
+    ],
+    [
+      'held from the client’s list, version unknown: MODIFIED',
+      [{ resource: v2, exact: false }, v2, true],
+      'MODIFIED',
+      2,
+    ],
+    [
+      'created since the watch’s resourceVersion: ADDED',
+      [{ resource: v2, exact: false }, v2, true, true],
+      'ADDED',
+      2,
+    ],
+    [
+      'created again after this watch sent it: MODIFIED',
+      [{ resource: v1, exact: true }, v2, true, true],
+      'MODIFIED',
+      2,
+    ],
+  ])('%s', (_case, args, type, version) => {
+    const event = watchEventOf(...args);
+    expect(event?.type).toBe(type);
+    expect(event?.object.resourceVersion).toBe(version);
   });
 });

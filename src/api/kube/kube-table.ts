@@ -19,18 +19,28 @@ function text(value: unknown): string | undefined {
   return String(value);
 }
 
-/** Kubernetes' short human durations (`translateTimestampSince`): 45s, 12m, 5h, 3d, 2y. Pure. */
+/**
+ * Kubernetes' short human durations (apimachinery's `duration.HumanDuration`, what the AGE column
+ * of `kubectl get` shows): 45s, 3m20s, 12m, 5h30m, 20h, 2d5h, 30d, 2y10d, 9y. More than a second in
+ * the future (clock skew) is `<invalid>`. Pure.
+ */
 export function humanAge(since: string, now: Date): string {
-  const seconds = Math.max(0, Math.floor((now.getTime() - Date.parse(since)) / 1000));
+  const seconds = Math.trunc((now.getTime() - Date.parse(since)) / 1000);
+  if (seconds < -1) return '<invalid>';
+  if (seconds < 0) return '0s';
   if (seconds < 120) return `${seconds}s`;
+  const two = (major: number, unit: string, minor: number, minorUnit: string) =>
+    minor === 0 ? `${major}${unit}` : `${major}${unit}${minor}${minorUnit}`;
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return `${minutes}m${seconds % 60 ? `${seconds % 60}s` : ''}`;
+  if (minutes < 10) return two(minutes, 'm', seconds % 60, 's');
   if (minutes < 180) return `${minutes}m`;
   const hours = Math.floor(minutes / 60);
-  if (hours < 8) return `${hours}h${minutes % 60 ? `${minutes % 60}m` : ''}`;
+  if (hours < 8) return two(hours, 'h', minutes % 60, 'm');
   if (hours < 48) return `${hours}h`;
   const days = Math.floor(hours / 24);
-  if (days < 365 * 2) return `${days}d`;
+  if (hours < 24 * 8) return two(days, 'd', hours % 24, 'h');
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  if (hours < 24 * 365 * 8) return two(Math.floor(days / 365), 'y', days % 365, 'd');
   return `${Math.floor(days / 365)}y`;
 }
 

@@ -43,6 +43,31 @@ export function changedNames(entries: readonly JournalEntry[], kind: string): Ch
   return [...seen.values()];
 }
 
+/** An object a watch's client holds: its last state, and whether this watch sent that version. */
+export interface Known {
+  resource: StoredResource;
+  exact: boolean;
+}
+
+/**
+ * The event a change of one object is to a watch, as Kubernetes' watch cache decides it: gone or
+ * no longer selected while the client holds it, DELETED (with the state it holds); selected and new
+ * to the client (or created since the watch's resourceVersion), ADDED; selected and held, MODIFIED, unless the client already has this very
+ * version (a journaled read, an action that changed nothing). Pure.
+ */
+export function watchEventOf(
+  held: Known | undefined,
+  current: StoredResource | null,
+  selected: boolean,
+  created = false,
+): { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: StoredResource } | undefined {
+  if (!current || !selected) return held ? { type: 'DELETED', object: held.resource } : undefined;
+  // Created after the watch's resourceVersion: the client's list cannot have held it.
+  if (!held || (created && !held.exact)) return { type: 'ADDED', object: current };
+  if (held.exact && held.resource.resourceVersion === current.resourceVersion) return undefined;
+  return { type: 'MODIFIED', object: current };
+}
+
 /** `resourceVersion` of a watch: absent or "0" means "the current state, then changes". Pure. */
 export function parseWatchVersion(value: string | undefined): number | undefined {
   if (value === undefined || value === '' || value === '0') return undefined;
@@ -111,6 +136,13 @@ export class KubeWatches {
       throw new GoneError(`too old resource version: ${requested} (${pruned})`);
     const start = requested ?? (await this.follower.headSeq(context.tenant));
     await this.facade.reads.record(context, kind.kind);
+    // The objects the client holds, read before the watch is answered: with resourceVersion 0 or
+    // none, the current ones (sent first, as ADDED); from a list's resourceVersion, those the
+    // selection holds now, which the client has from its list (or is told of as MODIFIED).
+    const known = new Map<string, Known>();
+    for await (const resource of this.current(context.tenant, kind, fields.name))
+      if (this.facade.selected(resource, requirements, fields))
+        known.set(resource.name, { resource, exact: requested === undefined });
     const controller = new AbortController();
     const events = this.follower.openWatch(context, start, controller.signal);
     reply.hijack();
@@ -123,6 +155,8 @@ export class KubeWatches {
       'transfer-encoding': 'chunked',
       'x-request-id': String(request.id),
     });
+    // The 200 goes out now, not with the first event: clients wait for it to start watching.
+    raw.flushHeaders();
     const columns = this.validator.printerColumns(kind.kind);
     const render = (type: WatchType, resource: StoredResource) =>
       `${JSON.stringify({
@@ -130,7 +164,6 @@ export class KubeWatches {
         object: table ? kubeTable(columns, [resource], this.clock()) : toKubeObject(resource),
       })}\n`;
     let last = start;
-    const sent = new Map<string, StoredResource>();
     const ending = setTimeout(() => controller.abort(), timeout * 1000);
     const bookmark = bookmarks
       ? setInterval(
@@ -150,14 +183,8 @@ export class KubeWatches {
         )
       : undefined;
     try {
-      if (requested === undefined) {
-        // resourceVersion 0 or none: the current state first, as ADDED events.
-        for await (const resource of this.current(context.tenant, kind, fields.name)) {
-          if (!this.facade.selected(resource, requirements, fields)) continue;
-          sent.set(resource.name, resource);
-          if (!(await write(raw, render('ADDED', resource)))) return;
-        }
-      }
+      if (requested === undefined)
+        for (const { resource } of known.values()) if (!(await write(raw, render('ADDED', resource)))) return;
       for await (const event of events) {
         if (event.type === 'gap') {
           if (event.reason !== 'pruned') continue;
@@ -176,21 +203,13 @@ export class KubeWatches {
         const lines: string[] = [];
         for (const { name, created } of changedNames(event.entries, kind.kind)) {
           if (fields.name !== undefined && name !== fields.name) continue;
-          if (fields.notName === name) continue;
-          const resource = await this.store.get({ tenant: context.tenant, kind: kind.kind, name });
-          if (!resource) {
-            const known = sent.get(name);
-            sent.delete(name);
-            if (!known && requested === undefined) continue;
-            lines.push(render('DELETED', known ?? deleted(context.tenant, kind, name, event.entries)));
-            continue;
-          }
-          // A journaled read or an action that changed nothing is not an event.
-          if (sent.get(name)?.resourceVersion === resource.resourceVersion) continue;
-          if (!this.facade.selected(resource, requirements, fields)) continue;
-          const type: WatchType = created && !sent.has(name) ? 'ADDED' : 'MODIFIED';
-          sent.set(name, resource);
-          lines.push(render(type, resource));
+          const current = await this.store.get({ tenant: context.tenant, kind: kind.kind, name });
+          const selected = current !== null && this.facade.selected(current, requirements, fields);
+          const change = watchEventOf(known.get(name), current, selected, created);
+          if (!change) continue;
+          if (change.type === 'DELETED') known.delete(name);
+          else known.set(name, { resource: change.object, exact: true });
+          lines.push(render(change.type, change.object));
         }
         last = event.entries[event.entries.length - 1]?.seq ?? last;
         if (lines.length > 0 && !(await write(raw, lines.join('')))) return;
@@ -220,31 +239,4 @@ export class KubeWatches {
       after = page[page.length - 1].name;
     }
   }
-}
-
-/** What a DELETED event carries for a resource this watch never sent: its name, nothing else known. */
-function deleted(
-  tenant: string,
-  kind: KindNames,
-  name: string,
-  entries: readonly JournalEntry[],
-): StoredResource {
-  const time = entries[entries.length - 1]?.time ?? new Date(0).toISOString();
-  return {
-    tenant,
-    kind: kind.kind,
-    name,
-    uid: '',
-    apiVersion: KUBE_GROUP_VERSION,
-    labels: {},
-    annotations: {},
-    spec: {},
-    status: {},
-    generation: 0,
-    resourceVersion: 0,
-    createdAt: time,
-    updatedAt: time,
-    deletionTimestamp: time,
-    finalizers: [],
-  };
 }
