@@ -124,6 +124,7 @@ export async function benchLogin(url: string): Promise<string> {
  */
 export async function startQuietServer(
   prefix: string,
+  env: Record<string, string> = {},
 ): Promise<{ server: StewardServer; cleanup(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
   // STEWARD_BENCH_LOG=<file>: the server logs at info, as in production (JSON, an access line per
@@ -137,6 +138,7 @@ export async function startQuietServer(
       STEWARD_LOG_LEVEL: logFile ? 'info' : 'silent',
       STEWARD_LOG_FORMAT: 'json',
       STEWARD_ADMIN_PASSWORD: BENCH_ADMIN_PASSWORD,
+      ...env,
     }),
     {
       engine: { enabled: false },
