@@ -8,19 +8,29 @@
  * The generic API is driven with DeviceGroups: client-node (1.x and 2.0) picks its model class by
  * `V<version><Kind>` alone, ignoring the group, so a steward.dev/v1 Device is (de)serialized as its
  * built-in resource.k8s.io `V1Device` and loses its fields — a client-node bug. Devices go through
- * CustomObjectsApi, which takes the group, version and plural.
+ * CustomObjectsApi, which takes the group, version and plural, and through the generic API once a
+ * pass-through serializer is registered for steward.dev/v1 Device (client-node's remedy, below).
+ * Then a key's missing permission, another tenant, an informer, and a watch resumed from an
+ * object's resourceVersion with the controllers running.
  */
 import { readFileSync } from 'node:fs';
 import {
+  ADD,
   ApiException,
   CustomObjectsApi,
+  DELETE,
+  ERROR,
   KubeConfig,
+  type KubernetesListObject,
   type KubernetesObject,
   KubernetesObjectApi,
+  makeInformer,
   PatchStrategy,
   setHeaderOptions,
+  UPDATE,
   Watch,
 } from '@kubernetes/client-node';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { describe, expect, it } from 'vitest';
 import { adminToken, call, loginToken } from '../support/server.js';
 import { type KubeServer, useKubeServer } from './kube-server.js';
@@ -253,5 +263,298 @@ describe('@kubernetes/client-node against the facade', () => {
     expect(missing.code).toBe(404);
     const listed = await other.list('steward.dev/v1', 'DeviceGroup');
     expect(listed.items).toEqual([]);
+  });
+});
+
+/**
+ * client-node's own remedy for a custom resource its models do not know: a serializer registered
+ * for the group, version and kind is used before the built-in models (its `serializer.js`, which
+ * the package's index does not re-export). Passing steward.dev/v1 Devices and DeviceLists through
+ * unchanged stops the V1Device collision and keeps a list's `metadata.continue`, which the generic
+ * fallback (metadata read as V1ObjectMeta) drops.
+ */
+function registerStewardDevices(): void {
+  const passThrough = { serialize: (data: unknown) => data, deserialize: (data: unknown) => data };
+  for (const kind of ['Device', 'DeviceList'])
+    try {
+      ObjectSerializer.registerModel({ group: 'steward.dev', version: 'v1', kind }, passThrough);
+    } catch {
+      // Registered already (the registry is the module's, shared by every test of this file).
+    }
+}
+
+const DEVICES = { group: 'steward.dev', version: 'v1', plural: 'devices' };
+
+/** A Device manifest as `steward apply` takes it (YAML). */
+function deviceYaml(name: string, labels: Record<string, string>, displayName: string): string {
+  return `apiVersion: steward.dev/v1\nkind: Device\nmetadata: {name: ${name}, labels: ${JSON.stringify(labels)}}\nspec: {platform: linux, permanentIdentifier: ${name}, displayName: ${displayName}}\n`;
+}
+
+/** Resolves once `seen` holds `count` entries, or after 5 s (the assertion then names what came). */
+async function until(seen: readonly unknown[], count: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (seen.length < count && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
+describe('@kubernetes/client-node: Devices through the generic API, keys, tenants and informers', () => {
+  it('creates, reads, patches, applies, pages, replaces and deletes a Device through KubernetesObjectApi', async () => {
+    registerStewardDevices();
+    const { objects } = client(kube, adminToken(kube.server));
+    const ref = (name: string) => ({ apiVersion: 'steward.dev/v1', kind: 'Device', metadata: { name } });
+    const created = await objects.create(device('gd-1'));
+    expect(created.spec.permanentIdentifier).toBe('gd-1-id');
+    const read = await objects.read<Device>(ref('gd-1'));
+    expect(read.metadata?.uid).toBe(created.metadata?.uid);
+
+    const strategic = await refusal(objects.patch({ ...ref('gd-1'), spec: { displayName: 'strategic' } }));
+    expect(strategic.code).toBe(415);
+    const merged = await objects.patch<Device>(
+      { ...ref('gd-1'), spec: { displayName: 'merged' } } as Device,
+      undefined,
+      undefined,
+      'client-node-test',
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+    expect(merged.spec).toEqual({ platform: 'linux', permanentIdentifier: 'gd-1-id', displayName: 'merged' });
+    expect(merged.metadata?.generation).toBe(2);
+
+    const applied = await objects.patch<Device>(
+      device('gd-1', 'applied'),
+      undefined,
+      undefined,
+      'client-node-apply',
+      true,
+      PatchStrategy.ServerSideApply,
+    );
+    expect(applied.spec.displayName).toBe('applied');
+    expect(
+      applied.metadata?.managedFields?.find((entry) => entry.manager === 'client-node-apply'),
+    ).toMatchObject({
+      operation: 'Apply',
+    });
+    const native = await call<{ metadata: { resourceVersion: string; generation: number } }>(
+      kube.server,
+      'GET',
+      '/api/v1/devices/gd-1',
+    );
+    expect(native.body.metadata.resourceVersion).toBe(applied.metadata?.resourceVersion);
+    expect(native.body.metadata.generation).toBe(applied.metadata?.generation);
+
+    await objects.create(device('gd-2'));
+    await objects.create(device('gd-3'));
+    await objects.create({ ...device('gd-4'), metadata: { name: 'gd-4', labels: { fleet: 'elsewhere' } } });
+    const names: string[] = [];
+    let next: string | undefined;
+    let pages = 0;
+    do {
+      const page = await objects.list<Device>(
+        'steward.dev/v1',
+        'Device',
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'fleet=client-node',
+        2,
+        next,
+      );
+      names.push(...page.items.map((item) => item.metadata?.name ?? ''));
+      next = (page.metadata as { continue?: string } | undefined)?.continue;
+      pages++;
+    } while (next && pages < 5);
+    expect(names).toEqual(['gd-1', 'gd-2', 'gd-3']);
+    expect(pages).toBe(2);
+
+    const current = await objects.read<Device>(ref('gd-2'));
+    const replaced = await objects.replace<Device>({
+      ...current,
+      spec: { ...current.spec, displayName: 'replaced' },
+    });
+    expect(replaced.spec.displayName).toBe('replaced');
+    const stale = await refusal(
+      objects.replace<Device>({ ...current, spec: { ...current.spec, displayName: 'stale' } }),
+    );
+    expect(stale.code).toBe(409);
+    expect(stale.body.reason).toBe('Conflict');
+
+    for (const name of ['gd-1', 'gd-2', 'gd-3', 'gd-4']) await objects.delete(ref(name));
+    expect(
+      (
+        await call<{ items: unknown[] }>(
+          kube.server,
+          'GET',
+          '/api/v1/devices?labelSelector=fleet%3Dclient-node',
+        )
+      ).body.items,
+    ).toEqual([]);
+  });
+
+  it('refuses a Device create to a key holding only devices:read, naming devices:write, and lets it read', async () => {
+    const key = await call<{ key: string }>(kube.server, 'POST', '/api/v1/keys', {
+      body: { type: 'fine-grained', name: 'client-node-reader', permissions: ['devices:read'] },
+    });
+    expect(key.status).toBe(201);
+    const { custom } = client(kube, key.body.key);
+    const refused = await refusal(custom.createClusterCustomObject({ ...DEVICES, body: device('cr-1') }));
+    expect(refused.code).toBe(403);
+    expect(refused.body.reason).toBe('Forbidden');
+    expect(refused.body.message).toContain('devices:write');
+    expect((await call(kube.server, 'GET', '/api/v1/devices/cr-1')).status).toBe(404);
+    await call(kube.server, 'POST', '/api/v1/apply', {
+      yaml: deviceYaml('cr-2', { fleet: 'readable' }, 'x'),
+    });
+    const listed = (await custom.listClusterCustomObject({
+      ...DEVICES,
+      labelSelector: 'fleet=readable',
+    })) as {
+      items: Device[];
+    };
+    expect(listed.items.map((item) => item.metadata?.name)).toEqual(['cr-2']);
+  });
+
+  it("shows another tenant none of tenant default's Devices, and lets it touch none", async () => {
+    const { custom } = client(kube, adminToken(kube.server));
+    await custom.createClusterCustomObject({ ...DEVICES, body: device('ct-1') });
+    const tenant = await call(kube.server, 'POST', '/api/v1/tenants', {
+      body: { name: 'client-node-c', admin: { username: 'cleo', password: 'client-node-password' } },
+    });
+    expect(tenant.status).toBe(201);
+    const other = client(
+      kube,
+      await loginToken(kube.server, 'cleo', 'client-node-password', 'client-node-c'),
+    ).custom;
+    expect((await refusal(other.getClusterCustomObject({ ...DEVICES, name: 'ct-1' }))).code).toBe(404);
+    expect(((await other.listClusterCustomObject(DEVICES)) as { items: Device[] }).items).toEqual([]);
+    const patched = await refusal(
+      other.patchClusterCustomObject(
+        { ...DEVICES, name: 'ct-1', body: { spec: { displayName: 'stolen' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
+    expect(patched.code).toBe(404);
+    expect((await refusal(other.deleteClusterCustomObject({ ...DEVICES, name: 'ct-1' }))).code).toBe(404);
+    const mine = await call<{ spec: { displayName: string } }>(kube.server, 'GET', '/api/v1/devices/ct-1');
+    expect(mine.body.spec.displayName).toBe('ct-1');
+  });
+
+  it('keeps an informer (list, then watch from the list) in step with native writes', async () => {
+    const { custom, config } = client(kube, adminToken(kube.server));
+    const informer = makeInformer<Device>(
+      config,
+      '/apis/steward.dev/v1/devices',
+      async () =>
+        (await custom.listClusterCustomObject({
+          ...DEVICES,
+          labelSelector: 'fleet=informed',
+        })) as KubernetesListObject<Device>,
+      'fleet=informed',
+    );
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    informer.on(ADD, (object) => seen.push(`add ${object.metadata?.name} ${object.spec.displayName}`));
+    informer.on(UPDATE, (object) => seen.push(`update ${object.metadata?.name} ${object.spec.displayName}`));
+    informer.on(DELETE, (object) => seen.push(`delete ${object.metadata?.name}`));
+    informer.on(ERROR, (error) => errors.push(error));
+    const apply = async (name: string, displayName: string) =>
+      expect(
+        (
+          await call(kube.server, 'POST', '/api/v1/apply', {
+            yaml: deviceYaml(name, { fleet: 'informed' }, displayName),
+          })
+        ).status,
+      ).toBe(200);
+    await apply('in-1', 'one');
+    await informer.start();
+    try {
+      await until(seen, 1);
+      await apply('in-2', 'two');
+      await until(seen, 2);
+      await apply('in-1', 'uno');
+      await until(seen, 3);
+      expect((await call(kube.server, 'DELETE', '/api/v1/devices/in-2')).status).toBe(200);
+      await until(seen, 4);
+      expect(seen).toEqual(['add in-1 one', 'add in-2 two', 'update in-1 uno', 'delete in-2']);
+      expect(informer.list().map((object) => object.metadata?.name)).toEqual(['in-1']);
+      expect(errors).toEqual([]);
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
+describe('@kubernetes/client-node: resuming a watch, with the controllers running', () => {
+  const engine = useKubeServer({ env: { STEWARD_ENGINE: 'on' } });
+
+  interface Observed {
+    metadata: { resourceVersion: string; generation: number };
+    status: { observedGeneration?: number };
+  }
+
+  /** Applies `displayName` to rv-a and waits for its controller's status write (observedGeneration). */
+  async function change(displayName: string): Promise<Observed> {
+    expect(
+      (
+        await call(engine.server, 'POST', '/api/v1/apply', {
+          yaml: deviceYaml('rv-a', { fleet: 'resumed' }, displayName),
+        })
+      ).status,
+    ).toBe(200);
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const read = await call<Observed>(engine.server, 'GET', '/apis/steward.dev/v1/devices/rv-a');
+      if (read.body.status.observedGeneration === read.body.metadata.generation || Date.now() > deadline)
+        return read.body;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  // Server bug: an object's resourceVersion is its row's counter, the watch's is the tenant's
+  // journal sequence. Controllers' status writes that change no condition (observedGeneration,
+  // lastSeen) bump the first and not the second, so an object's resourceVersion runs ahead of the
+  // journal head, and a watch resumed from it (what client-node's informer and client-go's
+  // reflector do with the last event's object) skips every change until the journal catches up.
+  it.fails('a watch from the resourceVersion of an object just read delivers the changes made after it', {
+    timeout: 60_000,
+  }, async () => {
+    let observed = await change('v0');
+    const head = async () =>
+      Number(
+        (
+          await call<{ metadata: { resourceVersion: string } }>(
+            engine.server,
+            'GET',
+            '/apis/steward.dev/v1/devices',
+          )
+        ).body.metadata.resourceVersion,
+      );
+    for (let i = 1; i <= 40 && Number(observed.metadata.resourceVersion) < (await head()) + 15; i++)
+      observed = await change(`v${i}`);
+    const from = observed.metadata.resourceVersion;
+    expect(Number(from)).toBeGreaterThanOrEqual((await head()) + 15);
+
+    const { config } = client(engine, adminToken(engine.server));
+    const seen: Array<[string, string]> = [];
+    const watcher = await new Watch(config).watch(
+      '/apis/steward.dev/v1/devices',
+      { resourceVersion: from },
+      (phase, object: KubernetesObject) => seen.push([phase, object.metadata?.name ?? '']),
+      () => undefined,
+    );
+    try {
+      expect(
+        (
+          await call(engine.server, 'POST', '/api/v1/apply', {
+            yaml: deviceYaml('rv-b', { fleet: 'resumed' }, 'b'),
+          })
+        ).status,
+      ).toBe(200);
+      await until(seen, 1);
+      expect(seen[0]).toEqual(['ADDED', 'rv-b']);
+    } finally {
+      watcher.abort();
+    }
   });
 });
