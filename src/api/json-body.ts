@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
+import { isKubePath } from './kube/kube-status.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,9 +19,9 @@ export function registerJsonBodyParser(app: NestFastifyApplication, bodyLimit: n
   const parse = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit }, (request, body, done) => {
     const text = body.toString('utf8');
-    // A DELETE says `Content-Type: application/json` with no body at all (Kubernetes clients do:
-    // DeleteOptions are optional): no body, not a 400.
-    if (text === '' && request.method === 'DELETE') return done(null, undefined);
+    // A Kubernetes client's DELETE says `Content-Type: application/json` with no body at all
+    // (DeleteOptions are optional): on the facade, no body rather than a 400.
+    if (text === '' && request.method === 'DELETE' && isKubePath(request.url)) return done(null, undefined);
     request.jsonText = text;
     parse(request as FastifyRequest, text, done);
   });

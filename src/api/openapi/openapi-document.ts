@@ -152,6 +152,7 @@ export function buildOpenApiDocument(inputs: OpenApiInputs): OpenApiDocument {
       throw new Error(
         `route ${route.method} ${route.path} (${route.handler}) has no entry in the OpenAPI operations`,
       );
+    if ('elsewhere' in entry) continue;
     const perKind = route.path.includes(':plural');
     for (const kind of perKind ? kinds : [undefined]) {
       const doc = typeof entry === 'function' ? entry(kind as KindNames) : entry;

@@ -32,8 +32,16 @@ export interface OperationDoc {
   errors?: number[];
 }
 
+/**
+ * A route documented by another document of its own: the Kubernetes facade's resource routes are
+ * described, in Kubernetes' terms, by `/openapi/v3/apis/steward.dev/v1`.
+ */
+export interface DocumentedElsewhere {
+  elsewhere: string;
+}
+
 /** Routes under `/api/v1/{plural}` are documented once per kind. */
-export type OperationEntry = OperationDoc | ((kind: KindNames) => OperationDoc);
+export type OperationEntry = OperationDoc | ((kind: KindNames) => OperationDoc) | DocumentedElsewhere;
 
 type RouteClass = abstract new (...args: never[]) => unknown;
 
