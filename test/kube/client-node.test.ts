@@ -511,12 +511,13 @@ describe('@kubernetes/client-node: resuming a watch, with the controllers runnin
     }
   }
 
-  // Server bug: an object's resourceVersion is its row's counter, the watch's is the tenant's
-  // journal sequence. Controllers' status writes that change no condition (observedGeneration,
-  // lastSeen) bump the first and not the second, so an object's resourceVersion runs ahead of the
-  // journal head, and a watch resumed from it (what client-node's informer and client-go's
-  // reflector do with the last event's object) skips every change until the journal catches up.
-  it.fails('a watch from the resourceVersion of an object just read delivers the changes made after it', {
+  // An object's resourceVersion is its row's counter, the watch's the tenant's journal sequence.
+  // Controllers' status writes that change no condition (observedGeneration, lastSeen) bump the
+  // first and not the second, so an object's resourceVersion can run ahead of the journal head. A
+  // watch resumed from such a version (what client-node's informer and client-go's reflector do
+  // with the last event's object) would wait there and skip changes: it is answered 410 Gone, and
+  // the client lists again. (One sequence per tenant would make the two the same: docs/kubectl.md.)
+  it('answers a watch from an object resourceVersion past the journal head 410 Gone, so the client lists again', {
     timeout: 60_000,
   }, async () => {
     let observed = await change('v0');
@@ -535,26 +536,13 @@ describe('@kubernetes/client-node: resuming a watch, with the controllers runnin
     const from = observed.metadata.resourceVersion;
     expect(Number(from)).toBeGreaterThanOrEqual((await head()) + 15);
 
-    const { config } = client(engine, adminToken(engine.server));
-    const seen: Array<[string, string]> = [];
-    const watcher = await new Watch(config).watch(
-      '/apis/steward.dev/v1/devices',
-      { resourceVersion: from },
-      (phase, object: KubernetesObject) => seen.push([phase, object.metadata?.name ?? '']),
-      () => undefined,
+    const watched = await call<{ kind: string; code: number; reason: string; message: string }>(
+      engine.server,
+      'GET',
+      `/apis/steward.dev/v1/devices?watch=true&resourceVersion=${from}`,
     );
-    try {
-      expect(
-        (
-          await call(engine.server, 'POST', '/api/v1/apply', {
-            yaml: deviceYaml('rv-b', { fleet: 'resumed' }, 'b'),
-          })
-        ).status,
-      ).toBe(200);
-      await until(seen, 1);
-      expect(seen[0]).toEqual(['ADDED', 'rv-b']);
-    } finally {
-      watcher.abort();
-    }
+    expect(watched.status).toBe(410);
+    expect(watched.body).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+    expect(watched.body.message).toContain('list again');
   });
 });

@@ -23,7 +23,7 @@ import { defaultManager, parseFieldSelector } from '../../src/api/kube/kube-faca
 import { fromKubeObject, toKubeObject } from '../../src/api/kube/kube-objects.js';
 import { fieldPath, isKubePath, statusFor, toKubeStatus } from '../../src/api/kube/kube-status.js';
 import { humanAge, kubeTable, wantsTable } from '../../src/api/kube/kube-table.js';
-import { changedNames, parseWatchVersion, watchEventOf } from '../../src/api/kube/kube-watch.js';
+import { changedNames, parseWatchVersion, watchEventsOf } from '../../src/api/kube/kube-watch.js';
 import type { Status } from '../../src/api/status.js';
 import type { PrinterColumn } from '../../src/contract/discovery.js';
 import { BadRequestError, type FieldProblem, InvalidError, type StewardError } from '../../src/errors.js';
@@ -962,53 +962,51 @@ describe('the watch’s decisions', () => {
   });
 });
 
-describe('watchEventOf: the event one change is to a watch (Kubernetes watch cache rules)', () => {
-  const v1 = stored({ name: 'x', resourceVersion: 1 });
-  const v2 = stored({ name: 'x', resourceVersion: 2 });
-  it.each<[string, Parameters<typeof watchEventOf>, string | undefined, number | undefined]>([
-    ['new and selected: ADDED', [undefined, v1, true], 'ADDED', 1],
-    ['new but not selected: nothing', [undefined, v1, false], undefined, undefined],
-    ['gone and never held: nothing', [undefined, null, false], undefined, undefined],
+describe('watchEventsOf: the events one change is to a watch (Kubernetes watch cache rules)', () => {
+  const v1 = stored({ name: 'x', uid: 'uid-a', resourceVersion: 1 });
+  const v2 = stored({ name: 'x', uid: 'uid-a', resourceVersion: 2 });
+  const again = stored({ name: 'x', uid: 'uid-b', resourceVersion: 1 });
+  it.each<[string, Parameters<typeof watchEventsOf>, string[]]>([
+    ['new and selected: ADDED', [undefined, v1, true], ['ADDED uid-a 1']],
+    ['new but not selected: nothing', [undefined, v1, false], []],
+    ['gone and never held: nothing', [undefined, null, false], []],
     [
       'held and gone: DELETED with the held state',
       [{ resource: v1, exact: true }, null, false],
-      'DELETED',
-      1,
+      ['DELETED uid-a 1'],
     ],
     [
       'held and no longer selected: DELETED with the held state',
       [{ resource: v1, exact: true }, v2, false],
-      'DELETED',
-      1,
+      ['DELETED uid-a 1'],
     ],
-    ['held, a newer version: MODIFIED', [{ resource: v1, exact: true }, v2, true], 'MODIFIED', 2],
-    [
-      'held, this very version (a journaled read): nothing',
-      [{ resource: v2, exact: true }, v2, true],
-      undefined,
-      undefined,
-    ],
+    ['held, a newer version: MODIFIED', [{ resource: v1, exact: true }, v2, true], ['MODIFIED uid-a 2']],
+    ['held, this very version (a journaled read): nothing', [{ resource: v2, exact: true }, v2, true], []],
     [
       'held from the client’s list, version unknown: MODIFIED',
       [{ resource: v2, exact: false }, v2, true],
-      'MODIFIED',
-      2,
+      ['MODIFIED uid-a 2'],
     ],
     [
       'created since the watch’s resourceVersion: ADDED',
       [{ resource: v2, exact: false }, v2, true, true],
-      'ADDED',
-      2,
+      ['ADDED uid-a 2'],
     ],
     [
-      'created again after this watch sent it: MODIFIED',
-      [{ resource: v1, exact: true }, v2, true, true],
-      'MODIFIED',
-      2,
+      'deleted and created again (another uid, the same resourceVersion): DELETED then ADDED',
+      [{ resource: v1, exact: true }, again, true, true],
+      ['DELETED uid-a 1', 'ADDED uid-b 1'],
     ],
-  ])('%s', (_case, args, type, version) => {
-    const event = watchEventOf(...args);
-    expect(event?.type).toBe(type);
-    expect(event?.object.resourceVersion).toBe(version);
+    [
+      'another uid under a name held from the list: DELETED then ADDED',
+      [{ resource: v2, exact: false }, again, true, false],
+      ['DELETED uid-a 2', 'ADDED uid-b 1'],
+    ],
+  ])('%s', (_case, args, events) => {
+    expect(
+      watchEventsOf(...args).map(
+        (event) => `${event.type} ${event.object.uid} ${event.object.resourceVersion}`,
+      ),
+    ).toEqual(events);
   });
 });

@@ -278,8 +278,8 @@ describe('a watch of the facade against native reads', () => {
           await session.sync();
           for (const one of steps) {
             await perform(session, one);
-            // A deletion reaches the watch before the name can be created again: a re-creation
-            // the watch reads in the same pass as the deletion is the it.fails case below.
+            // A deletion reaches the watch before the name is created again (the case where the
+            // watch reads both in one pass is the test below).
             if (one.op === 'nativeDelete' || one.op === 'facadeDelete') await session.sync();
           }
           await session.sync();
@@ -294,12 +294,10 @@ describe('a watch of the facade against native reads', () => {
     );
   });
 
-  // Server bug: a Device deleted and at once created again under the same name is never told to a
-  // watch that held it. The watch reads the current object when it handles the journal's delete
-  // entry, finds the new one (resourceVersion 1, like the old one it sent) and sends nothing, or,
-  // when the versions differ, a MODIFIED that changes the uid; Kubernetes sends DELETED for the
-  // old object, then ADDED for the new. Its client keeps the deleted object for good.
-  it.fails('tells a client holding a Device that it was deleted and created again', {
+  // A Device deleted and at once created again under the same name: the watch may read the new
+  // object when it handles the journal's delete entry; it compares uids and sends DELETED for the
+  // old object, then ADDED for the new, as Kubernetes does.
+  it('tells a client holding a Device that it was deleted and created again', {
     timeout: 30_000,
   }, async () => {
     const session = new Session();

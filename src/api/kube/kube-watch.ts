@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../../context.js';
 import { BadRequestError, GoneError } from '../../errors.js';
@@ -9,6 +8,7 @@ import type { StoredResource } from '../../resources/model.js';
 import { parseSelector } from '../../resources/selector.js';
 import type { ManifestValidator } from '../../schema/validator.js';
 import type { ResourceStore } from '../../store/resource-store.js';
+import { writeChunk as write } from '../stream-write.js';
 import { KUBE_GROUP_VERSION } from './kube-discovery.js';
 import { type KubeFacade, type KubeQuery, parseFieldSelector } from './kube-facade.js';
 import { toKubeObject } from './kube-objects.js';
@@ -49,23 +49,33 @@ export interface Known {
   exact: boolean;
 }
 
+type WatchChange = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: StoredResource };
+
 /**
- * The event a change of one object is to a watch, as Kubernetes' watch cache decides it: gone or
- * no longer selected while the client holds it, DELETED (with the state it holds); selected and new
- * to the client (or created since the watch's resourceVersion), ADDED; selected and held, MODIFIED, unless the client already has this very
- * version (a journaled read, an action that changed nothing). Pure.
+ * The events a change of one object is to a watch, as Kubernetes' watch cache decides them: gone
+ * or no longer selected while the client holds it, DELETED (with the state it holds); selected
+ * and new to the client (or created since the watch's resourceVersion), ADDED; a different object
+ * under the same name (deleted and created again, another uid), DELETED of the held one then
+ * ADDED; selected and held, MODIFIED, unless the client already has this very version (a
+ * journaled read, an action that changed nothing). Pure.
  */
-export function watchEventOf(
+export function watchEventsOf(
   held: Known | undefined,
   current: StoredResource | null,
   selected: boolean,
   created = false,
-): { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: StoredResource } | undefined {
-  if (!current || !selected) return held ? { type: 'DELETED', object: held.resource } : undefined;
+): WatchChange[] {
+  if (!current || !selected) return held ? [{ type: 'DELETED', object: held.resource }] : [];
   // Created after the watch's resourceVersion: the client's list cannot have held it.
-  if (!held || (created && !held.exact)) return { type: 'ADDED', object: current };
-  if (held.exact && held.resource.resourceVersion === current.resourceVersion) return undefined;
-  return { type: 'MODIFIED', object: current };
+  if (!held || (created && !held.exact && held.resource.uid === current.uid))
+    return [{ type: 'ADDED', object: current }];
+  if (held.resource.uid !== current.uid)
+    return [
+      { type: 'DELETED', object: held.resource },
+      { type: 'ADDED', object: current },
+    ];
+  if (held.exact && held.resource.resourceVersion === current.resourceVersion) return [];
+  return [{ type: 'MODIFIED', object: current }];
 }
 
 /** `resourceVersion` of a watch: absent or "0" means "the current state, then changes". Pure. */
@@ -84,21 +94,6 @@ function timeoutOf(value: string | undefined): number {
   if (!Number.isInteger(seconds) || seconds < 0)
     throw new BadRequestError(`timeoutSeconds must be a non-negative integer, got "${value}"`);
   return Math.min(seconds || MAX_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS);
-}
-
-async function write(raw: ServerResponse, line: string): Promise<boolean> {
-  if (raw.destroyed || raw.writableEnded) return false;
-  if (raw.write(line)) return true;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      raw.off('drain', done);
-      raw.off('close', done);
-      resolve();
-    };
-    raw.on('drain', done);
-    raw.on('close', done);
-  });
-  return !raw.destroyed;
 }
 
 /**
@@ -134,7 +129,12 @@ export class KubeWatches {
     const pruned = await this.follower.prunedThrough(context.tenant);
     if (requested !== undefined && requested < pruned)
       throw new GoneError(`too old resource version: ${requested} (${pruned})`);
-    const start = requested ?? (await this.follower.headSeq(context.tenant));
+    const head = await this.follower.headSeq(context.tenant);
+    // Past the journal's head is no position this server answered (an object's resourceVersion is
+    // its own counter, not a journal position): the client lists again rather than wait there.
+    if (requested !== undefined && requested > head)
+      throw new GoneError(`too new resource version: ${requested} is past the journal's ${head}; list again`);
+    const start = requested ?? head;
     await this.facade.reads.record(context, kind.kind);
     // The objects the client holds, read before the watch is answered: with resourceVersion 0 or
     // none, the current ones (sent first, as ADDED); from a list's resourceVersion, those the
@@ -205,11 +205,11 @@ export class KubeWatches {
           if (fields.name !== undefined && name !== fields.name) continue;
           const current = await this.store.get({ tenant: context.tenant, kind: kind.kind, name });
           const selected = current !== null && this.facade.selected(current, requirements, fields);
-          const change = watchEventOf(known.get(name), current, selected, created);
-          if (!change) continue;
-          if (change.type === 'DELETED') known.delete(name);
-          else known.set(name, { resource: change.object, exact: true });
-          lines.push(render(change.type, change.object));
+          for (const change of watchEventsOf(known.get(name), current, selected, created)) {
+            if (change.type === 'DELETED') known.delete(name);
+            else known.set(name, { resource: change.object, exact: true });
+            lines.push(render(change.type, change.object));
+          }
         }
         last = event.entries[event.entries.length - 1]?.seq ?? last;
         if (lines.length > 0 && !(await write(raw, lines.join('')))) return;

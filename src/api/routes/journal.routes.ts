@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../../context.js';
@@ -10,6 +9,7 @@ import { JournalService } from '../../journal/journal-service.js';
 import { KindIndex } from '../../resources/kind-index.js';
 import { Permission } from '../permission.js';
 import { Ctx } from '../request-context.js';
+import { writeChunk as write } from '../stream-write.js';
 
 const HEARTBEAT_MS = 15_000;
 const ENTRY_FILTERS = [
@@ -29,25 +29,6 @@ function single(query: Record<string, unknown>, name: string): string | undefine
   const value = query[name];
   if (value === undefined || typeof value === 'string') return value;
   throw new BadRequestError(`query parameter "${name}" may be given once`);
-}
-
-/**
- * Writes a chunk, waiting for the socket to drain when its buffer is full, so a slow client slows
- * the database reads instead of growing memory. False once the client has gone.
- */
-async function write(raw: ServerResponse, chunk: string): Promise<boolean> {
-  if (raw.destroyed || raw.writableEnded) return false;
-  if (raw.write(chunk)) return true;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      raw.off('drain', done);
-      raw.off('close', done);
-      resolve();
-    };
-    raw.on('drain', done);
-    raw.on('close', done);
-  });
-  return !raw.destroyed;
 }
 
 /**
