@@ -6,11 +6,12 @@
  * kubectl's client-side apply. Each on its own fresh SQLite database, over HTTPS (kubectl sends a
  * token only over TLS), engine off.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { makeTls } from '../test/support/tls.js';
 import { benchLogin, device, startQuietServer } from './_http.js';
 
 const COUNT = 1_000;
@@ -56,31 +57,8 @@ interface Measured {
 
 export default async function kubectlBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'steward-bench-kubectl-'));
-  const cert = join(dir, 'tls.crt');
-  const key = join(dir, 'tls.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const tlsFiles = makeTls();
+  const { cert, key } = tlsFiles;
   const file = join(dir, 'devices.yaml');
   writeFileSync(file, Array.from({ length: COUNT }, (_, i) => stringify(device(i + 1))).join('---\n'));
   // This process fetches over HTTPS too (login, /metrics).
@@ -173,6 +151,7 @@ export default async function kubectlBench(): Promise<void> {
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(tlsFiles.dir, { recursive: true, force: true });
   }
   const width = Math.max(...results.map((result) => result.label.length));
   console.log(`${'operation'.padEnd(width)}  ${'time'.padStart(9)}  requests  ${'server time'.padStart(11)}`);

@@ -4,11 +4,13 @@
  * runs the real binary (found on PATH) with a kubeconfig naming the server, the CA and a token.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll } from 'vitest';
 import { type RunningServer, type ServerSetup, useServer } from '../support/server.js';
+import { makeTls, type TlsFiles } from '../support/tls.js';
+
+export { makeTls, type TlsFiles } from '../support/tls.js';
 
 /** The kubectl binary, or undefined (the suites skip, saying so). */
 export const KUBECTL: string | undefined = (() => {
@@ -20,43 +22,6 @@ export const KUBECTL: string | undefined = (() => {
 })();
 
 export const KUBECTL_MISSING = 'kubectl is not on PATH (the Kubernetes facade tests need the real binary)';
-
-export interface TlsFiles {
-  dir: string;
-  cert: string;
-  key: string;
-}
-
-/** A self-signed P-256 certificate for 127.0.0.1, by openssl. */
-export function makeTls(): TlsFiles {
-  const dir = mkdtempSync(join(tmpdir(), 'steward-kube-'));
-  const cert = join(dir, 'tls.crt');
-  const key = join(dir, 'tls.key');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { dir, cert, key };
-}
 
 export interface KubeServer extends RunningServer {
   readonly tls: TlsFiles;
