@@ -3,11 +3,16 @@ import { BadRequestError, TooManyRequestsError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import type { JournalEntry } from './chain.js';
 import type { JournalCheckpointRow } from './journal-entity.js';
+import { type EntryFilter, isEmptyFilter, matchesEntry } from './journal-filter.js';
 import { entriesAfter, rowToEntry } from './journal-rows.js';
 import type { JournalWriter } from './journal-writer.js';
 
 export type FollowEvent =
-  | { type: 'entries'; entries: JournalEntry[] }
+  /**
+   * New entries in seq order; `through` is the last seq this event covers, past the last entry
+   * when a filter left later ones out (where a resumed stream may start).
+   */
+  | { type: 'entries'; entries: JournalEntry[]; through: number }
   /** Entries `from`..`to` will never be delivered: pruned by retention, or missing (see verify). */
   | { type: 'gap'; from: number; to: number; reason: 'pruned' | 'missing' };
 
@@ -59,20 +64,21 @@ export class JournalFollower {
 
   /**
    * Checks the permission now (before any response is started) and answers the stream of events
-   * after `after` (the head when undefined: only new entries). The stream ends when `signal` aborts
-   * or the follower is closed.
+   * after `after` (the head when undefined: only new entries), of the entries `filter` passes.
+   * The stream ends when `signal` aborts or the follower is closed.
    */
   async open(
     context: OperationContext,
     after: number | undefined,
     signal: AbortSignal,
+    filter: EntryFilter = {},
   ): Promise<AsyncIterable<FollowEvent>> {
     context.authorize('journal:read');
     const tenant = context.tenant;
-    const start =
-      after ?? Number((await this.db.knex('journal_heads').where({ tenant }).first('seq'))?.seq ?? 0);
+    const start = after ?? (await this.headSeq(tenant));
     this.hold(`${tenant}\0${context.actor.type}\0${context.actor.id}`, signal);
-    return this.events(tenant, start, signal);
+    const events = this.events(tenant, start, signal);
+    return isEmptyFilter(filter) ? events : filtered(events, filter);
   }
 
   /**
@@ -170,7 +176,7 @@ export class JournalFollower {
         }
         if (entries.length > 0) {
           gapSince = undefined;
-          yield { type: 'entries', entries };
+          yield { type: 'entries', entries, through: last };
         }
         const blocked = rows.length > entries.length;
         if (blocked) {
@@ -201,5 +207,20 @@ export class JournalFollower {
       .where({ tenant })
       .first('seq');
     return Number(row?.seq ?? 0);
+  }
+}
+
+/**
+ * The events of a stream with only the entries `filter` passes. An event left empty is still
+ * passed on (with its `through`) when entries were dropped, so a client can note where it is:
+ * a reconnect then starts past what it never wanted, not at its last match.
+ */
+async function* filtered(
+  events: AsyncIterable<FollowEvent>,
+  filter: EntryFilter,
+): AsyncGenerator<FollowEvent> {
+  for await (const event of events) {
+    if (event.type !== 'entries') yield event;
+    else yield { ...event, entries: event.entries.filter((entry) => matchesEntry(entry, filter)) };
   }
 }

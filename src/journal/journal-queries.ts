@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import type { OperationContext } from '../context.js';
 import { parseDuration } from '../contract/duration.js';
-import { BadRequestError, isStewardError } from '../errors.js';
+import { BadRequestError, isStewardError, NotFoundError } from '../errors.js';
 import type { KindIndex } from '../resources/kind-index.js';
 import type { Database } from '../store/database.js';
 import type { JournalEntry } from './chain.js';
 import type { JournalRow } from './journal-entity.js';
+import { ENTRY_FILTER_FIELDS, type EntryFilter } from './journal-filter.js';
 import { rowToEntry } from './journal-rows.js';
 import { JOURNAL_SELECT } from './journal-writer.js';
 
@@ -123,6 +124,44 @@ export class JournalQueries {
     return this.page(context.tenant, filters, query);
   }
 
+  /**
+   * One entry by its seq (`GET /api/v1/journal/{seq}`): what a link to an entry opens. An entry
+   * pruned by retention, never written, or another tenant's is the same 404.
+   */
+  async get(context: OperationContext, seqText: string): Promise<JournalEntry> {
+    context.authorize('journal:read');
+    const seq = Number(seqText);
+    if (!/^[1-9][0-9]*$/.test(seqText) || !Number.isSafeInteger(seq))
+      throw new BadRequestError(`a journal seq is a positive integer, got "${seqText}"`);
+    const row = (await this.db
+      .knex<JournalRow>('journal_entries')
+      .select(JOURNAL_SELECT)
+      .where({ tenant: context.tenant, seq })
+      .first()) as unknown as JournalRow | undefined;
+    if (!row)
+      throw new NotFoundError(
+        `journal entry ${seq} does not exist (pruned by retention, or not written yet)`,
+      );
+    return rowToEntry(row);
+  }
+
+  /**
+   * The filter of a follow stream from its query parameters: the query's equality filters, the
+   * kind by any of its names. Time bounds are refused rather than ignored: a stream carries only
+   * new entries, so `since` would filter nothing and `until` would end it before it began.
+   */
+  followFilter(query: JournalQuery): EntryFilter {
+    for (const bound of ['since', 'until'] as const)
+      if (query[bound])
+        throw new BadRequestError(
+          `${bound} does not apply to a follow stream (it carries entries as they are written): query GET /api/v1/journal with ${bound}, then follow with after=<the newest seq>`,
+        );
+    const filter: EntryFilter = {};
+    for (const field of ENTRY_FILTER_FIELDS) if (query[field]) filter[field] = query[field];
+    if (filter.kind) filter.kind = this.kindName(filter.kind);
+    return filter;
+  }
+
   async history(
     context: OperationContext,
     plural: string,
@@ -131,7 +170,11 @@ export class JournalQueries {
   ): Promise<JournalEntryList> {
     const kind = this.kinds.resolve(plural);
     context.authorize(`${kind.plural}:read`);
-    return this.page(context.tenant, { kind: kind.kind, name, changeset: query.changeset || undefined }, query);
+    return this.page(
+      context.tenant,
+      { kind: kind.kind, name, changeset: query.changeset || undefined },
+      query,
+    );
   }
 
   private async page(

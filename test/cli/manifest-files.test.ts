@@ -141,5 +141,12 @@ describe('server-sent events', () => {
       { id: '1', data: '{"seq":1}' },
       { id: '2', data: '{"seq":2}' },
     ]);
+    expect(parser.lastId).toBe('2');
+  });
+
+  it('moves its last id on an id-only event (a filtered follow past what it left out), dispatching nothing', () => {
+    const parser = new EventStreamParser();
+    expect(parser.push('id: 5\ndata: {"seq":5}\n\nid: 9\n\n')).toEqual([{ id: '5', data: '{"seq":5}' }]);
+    expect(parser.lastId).toBe('9');
   });
 });

@@ -45,6 +45,31 @@ describe('steward journal and identity against the real server', () => {
     expect(result.stdout).toMatch(/device\/j-a\s+configured\n/);
   });
 
+  it('follows with filters applied by the server: only the named resource’s new entries', async () => {
+    const controller = new AbortController();
+    let started = false;
+    const result = await runCli(['journal', '-f', '--kind', 'dev', '--name', 'j-follow', '--limit', '1'], {
+      env: suite.env,
+      signal: controller.signal,
+      onOutput: (stdout) => {
+        if (!started && stdout.startsWith('SEQ')) {
+          started = true;
+          void (async () => {
+            await cli(['apply', '-f', '-'], `${deviceYaml('j-other')}---\n${deviceYaml('j-follow')}`);
+            await cli(['apply', '-f', '-'], deviceYaml('j-follow', {}, '  displayName: Followed'));
+          })();
+        }
+        if (/j-follow\s+configured/.test(stdout)) controller.abort();
+      },
+    });
+    expect(result.code).toBe(0);
+    const rows = result.stdout.trimEnd().split('\n').slice(1);
+    expect(rows.map((row) => row.split(/\s+/).slice(3).join(' '))).toEqual([
+      'apply device/j-follow created',
+      'apply device/j-follow configured',
+    ]);
+  });
+
   it('shows the history of a resource in describe', async () => {
     const result = await cli(['describe', 'dev', 'j-a']);
     expect(result.code).toBe(0);

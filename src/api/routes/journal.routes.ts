@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/comm
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OperationContext } from '../../context.js';
 import { BadRequestError, isStewardError, NotFoundError } from '../../errors.js';
+import type { JournalEntry } from '../../journal/chain.js';
 import type { ExportFilters } from '../../journal/journal-export.js';
 import { parseAfter } from '../../journal/journal-follow.js';
 import type { JournalQuery } from '../../journal/journal-queries.js';
@@ -31,6 +32,17 @@ function single(query: Record<string, unknown>, name: string): string | undefine
   throw new BadRequestError(`query parameter "${name}" may be given once`);
 }
 
+/** The SSE text of entries, and an id-only line when a filter left entries after the last out. */
+function entriesEvent(entries: JournalEntry[], through: number): string {
+  const text = entries.map((entry) => `id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`).join('');
+  const last = entries.length > 0 ? entries[entries.length - 1].seq : undefined;
+  return last === through ? text : `${text}id: ${through}\n\n`;
+}
+
+function gapComment(gap: { from: number; to: number; reason: 'pruned' | 'missing' }): string {
+  return `: entries ${gap.from} to ${gap.to} ${gap.reason === 'pruned' ? 'were pruned' : 'are missing (run verify)'}\n\n`;
+}
+
 /**
  * `/api/v1/journal…` (query, follow, export, verify, settings) and the history of one resource
  * (`/api/v1/{plural}/{name}/history`). Thin: every decision is the JournalService's. Streams are
@@ -54,8 +66,11 @@ export class JournalRoutes {
 
   /**
    * Server-sent events: `id: <seq>` and `data: <entry>` per entry, oldest first, from `after`
-   * (or the Last-Event-ID an EventSource sends when it reconnects; without either, from now on).
-   * Comments carry keep-alives and reports of entries that will never come (pruned or missing).
+   * (or the Last-Event-ID an EventSource sends when it reconnects; without either, from now on),
+   * of the entries the query's filters pass (kind, name, actor, operation, result, changeset).
+   * When a filter left entries out, an `id:` line without data moves the client's last event id
+   * past them, so a reconnect does not scan them again. Comments carry keep-alives and reports of
+   * entries that will never come (pruned or missing).
    */
   @Get('journal/follow')
   @Permission('journal:read')
@@ -67,8 +82,11 @@ export class JournalRoutes {
   ): Promise<void> {
     const lastEventId = request.headers['last-event-id'];
     const after = parseAfter(typeof lastEventId === 'string' ? lastEventId : single(query, 'after'));
+    const filters: JournalQuery = {};
+    for (const name of ENTRY_FILTERS) filters[name] = single(query, name);
+    const filter = this.journal.queries.followFilter(filters);
     const controller = new AbortController();
-    const events = await this.journal.follower.open(context, after, controller.signal);
+    const events = await this.journal.follower.open(context, after, controller.signal, filter);
     reply.hijack();
     const raw = reply.raw;
     // A stream is silent between entries by design: its heartbeats, not the server's idle
@@ -87,10 +105,8 @@ export class JournalRoutes {
       if (!(await write(raw, 'retry: 2000\n\n'))) return;
       for await (const event of events) {
         const text =
-          event.type === 'entries'
-            ? event.entries.map((entry) => `id: ${entry.seq}\ndata: ${JSON.stringify(entry)}\n\n`).join('')
-            : `: entries ${event.from} to ${event.to} ${event.reason === 'pruned' ? 'were pruned' : 'are missing (run verify)'}\n\n`;
-        if (!(await write(raw, text))) break;
+          event.type === 'entries' ? entriesEvent(event.entries, event.through) : gapComment(event);
+        if (text && !(await write(raw, text))) break;
       }
     } catch (error) {
       request.log.error(`follow ${request.id} failed: ${(error as Error).stack ?? String(error)}`);
@@ -99,6 +115,13 @@ export class JournalRoutes {
       controller.abort();
       if (!raw.destroyed) raw.end();
     }
+  }
+
+  /** One entry by its seq: where a link to an entry (the console's, a report's) leads. */
+  @Get('journal/:seq')
+  @Permission('journal:read')
+  entry(@Ctx() context: OperationContext, @Param('seq') seq: string) {
+    return this.journal.queries.get(context, seq);
   }
 
   /**

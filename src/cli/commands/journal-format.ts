@@ -55,6 +55,11 @@ export function journalTable(entries: readonly JournalEntry[]): string {
  */
 export class EventStreamParser {
   private buffer = '';
+  /**
+   * The last `id:` seen, with or without data (as an EventSource's lastEventId): a filtered
+   * journal follow sends a bare `id:` past entries it left out, where a reconnect resumes.
+   */
+  lastId: string | undefined;
 
   push(chunk: string): Array<{ id?: string; data: string }> {
     this.buffer += chunk.replace(/\r\n?/g, '\n');
@@ -70,8 +75,10 @@ export class EventStreamParser {
         const colon = line.indexOf(':');
         const field = colon < 0 ? line : line.slice(0, colon);
         const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'id') id = value;
-        else if (field === 'data') data.push(value);
+        if (field === 'id') {
+          id = value;
+          this.lastId = value;
+        } else if (field === 'data') data.push(value);
       }
       if (data.length > 0) events.push({ id, data: data.join('\n') });
       end = this.buffer.indexOf('\n\n');

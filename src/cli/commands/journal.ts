@@ -123,13 +123,9 @@ async function filters(session: Session, args: ParsedArgs): Promise<Record<strin
   return query;
 }
 
-function matches(entry: JournalEntry, query: Record<string, string | undefined>): boolean {
-  if (query.kind && entry.kind !== query.kind) return false;
-  if (query.name && entry.name !== query.name) return false;
-  if (query.actor && ![entry.actor.id, entry.actor.name].includes(query.actor)) return false;
-  if (query.operation && entry.operation !== query.operation) return false;
-  if (query.changeset && entry.changeset !== query.changeset) return false;
-  return !query.result || entry.result === query.result;
+function equalityFilters(query: Record<string, string | undefined>): Record<string, string | undefined> {
+  const { since: _since, until: _until, ...equality } = query;
+  return equality;
 }
 
 async function queryJournal(
@@ -154,7 +150,11 @@ async function queryJournal(
   return entries;
 }
 
-/** Streams entries after `after` until the signal stops it, reconnecting (without gaps) if the stream ends. */
+/**
+ * Streams entries after `after` until the signal stops it, reconnecting (without gaps) if the
+ * stream ends. The server filters (the query's equality filters; time bounds do not apply to new
+ * entries) and moves the stream's last id past what it left out, where a reconnect resumes.
+ */
 async function follow(
   session: Session,
   client: StewardClient,
@@ -168,7 +168,7 @@ async function follow(
     let response: Response;
     try {
       response = await client.stream('/api/v1/journal/follow', {
-        query: { after: last },
+        query: { after: last, ...equalityFilters(query) },
         accept: 'text/event-stream',
         signal,
       });
@@ -182,12 +182,11 @@ async function follow(
       for await (const chunk of response.body ?? []) {
         for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
           const entry = JSON.parse(event.data) as JournalEntry;
-          last = Math.max(last, entry.seq);
-          if (!matches(entry, query)) continue;
           session.out(
             json ? JSON.stringify(entry) : renderTable(JOURNAL_HEADERS, [journalRow(entry)]).split('\n')[1],
           );
         }
+        last = Math.max(last, Number(parser.lastId ?? last));
       }
     } catch (error) {
       if (signal?.aborted) return;

@@ -4,12 +4,17 @@ import type { JournalEntry } from './types';
 export type FollowState = 'off' | 'connecting' | 'open' | 'retrying';
 
 /**
- * Follows `GET /api/v1/journal/follow` while `enabled`: each `data:` line is one entry, sent in
- * seq order from the moment the stream opens. The browser's EventSource reconnects by itself and
+ * Follows `GET /api/v1/journal/follow?<query>` while `enabled`: each `data:` line is one entry
+ * the query's filters pass, sent in seq order from the moment the stream opens (a new query opens
+ * a new stream). The browser's EventSource reconnects by itself and
  * sends the last `id:` (the seq) as Last-Event-ID, so the server resumes without a gap or a
  * duplicate. `onEntry` is read through a ref: a new callback does not reopen the stream.
  */
-export function useFollow(enabled: boolean, onEntry: (entry: JournalEntry) => void): FollowState {
+export function useFollow(
+  enabled: boolean,
+  query: string,
+  onEntry: (entry: JournalEntry) => void,
+): FollowState {
   const [state, setState] = useState<FollowState>('off');
   const callback = useRef(onEntry);
   callback.current = onEntry;
@@ -19,7 +24,7 @@ export function useFollow(enabled: boolean, onEntry: (entry: JournalEntry) => vo
       return;
     }
     setState('connecting');
-    const source = new EventSource('/api/v1/journal/follow');
+    const source = new EventSource(`/api/v1/journal/follow${query ? `?${query}` : ''}`);
     source.onopen = () => setState('open');
     source.onerror = () => setState(source.readyState === EventSource.CLOSED ? 'off' : 'retrying');
     source.onmessage = (event: MessageEvent<string>) => {
@@ -30,6 +35,6 @@ export function useFollow(enabled: boolean, onEntry: (entry: JournalEntry) => vo
       }
     };
     return () => source.close();
-  }, [enabled]);
+  }, [enabled, query]);
   return state;
 }

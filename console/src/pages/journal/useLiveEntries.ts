@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { entryMatches, type Filters, filtersKey } from './filters';
+import { type Filters, filtersKey, followQuery, withinTimeBounds } from './filters';
 import type { JournalEntry } from './types';
 import { type FollowState, useFollow } from './useFollow';
 
@@ -35,13 +35,13 @@ export function useLiveEntries(enabled: boolean, filters: Filters): LiveEntries 
   }, [key, enabled]);
   const onEntry = useCallback(
     (entry: JournalEntry) => {
-      if (!entryMatches(entry, filters)) return;
+      if (!withinTimeBounds(entry, filters)) return;
       if (window.scrollY <= TOP_SLACK) setShown((before) => [entry, ...before].slice(0, LIVE_LIMIT));
       else setHeld((before) => [entry, ...before].slice(0, LIVE_LIMIT));
     },
     [filters],
   );
-  const state = useFollow(enabled, onEntry);
+  const state = useFollow(enabled, followQuery(filters), onEntry);
   return {
     state,
     shown,

@@ -61,6 +61,8 @@ const ENTRY_FILTERS: QueryParameter[] = [
 ];
 
 const JOURNAL_FILTERS: QueryParameter[] = [...ENTRY_FILTERS, LIMIT, CONTINUE];
+/** A stream carries entries as they are written: its filters are the equality ones. */
+const FOLLOW_FILTERS = ENTRY_FILTERS.filter((filter) => filter.name !== 'since' && filter.name !== 'until');
 
 export const JOURNAL_SHAPES: Record<string, JsonSchema> = {
   JournalEntry: journalEntry,
@@ -122,12 +124,19 @@ export const JOURNAL_OPERATIONS: Array<[string, OperationEntry]> = [
     tag: 'Journal',
     summary: 'Follow the journal live (server-sent events)',
     description:
-      '`id: <seq>` and `data: <entry JSON>` per entry, from `after` (or Last-Event-ID), else from now on. Comments carry keep-alives and reports of pruned or missing entries.',
-    query: [{ name: 'after', description: 'Sequence number to follow from (exclusive).' }],
+      '`id: <seq>` and `data: <entry JSON>` per entry, from `after` (or Last-Event-ID), else from now on, of the entries the filters pass (as `GET /journal` filters them; `since`/`until` are refused: 400). When a filter left entries out, an `id: <seq>` line without data moves the client past them. Comments carry keep-alives and reports of pruned or missing entries.',
+    query: [{ name: 'after', description: 'Sequence number to follow from (exclusive).' }, ...FOLLOW_FILTERS],
     response: {
       description: 'An endless event stream.',
       content: { 'text/event-stream': { type: 'string' } },
     },
+  }),
+  route(JournalRoutes, 'entry', {
+    tag: 'Journal',
+    summary: 'One journal entry',
+    description: 'By its seq; 404 when pruned by retention or not written (in this tenant).',
+    params: { seq: 'The entry’s sequence number in the tenant’s journal (a positive integer).' },
+    response: { description: 'The entry.', content: json(ref('JournalEntry')) },
   }),
   route(JournalRoutes, 'export', {
     tag: 'Journal',
