@@ -33,6 +33,24 @@ export const ACTIONS = {
   applysetsWrite: 'applysets:write',
 } as const;
 
+/** What each named action allows, as the permission catalogue (`GET /api/v1/auth/permissions`) says it. */
+export const ACTION_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  [ACTIONS.rolloutsApprove]: 'Approve a rollout wave waiting at an approval gate',
+  [ACTIONS.devicesApprove]: 'Approve a device that enrolled with a manual-approval token',
+  [ACTIONS.enrollTokensWrite]: 'Create, list and delete enrollment tokens',
+  [ACTIONS.journalRead]: 'Query, follow and verify the journal',
+  [ACTIONS.journalExport]: 'Export the journal (NDJSON, CSV)',
+  [ACTIONS.journalAdmin]: 'Change journal retention and read journaling',
+  [ACTIONS.keysWrite]: "Create, rotate and revoke one's own fine-grained API keys",
+  [ACTIONS.keysAdmin]: 'Manage every API key of the tenant, including the admin and read-only slots',
+  [ACTIONS.usersAdmin]: 'Create users, change their roles and delete them',
+  [ACTIONS.tenantsAdmin]: 'List and create tenants (system tenant)',
+  [ACTIONS.metricsRead]: 'Scrape /metrics (system tenant)',
+  [ACTIONS.signingKeysRotate]: "Retire the tenant's update-signing key and make a new one",
+  [ACTIONS.applysetsRead]: 'List apply sets, their members and drift',
+  [ACTIONS.applysetsWrite]: 'Delete apply sets (cascade needs the members’ kinds’ write too)',
+};
+
 export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 

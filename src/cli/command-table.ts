@@ -96,7 +96,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   {
     name: 'keys',
-    summary: 'Create, list, rotate and revoke API keys',
+    summary: 'Create, list, rotate and revoke API keys; the permissions they may carry',
     load: async () => (await import('./commands/keys.js')).keysCommand,
   },
   {

@@ -1,6 +1,8 @@
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Authenticator } from '../../auth/authenticator.js';
+import { permissionListing } from '../../auth/permission-listing.js';
 import type { Principal } from '../../auth/principal.js';
 import { type LoginInput, type PasswordChange, SessionService } from '../../auth/session-service.js';
 import type { OperationContext } from '../../context.js';
@@ -31,12 +33,13 @@ function cookieOptions(secure: boolean, httpOnly: boolean, maxAge: number): Cook
   return { path: '/', maxAge, sameSite: 'strict', httpOnly, secure };
 }
 
-/** Sessions: login, logout, who am I, change my password. */
+/** Sessions: login, logout, who am I, the permission catalogue, change my password. */
 @Controller('api/v1/auth')
 export class AuthRoutes {
   constructor(
     private readonly sessions: SessionService,
     @Inject(SECURE_COOKIES) private readonly secure: boolean,
+    private readonly authenticator: Authenticator,
   ) {}
 
   /**
@@ -106,6 +109,17 @@ export class AuthRoutes {
         expiresAt: principal.credential.expiresAt,
       },
     };
+  }
+
+  /**
+   * The permission catalogue of this tenant: every permission, what it allows, the roles holding
+   * it, whether an API key may carry it. Any credential may read it (it is the same for everyone
+   * in the tenant and says nothing of its resources); what the caller holds is `me`'s.
+   */
+  @Get('permissions')
+  @Permission('authenticated')
+  permissions(@Ctx() context: OperationContext) {
+    return permissionListing(this.authenticator.permissions, context.tenant);
   }
 
   @Post('password')

@@ -170,9 +170,50 @@ const revokeCommand: CommandSpec = {
   },
 };
 
+interface CataloguePermission {
+  name: string;
+  description: string;
+  roles: string[];
+  apiKey: boolean;
+  sessionOnly: boolean;
+}
+
+const permissionsCommand: CommandSpec = {
+  name: 'permissions',
+  summary: 'List the permissions a key may be given (--all: every one), with the roles that hold them',
+  usage: 'keys permissions [--all] [-o table|json]',
+  arity: [0, 0],
+  options: {
+    all: { type: 'boolean', description: 'also the permissions only a login session may use' },
+    output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'table (default) or json' },
+  },
+  examples: ['steward keys permissions', 'steward keys permissions --all -o json'],
+  async run(session, args) {
+    const format = args.choice('output', ['table', 'json'] as const);
+    const client = await session.client();
+    const catalogue = await client.request<{ items: CataloguePermission[] }>(
+      'GET',
+      '/api/v1/auth/permissions',
+    );
+    const items = args.flag('all') ? catalogue.items : catalogue.items.filter((item) => item.apiKey);
+    if (format === 'json') {
+      session.out(JSON.stringify({ ...catalogue, items }, null, 2));
+      return 0;
+    }
+    const rows = items.map((item) => [
+      item.name,
+      item.roles.join(',') || NONE,
+      item.apiKey ? 'yes' : item.sessionOnly ? 'session only' : 'no',
+      item.description,
+    ]);
+    session.io.stdout.write(renderTable(['PERMISSION', 'ROLES', 'API KEY', 'ALLOWS'], rows));
+    return 0;
+  },
+};
+
 export const keysCommand: CommandSpec = {
   name: 'keys',
-  summary: 'Create, list, rotate and revoke API keys',
-  usage: 'keys create|list|rotate|revoke',
-  subcommands: [createCommand, listCommand, rotateCommand, revokeCommand],
+  summary: 'Create, list, rotate and revoke API keys; the permissions they may carry',
+  usage: 'keys create|list|rotate|revoke|permissions',
+  subcommands: [createCommand, listCommand, rotateCommand, revokeCommand, permissionsCommand],
 };

@@ -1,12 +1,12 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/client';
 import { useAuth } from '../../auth';
 import { ErrorBox, Loading } from '../../components/ui';
-import { useKinds } from '../manifests/useKinds';
 import { PermissionPicker } from './PermissionPicker';
 import {
   emptyChoice,
+  type PermissionCatalogueView,
   type PermissionChoice,
   permissionsOf,
   pickerCatalogue,
@@ -21,7 +21,11 @@ const EXPIRIES = [7, 30, 90, 365];
 export function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKeyWithSecret) => void }) {
   const { me } = useAuth();
   const client = useQueryClient();
-  const kinds = useKinds();
+  const catalogueQuery = useQuery({
+    queryKey: ['auth', 'permissions'],
+    queryFn: ({ signal }) => api<PermissionCatalogueView>('GET', '/auth/permissions', { signal }),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
   const [name, setName] = useState('');
   const [days, setDays] = useState(30);
   const [choice, setChoice] = useState<PermissionChoice>();
@@ -37,12 +41,9 @@ export function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKeyWithSecret
     },
     onSettled: () => client.invalidateQueries({ queryKey: ['keys'] }),
   });
-  if (kinds.isPending) return <Loading what="the permission catalogue" />;
-  if (kinds.error) return <ErrorBox error={kinds.error} />;
-  const catalogue = pickerCatalogue(
-    kinds.data.resources.map((kind) => kind.plural),
-    me.permissions,
-  );
+  if (catalogueQuery.isPending) return <Loading what="the permission catalogue" />;
+  if (catalogueQuery.error) return <ErrorBox error={catalogueQuery.error} />;
+  const catalogue = pickerCatalogue(catalogueQuery.data, me.permissions);
   const current = choice ?? emptyChoice(catalogue);
   const permissions = permissionsOf(current);
   return (

@@ -55,14 +55,15 @@ export function PermissionPicker({
       {catalogue.actions.length > 0 && (
         <fieldset className="access-actions">
           <legend>Actions</legend>
-          {catalogue.actions.map((action) => (
-            <label key={action} className="inline">
+          {catalogue.actions.map(({ name, description }) => (
+            <label key={name} className="inline" title={description}>
               <input
                 type="checkbox"
-                checked={choice.actions.includes(action)}
-                onChange={(event) => toggle(action, event.target.checked)}
+                aria-description={description}
+                checked={choice.actions.includes(name)}
+                onChange={(event) => toggle(name, event.target.checked)}
               />{' '}
-              {action}
+              {name}
             </label>
           ))}
         </fieldset>

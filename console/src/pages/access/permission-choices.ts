@@ -1,17 +1,33 @@
 /**
  * The permission picker's model, as GitHub's fine-grained tokens offer it: each area none / read /
- * read & write, plus named actions as checkboxes. Areas are the kinds discovery lists and apply
- * sets; the named actions are those of the catalogue (src/auth/permissions.ts) an API key may
- * carry. Only what the creator holds is offered: the server would refuse the rest. Pure.
+ * read & write, plus named actions as checkboxes. Both come from the server's permission catalogue
+ * (`GET /api/v1/auth/permissions`): areas are the `<area>:read`/`<area>:write` pairs an API key
+ * may carry (every kind, apply sets), actions the other permissions a key may carry. Only what
+ * the creator holds is offered: the server would refuse the rest. Pure.
  */
 
 export type Access = 'none' | 'read' | 'write';
 
+/** A permission as the catalogue endpoint describes it (the fields the picker reads). */
+export interface CataloguePermission {
+  name: string;
+  area: string;
+  description: string;
+  apiKey: boolean;
+}
+
+export interface PermissionCatalogueView {
+  items: CataloguePermission[];
+  keyTypes: { admin: string[]; readonly: string[] };
+}
+
 export interface PickerCatalogue {
-  /** Areas with `<area>:read` and `<area>:write`, in display order. */
+  /** Areas with `<area>:read` and `<area>:write`, in the catalogue's order. */
   areas: string[];
-  /** Named actions (`journal:read`, `rollouts:approve`…). */
-  actions: string[];
+  /** Named actions (`journal:read`, `rollouts:approve`…) with what each allows. */
+  actions: Array<{ name: string; description: string }>;
+  /** Actions a read-only key holds: what "Read all" adds to every area's read. */
+  readActions: string[];
 }
 
 export interface PermissionChoice {
@@ -19,26 +35,22 @@ export interface PermissionChoice {
   actions: string[];
 }
 
-/**
- * The catalogue has no endpoint of its own (an API gap): these are its named actions an API key
- * may carry (the operator role without the session-only ones), as src/auth/permissions.ts lists.
- */
-const KEY_ACTIONS = [
-  'journal:read',
-  'journal:export',
-  'metrics:read',
-  'rollouts:approve',
-  'devices:approve',
-] as const;
-
-/** Actions a read-only key holds (the readonly slot is the viewer role). */
-const READ_ACTIONS = new Set(['journal:read', 'metrics:read']);
-
-/** The picker's areas and actions for a creator holding `held`, kinds from discovery. */
-export function pickerCatalogue(kindPlurals: readonly string[], held: readonly string[]): PickerCatalogue {
+/** The picker's areas and actions for a creator holding `held`, from the server's catalogue. */
+export function pickerCatalogue(
+  catalogue: PermissionCatalogueView,
+  held: readonly string[],
+): PickerCatalogue {
   const holds = new Set(held);
-  const areas = [...kindPlurals, 'applysets'].filter((area) => holds.has(`${area}:read`));
-  return { areas, actions: KEY_ACTIONS.filter((action) => holds.has(action)) };
+  const forKeys = catalogue.items.filter((permission) => permission.apiKey);
+  const names = new Set(forKeys.map((permission) => permission.name));
+  const paired = (area: string) => names.has(`${area}:read`) && names.has(`${area}:write`);
+  const areas = [...new Set(forKeys.map((permission) => permission.area))].filter(
+    (area) => paired(area) && holds.has(`${area}:read`),
+  );
+  const actions = forKeys
+    .filter((permission) => !paired(permission.area) && holds.has(permission.name))
+    .map(({ name, description }) => ({ name, description }));
+  return { areas, actions, readActions: catalogue.keyTypes.readonly };
 }
 
 /** The most the creator may give an area: write only when they hold it. */
@@ -55,7 +67,9 @@ export function emptyChoice(catalogue: PickerCatalogue): PermissionChoice {
 export function readAll(catalogue: PickerCatalogue): PermissionChoice {
   return {
     areas: Object.fromEntries(catalogue.areas.map((area) => [area, 'read'])),
-    actions: catalogue.actions.filter((action) => READ_ACTIONS.has(action)),
+    actions: catalogue.actions
+      .map((action) => action.name)
+      .filter((name) => catalogue.readActions.includes(name)),
   };
 }
 
@@ -63,7 +77,7 @@ export function readAll(catalogue: PickerCatalogue): PermissionChoice {
 export function readWriteAll(catalogue: PickerCatalogue, held: readonly string[]): PermissionChoice {
   return {
     areas: Object.fromEntries(catalogue.areas.map((area) => [area, maxAccess(area, held)])),
-    actions: [...catalogue.actions],
+    actions: catalogue.actions.map((action) => action.name),
   };
 }
 

@@ -11,7 +11,7 @@ import { KeyRoutes } from '../../routes/keys.routes.js';
 import { TenantRoutes, UserRoutes } from '../../routes/users.routes.js';
 import { type JsonSchema, ref } from '../kind-schemas.js';
 import { json, type OperationEntry, route } from '../operation.js';
-import { described, listOf, object, STRING, TIME } from '../schema-builders.js';
+import { API_VERSION, described, listOf, object, STRING, TIME } from '../schema-builders.js';
 
 /*
  * The OpenAPI shapes and operations of sessions, API keys, users and tenants. Request bodies are
@@ -68,6 +68,35 @@ export const IDENTITY_SHAPES: Record<string, JsonSchema> = {
     },
     ['user', 'tenant', 'role', 'permissions', 'credential'],
   ),
+  PermissionCatalogue: object(
+    {
+      apiVersion: API_VERSION,
+      kind: { const: 'PermissionCatalogue' },
+      tenant: STRING,
+      items: {
+        type: 'array',
+        items: object(
+          {
+            name: described(STRING, '`<plural>:read|write` or a named action (`rollouts:approve`).'),
+            area: STRING,
+            access: { enum: ['read', 'write', 'action'] },
+            description: STRING,
+            roles: { type: 'array', items: { enum: ['viewer', 'operator', 'admin'] } },
+            apiKey: described({ type: 'boolean' }, 'Whether an API key may be given it.'),
+            sessionOnly: described({ type: 'boolean' }, 'Only a login session may exercise it.'),
+          },
+          ['name', 'area', 'access', 'description', 'roles', 'apiKey', 'sessionOnly'],
+        ),
+      },
+      keyTypes: object(
+        { admin: { type: 'array', items: STRING }, readonly: { type: 'array', items: STRING } },
+        ['admin', 'readonly'],
+        'The permissions of the admin and read-only key slots.',
+      ),
+    },
+    ['apiVersion', 'kind', 'tenant', 'items', 'keyTypes'],
+    'Every permission of the tenant, what it allows, who holds it.',
+  ),
   APIKey: apiKey,
   APIKeyList: listOf('APIKeyList', ref('APIKey'), 'The API keys the caller may see.'),
   APIKeyWithSecret: {
@@ -102,6 +131,13 @@ export const IDENTITY_OPERATIONS: Array<[string, OperationEntry]> = [
     tag: 'Auth',
     summary: 'Who am I',
     response: { description: 'The caller, its permissions and credential.', content: json(ref('Whoami')) },
+  }),
+  route(AuthRoutes, 'permissions', {
+    tag: 'Auth',
+    summary: 'The permission catalogue',
+    description:
+      'Every permission of this tenant: what it allows, the roles that hold it, whether an API key may carry it or only a session. What the caller holds is `GET /auth/me`.',
+    response: { description: 'The catalogue.', content: json(ref('PermissionCatalogue')) },
   }),
   route(AuthRoutes, 'password', {
     tag: 'Auth',
