@@ -13,16 +13,8 @@ import { JOURNAL_SELECT } from './journal-writer.js';
 export const DEFAULT_JOURNAL_PAGE = 100;
 export const MAX_JOURNAL_PAGE = 1000;
 
-/** Query parameters of `GET /api/v1/journal`, as received. */
-export interface JournalQuery {
-  kind?: string;
-  name?: string;
-  /** Actor id or name. */
-  actor?: string;
-  operation?: string;
-  result?: string;
-  /** An apply's changeset: its entries and the status transitions that observed it. */
-  changeset?: string;
+/** Query parameters of `GET /api/v1/journal`, as received: the entry filters and these. */
+export interface JournalQuery extends EntryFilter {
   /** RFC 3339 time or a duration ago (`1h`, `30m`, `7d`); inclusive. */
   since?: string;
   /** RFC 3339 time or a duration ago; exclusive. */
@@ -85,13 +77,7 @@ export function decodeJournalContinue(token: string): number {
 }
 
 /** Filters after parsing; every one is an equality or a range served by an index (journal-entity.ts). */
-interface Filters {
-  kind?: string;
-  name?: string;
-  actor?: string;
-  operation?: string;
-  result?: string;
-  changeset?: string;
+interface Filters extends EntryFilter {
   since?: string;
   until?: string;
 }
