@@ -384,12 +384,14 @@ describe('the Kubernetes watch over HTTPS', () => {
         expect((await stream.next()).type).toBe('ADDED');
         const head = await listVersion(kube);
         expect(Number(head)).toBeGreaterThan(Number(version));
-        // Every 5 s.
-        const event = await stream.next(7_000);
+        // Right after the batch's events (in the same write), at the journal position they end at.
+        const event = await stream.next(1_000);
         expect(event).toEqual({
           type: 'BOOKMARK',
           object: { kind: 'Device', apiVersion: 'steward.dev/v1', metadata: { resourceVersion: head } },
         });
+        // And every 5 s while quiet.
+        expect(await stream.next(7_000)).toEqual(event);
         return event.object.metadata.resourceVersion;
       },
     );
@@ -397,6 +399,34 @@ describe('the Kubernetes watch over HTTPS', () => {
       await apply(kube, device('d-2'));
       const event = await stream.next();
       expect([event.type, event.object.metadata.name]).toEqual(['ADDED', 'd-2']);
+    });
+  });
+
+  it('leaves an informer’s last resourceVersion a journal position: a resumed watch repeats nothing', async () => {
+    await apply(kube, device('r-1'));
+    await apply(kube, device('r-1', {}, 'edited once'));
+    await apply(kube, device('r-1', {}, 'edited twice'));
+    const version = await listVersion(kube);
+    // What client-go's reflector keeps: the resourceVersion of the last event it read.
+    const lastSeen = await watching(
+      watch(kube, `${DEVICES}?watch=true&resourceVersion=${version}&allowWatchBookmarks=true`),
+      async (stream) => {
+        await apply(kube, device('r-1', {}, 'edited thrice'));
+        const modified = await stream.next();
+        expect([modified.type, modified.object.metadata.resourceVersion]).toEqual(['MODIFIED', '4']);
+        const after = await stream.next(1_000);
+        expect(after.type).toBe('BOOKMARK');
+        return after.object.metadata.resourceVersion;
+      },
+    );
+    // An object's own counter (4) would have replayed the journal from seq 4; the bookmark's
+    // position resumes after the last change the client saw.
+    expect(Number(lastSeen)).toBeGreaterThan(4);
+    await watching(watch(kube, `${DEVICES}?watch=true&resourceVersion=${lastSeen}`), async (stream) => {
+      expect(await stream.eventWithin(800)).toBeUndefined();
+      await apply(kube, device('r-2'));
+      const event = await stream.next();
+      expect([event.type, event.object.metadata.name]).toEqual(['ADDED', 'r-2']);
     });
   });
 

@@ -164,24 +164,17 @@ export class KubeWatches {
         object: table ? kubeTable(columns, [resource], this.clock()) : toKubeObject(resource),
       })}\n`;
     let last = start;
+    const bookmarkLine = () =>
+      `${JSON.stringify({
+        type: 'BOOKMARK',
+        object: {
+          kind: kind.kind,
+          apiVersion: KUBE_GROUP_VERSION,
+          metadata: { resourceVersion: String(last) },
+        },
+      })}\n`;
     const ending = setTimeout(() => controller.abort(), timeout * 1000);
-    const bookmark = bookmarks
-      ? setInterval(
-          () =>
-            void write(
-              raw,
-              `${JSON.stringify({
-                type: 'BOOKMARK',
-                object: {
-                  kind: kind.kind,
-                  apiVersion: KUBE_GROUP_VERSION,
-                  metadata: { resourceVersion: String(last) },
-                },
-              })}\n`,
-            ),
-          BOOKMARK_MS,
-        )
-      : undefined;
+    const bookmark = bookmarks ? setInterval(() => void write(raw, bookmarkLine()), BOOKMARK_MS) : undefined;
     try {
       if (requested === undefined)
         for (const { resource } of known.values()) if (!(await write(raw, render('ADDED', resource)))) return;
@@ -201,9 +194,18 @@ export class KubeWatches {
           return;
         }
         const lines: string[] = [];
-        for (const { name, created } of changedNames(event.entries, kind.kind)) {
-          if (fields.name !== undefined && name !== fields.name) continue;
-          const current = await this.store.get({ tenant: context.tenant, kind: kind.kind, name });
+        const changed = changedNames(event.entries, kind.kind).filter(
+          ({ name }) => fields.name === undefined || name === fields.name,
+        );
+        // One read for the whole batch, not one per changed name.
+        const stored = await this.store.getMany(
+          context.tenant,
+          kind.kind,
+          changed.map(({ name }) => name),
+        );
+        const byName = new Map(stored.map((resource) => [resource.name, resource]));
+        for (const { name, created } of changed) {
+          const current = byName.get(name) ?? null;
           const selected = current !== null && this.facade.selected(current, requirements, fields);
           for (const change of watchEventsOf(known.get(name), current, selected, created)) {
             if (change.type === 'DELETED') known.delete(name);
@@ -212,6 +214,10 @@ export class KubeWatches {
           }
         }
         last = event.entries[event.entries.length - 1]?.seq ?? last;
+        // Events carry objects' own resourceVersions (per-object counters), not journal positions;
+        // a bookmark in the same write leaves the client's last resourceVersion a journal position,
+        // so an informer that reconnects resumes exactly here rather than from an object's counter.
+        if (lines.length > 0 && bookmarks) lines.push(bookmarkLine());
         if (lines.length > 0 && !(await write(raw, lines.join('')))) return;
       }
     } catch (error) {
