@@ -48,6 +48,7 @@ import { ChangeFeed } from '../store/change-feed.js';
 import { Database } from '../store/database.js';
 import { ResourceEntity } from '../store/resource-entity.js';
 import { ResourceStore } from '../store/resource-store.js';
+import { revokeCertificateTokens } from '../trust/certificate-tokens.js';
 import { createFederationServices } from '../trust/federation-services.js';
 import { JwksCache } from '../trust/jwks-cache.js';
 import { certificateAuthorityInUse, createTrustPolicyAdmission } from '../trust/trust-policy-admission.js';
@@ -141,6 +142,11 @@ export async function composeServices(config: StewardConfig, options: ComposeOpt
     config: { dataDir: config.dataDir, masterKey: config.masterKey, publicUrl: config.publicUrl },
     now: clock ?? (() => new Date()),
     wake: (keys) => changes.publish(keys),
+    // A revoked client certificate's exchanged tokens end with it (src/trust/certificate-tokens.ts).
+    certificatesRevoked: async (trx, tenant, fingerprints, at) => {
+      const ids = await revokeCertificateTokens(trx, tenant, fingerprints, at);
+      for (const credentialId of ids) authenticator.invalidate({ credentialId });
+    },
   }).catch(async (error: unknown) => {
     await authenticator.stop();
     await db.close();

@@ -60,6 +60,8 @@ export interface CredentialRow {
   revoked_at: string | null;
   /** Minted tokens: who it was minted for (the OIDC `sub`, the certificate subject); never a secret. */
   subject: string | null;
+  /** x5c tokens: the SHA-256 fingerprint of the client certificate (its revocation revokes the token). */
+  certificate?: string | null;
 }
 
 export const CredentialEntity = new EntitySchema<CredentialRow>({
@@ -81,8 +83,12 @@ export const CredentialEntity = new EntitySchema<CredentialRow>({
     expires_at: { type: 'string', fieldName: 'expires_at', length: 30, nullable: true },
     revoked_at: { type: 'string', fieldName: 'revoked_at', length: 30, nullable: true },
     subject: { type: 'string', length: 1024, nullable: true },
+    certificate: { type: 'string', length: 64, nullable: true },
   },
-  indexes: [{ name: 'credentials_tenant_type', properties: ['tenant', 'type'] }],
+  indexes: [
+    { name: 'credentials_tenant_type', properties: ['tenant', 'type'] },
+    { name: 'credentials_certificate', properties: ['certificate'] },
+  ],
 });
 
 /**

@@ -33,6 +33,8 @@ export interface MintRequest {
   policy: string;
   /** Who it is minted for (OIDC `sub`, certificate subject). */
   subject: string;
+  /** x5c: the client certificate's SHA-256 fingerprint (hex), so that its revocation revokes the token. */
+  certificate?: string;
   permissions: readonly string[];
   lifetimeSeconds: number;
   /** The exchange's journal entry (never the token); the token's id is added to its reason. */
@@ -177,6 +179,7 @@ export class TokenService {
       expiresAt,
     );
     row.subject = request.subject.slice(0, 1024);
+    if (request.certificate) row.certificate = request.certificate;
     const record = {
       ...request.record,
       reason: `token ${token.id} until ${expiresAt}; ${request.record.reason ?? ''}`,

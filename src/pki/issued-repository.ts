@@ -74,17 +74,21 @@ export class IssuedRepository {
     owner: { kind: string; name: string },
     at: Date,
     reason: RevocationReason,
-  ): Promise<Array<{ serial: string; issuerFingerprint: string }>> {
+  ): Promise<Array<{ serial: string; issuerFingerprint: string; fingerprint: string }>> {
     const scope = () =>
       trx(TABLES.issued)
         .where({ tenant, ca_name: caName, owner_kind: owner.kind, owner_name: owner.name })
         .whereNull('revoked_at')
         .andWhere('not_after', '>', at.toISOString());
-    const rows = (await scope().select('serial', 'issuer_fingerprint')) as Array<
-      Pick<IssuedRow, 'serial' | 'issuer_fingerprint'>
+    const rows = (await scope().select('serial', 'issuer_fingerprint', 'fingerprint')) as Array<
+      Pick<IssuedRow, 'serial' | 'issuer_fingerprint' | 'fingerprint'>
     >;
     if (rows.length > 0) await scope().update({ revoked_at: at.toISOString(), revocation_reason: reason });
-    return rows.map((row) => ({ serial: row.serial, issuerFingerprint: row.issuer_fingerprint }));
+    return rows.map((row) => ({
+      serial: row.serial,
+      issuerFingerprint: row.issuer_fingerprint,
+      fingerprint: row.fingerprint,
+    }));
   }
 
   /** The CAs holding unexpired, unrevoked certificates issued to `owner`. */

@@ -16,7 +16,7 @@ import { IssuanceService } from './issuance-service.js';
 import { IssuedRepository } from './issued-repository.js';
 import type { MasterKey } from './master-key.js';
 import { openMasterKey } from './master-key-check.js';
-import { RevocationService } from './revocation-service.js';
+import { type RevocationDeps, RevocationService } from './revocation-service.js';
 
 export interface PkiConfig {
   dataDir: string;
@@ -52,8 +52,10 @@ export async function openPki(deps: {
   now: () => Date;
   /** Queues resources for reconciling (the engine's change feed). */
   wake?: (keys: ResourceKey[]) => void;
+  /** What else ends with revoked certificates, in the revocation's transaction (RevocationDeps). */
+  certificatesRevoked?: RevocationDeps['certificatesRevoked'];
 }): Promise<PkiServices> {
-  const { db, store, journal, now, wake } = deps;
+  const { db, store, journal, now, wake, certificatesRevoked } = deps;
   const masterKey = await openMasterKey(db, {
     dataDir: deps.config.dataDir,
     masterKey: deps.config.masterKey,
@@ -63,7 +65,17 @@ export async function openPki(deps: {
   const issued = new IssuedRepository(db);
   const keyring = new CaKeyring(masterKey, repository, deps.config.publicUrl);
   const crls = new CrlPublisher(repository, issued, keyring);
-  const revocation = new RevocationService({ db, store, keyring, issued, crls, journal, now, wake });
+  const revocation = new RevocationService({
+    db,
+    store,
+    keyring,
+    issued,
+    crls,
+    journal,
+    now,
+    wake,
+    certificatesRevoked,
+  });
   return {
     lifecycle: new CaLifecycle({ db, repository, issued, keyring, crls, journal, revocation }),
     issuance: new IssuanceService({ db, store, keyring, issued, journal, now }),

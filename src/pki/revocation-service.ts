@@ -34,6 +34,16 @@ export interface RevocationDeps {
   now: () => Date;
   /** Queues resources for reconciling (the engine's change feed): a CA being deleted may now let go. */
   wake?: (keys: ResourceKey[]) => void;
+  /**
+   * What else ends with these certificates, inside the revocation's transaction (the tokens the
+   * x5c exchange minted from them: src/trust/certificate-tokens.ts). Fingerprints are SHA-256 hex.
+   */
+  certificatesRevoked?: (
+    trx: Knex.Transaction,
+    tenant: string,
+    fingerprints: string[],
+    at: Date,
+  ) => Promise<void>;
 }
 
 /**
@@ -121,6 +131,7 @@ export class RevocationService {
       }
       await this.deps.issued.revoke(trx, tenant, caName, serial, now, reason);
       await this.deps.crls.afterRevocation(trx, tenant, caName, [row.issuer_fingerprint], now);
+      await this.deps.certificatesRevoked?.(trx, tenant, [row.fingerprint], now);
       await this.deps.journal.append(trx, context, [revokeRecord(caName, serial, reason, now)]);
       return { serial, revokedAt: now.toISOString(), reason, alreadyRevoked: false };
     });
@@ -170,6 +181,12 @@ export class RevocationService {
       if (rows.length === 0) continue;
       const fingerprints = rows.map((row) => row.issuerFingerprint);
       await this.deps.crls.afterRevocation(trx, context.tenant, issuer, fingerprints, now);
+      await this.deps.certificatesRevoked?.(
+        trx,
+        context.tenant,
+        rows.map((row) => row.fingerprint),
+        now,
+      );
       await this.deps.journal.append(
         trx,
         context,

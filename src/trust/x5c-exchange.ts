@@ -162,6 +162,7 @@ export class X5cExchange {
         type: 'x509',
         policy: policy.name,
         subject,
+        certificate: verdict.leaf.fingerprint,
         permissions: policy.permissions,
         lifetimeSeconds: exchangedLifetime(policy, this.deps.settings.defaultTtlSeconds),
         record: {

@@ -201,13 +201,24 @@ describe('POST /api/v1/auth/x5c/token', () => {
 
   it('refuses a certificate revoked through its Steward CA, on the next exchange', async () => {
     const revokedClient = await issueClient('ci-clients', 'release-bot');
-    expect((await exchange(await jwt(revokedClient))).status).toBe(200);
+    const minted = await exchange(await jwt(revokedClient));
+    expect(minted.status).toBe(200);
+    const other = await exchange(await jwt(await issueClient('ci-clients', 'release-bot')));
+    expect(other.status).toBe(200);
+    const me = (token: string) => call(handle.server, 'GET', '/api/v1/auth/me', { token });
+    expect((await me(minted.body.token)).status).toBe(200);
     const revoked = await call(handle.server, 'POST', '/api/v1/certificateauthorities/ci-clients/revoke', {
       body: { serial: revokedClient.serial, reason: 'keyCompromise' },
     });
     expect(revoked.status, JSON.stringify(revoked.body)).toBe(200);
     const message = await refused(await jwt(revokedClient), 'CertificateRevoked');
     expect(message).toContain(revokedClient.serial);
+    // The token it was already exchanged for ends with it (same transaction), on the next request;
+    // a token of another certificate lives on.
+    const after = await me(minted.body.token);
+    expect(after.status).toBe(401);
+    expect(String((after.body as { message?: string }).message)).toMatch(/revoked/);
+    expect((await me(other.body.token)).status).toBe(200);
   });
 
   it('refuses the wrong audience and a JWT living over five minutes', async () => {

@@ -2,6 +2,7 @@ import type { AbstractSqlDriver, Configuration } from '@mikro-orm/knex';
 import type { Migration } from '@mikro-orm/migrations';
 import type { DialectName } from '../database.js';
 import { ApplySetsPostgresql, ApplySetsSqlite } from './applysets.js';
+import { CredentialCertificatePostgresql, CredentialCertificateSqlite } from './credential-certificate.js';
 import { DevicesPostgresql, DevicesSqlite } from './devices.js';
 import { FederationPostgresql, FederationSqlite } from './federation.js';
 import { InitialSchemaPostgresql } from './initial-schema.postgresql.js';
@@ -11,6 +12,7 @@ import { LoginAttemptsPostgresql, LoginAttemptsSqlite } from './login-attempts.j
 import { ManagedFieldsPostgresql, ManagedFieldsSqlite } from './managed-fields.js';
 import {
   APPLYSETS_MIGRATION,
+  CREDENTIAL_CERTIFICATE_MIGRATION,
   DEVICES_MIGRATION,
   FEDERATION_MIGRATION,
   INITIAL_MIGRATION,
@@ -59,6 +61,11 @@ export const MIGRATIONS: readonly SchemaMigration[] = [
     postgresql: ResourceChangesetPostgresql,
   },
   { name: MANAGED_FIELDS_MIGRATION, sqlite: ManagedFieldsSqlite, postgresql: ManagedFieldsPostgresql },
+  {
+    name: CREDENTIAL_CERTIFICATE_MIGRATION,
+    sqlite: CredentialCertificateSqlite,
+    postgresql: CredentialCertificatePostgresql,
+  },
 ];
 
 /**

@@ -15,6 +15,7 @@ export const MIGRATION_NAMES: readonly string[] = [
   'Migration20261208000000_applysets',
   'Migration20261209000000_resource_changeset',
   'Migration20261210000000_managed_fields',
+  'Migration20261211000000_credential_certificate',
 ];
 
 /** The name under which the schema of the last `updateSchema` release is recorded. */
@@ -48,3 +49,6 @@ export const RESOURCE_CHANGESET_MIGRATION = 'Migration20261209000000_resource_ch
 
 /** The Kubernetes facade's managed fields (src/resources/managed-fields.ts). */
 export const MANAGED_FIELDS_MIGRATION = 'Migration20261210000000_managed_fields';
+
+/** The client certificate an exchanged token was minted from (its revocation revokes the token). */
+export const CREDENTIAL_CERTIFICATE_MIGRATION = 'Migration20261211000000_credential_certificate';
