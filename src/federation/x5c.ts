@@ -13,6 +13,7 @@ import { ALLOWED_ALGORITHMS, isAllowedAlgorithm } from './algorithms.js';
 import { audienceProblem, lifetimeProblem, parsePayload, replayProblem, show } from './jwt-claims.js';
 import type { ReplayGuard } from './replay-guard.js';
 import { DEFAULT_LEEWAY_SECONDS, MAX_TOKEN_LENGTH } from './verify-token.js';
+import { pathProblem } from './x5c-constraints.js';
 import { X5C_REASONS, type X5cCheck, type X5cReason } from './x5c-reasons.js';
 
 export { X5C_REASONS, type X5cCheck, type X5cReason } from './x5c-reasons.js';
@@ -137,6 +138,24 @@ export async function verifyX5cToken(token: string, expect: X5cExpectations): Pr
   const chain = buildPath(certificates, anchors);
   if (!('path' in chain)) return chain;
   const { path, anchor } = chain;
+  const constrained = pathProblem(
+    path.map((certificate) => certificate.parsed),
+    anchor.parsed,
+  );
+  if (constrained) {
+    const which = (index: number) =>
+      index === 0 ? 'the leaf' : index >= path.length ? 'the anchor' : `intermediate ${index}`;
+    const certificate = (index: number) => (index >= path.length ? anchor : path[index]);
+    const by =
+      constrained.by === undefined
+        ? ''
+        : ` under the nameConstraints of ${which(constrained.by)} ${subjectOf(certificate(constrained.by))}, which`;
+    return refuse(
+      'untrustedChain',
+      'chain',
+      `chain: ${which(constrained.at)} ${subjectOf(certificate(constrained.at))}${by} ${constrained.message}`,
+    );
+  }
 
   const validity = checkValidity([...path, anchor], anchor, new Date(nowMs));
   if (validity) return validity;
