@@ -4,6 +4,9 @@
  * (and journaled) only when it changed; update results are journaled once each. Reads are batched
  * across concurrent calls (DataLoader): the device's profile (platform, installed version,
  * attestation) and its pending log requests each take one query per turn of the event loop.
+ * Writes (reports of installs and update results) of concurrent check-ins share one transaction
+ * (group commit): during a wave thousands of devices report within seconds, and one commit (an
+ * fsync on SQLite) each made the reports queue behind one another.
  */
 import DataLoader from 'dataloader';
 import type { OperationContext } from '../context.js';
@@ -11,6 +14,7 @@ import type { JournalRecord, JournalWriter } from '../journal/journal-writer.js'
 import type { Assignment, RolloutAssignments } from '../rollouts/assignments.js';
 import type { ChangeFeed } from '../store/change-feed.js';
 import type { Database } from '../store/database.js';
+import { GroupCommit } from '../store/group-commit.js';
 import type { DeviceRecords } from './device-records.js';
 
 export interface CheckInReport {
@@ -33,6 +37,18 @@ export interface CheckInAnswer {
   renew: boolean;
   attest: boolean;
   nextCheckInSeconds: number;
+}
+
+/** One check-in's writes, committed with those of concurrent check-ins (group commit). */
+interface ReportWrite {
+  context: OperationContext;
+  device: string;
+  rolloutReports: CheckInReport['updateResults'];
+  installed?: { artifact: string; version: string };
+  records: JournalRecord[];
+  at: string;
+  /** Set by the commit: the rollouts whose progress these reports moved. */
+  touched: Set<string>;
 }
 
 /** What a check-in needs to know of a device; cached briefly, refreshed by this process's writes. */
@@ -75,6 +91,7 @@ export class CheckInService {
    * process (a wave assigned, an abort) drops the tenant's, so its devices learn it at their next call.
    */
   private assignments = new Map<string, { assignment: Assignment | null; at: number }>();
+  private readonly writes = new GroupCommit<ReportWrite>((items) => this.commitReports(items));
 
   constructor(
     private readonly deps: {
@@ -166,24 +183,21 @@ export class CheckInService {
     const rolloutReports = report.updateResults.filter(
       (result) => result.rollout !== '' && (result.state === 'succeeded' || result.state === 'failed'),
     );
-    const touched = new Set<string>();
     if (records.length > 0 || rolloutReports.length > 0) {
-      const at = this.deps.now().toISOString();
-      await this.deps.db.transaction(async (trx) => {
-        for (const result of rolloutReports) {
-          const outcome = await this.deps.assignments.report(trx, context.tenant, device, result, at);
-          if (outcome !== 'ignored') touched.add(result.rollout);
-        }
-        if (installedChanged && report.installed)
-          await this.deps.records.installed(
-            trx,
-            context.tenant,
-            device,
-            clip(report.installed.artifact),
-            clip(report.installed.version),
-          );
-        if (records.length > 0) await this.deps.journal.append(trx, context, records);
-      });
+      const write: ReportWrite = {
+        context,
+        device,
+        rolloutReports,
+        installed:
+          installedChanged && report.installed
+            ? { artifact: clip(report.installed.artifact), version: clip(report.installed.version) }
+            : undefined,
+        records,
+        at: this.deps.now().toISOString(),
+        touched: new Set(),
+      };
+      await this.writes.submit(write);
+      const touched = write.touched;
       if (touched.size > 0) {
         // The device's next answer reflects its report (a retry's next attempt, or nothing more).
         this.assignments.delete(key);
@@ -206,6 +220,38 @@ export class CheckInService {
       attest: profile !== null && ATTESTING_PLATFORMS.has(profile.platform) && !profile.attested,
       nextCheckInSeconds: this.deps.checkInSeconds,
     };
+  }
+
+  /**
+   * The writes of a batch of check-ins in one transaction: each device's rollout reports (its
+   * assignment row), what it runs, and the journal entries of all of them in one append. Retried
+   * one by one by GroupCommit if the batch fails, so `touched` is filled afresh at each attempt.
+   */
+  private commitReports(items: ReportWrite[]): Promise<void> {
+    return this.deps.db.transaction(async (trx) => {
+      for (const item of items) {
+        item.touched.clear();
+        for (const result of item.rolloutReports) {
+          const outcome = await this.deps.assignments.report(
+            trx,
+            item.context.tenant,
+            item.device,
+            result,
+            item.at,
+          );
+          if (outcome !== 'ignored') item.touched.add(result.rollout);
+        }
+        if (item.installed)
+          await this.deps.records.installed(
+            trx,
+            item.context.tenant,
+            item.device,
+            item.installed.artifact,
+            item.installed.version,
+          );
+      }
+      await this.deps.journal.appendEach(trx, items);
+    });
   }
 
   /** Forgets what is cached of a device (after its attestation, a log upload, a change). */
