@@ -220,5 +220,8 @@ describe('steward trustpolicy against a real server', () => {
       /Warning {2}OwnerPinnedByNameOnly {2}repository_owner acme is pinned by name only/,
     );
     expect(reply.stdout).toContain('Linted');
+    // The Linted condition's message and the Lint section; no longer a third time in the Status dump.
+    expect(reply.stdout.match(/is pinned by name only/g)).toHaveLength(2);
+    expect(reply.stdout).not.toMatch(/Status:\n(?:.*\n)*?\s+warnings:/);
   });
 });

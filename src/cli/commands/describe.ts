@@ -20,6 +20,11 @@ const KIND_DETAILS: Readonly<
   TrustPolicy: async (_client, resource) => lintLines(resource),
 };
 
+/** Status fields a kind's own section shows, left out of the Status dump (said once, not twice). */
+const SHOWN_BY_SECTION: Readonly<Record<string, readonly string[]>> = {
+  TrustPolicy: ['warnings'],
+};
+
 function field(label: string, value: string | number | undefined): string {
   return `${`${label}:`.padEnd(18)}${value === undefined || value === '' ? NONE : printable(String(value))}`;
 }
@@ -56,7 +61,11 @@ export function describeResource(resource: Resource, now: Date): string[] {
     lines.push(field('Deleting Since', timestamp(metadata.deletionTimestamp, now)));
   if (metadata.finalizers?.length) lines.push(field('Finalizers', metadata.finalizers.join(', ')));
   lines.push('Spec:', indent(toYaml(resource.spec ?? {}), 2));
-  const { conditions = [], ...statusFields } = resource.status ?? {};
+  const { conditions = [], ...allFields } = resource.status ?? {};
+  const shownElsewhere = new Set(SHOWN_BY_SECTION[resource.kind] ?? []);
+  const statusFields = Object.fromEntries(
+    Object.entries(allFields).filter(([name]) => !shownElsewhere.has(name)),
+  );
   lines.push('Status:');
   lines.push(Object.keys(statusFields).length > 0 ? indent(toYaml(statusFields), 2) : `  ${NONE}`);
   lines.push('Conditions:');
