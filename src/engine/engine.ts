@@ -67,6 +67,7 @@ export class Engine {
             prefix: deps.config.queuePrefix,
             concurrency: deps.config.workers,
             lockDurationMs: deps.config.lockSeconds * 1000,
+            isUrgent: urgentKinds(deps.controllers),
           })
         : new InProcessQueue(deps.config.workers, this.clock, urgentKinds(deps.controllers));
     this.metrics.observeQueue(this.queue);

@@ -7,6 +7,8 @@ const JOB_NAME = 'reconcile';
 /** Longest sleep of the promoter between looks at the `later` set (other processes add to it too). */
 const MAX_PROMOTE_SLEEP_MS = 500;
 const ADD_CHUNK = 1000;
+/** BullMQ's priority of every key but urgent ones (which have none, and so go first). */
+const ORDINARY_PRIORITY = 1;
 
 /** Moves due keys out of the `later` set atomically, so two processes never both promote one entry. */
 const TAKE_DUE = `
@@ -25,6 +27,12 @@ export interface BullQueueOptions {
    * check hands them out again.
    */
   lockDurationMs: number;
+  /**
+   * Keys of urgent kinds (a controller's `priority: 'high'`): they go to BullMQ's wait list, every
+   * other key is prioritized behind them (BullMQ serves jobs without a priority first), so a
+   * rollout is not queued behind thousands of its devices' keys, as in the in-process queue.
+   */
+  isUrgent?: (key: string) => boolean;
 }
 
 /**
@@ -149,7 +157,12 @@ export class BullQueue implements WorkQueue {
         name: JOB_NAME,
         // The queue holds keys only: the jobId is the key and the job carries no data.
         data: {},
-        opts: { jobId: key, removeOnComplete: true, removeOnFail: true },
+        opts: {
+          jobId: key,
+          removeOnComplete: true,
+          removeOnFail: true,
+          ...(this.options.isUrgent?.(key) ? {} : { priority: ORDINARY_PRIORITY }),
+        },
       })),
     );
   }
