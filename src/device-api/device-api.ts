@@ -100,6 +100,8 @@ export async function startDeviceApi(services: Services, config: StewardConfig):
         records,
         issuance: services.pki.issuance,
         identities,
+        supersede: (context, device, keep) =>
+          services.pki.revocation.supersede(context, { kind: 'Device', name: device }, keep),
         journal,
         changes,
         now,

@@ -66,6 +66,8 @@ export interface EnrollmentDeps {
   records: DeviceRecords;
   issuance: IssuanceService;
   identities: IdentityIssuer;
+  /** Revokes a device's other certificates once it enrolled again (RevocationService.supersede). */
+  supersede?: (context: OperationContext, device: string, keep: string) => Promise<unknown>;
   journal: JournalWriter;
   changes: ChangeFeed;
   now: () => Date;
@@ -233,6 +235,9 @@ export class EnrollmentService {
     // in between, the periodic resync reconciles the Device anyway.
     try {
       const identity = await this.deps.identities.issue(context, device, caName, { publicKey: requestKey });
+      // One identity per device: enrolling again (a replacement approved by an operator, a device
+      // that lost its key) supersedes the certificates issued before.
+      await this.deps.supersede?.(context, name, identity.serial);
       return { state: 'enrolled', deviceName: name, identity };
     } finally {
       this.deps.changes.publish(changed);

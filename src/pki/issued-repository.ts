@@ -74,12 +74,15 @@ export class IssuedRepository {
     owner: { kind: string; name: string },
     at: Date,
     reason: RevocationReason,
+    keep?: string,
   ): Promise<Array<{ serial: string; issuerFingerprint: string; fingerprint: string }>> {
-    const scope = () =>
-      trx(TABLES.issued)
+    const scope = () => {
+      const query = trx(TABLES.issued)
         .where({ tenant, ca_name: caName, owner_kind: owner.kind, owner_name: owner.name })
         .whereNull('revoked_at')
         .andWhere('not_after', '>', at.toISOString());
+      return keep === undefined ? query : query.whereNot('serial', keep);
+    };
     const rows = (await scope().select('serial', 'issuer_fingerprint', 'fingerprint')) as Array<
       Pick<IssuedRow, 'serial' | 'issuer_fingerprint' | 'fingerprint'>
     >;

@@ -161,6 +161,26 @@ export class RevocationService {
     return serials;
   }
 
+  /**
+   * Revokes every unexpired certificate of `owner` but the one of serial `keep`, as `superseded`:
+   * a device enrolled again holds one identity, the new one (as Mender rejects a device's other
+   * authentication sets when one is accepted), so a replaced or taken-over device's old key stops
+   * working. Answers the serials revoked.
+   */
+  async supersede(
+    context: OperationContext,
+    owner: { kind: string; name: string },
+    keep: string,
+  ): Promise<string[]> {
+    const now = this.deps.now();
+    const issuers = await this.issuersOf(context.tenant, owner, now);
+    const serials = await this.deps.db.transaction((trx) =>
+      this.revokeOwnerIn(trx, context, issuers, owner, 'superseded', now, keep),
+    );
+    if (serials.length > 0) this.revoked();
+    return serials;
+  }
+
   /** The names of the CAs holding unexpired, unrevoked certificates of `owner`. */
   issuersOf(tenant: string, owner: { kind: string; name: string }, now: Date): Promise<string[]> {
     return this.deps.issued.issuersOf(tenant, owner, now);
@@ -174,10 +194,19 @@ export class RevocationService {
     owner: { kind: string; name: string },
     reason: RevocationReason,
     now: Date,
+    keep?: string,
   ): Promise<string[]> {
     const revoked: string[] = [];
     for (const issuer of issuers) {
-      const rows = await this.deps.issued.revokeOwnedBy(trx, context.tenant, issuer, owner, now, reason);
+      const rows = await this.deps.issued.revokeOwnedBy(
+        trx,
+        context.tenant,
+        issuer,
+        owner,
+        now,
+        reason,
+        keep,
+      );
       if (rows.length === 0) continue;
       const fingerprints = rows.map((row) => row.issuerFingerprint);
       await this.deps.crls.afterRevocation(trx, context.tenant, issuer, fingerprints, now);

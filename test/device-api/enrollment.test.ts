@@ -184,4 +184,34 @@ describe('device enrollment', () => {
     genuine.close();
     impostor.close();
   });
+
+  it('a replacement an operator approved supersedes the device’s earlier certificate (revoked, as Mender rejects other auth sets)', async () => {
+    await deviceCa(handle);
+    const { token } = await enrollToken(handle, { maxUses: 10 });
+    const old = await agent(handle, 'SERIAL0SWAP', 'apple');
+    expect(await old.enroll(token)).toBe(true);
+    expect((await old.checkIn()).deviceName).toBe('serial0swap');
+    const replacement = await agent(handle, 'SERIAL0SWAP', 'apple');
+    expect(await replacement.enroll(token)).toBe(false);
+    const approved = await call(handle.server, 'POST', '/api/v1/devices/serial0swap/approve', {
+      body: {},
+      token: handle.token,
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(await replacement.enroll(token)).toBe(true);
+    expect((await replacement.checkIn()).deviceName).toBe('serial0swap');
+    // The old key is refused from its next call; the CA's records say why.
+    const refused = await refusal(old.checkIn());
+    expect(refused.code).toBe(Code.Unauthenticated);
+    expect(refused.rawMessage).toMatch(/revoked at .*superseded/);
+    const issued = await call<{
+      items: Array<{ owner?: { name: string }; state: string; revocation?: { reason: string } }>;
+    }>(handle.server, 'GET', '/api/v1/certificateauthorities/devices/certificates?limit=5000', {
+      token: handle.token,
+    });
+    const mine = issued.body.items.filter((item) => item.owner?.name === 'serial0swap');
+    expect(mine.map((item) => item.revocation?.reason ?? item.state).sort()).toEqual(['superseded', 'valid']);
+    old.close();
+    replacement.close();
+  });
 });
