@@ -15,6 +15,7 @@ import type { ArtifactSignatureRow } from './artifact-tables.js';
 import type { SigningKeys } from './signing-keys.js';
 
 const TABLE = 'artifact_signatures';
+const SBOM_TABLE = 'artifact_sboms';
 
 /** The one spec field that may change once an Artifact is published. */
 const MUTABLE_SPEC_FIELDS: ReadonlySet<string> = new Set(['description']);
@@ -102,6 +103,19 @@ export function createArtifactAdmission(
         };
         await trx(TABLE).insert(row).onConflict(['tenant', 'name']).merge();
       }
+    },
+    /**
+     * A deleted Artifact's signature and SBOM go with it, in the delete's transaction (rollouts
+     * already started keep the signed artifact they fixed in their own state).
+     */
+    async beforeDelete(trx: Knex.Transaction, context: OperationContext, resources: StoredResource[]) {
+      const pairs = resources.map((resource) => [resource.name, resource.uid]);
+      for (let start = 0; start < pairs.length; start += 400)
+        for (const table of [TABLE, SBOM_TABLE])
+          await trx(table)
+            .where('tenant', context.tenant)
+            .whereIn(['name', 'uid'], pairs.slice(start, start + 400))
+            .delete();
     },
   };
 }

@@ -263,6 +263,26 @@ describe.each(DIALECTS)('artifact SBOMs and subresource permissions on $dialect'
     expect(otherKeys.body.items.some((key) => ids.has(key.keyId))).toBe(false);
   });
 
+  it('deletes only the deleted artifact’s rows: another tenant’s artifact of the same name keeps its signature', async () => {
+    const before = await suite.server.services.db
+      .knex('artifact_signatures')
+      .whereNot('tenant', 'default')
+      .where('name', 'agent-2-4-1');
+    expect(before).toHaveLength(1);
+    // Same name in both tenants: deleting this tenant's must leave the other's signature alone.
+    expect((await call(suite.server, 'DELETE', '/api/v1/artifacts/agent-2-4-1')).status).toBe(200);
+    expect(
+      await suite.server.services.db
+        .knex('artifact_signatures')
+        .where({ tenant: 'default', name: 'agent-2-4-1' }),
+    ).toHaveLength(0);
+    const after = await suite.server.services.db
+      .knex('artifact_signatures')
+      .whereNot('tenant', 'default')
+      .where('name', 'agent-2-4-1');
+    expect(after).toEqual(before);
+  });
+
   it('forgets the SBOM of a deleted artifact when one of the same name is published again', async () => {
     await call(suite.server, 'POST', '/api/v1/apply', { body: [artifact('recycled')] });
     expect((await put(suite.server, 'recycled', 'application/spdx+json', JSON.stringify(SPDX))).status).toBe(
@@ -270,6 +290,13 @@ describe.each(DIALECTS)('artifact SBOMs and subresource permissions on $dialect'
     );
     expect((await call(suite.server, 'DELETE', '/api/v1/artifacts/recycled')).status).toBe(200);
     expect((await get(suite.server, 'recycled')).statusCode).toBe(404);
+    // Its signature and SBOM rows went with it, in the delete's transaction; the other tenant's stay.
+    const rows = async (table: string, tenant?: string) =>
+      (await suite.server.services.db.knex(table).where({ name: 'recycled', ...(tenant ? { tenant } : {}) }))
+        .length;
+    expect(await rows('artifact_signatures')).toBe(0);
+    expect(await rows('artifact_sboms')).toBe(0);
+    expect(await rows('artifact_signatures', 'default')).toBe(0);
     await call(suite.server, 'POST', '/api/v1/apply', { body: [artifact('recycled', { version: '2.0.0' })] });
     expect((await get(suite.server, 'recycled')).statusCode).toBe(404);
   });
