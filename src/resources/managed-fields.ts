@@ -1,16 +1,14 @@
 /**
  * Kubernetes `metadata.managedFields` for Steward: who set which field, and server-side apply's
  * conflicts. Every function is pure and never mutates its inputs; results share no object with them.
+ * Entries are read and written as FieldsV1 (managed-fields-encoding.ts); conflicts are worded as
+ * the apiserver words them in managed-fields-conflicts.ts.
  *
  * Steward's decisions:
  * - Only `metadata.labels.<key>`, `metadata.annotations.<key>` and `spec` are managed: status is the
  *   engine's, and the rest of metadata is set by the server.
  * - A leaf is any non-object value, an array, or an empty object. Arrays are atomic, owned as a
  *   whole, as Kubernetes owns the lists of a custom resource without list-type markers.
- * - A path is an array of segments (['spec', 'identity', 'keyAlgorithm']); FieldsV1 spells each
- *   segment `f:<segment>`. A node that is both owned and a parent gets Kubernetes' `.` marker; a
- *   mere parent does not. `k:`/`v:`/`i:` keys written by Kubernetes are read with the raw key as the
- *   segment: no Steward leaf has such a path, so ownership of it is dropped at the next write.
  * - Entries are keyed as Kubernetes keys them: an Update entry by manager and apiVersion, an Apply
  *   entry by manager alone. Same-named Apply and Update entries are different managers.
  * - An Update (PUT, PATCH, POST, Steward's native apply) never conflicts: its manager takes every
@@ -24,21 +22,12 @@
  * `metadata`) or a StoredResource (labels and annotations at the top, as the apply's `manage` hook
  * passes them). An object with a `metadata` member is read as the former.
  */
-import { type FieldProblem, InvalidError } from '../errors.js';
 import { jsonEqual } from './json-equal.js';
+import type { FieldConflict } from './managed-fields-conflicts.js';
+import { type FieldPath, ownedBy, toFieldsV1, withFields } from './managed-fields-encoding.js';
 import type { ManagedFieldsEntry } from './model.js';
 
 export type { ManagedFieldsEntry } from './model.js';
-
-export type FieldPath = string[];
-
-/** A leaf another manager owns that an apply would change or remove. */
-export interface FieldConflict {
-  manager: string;
-  operation: ManagedFieldsEntry['operation'];
-  apiVersion: string;
-  path: FieldPath;
-}
 
 type JsonObject = { [key: string]: unknown };
 type Leaves = Map<string, { path: FieldPath; value: unknown }>;
@@ -98,124 +87,6 @@ export function managedPaths(object: object): FieldPath[] {
   return [...managedLeaves(object).values()].map((leaf) => leaf.path);
 }
 
-function comparePaths(a: FieldPath, b: FieldPath): number {
-  for (let index = 0; index < Math.min(a.length, b.length); index++) {
-    if (a[index] !== b[index]) return a[index] < b[index] ? -1 : 1;
-  }
-  return a.length - b.length;
-}
-
-/**
- * FieldsV1 of a set of paths: `{'f:metadata': {'f:labels': {'f:app': {}}}, 'f:spec': {...}}`, keys
- * sorted as Kubernetes serializes them, duplicates merged. A path that is also the parent of
- * another gets `.`. Pure; InvalidError for an empty path, which names no field.
- */
-export function toFieldsV1(paths: FieldPath[]): Record<string, unknown> {
-  const root: JsonObject = {};
-  const owned: JsonObject[] = [];
-  // Sorted, a path comes before its extensions: its node is still empty when `.` is written, so
-  // `.` comes first as in Kubernetes' output.
-  for (const path of [...paths].sort(comparePaths)) {
-    if (path.length === 0) throw new InvalidError('an empty field path names no field');
-    let node = root;
-    for (const segment of path) {
-      const key = `f:${segment}`;
-      if (!Object.hasOwn(node, key)) node[key] = {};
-      node = node[key] as JsonObject;
-    }
-    node['.'] = {};
-    owned.push(node);
-  }
-  for (const node of owned) if (Object.keys(node).length === 1) delete node['.'];
-  return root;
-}
-
-const REFERENCE_PREFIXES = ['k:', 'v:', 'i:'];
-
-/** fromFieldsV1 with pointers of problems under `at` (the entry's place in managedFields). */
-function readFieldsV1(fields: unknown, at: string): FieldPath[] {
-  const problems: FieldProblem[] = [];
-  const paths: FieldPath[] = [];
-  if (!isObject(fields)) {
-    problems.push({ pointer: at, message: `fieldsV1 must be an object, got ${describe(fields)}` });
-  }
-  // Pre-order, one member at a time, so that paths come out in the tree's order; iterative, as
-  // the tree may come from a client.
-  interface Frame {
-    parent?: Frame;
-    name: string;
-    pointer: string;
-    members: Iterator<[string, unknown]>;
-  }
-  const stack: Frame[] = isObject(fields)
-    ? [{ name: '', pointer: at, members: Object.entries(fields)[Symbol.iterator]() }]
-    : [];
-  const pathTo = (frame: Frame, segment?: string): FieldPath => {
-    const path: FieldPath = segment === undefined ? [] : [segment];
-    for (let node: Frame | undefined = frame; node?.parent !== undefined; node = node.parent)
-      path.push(node.name);
-    return path.reverse();
-  };
-  while (stack.length > 0) {
-    const frame = stack[stack.length - 1];
-    const next = frame.members.next();
-    if (next.done) {
-      stack.pop();
-      continue;
-    }
-    const [key, value] = next.value;
-    const here = `${frame.pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    const problem = (message: string) => problems.push({ pointer: here, message });
-    if (!isObject(value)) {
-      problem(`must be an object, got ${describe(value)}`);
-      continue;
-    }
-    if (key === '.') {
-      if (frame.parent === undefined) problem('"." at the root names no field');
-      else if (Object.keys(value).length > 0) problem('"." must be an empty object');
-      else paths.push(pathTo(frame));
-      continue;
-    }
-    let segment: string;
-    if (key.startsWith('f:')) segment = key.slice(2);
-    else if (REFERENCE_PREFIXES.some((prefix) => key.startsWith(prefix))) segment = key;
-    else {
-      problem(`"${key}" is not a FieldsV1 key (f:<field>, k:<key>, v:<value>, i:<index> or ".")`);
-      continue;
-    }
-    if (Object.keys(value).length === 0) paths.push(pathTo(frame, segment));
-    else
-      stack.push({
-        parent: frame,
-        name: segment,
-        pointer: here,
-        members: Object.entries(value)[Symbol.iterator](),
-      });
-  }
-  if (problems.length > 0) {
-    const shown = problems
-      .slice(0, 3)
-      .map((problem) => `${problem.pointer || '(fieldsV1)'}: ${problem.message}`);
-    const more = problems.length > 3 ? `; and ${problems.length - 3} more` : '';
-    throw new InvalidError(`malformed managedFields: ${shown.join('; ')}${more}`, { problems });
-  }
-  return paths;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-}
-
-/**
- * The paths of a FieldsV1 tree, the inverse of toFieldsV1. Pure. InvalidError listing every
- * malformed member (a key that is no FieldsV1 key, a value that is not an object), pointers into
- * the tree.
- */
-export function fromFieldsV1(fields: unknown): FieldPath[] {
-  return readFieldsV1(fields, '');
-}
-
 /** The leaves that differ between two objects' managed parts: added, changed, then removed. Pure. */
 export function changedPaths(before: object | undefined, after: object): FieldPath[] {
   const old = managedLeaves(before);
@@ -227,17 +98,6 @@ export function changedPaths(before: object | undefined, after: object): FieldPa
   }
   for (const [key, leaf] of old) if (!next.has(key)) changed.push(leaf.path);
   return changed;
-}
-
-/** The paths each entry owns; malformed entries are refused with their place in managedFields. */
-function ownedBy(entries: ManagedFieldsEntry[]): FieldPath[][] {
-  return entries.map((entry, index) =>
-    readFieldsV1(entry.fieldsV1, `/metadata/managedFields/${index}/fieldsV1`),
-  );
-}
-
-function withFields(entry: ManagedFieldsEntry, paths: FieldPath[]): ManagedFieldsEntry {
-  return { ...entry, fieldsV1: toFieldsV1(paths) };
 }
 
 /**
@@ -359,60 +219,4 @@ export function serverSideApply(input: {
   });
   if (!recorded && appliedPaths.length > 0) result.push(applierEntry);
   return { entries: result, conflicts: [], overridden: conflicts };
-}
-
-/** A path as Kubernetes prints a field: `.spec.identity.keyAlgorithm`, `.metadata.labels.app`. */
-export function fieldOf(path: FieldPath): string {
-  return path.map((segment) => `.${segment}`).join('');
-}
-
-/** A manager as Kubernetes' conflict message names it: an Update entry with its apiVersion. */
-function managerOf(conflict: FieldConflict): string {
-  const name = JSON.stringify(conflict.manager);
-  return conflict.operation === 'Update' ? `${name} using ${conflict.apiVersion}` : name;
-}
-
-/**
- * kubectl's advice after a conflict. kubectl appends it to the server's message itself, so the
- * facade must not send it (kubectl would print it twice); Steward's own clients may show it.
- */
-export const CONFLICT_ADVICE = [
-  'Please review the fields above--they currently have other managers. Here are the ways you can resolve this warning:',
-  '* If you intend to manage all of these fields, please re-run the apply command with the `--force-conflicts` flag.',
-  '* If you do not intend to manage all of the fields, please edit your manifest to remove references to the fields that should keep their current managers.',
-  "* You may co-own fields by updating your manifest to match the existing value; in this case, you'll become the manager if the other manager(s) stop managing the field (remove it from their configuration).",
-].join('\n');
-
-/**
- * The apiserver's conflict message, as Kubernetes words it: one conflict on one line, several
- * grouped by manager (sorted), one `- .field` line each. `causes` are Kubernetes StatusCauses, whose
- * type travels as `reason` on the wire. `advice` is CONFLICT_ADVICE. Pure.
- */
-export function conflictMessage(conflicts: FieldConflict[]): {
-  message: string;
-  advice: string;
-  causes: Array<{ reason: 'FieldManagerConflict'; message: string; field: string }>;
-} {
-  const causes = conflicts.map((conflict) => ({
-    reason: 'FieldManagerConflict' as const,
-    message: `conflict with ${managerOf(conflict)}`,
-    field: fieldOf(conflict.path),
-  }));
-  if (conflicts.length === 1) {
-    const [only] = conflicts;
-    const message = `Apply failed with 1 conflict: conflict with ${managerOf(only)}: ${fieldOf(only.path)}`;
-    return { message, advice: CONFLICT_ADVICE, causes };
-  }
-  const byManager = new Map<string, string[]>();
-  for (const conflict of conflicts) {
-    const manager = managerOf(conflict);
-    const lines = byManager.get(manager) ?? [];
-    lines.push(`- ${fieldOf(conflict.path)}`);
-    byManager.set(manager, lines);
-  }
-  const lines = [...byManager.keys()]
-    .sort()
-    .flatMap((manager) => [`conflicts with ${manager}:`, ...(byManager.get(manager) as string[])]);
-  const message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
-  return { message, advice: CONFLICT_ADVICE, causes };
 }

@@ -6,18 +6,18 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidError, type StewardError } from '../../src/errors.js';
 import {
-  CONFLICT_ADVICE,
   changedPaths,
-  conflictMessage,
-  type FieldConflict,
-  type FieldPath,
-  fromFieldsV1,
   type ManagedFieldsEntry,
   managedPaths,
   recordUpdate,
   serverSideApply,
-  toFieldsV1,
 } from '../../src/resources/managed-fields.js';
+import {
+  CONFLICT_ADVICE,
+  conflictMessage,
+  type FieldConflict,
+} from '../../src/resources/managed-fields-conflicts.js';
+import { type FieldPath, fromFieldsV1, toFieldsV1 } from '../../src/resources/managed-fields-encoding.js';
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {

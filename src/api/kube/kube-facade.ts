@@ -12,12 +12,8 @@ import {
 import type { ReadRecorder } from '../../journal/read-journaling.js';
 import type { KindNames } from '../../resources/kind.js';
 import type { KindIndex } from '../../resources/kind-index.js';
-import {
-  conflictMessage,
-  type ManagedFieldsEntry,
-  recordUpdate,
-  serverSideApply,
-} from '../../resources/managed-fields.js';
+import { type ManagedFieldsEntry, recordUpdate, serverSideApply } from '../../resources/managed-fields.js';
+import { conflictMessage } from '../../resources/managed-fields-conflicts.js';
 import type { StoredResource } from '../../resources/model.js';
 import { decodeContinue, encodeContinue, parseLimit } from '../../resources/resource-queries.js';
 import { matches, parseSelector } from '../../resources/selector.js';

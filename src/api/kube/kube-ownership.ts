@@ -1,5 +1,6 @@
 import { InvalidError } from '../../errors.js';
-import { fromFieldsV1, type ManagedFieldsEntry, toFieldsV1 } from '../../resources/managed-fields.js';
+import type { ManagedFieldsEntry } from '../../resources/managed-fields.js';
+import { fromFieldsV1, toFieldsV1 } from '../../resources/managed-fields-encoding.js';
 import type { StoredResource } from '../../resources/model.js';
 import { KUBE_GROUP_VERSION } from './kube-discovery.js';
 
