@@ -3,7 +3,9 @@
  * refusals: what a 400, a 413 and a 422 say, and that inputs are never mutated nor aliased.
  */
 import { describe, expect, it } from 'vitest';
-import { jsonPatch, MAX_PATCH_DEPTH, mergePatch } from '../../src/api/kube/patch.js';
+import { mergePatch } from '../../src/api/kube/json-merge-patch.js';
+import { jsonPatch } from '../../src/api/kube/json-patch.js';
+import { MAX_PATCH_DEPTH } from '../../src/api/kube/patch-body.js';
 import { BadRequestError, InvalidError, PayloadTooLargeError, type StewardError } from '../../src/errors.js';
 import { jsonEqual } from '../../src/resources/json-equal.js';
 

@@ -20,6 +20,8 @@ import { matches, parseSelector } from '../../resources/selector.js';
 import type { ManifestValidator } from '../../schema/validator.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import { applyFieldValidation, parseDryRun, parseFieldValidation } from './field-validation.js';
+import { mergePatch } from './json-merge-patch.js';
+import { jsonPatch } from './json-patch.js';
 import { KUBE_GROUP_VERSION } from './kube-discovery.js';
 import { fromKubeObject, type KubeObject, toKubeObject } from './kube-objects.js';
 import {
@@ -31,7 +33,6 @@ import {
   withoutKept,
 } from './kube-ownership.js';
 import { kubeTable } from './kube-table.js';
-import { jsonPatch, mergePatch } from './patch.js';
 
 /** The journal entries of a facade write say where it came from, beside the actor. */
 export const VIA_KUBECTL = 'via kubectl';
