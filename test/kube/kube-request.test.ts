@@ -3,7 +3,8 @@
  * default field manager a User-Agent gives.
  */
 import { describe, expect, it } from 'vitest';
-import { defaultManager, parseFieldSelector } from '../../src/api/kube/kube-facade.js';
+import { parseFieldSelector } from '../../src/api/kube/kube-facade.js';
+import { defaultManager } from '../../src/api/kube/kube-write.js';
 import { BadRequestError } from '../../src/errors.js';
 import { thrown } from './kube-fixtures.js';
 

@@ -24,10 +24,11 @@ import {
   kubeResourceList,
   kubeVersion,
 } from '../kube/kube-discovery.js';
-import { KubeFacade, type KubeQuery, type WriteAnswer } from '../kube/kube-facade.js';
+import { KubeFacade, type KubeQuery } from '../kube/kube-facade.js';
 import { KUBE_OPENAPI, type KubeOpenApi } from '../kube/kube-openapi-published.js';
 import { wantsTable } from '../kube/kube-table.js';
 import { KubeWatches } from '../kube/kube-watch.js';
+import type { WriteAnswer } from '../kube/kube-write.js';
 import { Permission } from '../permission.js';
 import { Ctx } from '../request-context.js';
 
