@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { OperationContext } from '../context.js';
+import { BadRequestError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,7 +18,25 @@ export const Ctx = createParamDecorator((_data: unknown, host: ExecutionContext)
   return request.operationContext;
 });
 
-/** `?dryRun=true` (or Kubernetes' `All`). */
+const DRY_RUN: Readonly<Record<string, boolean>> = {
+  true: true,
+  All: true,
+  '1': true,
+  false: false,
+  '0': false,
+  '': false,
+};
+
+/**
+ * `?dryRun=true` (or Kubernetes' `All`); `false`/`0` or absent: a real run. Any other value is a
+ * 400: a misspelled dry run (`True`, `yes`) must not run the real, possibly destructive, operation.
+ */
 export function isDryRun(value: string | undefined): boolean {
-  return value === 'true' || value === 'All' || value === '1';
+  if (value === undefined) return false;
+  const parsed = DRY_RUN[value];
+  if (parsed === undefined)
+    throw new BadRequestError(
+      `dryRun must be true (or All) or false, got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return parsed;
 }

@@ -68,6 +68,8 @@ export interface ApplyOptions {
   manage?: ManageFields;
   /** Create only: a resource that exists already is refused (AlreadyExistsError), as a POST is. */
   create?: boolean;
+  /** The caller's own writes, last in the apply's transaction (not on dry runs): they commit with it. */
+  within?: (trx: Knex.Transaction, deletions: ApplyDeletion[]) => Promise<void>;
 }
 
 export interface ApplyItemResult {
@@ -317,6 +319,18 @@ export class ApplyService {
         return `${String(value?.kind)}/${String(value?.metadata?.name)}`;
       }),
     );
+    const seen = new Map<string, number>();
+    for (const tombstone of tombstones) {
+      const key = `${tombstone.kind}/${tombstone.name}`;
+      const first = seen.get(key);
+      if (first !== undefined)
+        problems.push({
+          document: tombstone.index,
+          pointer: '/metadata/name',
+          message: `${tombstone.kind} "${tombstone.name}" is marked ${LIFECYCLE_ANNOTATION}: absent twice (documents ${first} and ${tombstone.index})`,
+        });
+      else seen.set(key, tombstone.index);
+    }
     for (const tombstone of tombstones)
       if (writtenNames.has(`${tombstone.kind}/${tombstone.name}`))
         problems.push({
@@ -440,6 +454,7 @@ export class ApplyService {
     if (written.status === 'rejected') throw written.reason;
     if (journaled.status === 'rejected') throw journaled.reason;
     await set?.recordInventory(trx, planned.writes);
+    await options.within?.(trx, deletions);
     return { plan: planned, deletions };
   }
 
@@ -571,6 +586,9 @@ export class ApplyService {
       await this.beforeDelete(trx, context, [...removals, ...markings]);
       await this.store.removeMany(trx, removals);
       await this.store.replaceMany(trx, markings);
+      // A deleted resource leaves its apply set: a set's budget counts what exists, and a resource
+      // re-created by someone else later is not the set's to prune.
+      await this.sets.forget(trx, context.tenant, [...removals, ...markings]);
       await this.journal.append(trx, context, records);
       return outcomes;
     });

@@ -104,6 +104,10 @@ export async function applySetStep(
       `${plan.conflicts.map((problem: FieldProblem) => problem.message).join('; ')}; nothing was applied`,
       { problems: plan.conflicts },
     );
+  // The permission first: a refusal names resources, which a caller who may not delete their kind
+  // must not learn of this way.
+  for (const kind of new Set([...plan.prune, ...plan.tombstones].map((ref) => ref.kind)))
+    context.authorize(`${deps.plural(kind)}:write`);
   if (plan.refusal)
     throw new DeletionRefusedError(plan.refusal.reason, plan.refusal.message, plan.refusal.resources);
 
@@ -131,9 +135,11 @@ export async function applySetStep(
   };
   for (const ref of plan.prune) remove(ref, 'prune');
   for (const ref of plan.tombstones) remove(ref, 'delete', ref.index);
-  for (const kind of new Set(step.deleted.map((resource) => resource.kind)))
-    context.authorize(`${deps.plural(kind)}:write`);
-  if (!named) return step;
+  if (!named) {
+    // Tombstones of an apply without a set: what they delete leaves whichever set held it.
+    step.recordInventory = (writeTrx) => deps.sets.forget(writeTrx, tenant, plan.tombstones);
+    return step;
+  }
   step.recordInventory = (writeTrx, writes) => {
     // The generation (spec, labels, annotations), not the resourceVersion: status writes by
     // controllers move the latter, and are no drift.

@@ -112,12 +112,8 @@ export function planApplySet(input: ApplySetInput): ApplySetPlan {
     .filter((member) => !member.exists || member.pruneDisabled)
     .map(({ kind, name }) => ({ kind, name }));
   const plan = { ...base, prune, release };
-  if (
-    input.submitted.length === 0 &&
-    input.tombstones.length === 0 &&
-    prune.length > 0 &&
-    !options.allowEmpty
-  )
+  // Tombstones are deletions, not content: a submission of tombstones alone is as empty as none.
+  if (input.submitted.length === 0 && prune.length > 0 && !options.allowEmpty)
     return {
       ...plan,
       refusal: {
@@ -133,7 +129,8 @@ export function planApplySet(input: ApplySetInput): ApplySetPlan {
 function budgeted(plan: ApplySetPlan, input: ApplySetInput, options: ApplySetOptions): ApplySetPlan {
   const deletions = [...plan.prune, ...plan.tombstones];
   if (deletions.length === 0) return plan;
-  const base = input.members.length;
+  // Members deleted by other means are not counted: the budget is a share of what still exists.
+  const base = input.members.filter((member) => member.exists).length;
   const percent = base === 0 ? 100 : (100 * deletions.length) / base;
   const overCount = deletions.length > options.maxDeletions;
   const overPercent = base > 0 && percent > options.maxDeletionPercent;
@@ -141,7 +138,7 @@ function budgeted(plan: ApplySetPlan, input: ApplySetInput, options: ApplySetOpt
   const limits = [
     overCount ? `more than maxDeletions ${options.maxDeletions}` : undefined,
     overPercent
-      ? `${percent.toFixed(0)} % of the set's ${base} member(s), over maxDeletionPercent ${options.maxDeletionPercent} %`
+      ? `${Number.isInteger(percent) ? percent : percent.toFixed(1)} % of the set's ${base} existing member(s), over maxDeletionPercent ${options.maxDeletionPercent} %`
       : undefined,
   ].filter(Boolean);
   return {

@@ -4,6 +4,7 @@
  * cascade, deleting them through an apply of nothing with prune (so within the same budgets, in
  * one transaction, journaled `pruned`).
  */
+import type { Knex } from 'knex';
 import { holds, type OperationContext } from '../context.js';
 import { NotFoundError } from '../errors.js';
 import type { JournalWriter } from '../journal/journal-writer.js';
@@ -132,24 +133,9 @@ export class ApplySetService {
   ): Promise<{ name: string; orphaned: number; deletions: ApplyDeletion[]; dryRun: boolean }> {
     const summary = (await this.sets.list(context.tenant)).find((set) => set.name === name);
     if (!summary) throw new NotFoundError(`apply set "${name}" not found`);
-    let deletions: ApplyDeletion[] = [];
-    if (options.cascade) {
-      const result = await this.apply.apply(context, [], {
-        dryRun: options.dryRun,
-        applySet: {
-          name,
-          prune: true,
-          allowEmpty: true,
-          forceAdopt: false,
-          maxDeletions: options.maxDeletions ?? DEFAULT_MAX_DELETIONS,
-          maxDeletionPercent: options.maxDeletionPercent ?? DEFAULT_MAX_DELETION_PERCENT,
-        },
-      });
-      deletions = result.deletions ?? [];
-    }
-    const orphaned = options.cascade ? 0 : summary.members;
-    if (options.dryRun) return { name, orphaned, deletions, dryRun: true };
-    await this.db.transaction(async (trx) => {
+    // The set's own rows and its journal entry, in the transaction that prunes its members (with
+    // cascade) or alone: either all of it commits or none, whatever runs beside it.
+    const forgetSet = async (trx: Knex.Transaction, orphaned: number, deleted: number) => {
       await trx('applyset_members').where({ tenant: context.tenant, applyset: name }).delete();
       await trx('applysets').where({ tenant: context.tenant, name }).delete();
       await this.journal.append(trx, context, [
@@ -159,11 +145,31 @@ export class ApplySetService {
           name,
           result: 'deleted',
           reason: options.cascade
-            ? `${deletions.length} member(s) deleted with it`
+            ? `${deleted} member(s) deleted with it${orphaned > 0 ? `, ${orphaned} kept (prune disabled) and orphaned` : ''}`
             : `${orphaned} member(s) orphaned (they stay, in no apply set)`,
         },
       ]);
+    };
+    if (!options.cascade) {
+      const orphaned = summary.members;
+      if (!options.dryRun) await this.db.transaction((trx) => forgetSet(trx, orphaned, 0));
+      return { name, orphaned, deletions: [], dryRun: options.dryRun === true };
+    }
+    // Members the prune kept (prune disabled) stay, in no set: orphaned.
+    const orphanedBeside = (deleted: number) => Math.max(0, summary.members - deleted);
+    const result = await this.apply.apply(context, [], {
+      dryRun: options.dryRun,
+      applySet: {
+        name,
+        prune: true,
+        allowEmpty: true,
+        forceAdopt: false,
+        maxDeletions: options.maxDeletions ?? DEFAULT_MAX_DELETIONS,
+        maxDeletionPercent: options.maxDeletionPercent ?? DEFAULT_MAX_DELETION_PERCENT,
+      },
+      within: (trx, deletions) => forgetSet(trx, orphanedBeside(deletions.length), deletions.length),
     });
-    return { name, orphaned, deletions, dryRun: false };
+    const deletions = result.deletions ?? [];
+    return { name, orphaned: orphanedBeside(deletions.length), deletions, dryRun: options.dryRun === true };
   }
 }

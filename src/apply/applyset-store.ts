@@ -61,6 +61,22 @@ export class ApplySetStore {
   }
 
   /**
+   * Removes these resources from whichever set holds them: they were deleted (by a set's prune, a
+   * tombstone, or any delete), so no set owns them any more, and one re-created later is new.
+   */
+  async forget(trx: Knex.Transaction, tenant: string, refs: readonly ResourceRef[]): Promise<void> {
+    for (const part of chunk([...refs], 2, this.db.maxParameters - 1)) {
+      await trx(MEMBERS)
+        .where({ tenant })
+        .whereIn(
+          ['kind', 'name'],
+          part.map((ref) => [ref.kind, ref.name]),
+        )
+        .delete();
+    }
+  }
+
+  /**
    * Records an apply of `applyset`: `claimed` become (or stay) its members at the versions the apply
    * left them; `dropped` leave it (pruned, released, deleted by tombstone).
    */
@@ -74,15 +90,7 @@ export class ApplySetStore {
     /** `Kind/name` of the claimed resources taken from another set (forceAdopt). */
     adopted: ReadonlySet<string> = new Set(),
   ): Promise<void> {
-    for (const part of chunk([...dropped], 2, this.db.maxParameters - 1)) {
-      await trx(MEMBERS)
-        .where({ tenant })
-        .whereIn(
-          ['kind', 'name'],
-          part.map((ref) => [ref.kind, ref.name]),
-        )
-        .delete();
-    }
+    await this.forget(trx, tenant, dropped);
     const rows: ApplySetMemberRow[] = claimed.map((ref) => ({
       tenant,
       kind: ref.kind,

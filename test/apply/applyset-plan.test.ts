@@ -56,7 +56,8 @@ describe('planApplySet', () => {
 
   it.each([
     ['11 deletions over maxDeletions 10', 11, 100, {}, 'more than maxDeletions 10'],
-    ['4 of 10 over 30 %', 4, 10, {}, "40 % of the set's 10 member(s)"],
+    ['4 of 10 over 30 %', 4, 10, {}, "40 % of the set's 10 existing member(s)"],
+    ['1 of 3 over 33 % (said to a tenth)', 1, 3, { maxDeletionPercent: 33 }, '33.3 % of the set'],
     ['4 of 10 within 50 %', 4, 10, { maxDeletionPercent: 50 }, undefined],
     ['11 within maxDeletions 20 and 50 %', 11, 100, { maxDeletions: 20 }, undefined],
   ])('budget: %s', (_case, removed, total, options, refused) => {
@@ -73,6 +74,33 @@ describe('planApplySet', () => {
       expect(result.refusal?.message).toContain('Device/d0');
       expect(result.refusal?.resources).toHaveLength(removed);
     }
+  });
+
+  it('counts only existing members in the percentage: members deleted by other means do not dilute it', () => {
+    // 10 members, 7 deleted by other means: pruning the 3 left is 100 % of what exists.
+    const all = [
+      ...members(3),
+      ...Array.from({ length: 7 }, (_, i) => member(`gone${i}`, { exists: false })),
+    ];
+    const result = plan({ submitted: [device('other')], members: all });
+    expect(result.refusal?.reason).toBe('DeletionBudgetExceeded');
+    expect(result.refusal?.message).toContain("100 % of the set's 3 existing member(s)");
+  });
+
+  it('treats a submission of tombstones alone as empty: it never prunes the rest unless allowed', () => {
+    const result = plan({
+      members: members(5),
+      tombstones: [{ ...device('d0'), exists: true }],
+      options: { maxDeletionPercent: 100 },
+    });
+    expect(result.refusal?.reason).toBe('EmptySubmission');
+    expect(
+      plan({
+        members: members(5),
+        tombstones: [{ ...device('d0'), exists: true }],
+        options: { maxDeletionPercent: 100, allowEmpty: true },
+      }).refusal,
+    ).toBeUndefined();
   });
 
   it('never prunes on an empty submission unless allowed, naming what it would have deleted', () => {

@@ -159,6 +159,65 @@ describe('apply sets', () => {
     expect(await exists('perm-1')).toBe(true);
   });
 
+  it('asks the permission before the budget: a refusal never names resources of a kind the caller may not delete', async () => {
+    expect((await apply('applyset=perm-budget', [device('pb-1'), device('pb-2')])).status).toBe(200);
+    const key = await call<{ key: string }>(suite.server, 'POST', '/api/v1/keys', {
+      body: {
+        type: 'fine-grained',
+        name: 'no-devices-budget',
+        permissions: ['devicegroups:write', 'devices:read'],
+      },
+    });
+    const group = {
+      apiVersion: 'steward.dev/v1',
+      kind: 'DeviceGroup',
+      metadata: { name: 'pb-group' },
+      spec: { selector: {} },
+    };
+    // Over the default 30 % budget too: still a 403, not a 409 listing the devices.
+    const reply = await apply('applyset=perm-budget&prune=true', [group], key.body.key);
+    expect(reply.status).toBe(403);
+    expect(reply.body.message).toContain('devices:write');
+  });
+
+  it('drops a member deleted by other means from its set: the budget counts what exists, a re-created resource is not the set’s', async () => {
+    expect((await apply('applyset=gone', devices('gone', 10))).status).toBe(200);
+    for (let i = 3; i < 10; i += 1)
+      expect((await call(suite.server, 'DELETE', `/api/v1/devices/gone-${i}`)).status).toBe(200);
+    const sets = await call<{ items: Array<{ name: string; members: number }> }>(
+      suite.server,
+      'GET',
+      '/api/v1/applysets',
+    );
+    expect(sets.body.items.find((set) => set.name === 'gone')?.members).toBe(3);
+    // Pruning the 3 left is 100 % of what exists: refused by the default budget (it was let through before).
+    const pruned = await apply('applyset=gone&prune=true', [device('gone-unrelated')]);
+    expect(pruned.status).toBe(409);
+    expect(pruned.body.message).toContain("100 % of the set's 3 existing member(s)");
+    // Deleted, then re-created by someone else without a set: not a member of "gone" any more.
+    expect((await apply('', [device('gone-3', { owner: 'bob' })])).status).toBe(200);
+    const claimed = await apply('applyset=bobs', [device('gone-3', { owner: 'bob' })]);
+    expect(claimed.status, JSON.stringify(claimed.body)).toBe(200);
+  });
+
+  it('refuses a misspelled dryRun rather than running the real operation, and a tombstone given twice', async () => {
+    expect((await apply('applyset=dry', devices('dry', 4))).status).toBe(200);
+    for (const value of ['True', 'yes', 'on', 'server']) {
+      const reply = await apply(`applyset=dry&prune=true&maxDeletionPercent=100&dryRun=${value}`, []);
+      expect(reply.status, value).toBe(400);
+      expect(reply.body.message).toContain('dryRun must be true');
+    }
+    expect(await exists('dry-0')).toBe(true);
+    const tombstone = {
+      ...device('dry-1'),
+      metadata: { name: 'dry-1', annotations: { 'steward.dev/lifecycle': 'absent' } },
+    };
+    const twice = await apply('applyset=dry', [...devices('dry', 1), tombstone, tombstone]);
+    expect(twice.status).toBe(422);
+    expect(JSON.stringify(twice.body)).toContain('absent twice (documents 1 and 2)');
+    expect(await exists('dry-1')).toBe(true);
+  });
+
   it('refuses prune parameters without an apply set, and a malformed set name', async () => {
     expect((await apply('maxDeletions=3', [device('x-1')])).status).toBe(400);
     const bad = await apply('applyset=Not_A_Label', [device('x-1')]);
