@@ -145,17 +145,19 @@ export class RevocationService {
 
   /**
    * Revokes every unexpired certificate issued to `owner` (e.g. a Device being deleted, a CA being
-   * retired), by whichever CAs issued them, republishing their CRLs. Answers the serials revoked.
+   * retired) but the one of serial `keep`, by whichever CAs issued them, republishing their CRLs.
+   * Answers the serials revoked.
    */
   async revokeOwner(
     context: OperationContext,
     owner: { kind: string; name: string },
     reason: RevocationReason,
+    keep?: string,
   ): Promise<string[]> {
     const now = this.deps.now();
     const issuers = await this.issuersOf(context.tenant, owner, now);
     const serials = await this.deps.db.transaction((trx) =>
-      this.revokeOwnerIn(trx, context, issuers, owner, reason, now),
+      this.revokeOwnerIn(trx, context, issuers, owner, reason, now, keep),
     );
     if (serials.length > 0) this.revoked();
     return serials;
@@ -167,18 +169,12 @@ export class RevocationService {
    * authentication sets when one is accepted), so a replaced or taken-over device's old key stops
    * working. Answers the serials revoked.
    */
-  async supersede(
+  supersede(
     context: OperationContext,
     owner: { kind: string; name: string },
     keep: string,
   ): Promise<string[]> {
-    const now = this.deps.now();
-    const issuers = await this.issuersOf(context.tenant, owner, now);
-    const serials = await this.deps.db.transaction((trx) =>
-      this.revokeOwnerIn(trx, context, issuers, owner, 'superseded', now, keep),
-    );
-    if (serials.length > 0) this.revoked();
-    return serials;
+    return this.revokeOwner(context, owner, 'superseded', keep);
   }
 
   /** The names of the CAs holding unexpired, unrevoked certificates of `owner`. */

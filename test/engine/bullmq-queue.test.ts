@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BullQueue } from '../../src/engine/queue/bullmq-queue.js';
 import { REDIS_URL } from './harness.js';
+import { ORDER_CASES } from './queue-order-cases.js';
 
 /** Runs a one-worker queue, recording the order in which keys are handled. */
 async function order(keys: string[], isUrgent?: (key: string) => boolean): Promise<string[]> {
@@ -41,19 +42,7 @@ async function order(keys: string[], isUrgent?: (key: string) => boolean): Promi
 }
 
 describe('the BullMQ queue', () => {
-  it('handles distinct keys first in, first out', async () => {
-    expect(await order(['t/Device/a', 't/Rollout/r', 't/Device/b', 't/Device/a'])).toEqual([
-      't/Device/first',
-      't/Device/a',
-      't/Rollout/r',
-      't/Device/b',
-    ]);
-  });
-
-  it('takes keys of urgent kinds before the others waiting, in their own order', async () => {
-    const rollouts = (key: string) => key.split('/')[1] === 'Rollout';
-    expect(
-      await order(['t/Device/a', 't/Device/b', 't/Rollout/r1', 't/Device/c', 't/Rollout/r2'], rollouts),
-    ).toEqual(['t/Device/first', 't/Rollout/r1', 't/Rollout/r2', 't/Device/a', 't/Device/b', 't/Device/c']);
+  it.each(ORDER_CASES)('$name', async ({ keys, isUrgent, expected }) => {
+    expect(await order(keys, isUrgent)).toEqual(expected);
   });
 });
