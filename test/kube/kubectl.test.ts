@@ -227,7 +227,9 @@ describe.skipIf(!KUBECTL)(`kubectl against Steward${KUBECTL ? '' : ` (skipped: $
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toContain('device.steward.dev "patch-me" deleted');
     expect((await call(kube.server, 'GET', '/api/v1/devices/patch-me')).status).toBe(404);
-  });
+    // Nine kubectl processes and a delete that waits for the Device's finalizer (the engine):
+    // over 30 s on a loaded 2-core machine (it failed CI once at the default).
+  }, 90_000);
 
   it('explains a kind and a nested field from the schema', async () => {
     const spec = await kubectl(admin, ['explain', 'device.spec.identity']);
