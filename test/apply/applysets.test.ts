@@ -27,6 +27,25 @@ const exists = async (name: string) =>
 const devices = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, i) => device(`${prefix}-${i}`));
 
+/** A key that may write DeviceGroups but only read Devices, and a DeviceGroup it may apply. */
+async function withoutDeviceWrite(prefix: string) {
+  const created = await call<{ key: string }>(suite.server, 'POST', '/api/v1/keys', {
+    body: {
+      type: 'fine-grained',
+      name: `${prefix}-no-devices`,
+      permissions: ['devicegroups:write', 'devices:read'],
+    },
+  });
+  expect(created.status).toBe(201);
+  const group = {
+    apiVersion: 'steward.dev/v1',
+    kind: 'DeviceGroup',
+    metadata: { name: `${prefix}-group` },
+    spec: { selector: {} },
+  };
+  return { key: created.body.key, group };
+}
+
 describe('apply sets', () => {
   it('prunes, in the apply, a member no longer submitted; resources outside the set are untouched', async () => {
     expect((await apply('', [device('outside-1')])).status).toBe(200);
@@ -144,16 +163,8 @@ describe('apply sets', () => {
 
   it('needs the write permission of each kind it prunes', async () => {
     expect((await apply('applyset=perm', [device('perm-1'), device('perm-2')])).status).toBe(200);
-    const key = await call<{ key: string }>(suite.server, 'POST', '/api/v1/keys', {
-      body: { type: 'fine-grained', name: 'no-devices', permissions: ['devicegroups:write', 'devices:read'] },
-    });
-    const group = {
-      apiVersion: 'steward.dev/v1',
-      kind: 'DeviceGroup',
-      metadata: { name: 'perm-group' },
-      spec: { selector: {} },
-    };
-    const reply = await apply('applyset=perm&prune=true&maxDeletionPercent=100', [group], key.body.key);
+    const { key, group } = await withoutDeviceWrite('perm');
+    const reply = await apply('applyset=perm&prune=true&maxDeletionPercent=100', [group], key);
     expect(reply.status).toBe(403);
     expect(reply.body.message).toContain('devices:write');
     expect(await exists('perm-1')).toBe(true);
@@ -161,21 +172,9 @@ describe('apply sets', () => {
 
   it('asks the permission before the budget: a refusal never names resources of a kind the caller may not delete', async () => {
     expect((await apply('applyset=perm-budget', [device('pb-1'), device('pb-2')])).status).toBe(200);
-    const key = await call<{ key: string }>(suite.server, 'POST', '/api/v1/keys', {
-      body: {
-        type: 'fine-grained',
-        name: 'no-devices-budget',
-        permissions: ['devicegroups:write', 'devices:read'],
-      },
-    });
-    const group = {
-      apiVersion: 'steward.dev/v1',
-      kind: 'DeviceGroup',
-      metadata: { name: 'pb-group' },
-      spec: { selector: {} },
-    };
+    const { key, group } = await withoutDeviceWrite('pb');
     // Over the default 30 % budget too: still a 403, not a 409 listing the devices.
-    const reply = await apply('applyset=perm-budget&prune=true', [group], key.body.key);
+    const reply = await apply('applyset=perm-budget&prune=true', [group], key);
     expect(reply.status).toBe(403);
     expect(reply.body.message).toContain('devices:write');
   });
